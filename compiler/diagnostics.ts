@@ -12,6 +12,8 @@ export interface Diagnostic {
   /** JSON pointer into the spec (`/nodes/3/inputs/1`), resolved to `loc` by the loader. */
   readonly pointer?: string;
   readonly loc?: SourceLoc;
+  /** Default `'error'`; warnings (e.g. an unused node) never fail a check. */
+  readonly severity?: 'error' | 'warning';
 }
 
 /** Thrown by APIs that cannot return diagnostics (e.g. the TS builder's `build()`). */
@@ -23,8 +25,9 @@ export class ChainruleError extends Error {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}: ` : '';
+  // Unlocated diagnostics (e.g. from the TS builder) still say where via their JSON pointer.
+  const where = d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}: ` : d.pointer !== undefined ? `${d.pointer}: ` : '';
   const node = d.node !== undefined ? ` (node '${d.node}')` : '';
   const hint = d.hint !== undefined ? `\n  hint: ${d.hint}` : '';
-  return `${where}error: ${d.message}${node}${hint}`;
+  return `${where}${d.severity ?? 'error'}: ${d.message}${node}${hint}`;
 }
