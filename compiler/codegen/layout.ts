@@ -1,0 +1,74 @@
+// Where every value of a scheduled graph lives in the generated module. Two arenas:
+// `fixed` (parameters, gradients, optimizer state, scalars; sized once) and `batch`
+// (activations and their gradients, B rows each; sized for the current batch). With a fixed
+// batch every dim is a literal and everything goes to `fixed`.
+import type { Graph, Node, Shape } from '../ir/types.js';
+
+export type Storage =
+  /** The caller's input/target array, read in place (never copied). */
+  | { readonly kind: 'external'; readonly key: string }
+  /** `size` floats at `offset` in the fixed arena. */
+  | { readonly kind: 'fixed'; readonly offset: number; readonly size: number }
+  /** `rowSize` floats per batch row, at `rowOffset · B` in the batch arena. */
+  | { readonly kind: 'batch'; readonly rowOffset: number; readonly rowSize: number }
+  /** Update nodes write their result straight into the leaf they assign (in place). */
+  | { readonly kind: 'alias'; readonly of: number };
+
+export interface Layout {
+  readonly storage: ReadonlyMap<number, Storage>;
+  /** Floats in the fixed arena. */
+  readonly fixedSize: number;
+  /** Floats per batch row in the batch arena. */
+  readonly batchRowSize: number;
+}
+
+/** Elements per batch row (shape with its `'B'` dim removed), or undefined when not batched. */
+export function perRow(shape: Shape): number | undefined {
+  if (!shape.includes('B')) return undefined;
+  return shape.reduce<number>((n, d) => (d === 'B' ? n : n * d), 1);
+}
+
+export function staticSize(shape: Shape): number {
+  return shape.reduce<number>((n, d) => n * (d === 'B' ? 1 : d), 1);
+}
+
+/**
+ * A layout without reuse: every value gets its own region, in schedule order. The memory
+ * planner pass replaces this with a liveness-based packing; codegen only reads offsets.
+ */
+export function naiveLayout(graph: Graph): Layout {
+  const storage = new Map<number, Storage>();
+  let fixed = 0;
+  let row = 0;
+  // Parameters, then optimizer state, first: their offsets stay stable across graph edits.
+  const ordered = [...graph.nodes].sort((a, b) => rank(a) - rank(b));
+  for (const node of ordered) {
+    if (node.role === 'input' || node.role === 'target') {
+      storage.set(node.id, { kind: 'external', key: node.name });
+    } else if (node.assigns !== undefined) {
+      storage.set(node.id, { kind: 'alias', of: node.assigns });
+    } else {
+      const r = perRow(node.type.shape);
+      if (r === undefined) {
+        const size = staticSize(node.type.shape);
+        storage.set(node.id, { kind: 'fixed', offset: fixed, size });
+        fixed += size;
+      } else {
+        storage.set(node.id, { kind: 'batch', rowOffset: row, rowSize: r });
+        row += r;
+      }
+    }
+  }
+  return { storage, fixedSize: fixed, batchRowSize: row };
+}
+
+function rank(node: Node): number {
+  switch (node.role) {
+    case 'param':
+      return 0;
+    case 'state':
+      return 1;
+    default:
+      return 2;
+  }
+}
