@@ -1,6 +1,7 @@
 // Which kernels each API function runs, in graph (topological) order: `forward` computes only
 // what the outputs need; `lossAndGrads` runs forward, loss and backward; `trainStep` adds the
 // optimizer updates.
+import { ancestors, nodeById, paramGrads } from '../ir/graph.js';
 import type { Graph, Node } from '../ir/types.js';
 
 export interface Schedule {
@@ -20,20 +21,6 @@ export function needsKernel(node: Node): boolean {
   return !LEAVES.has(node.role);
 }
 
-/** Ids of `roots` and everything they depend on. */
-export function ancestors(graph: Graph, roots: readonly number[]): Set<number> {
-  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const seen = new Set<number>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const id = stack.pop() as number;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const i of byId.get(id)?.inputs ?? []) stack.push(i);
-  }
-  return seen;
-}
-
 export function partitionSchedule(graph: Graph): Schedule {
   const kernels = graph.nodes.filter(needsKernel);
   const forwardSet = ancestors(graph, graph.outputs);
@@ -50,17 +37,9 @@ export function partitionSchedule(graph: Graph): Schedule {
   return { kernels, forward, backward, update, paramGrads: paramGradients(graph) };
 }
 
-/**
- * The gradient node of each parameter: the backward node named `d(<param>)` (the autodiff
- * pass's naming rule for the final, summed gradient of a leaf).
- */
+/** Param id → its gradient node (see `paramGrads` in compiler/ir/graph.ts for the rule). */
 export function paramGradients(graph: Graph): Map<number, Node> {
-  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
   const out = new Map<number, Node>();
-  for (const p of graph.nodes) {
-    if (p.role !== 'param') continue;
-    const g = byName.get(`d(${p.name})`);
-    if (g !== undefined) out.set(p.id, g);
-  }
+  for (const [param, grad] of paramGrads(graph)) out.set(param, nodeById(graph, grad));
   return out;
 }
