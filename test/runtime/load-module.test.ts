@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadModuleSource } from '../../runtime/load-module.js';
+import { RuntimeError } from '../../runtime/errors.js';
+
+const fixture = readFileSync(new URL('../fixtures/softmax-regression.ts', import.meta.url), 'utf8');
+
+describe('loadModuleSource', () => {
+  it('transpiles and imports a model module in-process', async () => {
+    const mod = await loadModuleSource(fixture, 'softmax_regression');
+    expect(mod.modelInfo.name).toBe('softmax_regression');
+    const model = mod.createModel({ seed: 3 });
+    const probs = model.forward({ x: new Float32Array([1, 2, 3, 4, 0, 0, 0, 0]) })['probs']!;
+    expect(probs).toHaveLength(6);
+    expect(probs[0]! + probs[1]! + probs[2]!).toBeCloseTo(1, 6);
+    // Same seed, same initial weights; another seed, others.
+    expect(mod.createModel({ seed: 3 }).params['fc.weight']).toEqual(model.params['fc.weight']);
+    expect(mod.createModel({ seed: 4 }).params['fc.weight']).not.toEqual(model.params['fc.weight']);
+  });
+
+  it('rejects a module that is not a chainrule model, saying what is missing', async () => {
+    await expect(loadModuleSource('export const x: number = 1;', 'not_a_model')).rejects.toThrow(
+      /'not_a_model' is not a chainrule model module: it does not export a function `createModel`/,
+    );
+    const noInfo = 'export function createModel() { return {}; }';
+    await expect(loadModuleSource(noInfo, 'm')).rejects.toThrow(/does not export `modelInfo`/);
+    const noMethods = fixture.replace('return { params, grads, forward, lossAndGrads, trainStep, predict, toJSON, loadParams };',
+      'return { params, grads, forward, lossAndGrads, predict, toJSON, loadParams };');
+    await expect(loadModuleSource(noMethods, 'm')).rejects.toThrow(/has no method `trainStep`/);
+  });
+
+  it('reports TypeScript syntax errors as a RuntimeError', async () => {
+    const err = await loadModuleSource('export const = ;', 'broken').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as RuntimeError).message).toMatch(/cannot transpile model module 'broken'/);
+  });
+});
