@@ -1,0 +1,56 @@
+// Adam with bias correction, as update ops, matching tfjs's AdamOptimizer:
+//   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  t ← t + 1;
+//   p ← p − lr·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + ε)
+import type { TensorType } from '../ir/types.js';
+import type { OpDef } from './op-def.js';
+import { at, floatOperandsError, formatShape, get, mapBinary, mapUnary, sameTypeRule, scalar } from './shape.js';
+
+/** m ← β·m + (1−β)·g, or with g² when `squared` (the second moment). */
+export const adamMoment: OpDef<'adam_moment'> = {
+  op: 'adam_moment',
+  leaf: false,
+  inputNames: ['m', 'g'],
+  inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
+  reference: (inputs, attrs, out) =>
+    mapBinary(at(inputs, 0), at(inputs, 1), out, (m, g) => attrs.beta * m + (1 - attrs.beta) * (attrs.squared ? g * g : g)),
+  printAttrs: (a) => (a.squared ? `beta=${a.beta},squared` : `beta=${a.beta}`),
+};
+
+/** t ← t + 1 (the step counter, a float scalar starting at 0). */
+export const stepIncrement: OpDef<'step_increment'> = {
+  op: 'step_increment',
+  leaf: false,
+  inputNames: ['t'],
+  inferType(inputs, _attrs, labels): TensorType | string {
+    const t = at(inputs, 0);
+    if (t.shape.length !== 0) return `${labels[0] ?? 't'} is ${formatShape(t.shape)} but the step counter must be a scalar []`;
+    return sameTypeRule(inputs, labels);
+  },
+  reference: (inputs, _attrs, out) => mapUnary(at(inputs, 0), out, (t) => t + 1),
+};
+
+/** p ← p − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ); reads the already-updated m, v, t. */
+export const adamUpdate: OpDef<'adam_update'> = {
+  op: 'adam_update',
+  leaf: false,
+  inputNames: ['p', 'm', 'v', 't'],
+  inferType(inputs, _attrs, labels): TensorType | string {
+    const bad = floatOperandsError(inputs, labels);
+    if (bad !== undefined) return bad;
+    const t = at(inputs, 3);
+    if (t.shape.length !== 0) return `${labels[3] ?? 't'} is ${formatShape(t.shape)} but the step counter must be a scalar []`;
+    return sameTypeRule(inputs.slice(0, 3), labels.slice(0, 3));
+  },
+  reference(inputs, attrs, out) {
+    const [p, m, v] = [at(inputs, 0), at(inputs, 1), at(inputs, 2)];
+    const t = scalar(at(inputs, 3));
+    const c1 = 1 - attrs.beta1 ** t;
+    const c2 = 1 - attrs.beta2 ** t;
+    for (let i = 0; i < out.data.length; i++) {
+      const mHat = get(m, i) / c1;
+      const vHat = get(v, i) / c2;
+      out.data[i] = get(p, i) - (attrs.lr * mHat) / (Math.sqrt(vHat) + attrs.eps);
+    }
+  },
+  printAttrs: (a) => `lr=${a.lr},beta1=${a.beta1},beta2=${a.beta2},eps=${a.eps}`,
+};

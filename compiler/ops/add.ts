@@ -1,0 +1,21 @@
+// add: n-ary elementwise sum of same-shaped tensors. A forward `add` joins branches; in the
+// backward graph the same op (role 'backward') sums a fan-out tensor's gradient contributions.
+import type { OpDef } from './op-def.js';
+import { sameTypeRule } from './shape.js';
+
+export const add: OpDef<'add'> = {
+  op: 'add',
+  leaf: false,
+  inputNames: ['x'],
+  variadic: true,
+  inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
+  reference(inputs, _attrs, out) {
+    for (let i = 0; i < out.data.length; i++) {
+      let acc = 0;
+      for (const t of inputs) acc += t.data[i] ?? Number.NaN;
+      out.data[i] = acc;
+    }
+  },
+  // ∂(Σ xᵢ)/∂xᵢ = 1: every operand receives dY itself.
+  vjp: { saves: [], grad: ({ dy }) => dy },
+};

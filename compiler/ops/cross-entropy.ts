@@ -1,0 +1,72 @@
+// cross_entropy = (1/n) Σ_rows −Σ_k y_k·log p_k, reading probabilities (after softmax) or
+// log-probabilities (after log_softmax, attrs.input = 'log_probs'). Targets are class indices
+// (i32 [n]: y is one-hot at that index) or probability rows [n,k].
+import type { AttrMap } from '../ir/types.js';
+import type { OpDef, Tensor } from './op-def.js';
+import { crossEntropyRule, lossGradRule, PROB_FLOOR } from './loss-rules.js';
+import { at, get, rowsCols, scalar } from './shape.js';
+
+/** Calls f(index, y) for every nonzero target entry of row r (y = 1 for class indices). */
+function forTargets(y: Tensor, r: number, k: number, f: (j: number, yj: number) => void): void {
+  if (y.data instanceof Int32Array) {
+    const c = get(y, r);
+    if (!(c >= 0 && c < k)) throw new Error(`cross_entropy: class index ${c} in row ${r} is outside [0, ${k - 1}]`);
+    f(c, 1);
+    return;
+  }
+  for (let j = 0; j < k; j++) {
+    const yj = get(y, r * k + j);
+    if (yj !== 0) f(j, yj);
+  }
+}
+
+/** −log p of a stored prediction, per the input convention. */
+function negLog(v: number, input: AttrMap['cross_entropy']['input']): number {
+  return input === 'log_probs' ? -v : -Math.log(Math.max(v, PROB_FLOOR));
+}
+
+export const crossEntropy: OpDef<'cross_entropy'> = {
+  op: 'cross_entropy',
+  leaf: false,
+  inputNames: ['p', 'y'],
+  inferType: (inputs, _attrs, labels) =>
+    crossEntropyRule(at(inputs, 0), at(inputs, 1), [labels[0] ?? 'p', labels[1] ?? 'y']),
+  reference(inputs, attrs, out) {
+    const [p, y] = [at(inputs, 0), at(inputs, 1)];
+    const [n, k] = rowsCols(p.shape);
+    let total = 0;
+    for (let r = 0; r < n; r++) forTargets(y, r, k, (j, yj) => (total += yj * negLog(get(p, r * k + j), attrs.input)));
+    out.data[0] = n === 0 ? 0 : total / n;
+  },
+  printAttrs: (a) => `input=${a.input}`,
+  vjp: {
+    saves: ['p', 'y'],
+    grad: ({ node, dy, name }, operand) => {
+      if (operand !== 0) return undefined; // no gradient w.r.t. targets
+      const [p, y] = [at(node.inputs, 0), at(node.inputs, 1)];
+      const factor = node.attrs.input === 'probs' ? `−${name(y)}⊘(n·${name(p)})` : `−${name(y)}/n`;
+      return { op: 'cross_entropy_grad', attrs: { input: node.attrs.input }, inputs: [dy, p, y], factor };
+    },
+  },
+};
+
+/** probs: dp = −dL·y/(n·p); log_probs: dlp = −dL·y/n. */
+export const crossEntropyGrad: OpDef<'cross_entropy_grad'> = {
+  op: 'cross_entropy_grad',
+  leaf: false,
+  inputNames: ['dl', 'p', 'y'],
+  inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, crossEntropyRule),
+  reference(inputs, attrs, out) {
+    const [dl, p, y] = [scalar(at(inputs, 0)), at(inputs, 1), at(inputs, 2)];
+    const [n, k] = rowsCols(p.shape);
+    out.data.fill(0);
+    for (let r = 0; r < n; r++) {
+      forTargets(y, r, k, (j, yj) => {
+        const i = r * k + j;
+        const denom = attrs.input === 'probs' ? n * Math.max(get(p, i), PROB_FLOOR) : n;
+        out.data[i] = (-dl * yj) / denom;
+      });
+    }
+  },
+  printAttrs: (a) => `input=${a.input}`,
+};

@@ -1,0 +1,55 @@
+// Builders for the elementwise ops (activations and their derivative ops), so each activation
+// file states only its math: f, f' and which tensor f' is written from.
+import type { AttrMap, OpName } from '../ir/types.js';
+import type { OpDef, VjpRule } from './op-def.js';
+import { at, mapBinary, mapUnary, sameTypeRule } from './shape.js';
+
+/** A unary activation y = f(x). */
+export function unaryOp<K extends OpName>(
+  op: K,
+  f: (x: number, attrs: AttrMap[K]) => number,
+  vjp: OpDef<K>['vjp'],
+  printAttrs?: (attrs: AttrMap[K]) => string,
+): OpDef<K> {
+  const def: OpDef<K> = {
+    op,
+    leaf: false,
+    inputNames: ['x'],
+    inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
+    reference: (inputs, attrs, out) => mapUnary(at(inputs, 0), out, (v) => f(v, attrs)),
+    vjp,
+  };
+  return printAttrs === undefined ? def : { ...def, printAttrs };
+}
+
+/** The derivative op of an activation: dx = dy ⊙ f'(saved), `saved` being its input x or output y. */
+export function derivativeOp<K extends OpName>(
+  op: K,
+  saved: 'x' | 'y',
+  df: (dy: number, s: number, attrs: AttrMap[K]) => number,
+  printAttrs?: (attrs: AttrMap[K]) => string,
+): OpDef<K> {
+  const def: OpDef<K> = {
+    op,
+    leaf: false,
+    inputNames: ['dy', saved],
+    inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
+    reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (g, s) => df(g, s, attrs)),
+  };
+  return printAttrs === undefined ? def : { ...def, printAttrs };
+}
+
+/** VJP of an activation whose derivative op reads the activation's input x (or its output y). */
+export function activationVjp<K extends OpName>(
+  saved: 'x' | 'y',
+  emit: (dy: number, savedId: number, attrs: AttrMap[K], inputName: string) => ReturnType<VjpRule<unknown>['grad']>,
+): VjpRule<{ readonly id: number; readonly inputs: readonly number[]; readonly attrs: AttrMap[K] }> {
+  return {
+    saves: [saved === 'x' ? 'x' : 'output'],
+    grad({ node, dy, name }, operand) {
+      if (operand !== 0) return undefined;
+      const x = at(node.inputs, 0);
+      return emit(dy, saved === 'x' ? x : node.id, node.attrs, name(x));
+    },
+  };
+}

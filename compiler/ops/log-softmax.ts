@@ -1,0 +1,55 @@
+// log_softmax along the last axis via log-sum-exp: x − max − log Σ exp(x − max). Never takes
+// the log of a rounded-to-zero probability.
+import type { OpDef } from './op-def.js';
+import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
+
+export const logSoftmax: OpDef<'log_softmax'> = {
+  op: 'log_softmax',
+  leaf: false,
+  inputNames: ['x'],
+  inferType: (inputs, _attrs, labels) => lastAxisRule(inputs, labels),
+  reference(inputs, _attrs, out) {
+    const x = at(inputs, 0);
+    const [rows, k] = rowsCols(x.shape);
+    for (let r = 0; r < rows; r++) {
+      const base = r * k;
+      let max = -Infinity;
+      for (let j = 0; j < k; j++) max = Math.max(max, get(x, base + j));
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += Math.exp(get(x, base + j) - max);
+      const lse = max + Math.log(sum);
+      for (let j = 0; j < k; j++) out.data[base + j] = get(x, base + j) - lse;
+    }
+  },
+  // dX = dY − softmax(x)·Σ_row dY, with softmax(x) = exp(saved output).
+  vjp: {
+    saves: ['output'],
+    grad: ({ node, dy, name }, operand) =>
+      operand === 0
+        ? {
+            op: 'log_softmax_grad',
+            attrs: {},
+            inputs: [dy, node.id],
+            factor: `·J_log_softmax(${name(at(node.inputs, 0))})`,
+          }
+        : undefined,
+  },
+};
+
+/** dx = dy − exp(y)·Σ_row dy, where y = log_softmax(x). */
+export const logSoftmaxGrad: OpDef<'log_softmax_grad'> = {
+  op: 'log_softmax_grad',
+  leaf: false,
+  inputNames: ['dy', 'y'],
+  inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
+  reference(inputs, _attrs, out) {
+    const [dy, y] = [at(inputs, 0), at(inputs, 1)];
+    const [rows, k] = rowsCols(y.shape);
+    for (let r = 0; r < rows; r++) {
+      const base = r * k;
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += get(dy, base + j);
+      for (let j = 0; j < k; j++) out.data[base + j] = get(dy, base + j) - Math.exp(get(y, base + j)) * sum;
+    }
+  },
+};

@@ -1,0 +1,40 @@
+// mse = mean over all elements of (ŷ − y)².
+import type { OpDef } from './op-def.js';
+import { lossGradRule, sameShapeTargetRule } from './loss-rules.js';
+import { at, get, scalar } from './shape.js';
+
+export const mse: OpDef<'mse'> = {
+  op: 'mse',
+  leaf: false,
+  inputNames: ['yhat', 'y'],
+  inferType: (inputs, _attrs, labels) =>
+    sameShapeTargetRule(at(inputs, 0), at(inputs, 1), [labels[0] ?? 'yhat', labels[1] ?? 'y']),
+  reference(inputs, _attrs, out) {
+    const [yhat, y] = [at(inputs, 0), at(inputs, 1)];
+    const n = yhat.data.length;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += (get(yhat, i) - get(y, i)) ** 2;
+    out.data[0] = n === 0 ? 0 : total / n;
+  },
+  vjp: {
+    saves: ['yhat', 'y'],
+    grad: ({ node, dy, name }, operand) => {
+      if (operand !== 0) return undefined;
+      const [yhat, y] = [at(node.inputs, 0), at(node.inputs, 1)];
+      return { op: 'mse_grad', attrs: {}, inputs: [dy, yhat, y], factor: `2(${name(yhat)}−${name(y)})/N` };
+    },
+  },
+};
+
+/** dŷ = 2·dL·(ŷ − y)/N, N = number of elements. */
+export const mseGrad: OpDef<'mse_grad'> = {
+  op: 'mse_grad',
+  leaf: false,
+  inputNames: ['dl', 'yhat', 'y'],
+  inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, sameShapeTargetRule),
+  reference(inputs, _attrs, out) {
+    const [dl, yhat, y] = [scalar(at(inputs, 0)), at(inputs, 1), at(inputs, 2)];
+    const n = yhat.data.length;
+    for (let i = 0; i < n; i++) out.data[i] = (2 * dl * (get(yhat, i) - get(y, i))) / n;
+  },
+};

@@ -1,0 +1,18 @@
+// relu(x) = max(x, 0).
+// NOTE: relu'(0) = 0 (as tfjs and PyTorch). JAX's `max` would split the gradient in half at the
+// kink; a subgradient of 0 keeps dead units dead and matches the fused kernels' `x > 0` test.
+import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
+
+export const relu = unaryOp(
+  'relu',
+  (x) => (x > 0 ? x : 0),
+  activationVjp<'relu'>('x', (dy, x, _attrs, xn) => ({
+    op: 'relu_grad',
+    attrs: {},
+    inputs: [dy, x],
+    factor: `⊙relu'(${xn})`,
+  })),
+);
+
+/** dx = dy ⊙ [x > 0] */
+export const reluGrad = derivativeOp('relu_grad', 'x', (dy, x) => (x > 0 ? dy : 0));

@@ -1,0 +1,23 @@
+// sigmoid(x) = 1 / (1 + e^−x), evaluated without overflow for large |x|.
+import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
+
+export function sigmoidOf(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x); // e^x ≤ 1 here, so no overflow
+  return e / (1 + e);
+}
+
+export const sigmoid = unaryOp(
+  'sigmoid',
+  sigmoidOf,
+  // σ' = y(1 − y), written from the saved output: no second exp.
+  activationVjp<'sigmoid'>('y', (dy, y, _attrs, xn) => ({
+    op: 'sigmoid_grad',
+    attrs: {},
+    inputs: [dy, y],
+    factor: `⊙σ'(${xn})`,
+  })),
+);
+
+/** dx = dy ⊙ y(1 − y) */
+export const sigmoidGrad = derivativeOp('sigmoid_grad', 'y', (dy, y) => dy * y * (1 - y));

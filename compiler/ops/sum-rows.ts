@@ -1,0 +1,27 @@
+// sum_rows: Σ over the rows of a matrix, [n, p] -> [p]. Emitted by linear's VJP for the bias
+// gradient (db = Σ_rows dY: the bias is broadcast over rows, so its gradient sums them).
+import type { TensorType } from '../ir/types.js';
+import type { OpDef } from './op-def.js';
+import { at, floatOperandsError, formatShape, get } from './shape.js';
+
+export const sumRows: OpDef<'sum_rows'> = {
+  op: 'sum_rows',
+  leaf: false,
+  inputNames: ['x'],
+  inferType(inputs, _attrs, labels): TensorType | string {
+    const bad = floatOperandsError(inputs, labels);
+    if (bad !== undefined) return bad;
+    const x = at(inputs, 0);
+    if (x.shape.length !== 2) return `${labels[0] ?? 'x'} is ${formatShape(x.shape)} but sum_rows needs a matrix`;
+    return { shape: [at(x.shape, 1)], dtype: x.dtype };
+  },
+  reference(inputs, _attrs, out) {
+    const x = at(inputs, 0);
+    const [n, p] = [at(x.shape, 0), at(x.shape, 1)];
+    for (let j = 0; j < p; j++) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += get(x, i * p + j);
+      out.data[j] = acc;
+    }
+  },
+};
