@@ -1,9 +1,14 @@
 // The `chainrule` command line. Each command lives in src/cli/commands/<name>.ts and exports a
 // factory returning a commander `Command`; this file only lists them.
 import { Command, CommanderError } from 'commander';
+import { checkCommand } from './commands/check.js';
+import { irCommand } from './commands/ir.js';
 
 /** Every command, in the order `--help` lists them. */
-const commands: readonly (() => Command)[] = [];
+const commands: readonly (() => Command)[] = [
+  checkCommand,
+  irCommand,
+];
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('chainrule')

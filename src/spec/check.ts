@@ -3,7 +3,7 @@
 // located (when the spec came from a file), sorted by position, errors apart from warnings.
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import type { GraphSpec, SpecLocations } from '../../compiler/spec/graph-spec.js';
-import type { SourceLoc } from '../../compiler/ir/types.js';
+import type { Graph, SourceLoc } from '../../compiler/ir/types.js';
 import type { DraftNode, DraftSpec, Issue } from './draft.js';
 import { decodeSpec, withoutUndefined } from './decode.js';
 import type { JsonLocations } from './json-source.js';
@@ -13,12 +13,14 @@ import { inferSpecShapes, type ShapeOptions } from './shapes.js';
 export type CheckOptions = ShapeOptions;
 
 export type SpecCheck =
-  | { readonly ok: true; readonly spec: GraphSpec; readonly warnings: readonly Diagnostic[] }
+  | { readonly ok: true; readonly spec: GraphSpec; readonly graph: Graph; readonly warnings: readonly Diagnostic[] }
   | { readonly ok: false; readonly errors: readonly Diagnostic[]; readonly warnings: readonly Diagnostic[] };
 
 /**
  * Checks an untyped spec value (parsed JSON, or the builder's object) and returns the typed
- * spec or every problem found. `locations` places diagnostics in the source file.
+ * spec with its forward IR, or every problem found. `locations` places diagnostics in the
+ * source file. Shapes are only inferred once everything else is right, so a typo does not
+ * produce a cascade of shape errors.
  */
 export function checkSpecValue(value: unknown, locations?: JsonLocations, options: CheckOptions = {}): SpecCheck {
   const issues: Issue[] = [];
@@ -26,8 +28,9 @@ export function checkSpecValue(value: unknown, locations?: JsonLocations, option
   validateSpec(draft, issues, describeWhere(locations));
   if (!issues.some(isError)) {
     const spec = toGraphSpec(draft);
-    issues.push(...inferSpecShapes(spec, options));
-    if (!issues.some(isError)) return { ok: true, spec, warnings: locate(issues, locations) };
+    const built = inferSpecShapes(spec, options);
+    if (built.ok) return { ok: true, spec, graph: built.graph, warnings: locate(issues, locations) };
+    issues.push(...built.errors);
   }
   const all = locate(issues, locations);
   return { ok: false, errors: all.filter(isError), warnings: all.filter((d) => !isError(d)) };

@@ -2,12 +2,20 @@
 // at file:line:col with the node name and a hint. Never throws for bad input.
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
+import type { Graph } from '../../compiler/ir/types.js';
 import type { GraphSpec, SpecLocations } from '../../compiler/spec/graph-spec.js';
 import { checkSpecValue, locate, type CheckOptions } from './check.js';
 import { parseJsonSource } from './json-source.js';
 
 export type LoadResult =
-  | { readonly ok: true; readonly spec: GraphSpec; readonly locations: SpecLocations; readonly warnings: readonly Diagnostic[] }
+  | {
+      readonly ok: true;
+      readonly spec: GraphSpec;
+      readonly locations: SpecLocations;
+      /** The forward IR, built with the load options (dtype, batch). */
+      readonly graph: Graph;
+      readonly warnings: readonly Diagnostic[];
+    }
   | { readonly ok: false; readonly errors: readonly Diagnostic[]; readonly warnings: readonly Diagnostic[] };
 
 /**
@@ -24,7 +32,7 @@ export function loadSpecText(text: string, file: string, options: CheckOptions =
   // Duplicate keys are found while parsing, so they join the checker's findings here.
   const duplicates = locate(parsed.errors, parsed.locations);
   if (checked.ok && duplicates.length === 0) {
-    return { ok: true, spec: checked.spec, locations: parsed.locations, warnings: checked.warnings };
+    return { ok: true, spec: checked.spec, locations: parsed.locations, graph: checked.graph, warnings: checked.warnings };
   }
   const errors = checked.ok ? duplicates : locate([...duplicates, ...checked.errors], parsed.locations);
   return { ok: false, errors, warnings: checked.warnings };

@@ -65,7 +65,8 @@ function checkOperands(node: DraftNode, spec: DraftSpec, index: number, tensors:
   for (const ref of node.operands) {
     const t = tensors.get(ref.name);
     if (t === undefined) {
-      issues.push({ pointer: ref.pointer, message: `undefined tensor '${ref.name}'`, hint: suggestionHint(ref.name, readable, 'tensors'), ...at });
+      const candidates = readable.filter((n) => n !== node.name);
+      issues.push({ pointer: ref.pointer, message: `undefined tensor '${ref.name}'`, hint: suggestionHint(ref.name, candidates, 'tensors'), ...at });
     } else if (t.kind === 'target') {
       issues.push({ pointer: ref.pointer, message: `'${ref.name}' is a target; nodes cannot read targets`, hint: 'targets are only read by the loss; declare the tensor under "inputs" if the network needs it', ...at });
     }

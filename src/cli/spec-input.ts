@@ -1,0 +1,49 @@
+// What every spec-reading command shares: the SPEC argument, --dtype/--batch options, and loading
+// with every diagnostic printed compiler-style to stderr.
+import { InvalidArgumentError, Option } from 'commander';
+import type { FloatDType } from '../../compiler/ir/types.js';
+import { loadSpecFile, type LoadResult } from '../spec/load.js';
+import { countSummary, renderDiagnostics } from './format.js';
+
+export interface GraphOptions {
+  readonly dtype: FloatDType;
+  readonly batch?: number;
+}
+
+export function dtypeOption(): Option {
+  return new Option('--dtype <dtype>', 'element type of the graph').choices(['f32', 'f64']).default('f32');
+}
+
+export function batchOption(): Option {
+  return new Option('--batch <n>', 'compile for a fixed batch size (default: chosen at run time)').argParser(parseBatch);
+}
+
+export function parseBatch(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got '${value}'.`);
+  }
+  return n;
+}
+
+/** Commander's raw option values -> typed options (choices are enforced by commander). */
+export function graphOptions(raw: { readonly dtype?: string; readonly batch?: number }): GraphOptions {
+  const dtype: FloatDType = raw.dtype === 'f64' ? 'f64' : 'f32';
+  return raw.batch === undefined ? { dtype } : { dtype, batch: raw.batch };
+}
+
+export type LoadedSpec = Extract<LoadResult, { ok: true }>;
+
+/**
+ * Loads and checks `path`. Prints warnings, and on failure every error plus a count, to
+ * stderr; returns undefined (with process.exitCode = 1) when the spec is unusable.
+ */
+export function loadSpecForCli(path: string, options: GraphOptions): LoadedSpec | undefined {
+  const result = loadSpecFile(path, options);
+  const problems = result.ok ? result.warnings : [...result.errors, ...result.warnings];
+  if (problems.length > 0) process.stderr.write(`${renderDiagnostics(problems)}\n`);
+  if (result.ok) return result;
+  process.stderr.write(`\n${countSummary(result.errors.length, result.warnings.length)} in ${path}\n`);
+  process.exitCode = 1;
+  return undefined;
+}
