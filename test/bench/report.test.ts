@@ -1,0 +1,60 @@
+// The published numbers: medians, ranges, units, speed ratios and the target verdicts.
+import { describe, expect, it } from 'vitest';
+import type { PeerId } from '../../bench/peers/peer.js';
+import { compact, evaluateTargets, formatSpeed, speedup, stats, type BenchmarkSummary } from '../../bench/report.js';
+import { findBenchmark, flopsPerIteration, loadNetwork } from '../../bench/workloads.js';
+
+function summary(id: string, rates: Partial<Record<PeerId, number>>): BenchmarkSummary {
+  return {
+    benchmark: findBenchmark(id),
+    flopsPerIteration: 1,
+    peers: Object.entries(rates).map(([peer, median]) => ({
+      peer: peer as PeerId,
+      status: 'ok' as const,
+      runs: 1,
+      perSecond: { median: median!, min: median!, max: median! },
+      info: {},
+    })),
+  };
+}
+
+describe('report', () => {
+  it('takes the median of odd and even run counts, with min and max', () => {
+    expect(stats([5, 1, 3])).toEqual({ median: 3, min: 1, max: 5 });
+    expect(stats([4, 1, 3, 10])).toEqual({ median: 3.5, min: 1, max: 10 });
+    expect(stats([])).toBeUndefined();
+  });
+
+  it('formats throughput compactly and latency in µs or ms, fastest first', () => {
+    expect(compact(147_000)).toBe('147k');
+    expect(compact(3450)).toBe('3.45k');
+    expect(compact(9.8)).toBe('9.80');
+    const w2 = findBenchmark('w2-forward');
+    expect(formatSpeed(w2, { median: 2150, min: 2000, max: 2200 })).toBe('2.15k/s (2.00k–2.20k)');
+    const w4 = findBenchmark('w4-forward');
+    expect(formatSpeed(w4, { median: 1e6 / 38, min: 1e6 / 40, max: 1e6 / 36 })).toBe('38.0 µs (36.0–40.0)');
+    expect(formatSpeed(w4, { median: 1e6 / 3100, min: 1e6 / 3100, max: 1e6 / 3100 })).toBe('3.10 ms (3.10–3.10)');
+  });
+
+  it('counts 2·m·k·n per matmul: once per layer forward, three times training', () => {
+    const w2 = loadNetwork('w2.json');
+    const forward = 2 * 64 * (784 * 128 + 128 * 10);
+    expect(flopsPerIteration(w2, findBenchmark('w2-forward'))).toBe(forward);
+    expect(flopsPerIteration(w2, findBenchmark('w2-train'))).toBe(3 * forward);
+  });
+
+  it('judges each target on chainrule over the named peer, latency as a speedup of 2', () => {
+    const verdicts = evaluateTargets([
+      summary('w1-train', { chainrule: 150_000, 'tfjs-cpu': 3400 }),
+      summary('w2-train', { chainrule: 150, 'tfjs-wasm': 127 }),
+      summary('w4-forward', { chainrule: 1e6 / 150, 'tfjs-cpu': 1e6 / 310 }),
+    ]);
+    const byBench = new Map(verdicts.map((v) => [v.benchmark, v]));
+    expect(byBench.get('w1-train')).toMatchObject({ verdict: 'pass' });
+    expect(byBench.get('w1-train')!.measured).toBeCloseTo(150_000 / 3400, 9);
+    expect(byBench.get('w2-train')).toMatchObject({ verdict: 'fail' });
+    expect(byBench.get('w4-forward')).toMatchObject({ verdict: 'pass' }); // 150 µs ≤ 0.5 × 310 µs
+    expect(byBench.get('w3-train')).toMatchObject({ verdict: 'n/a' });
+    expect(speedup(summary('w2-forward', { chainrule: 10, onnxruntime: 40 }), 'chainrule', 'onnxruntime')).toBe(0.25);
+  });
+});
