@@ -40,10 +40,12 @@ export function renderDiagnostic(d: Diagnostic, source: string | undefined): str
 /** Length of the JSON token starting at `i`: a whole string, number or word, else one character. */
 export function tokenLength(line: string, i: number): number {
   if (i >= line.length) return 1;
-  if (line[i] === '"') {
+  const quote = line[i];
+  // Single quotes are not JSON, but underlining the whole 'word' shows what to fix.
+  if (quote === '"' || quote === "'") {
     for (let j = i + 1; j < line.length; j++) {
       if (line[j] === '\\') j++;
-      else if (line[j] === '"') return j - i + 1;
+      else if (line[j] === quote) return j - i + 1;
     }
     return line.length - i;
   }
@@ -59,6 +61,15 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], read: Sour
     return cache.get(file);
   };
   return diagnostics.map((d) => renderDiagnostic(d, d.loc ? source(d.loc.file) : undefined)).join('\n\n');
+}
+
+/** Diagnostics in file order (stable; unlocated ones last), so errors and warnings interleave as in the source. */
+export function sortByLocation(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic): [string, number, number] => (d.loc ? [d.loc.file, d.loc.line, d.loc.col] : ['\uffff', 0, 0]);
+  return diagnostics
+    .map((d, i) => ({ d, i, k: key(d) }))
+    .sort((a, b) => (a.k[0] < b.k[0] ? -1 : a.k[0] > b.k[0] ? 1 : 0) || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.i - b.i)
+    .map((x) => x.d);
 }
 
 /** "2 errors, 1 warning". */

@@ -3,7 +3,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { FloatDType } from '../../compiler/ir/types.js';
 import { loadSpecFile, type LoadResult } from '../spec/load.js';
-import { countSummary, renderDiagnostics } from './format.js';
+import { countSummary, readSourceFile, renderDiagnostics, sortByLocation, type SourceReader } from './format.js';
 
 export interface GraphOptions {
   readonly dtype: FloatDType;
@@ -40,10 +40,20 @@ export type LoadedSpec = Extract<LoadResult, { ok: true }>;
  */
 export function loadSpecForCli(path: string, options: GraphOptions): LoadedSpec | undefined {
   const result = loadSpecFile(path, options);
-  const problems = result.ok ? result.warnings : [...result.errors, ...result.warnings];
-  if (problems.length > 0) process.stderr.write(`${renderDiagnostics(problems)}\n`);
+  const report = renderLoadReport(result, path);
+  if (report !== '') process.stderr.write(report);
   if (result.ok) return result;
-  process.stderr.write(`\n${countSummary(result.errors.length, result.warnings.length)} in ${path}\n`);
   process.exitCode = 1;
   return undefined;
+}
+
+/**
+ * What `chainrule check` prints to stderr for a load result: every diagnostic in file order
+ * with its source line, then (on failure) the count. Empty for a clean spec.
+ */
+export function renderLoadReport(result: LoadResult, path: string, read: SourceReader = readSourceFile): string {
+  const problems = sortByLocation(result.ok ? result.warnings : [...result.errors, ...result.warnings]);
+  if (problems.length === 0) return '';
+  const body = `${renderDiagnostics(problems, read)}\n`;
+  return result.ok ? body : `${body}\n${countSummary(result.errors.length, result.warnings.length)} in ${path}\n`;
 }

@@ -140,7 +140,9 @@ function decodeNode(value: unknown, pointer: string, issues: Issue[]): DraftNode
   const operands = decodeOperands(value, pointer, node, issues);
   const operandsOk = issues.length === beforeOperands;
   const units = value.units === undefined ? undefined : decodeUnits(value.units, `${pointer}/units`, node, issues);
-  if (op === 'linear' && value.units === undefined) {
+  // A misspelled 'units' is reported as an unknown key with "did you mean"; not twice.
+  const unitsTypo = Object.keys(value).some((k) => k !== 'units' && closest(k, ['units']) !== undefined);
+  if (op === 'linear' && value.units === undefined && !unitsTypo) {
     issues.push({ pointer, message: "linear node has no 'units'", hint: 'add "units": N, the number of output features', ...nodeField(node) });
   }
   const bias = value.bias === undefined ? undefined : decodeBoolean(value.bias, `${pointer}/bias`, 'bias', node, issues);
@@ -354,8 +356,16 @@ export function withoutUndefined<T extends object>(o: T): T {
 function checkKeys(value: Json, pointer: string, allowed: readonly string[], what: string, issues: Issue[]): void {
   for (const key of Object.keys(value)) {
     if (allowed.includes(key)) continue;
-    issues.push({ pointer: joinPointer(pointer, key), atKey: true, message: `unknown ${what} '${key}'`, hint: suggestionHint(key, allowed.filter((k) => k !== '$schema'), `${what}s`) });
+    const hint = closest(key, allowed) === undefined ? misplacedKeyHint(key) : undefined;
+    issues.push({ pointer: joinPointer(pointer, key), atKey: true, message: `unknown ${what} '${key}'`, hint: hint ?? suggestionHint(key, allowed.filter((k) => k !== '$schema'), `${what}s`) });
   }
+}
+
+/** "'optimizer' belongs inside "train"" for a key written one level too high. */
+function misplacedKeyHint(key: string): string | undefined {
+  if (key === 'optimizer' || optimizers.some((o) => trainKeys[o].includes(key))) return `'${key}' belongs inside "train": { "optimizer": ..., "lr": ... }`;
+  if ((nodeKeys as readonly string[]).includes(key)) return `'${key}' belongs to a node inside "nodes": [...]`;
+  return undefined;
 }
 
 function requireKeys(value: Json, pointer: string, keys: readonly string[], what: string, issues: Issue[]): void {

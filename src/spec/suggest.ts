@@ -39,7 +39,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 }
 
 /** `"did you mean 'relu'?"`, else the list of valid choices (shortened when long). */
-export function suggestionHint(word: string, candidates: readonly string[], what: string): string {
+export function suggestionHint(word: string, names: readonly string[], what: string): string {
+  const candidates = [...new Set(names)];
   const guess = closest(word, candidates);
   if (guess !== undefined) return `did you mean '${guess}'?`;
   if (candidates.length === 0) return `no ${what} is defined`;
