@@ -17,7 +17,7 @@ function equation(node: Node, ref: (id: number) => string): string {
   const operands = node.inputs.map(ref).join(', ');
   const rhs = `${node.op}${printAttrs(node)}${operands === '' ? '' : ` ${operands}`}`;
   const notes: string[] = [];
-  if (node.grad !== undefined) notes.push(`∂ ${ref(node.grad.of)} ${node.grad.factor}`);
+  if (node.grad !== undefined) notes.push(`∂ ${ref(node.grad.of)}: ${node.grad.factor}`);
   if (node.assigns !== undefined) notes.push(`→ ${ref(node.assigns)}`);
   const comment = notes.length === 0 ? '' : `  # ${notes.join('; ')}`;
   return `${ref(node.id)}: ${formatType(node.type)} = ${rhs}${comment}`;

@@ -1,0 +1,67 @@
+// The compiler, readable in one list: the passes that turn the forward IR into the joint
+// training graph, in order. Later passes (simplify, fuse, schedule, plan memory) join this list.
+import type { Diagnostic } from '../diagnostics.js';
+import { buildGraph, type BuildOptions } from '../ir/build.js';
+import type { Graph } from '../ir/types.js';
+import { assertValidGraph } from '../ir/verify.js';
+import type { GraphSpec, TrainSpec } from '../spec/graph-spec.js';
+import { addOptimizer } from './add-optimizer.js';
+import type { Pass, PassContext } from './context.js';
+import { differentiate } from './differentiate.js';
+
+export type { Pass, PassContext } from './context.js';
+
+/** The optimizer used when the spec has no `train` block. */
+export const DEFAULT_TRAIN: TrainSpec = { optimizer: 'sgd', lr: 0.01 };
+
+/** Forward graph → joint forward + backward + update graph. */
+export const trainingPasses: readonly Pass[] = [
+  { name: 'differentiate', run: differentiate },
+  { name: 'add-optimizer', run: addOptimizer },
+];
+
+/** One stage of a pipeline run: the graph after a pass (`build` is the forward graph). */
+export interface Stage {
+  readonly pass: string;
+  readonly graph: Graph;
+}
+
+export interface PipelineOptions extends BuildOptions {
+  /** Overrides the spec's `train` block. */
+  readonly train?: TrainSpec;
+  /** The passes to run (default `trainingPasses`). */
+  readonly passes?: readonly Pass[];
+  /** Run the IR verifier after every pass (default true). */
+  readonly verify?: boolean;
+}
+
+export type PipelineResult =
+  | { ok: true; graph: Graph; stages: readonly Stage[]; ctx: PassContext }
+  | { ok: false; errors: Diagnostic[] };
+
+/** Runs passes in order, verifying after each; returns every intermediate graph. */
+export function runPasses(graph: Graph, ctx: PassContext, passes: readonly Pass[], verify = true): Stage[] {
+  const stages: Stage[] = [];
+  let current = graph;
+  for (const pass of passes) {
+    current = pass.run(current, ctx);
+    if (verify) assertValidGraph(current, pass.name);
+    stages.push({ pass: pass.name, graph: current });
+  }
+  return stages;
+}
+
+/** Spec → joint training graph (forward, backward, optimizer update), with every stage. */
+export function trainingGraph(spec: GraphSpec, options: PipelineOptions): PipelineResult {
+  const built = buildGraph(spec, options);
+  if (!built.ok) return built;
+  const verify = options.verify ?? true;
+  if (verify) assertValidGraph(built.graph, 'build');
+  if (built.graph.loss === undefined) {
+    return { ok: false, errors: [{ message: `spec '${spec.name}' has no loss, so there is nothing to train`, pointer: '', hint: 'add "loss": { "op": "cross_entropy", "input": ..., "target": ... }' }] };
+  }
+  const ctx: PassContext = { dtype: options.dtype, train: options.train ?? spec.train ?? DEFAULT_TRAIN };
+  const stages = runPasses(built.graph, ctx, options.passes ?? trainingPasses, verify);
+  const last = stages[stages.length - 1];
+  return { ok: true, graph: last?.graph ?? built.graph, stages: [{ pass: 'build', graph: built.graph }, ...stages], ctx };
+}

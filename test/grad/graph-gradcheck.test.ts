@@ -1,0 +1,70 @@
+// Whole-graph gradient check: on random DAG specs (every op, fan-out, every loss), every
+// parameter's gradient from the autodiff pass, run by the reference interpreter in float64,
+// matches central finite differences of the loss along a random direction.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { interpret } from '../../compiler/interp/interpret.js';
+import type { Graph } from '../../compiler/ir/types.js';
+import { verifyGraph } from '../../compiler/ir/verify.js';
+import { differentiate } from '../../compiler/passes/differentiate.js';
+import { trainingGraph } from '../../compiler/passes/pipeline.js';
+import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
+import { randomFeeds, randomParams } from '../support/data.js';
+import { checkVjp } from '../support/gradcheck.js';
+import { randomSpec } from '../support/random-spec.js';
+import { rng } from '../support/rng.js';
+
+function differentiated(spec: GraphSpec): { forward: Graph; joint: Graph } {
+  const r = trainingGraph(spec, { dtype: 'f64', passes: [{ name: 'differentiate', run: differentiate }] });
+  if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
+  const forward = r.stages[0]?.graph;
+  if (forward === undefined) throw new Error('no forward stage');
+  return { forward, joint: r.graph };
+}
+
+/** Max relative error over all parameters (one random direction each), with the worst name. */
+function worstParamError(spec: GraphSpec, seed: number): { name: string; err: number } {
+  const { forward, joint } = differentiated(spec);
+  expect(verifyGraph(joint)).toEqual([]);
+  const r = rng(seed);
+  const params = randomParams(forward, r);
+  const feeds = randomFeeds(forward, 3, r);
+  const run = interpret(joint, { feeds, params });
+  let worst = { name: '', err: 0 };
+  for (const [name, value] of Object.entries(params)) {
+    const grad = run.grads[name];
+    if (grad === undefined) continue; // not on a path to the loss
+    const lossAt = (x: Float64Array): number[] => [interpret(forward, { feeds, params: { ...params, [name]: x } }).loss ?? Number.NaN];
+    const check = checkVjp(lossAt, grad, value, [1], r);
+    // Absolute floor: central differences of an O(1) loss carry ~1e-10 of rounding noise.
+    const err = Math.abs(check.analytic - check.numeric) / Math.max(Math.abs(check.analytic), Math.abs(check.numeric), 1e-4);
+    if (err > worst.err) worst = { name, err };
+  }
+  return worst;
+}
+
+describe('whole-graph gradient check (float64, central differences)', () => {
+  it('all parameter gradients of random DAG specs match to 1e-5', () => {
+    fc.assert(
+      fc.property(randomSpec({ maxWidth: 8, train: 'never' }), fc.nat(), (spec, seed) => {
+        const worst = worstParamError(spec, seed);
+        expect(worst.err, `${worst.name} in ${JSON.stringify(spec)}`).toBeLessThanOrEqual(1e-5);
+      }),
+      { numRuns: 20, seed: 20240611 },
+    );
+  });
+
+  it('every parameter on a path to the loss gets a gradient', () => {
+    fc.assert(
+      fc.property(randomSpec({ maxWidth: 4, train: 'never' }), (spec) => {
+        const { forward, joint } = differentiated(spec);
+        const r = rng(1);
+        const run = interpret(joint, { feeds: randomFeeds(forward, 2, r), params: randomParams(forward, r) });
+        // The random specs end in the loss and every branch joins back, so every parameter is on the path.
+        const params = forward.nodes.filter((n) => n.op === 'param').map((n) => n.name);
+        expect(Object.keys(run.grads).sort()).toEqual(params.sort());
+      }),
+      { numRuns: 30, seed: 7 },
+    );
+  });
+});
