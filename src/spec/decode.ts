@@ -183,7 +183,7 @@ function decodeOp(value: unknown, pointer: string, node: string | undefined, iss
     return undefined;
   }
   if (isSpecOp(value)) return value;
-  const alias = opAliases[value.toLowerCase()];
+  const alias = Object.hasOwn(opAliases, value.toLowerCase()) ? opAliases[value.toLowerCase()] : undefined;
   let hint: string;
   if (isLossOp(value)) hint = `${value} is a loss: declare it as "loss": { "op": "${value}", "input": ..., "target": ... }`;
   else if (alias !== undefined && alias !== value) hint = `chainrule calls this '${alias}'${value.toLowerCase() === 'concat' ? ' (concatenation is not supported; add sums same-shaped tensors)' : ''}`;
@@ -212,7 +212,7 @@ function decodeOperands(value: Json, pointer: string, node: string | undefined, 
       value.inputs.forEach((item: unknown, i) => {
         const q = joinPointer(p, i);
         if (typeof item === 'string') refs.push({ name: item, pointer: q });
-        else issues.push({ pointer: q, message: `operand ${i} must be a tensor name, found ${describe(item)}`, ...nodeField(node) });
+        else issues.push({ pointer: q, message: `operand ${i} must be a tensor name, found ${describe(item)}`, hint: 'operands are names of inputs or nodes, in double quotes', ...nodeField(node) });
       });
     }
   }
@@ -263,7 +263,7 @@ function decodeOutputs(value: unknown, issues: Issue[]): Ref[] {
   value.forEach((item: unknown, i) => {
     const p = `/outputs/${i}`;
     if (typeof item === 'string') refs.push({ name: item, pointer: p });
-    else issues.push({ pointer: p, message: `output ${i} must be a node name, found ${describe(item)}` });
+    else issues.push({ pointer: p, message: `output ${i} must be a node name, found ${describe(item)}`, hint: 'e.g. "outputs": ["probs"]' });
   });
   return refs;
 }
@@ -280,7 +280,11 @@ function decodeLoss(value: unknown, issues: Issue[]): DraftLoss | undefined {
   if (value.op !== undefined) {
     if (typeof value.op === 'string' && isLossOp(value.op)) op = value.op;
     else {
-      const hint = typeof value.op === 'string' && isSpecOp(value.op) ? `${value.op} is a node op; losses are ${listNames(lossOps)}` : suggestionHint(String(value.op), lossOps, 'losses');
+      const hint = typeof value.op !== 'string'
+        ? `one of ${listNames(lossOps)}`
+        : isSpecOp(value.op)
+          ? `${value.op} is a node op; losses are ${listNames(lossOps)}`
+          : suggestionHint(value.op, lossOps, 'losses');
       issues.push({ pointer: `${pointer}/op`, message: typeof value.op === 'string' ? `unknown loss '${value.op}'` : `loss 'op' must be a string, found ${describe(value.op)}`, hint });
     }
   }
@@ -292,7 +296,7 @@ function decodeLoss(value: unknown, issues: Issue[]): DraftLoss | undefined {
 function decodeRef(value: unknown, pointer: string, what: string, issues: Issue[]): Ref | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return { name: value, pointer };
-  issues.push({ pointer, message: `${what} must be a tensor name, found ${describe(value)}` });
+  issues.push({ pointer, message: `${what} must be a tensor name, found ${describe(value)}`, hint: 'e.g. "loss": { "op": "cross_entropy", "input": "probs", "target": "y" }' });
   return undefined;
 }
 
@@ -310,7 +314,7 @@ function decodeTrain(value: unknown, issues: Issue[]): TrainSpec | undefined {
     optimizer = value.optimizer;
   } else {
     const text = typeof value.optimizer === 'string' ? value.optimizer : describe(value.optimizer);
-    issues.push({ pointer: `${pointer}/optimizer`, message: `unknown optimizer ${typeof value.optimizer === 'string' ? `'${text}'` : text}`, hint: suggestionHint(String(value.optimizer), optimizers, 'optimizers') });
+    issues.push({ pointer: `${pointer}/optimizer`, message: `unknown optimizer ${typeof value.optimizer === 'string' ? `'${text}'` : text}`, hint: typeof value.optimizer === 'string' ? suggestionHint(value.optimizer, optimizers, 'optimizers') : `one of ${listNames(optimizers)}` });
   }
   if (value.lr === undefined) issues.push({ pointer, message: "'train' has no 'lr' (learning rate)", hint: 'add e.g. "lr": 0.01' });
   const allowed = optimizer === undefined ? [...new Set(optimizers.flatMap((o) => trainKeys[o]))] : trainKeys[optimizer];
@@ -381,7 +385,7 @@ function requireKeys(value: Json, pointer: string, keys: readonly string[], what
 function optionalString(value: Json, pointer: string, key: string, issues: Issue[]): string | undefined {
   const v = value[key];
   if (v === undefined || typeof v === 'string') return v;
-  issues.push({ pointer: joinPointer(pointer, key), message: `'${key}' must be a string, found ${describe(v)}` });
+  issues.push({ pointer: joinPointer(pointer, key), message: `'${key}' must be a string, found ${describe(v)}`, hint: key === '$schema' ? 'e.g. "$schema": "../schema/chainrule.schema.json"' : 'write it in double quotes' });
   return undefined;
 }
 
@@ -401,7 +405,9 @@ function badName(name: string, what: string): { message: string; hint: string } 
   const fixed = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=[0-9]|$)/, '_');
   return {
     message: `${what} '${name}' is not a valid identifier`,
-    hint: `names become identifiers and file names: use letters, digits and _ and do not start with a digit (e.g. '${fixed}')`,
+    hint: name.startsWith('__')
+      ? 'names starting with __ are reserved (they clash with JavaScript object internals)'
+      : `names become identifiers and file names: use letters, digits and _ and do not start with a digit (e.g. '${fixed}')`,
   };
 }
 

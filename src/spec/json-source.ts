@@ -184,7 +184,7 @@ function describeSyntaxError(text: string, e: ParseError, loc: (offset: number) 
     case 'UnexpectedEndOfComment':
       return { message: 'unterminated comment', hint: 'close the block comment with */', loc: at };
     default:
-      return { message: `malformed JSON (${code})`, loc: at };
+      return { message: `malformed JSON (${code})`, hint: 'check the JSON syntax around this position', loc: at };
   }
 }
 
@@ -195,7 +195,7 @@ function invalidSymbol(symbol: string, at: SourceLoc): Diagnostic {
   if (symbol === 'NaN' || symbol === 'Infinity' || symbol === '-Infinity') {
     return { message: `${symbol} is not a JSON number`, hint: 'use a finite number', loc: at };
   }
-  const fix = fixes[symbol];
+  const fix = Object.hasOwn(fixes, symbol) ? fixes[symbol] : undefined;
   if (fix !== undefined) return { message: `unexpected '${symbol}'`, hint: `did you mean ${fix}?`, loc: at };
   if (/^[A-Za-z_$][\w$]*$/.test(symbol)) {
     return { message: `unexpected '${symbol}'`, hint: `keys and strings must be in double quotes: "${symbol}"`, loc: at };

@@ -57,8 +57,8 @@ function readError(path: string, err: unknown): Diagnostic {
     case 'EISDIR':
       return { message: `cannot read '${path}': it is a directory`, hint: 'pass a spec file, e.g. examples/mnist_mlp.json' };
     case 'EACCES':
-      return { message: `cannot read '${path}': permission denied` };
+      return { message: `cannot read '${path}': permission denied`, hint: 'check the file permissions' };
     default:
-      return { message: `cannot read '${path}': ${err instanceof Error ? err.message : String(err)}` };
+      return { message: `cannot read '${path}': ${err instanceof Error ? err.message : String(err)}`, hint: 'pass a readable spec file' };
   }
 }

@@ -58,9 +58,10 @@ export const lossKeys = ['op', 'input', 'target'] as const;
 
 /**
  * Names of the graph, tensors and nodes become file names, record keys (`fc1.weight`) and
- * identifiers in generated code, so they are plain identifiers.
+ * identifiers in generated code, so they are plain identifiers; a leading `__` is reserved
+ * (`__proto__` as a record key would reach the prototype).
  */
-export const namePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const namePattern = /^(?!__)[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function isSpecOp(s: string): s is SpecOp {
   return Object.hasOwn(opTable, s);

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { lossOps, opTable, optimizers, specOps } from '../../src/spec/vocabulary.js';
+import { lossOps, namePattern, opTable, optimizers, specOps } from '../../src/spec/vocabulary.js';
 
 const schemaText = readFileSync(new URL('../../schema/chainrule.schema.json', import.meta.url), 'utf8');
 const schema: unknown = JSON.parse(schemaText);
@@ -61,6 +61,7 @@ describe('chainrule.schema.json', () => {
     expect(s.definitions.node?.properties.op?.enumDescriptions).toEqual(specOps.map((o) => opTable[o].summary));
     expect(s.definitions.loss?.properties.op?.enum).toEqual(lossOps);
     expect(s.definitions.train?.properties.optimizer?.enum).toEqual(optimizers);
+    expect((schema as { definitions: { name: { pattern: string } } }).definitions.name.pattern).toBe(namePattern.source);
   });
 
   it('describes every property, so editors can explain each key', () => {
