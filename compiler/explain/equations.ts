@@ -1,0 +1,205 @@
+// Gradient equations as text, in the notation of the classic backprop derivation, read off the
+// backward graph the autodiff pass produced (never re-derived here):
+//
+//   ∂L/∂fc2 = (probs − y)/n                      the fused softmax + cross-entropy head
+//   ∂L/∂fc1.weight = xᵀ · ((∂L/∂fc2 · fc2.weightᵀ) ⊙ relu'(fc1))
+//
+// One line per tensor on the gradient path (each in terms of the next), then every parameter's
+// gradient expanded down to the loss head. Fan-in sums print as `( … + … )`.
+import type { Diagnostic } from '../diagnostics.js';
+import { gradName, nodeIndex } from '../ir/graph.js';
+import { assertNever, type Graph, type Node } from '../ir/types.js';
+import { trainingGraph, type PipelineOptions } from '../passes/pipeline.js';
+import type { GraphSpec } from '../spec/graph-spec.js';
+
+/** Longest expanded parameter equation; longer ones refer to the per-tensor lines instead. */
+const MAX_EXPANDED = 240;
+
+const ACTIVATION_PRIME = {
+  relu_grad: "relu'",
+  leaky_relu_grad: "leaky_relu'",
+  sigmoid_grad: "σ'",
+  tanh_grad: "tanh'",
+  gelu_grad: "gelu'",
+} as const;
+
+const sym = (tensor: string): string => `∂L/∂${tensor}`;
+
+/** An expression and whether it needs parentheses when used as an operand. */
+interface Expr {
+  readonly text: string;
+  readonly atom: boolean;
+}
+
+const atom = (text: string): Expr => ({ text, atom: true });
+const compound = (text: string): Expr => ({ text, atom: false });
+const wrap = (e: Expr): string => (e.atom ? e.text : `(${e.text})`);
+
+/** The tensor whose gradient has a closed form (the loss head), and that form. */
+interface Head {
+  readonly tensor: number;
+  readonly formula: string;
+  readonly note: string;
+}
+
+function findHead(graph: Graph, byId: ReadonlyMap<number, Node>): Head | undefined {
+  const loss = graph.loss === undefined ? undefined : byId.get(graph.loss);
+  if (loss === undefined) return undefined;
+  const pred = byId.get(loss.inputs[0] ?? -1);
+  const target = byId.get(loss.inputs[1] ?? -1);
+  if (pred === undefined || target === undefined) return undefined;
+  const y = target.type.dtype === 'i32' ? `onehot(${target.name})` : target.name;
+  const logits = byId.get(pred.inputs[0] ?? -1);
+  switch (loss.op) {
+    case 'cross_entropy':
+      if (logits === undefined) return undefined;
+      return loss.attrs.input === 'probs'
+        ? { tensor: logits.id, formula: `(${pred.name} − ${y})/n`, note: 'softmax + cross_entropy, n rows' }
+        : { tensor: logits.id, formula: `(exp(${pred.name}) − ${y})/n`, note: 'log_softmax + cross_entropy, n rows' };
+    case 'binary_cross_entropy':
+      if (logits === undefined) return undefined;
+      return { tensor: logits.id, formula: `(${pred.name} − ${y})/N`, note: 'sigmoid + binary_cross_entropy, N elements' };
+    case 'mse':
+      return { tensor: pred.id, formula: `2(${pred.name} − ${y})/N`, note: 'mse, N elements' };
+    default:
+      return undefined;
+  }
+}
+
+class Explainer {
+  readonly byId: ReadonlyMap<number, Node>;
+  readonly head: Head | undefined;
+
+  constructor(readonly graph: Graph) {
+    this.byId = nodeIndex(graph);
+    this.head = findHead(graph, this.byId);
+  }
+
+  node(id: number): Node {
+    const n = this.byId.get(id);
+    if (n === undefined) throw new Error(`internal: no node %${id}`);
+    return n;
+  }
+
+  name(id: number): string {
+    return this.node(id).name;
+  }
+
+  /** The tensor a backward node differentiates, when it holds that tensor's total gradient. */
+  totalOf(g: Node): string | undefined {
+    if (g.grad === undefined) return undefined;
+    const of = this.name(g.grad.of);
+    return g.name === gradName(of) ? of : undefined;
+  }
+
+  /**
+   * The expression of gradient node `id`. `expand` decides, for a total gradient ∂L/∂t met as an
+   * operand, whether to write its symbol or expand it further.
+   */
+  expr(id: number, expand: (tensor: string, node: Node) => boolean): Expr {
+    const g = this.node(id);
+    const total = this.totalOf(g);
+    if (total !== undefined && !expand(total, g)) return atom(sym(total));
+    const sub = (k: number): Expr => this.expr(g.inputs[k] ?? -1, expand);
+    const of = g.grad === undefined ? '?' : this.name(g.grad.of);
+    switch (g.op) {
+      case 'add':
+        return compound(g.inputs.map((i) => wrap(this.expr(i, expand))).join(' + '));
+      case 'matmul':
+        // dX = dY·Wᵀ (transB) or dW = Xᵀ·dY (transA), as linear's VJP emits them.
+        return g.attrs.transA
+          ? compound(`${this.name(g.inputs[0] ?? -1)}ᵀ · ${wrap(sub(1))}`)
+          : compound(`${wrap(sub(0))} · ${this.name(g.inputs[1] ?? -1)}${g.attrs.transB ? 'ᵀ' : ''}`);
+      case 'sum_rows':
+        return compound(`Σ_rows ${wrap(sub(0))}`);
+      case 'relu_grad':
+      case 'leaky_relu_grad':
+      case 'sigmoid_grad':
+      case 'tanh_grad':
+      case 'gelu_grad':
+        return compound(`${wrap(sub(0))} ⊙ ${ACTIVATION_PRIME[g.op]}(${of})`);
+      case 'softmax_grad':
+        return compound(`${wrap(sub(0))} · J_softmax(${of})`);
+      case 'log_softmax_grad':
+        return compound(`${wrap(sub(0))} · J_log_softmax(${of})`);
+      case 'fill':
+      case 'cross_entropy_grad':
+      case 'mse_grad':
+      case 'binary_cross_entropy_grad':
+      case 'input':
+      case 'target':
+      case 'param':
+      case 'state':
+      case 'linear':
+      case 'relu':
+      case 'leaky_relu':
+      case 'sigmoid':
+      case 'tanh':
+      case 'gelu':
+      case 'identity':
+      case 'softmax':
+      case 'log_softmax':
+      case 'cross_entropy':
+      case 'mse':
+      case 'binary_cross_entropy':
+      case 'sgd_update':
+      case 'momentum_velocity':
+      case 'adam_moment':
+      case 'step_increment':
+      case 'adam_update':
+        // Loss-level gradients sit above the head; everything else is not a gradient equation.
+        return atom(sym(of));
+      default:
+        return assertNever(g, 'op');
+    }
+  }
+}
+
+/** Total-gradient nodes of forward tensors, in backward (reverse topological) order. */
+function tensorGradients(ex: Explainer): { tensor: Node; grad: Node }[] {
+  const out: { tensor: Node; grad: Node }[] = [];
+  for (const g of ex.graph.nodes) {
+    if (g.role !== 'backward' || g.grad === undefined) continue;
+    if (ex.totalOf(g) === undefined) continue;
+    out.push({ tensor: ex.node(g.grad.of), grad: g });
+  }
+  return out;
+}
+
+/** The gradient equations of a differentiated (or joint) graph, as text. */
+export function explainGraph(graph: Graph): string {
+  const ex = new Explainer(graph);
+  const all = tensorGradients(ex);
+  const head = ex.head;
+  const headAt = head === undefined ? -1 : all.findIndex((e) => e.tensor.id === head.tensor);
+  // Tensors above the head (loss input, softmax output) are covered by the closed form.
+  const below = headAt < 0 ? all : all.slice(headAt + 1);
+  const stopAtHead = (tensor: string): boolean => head === undefined || tensor !== ex.name(head.tensor);
+  const lines: string[] = [];
+  const lossNode = graph.loss === undefined ? undefined : ex.node(graph.loss);
+  lines.push(`gradients of ${graph.name}: L = ${lossNode === undefined ? '?' : `${lossNode.op}(${lossNode.inputs.map((i) => ex.name(i)).join(', ')})`}`);
+  lines.push('');
+  lines.push('backward, one tensor at a time:');
+  if (head !== undefined && headAt >= 0) lines.push(`  ${sym(ex.name(head.tensor))} = ${head.formula}    [${head.note}]`);
+  for (const { tensor, grad } of below) {
+    if (tensor.op === 'param') continue;
+    lines.push(`  ${sym(tensor.name)} = ${ex.expr(grad.id, (t, n) => n.id === grad.id && t === tensor.name).text}`);
+  }
+  lines.push('');
+  lines.push('parameters:');
+  for (const { tensor, grad } of below) {
+    if (tensor.op !== 'param') continue;
+    const full = ex.expr(grad.id, (t, n) => n.id === grad.id || stopAtHead(t)).text;
+    const short = ex.expr(grad.id, (t, n) => n.id === grad.id && t === tensor.name).text;
+    lines.push(`  ${sym(tensor.name)} = ${full.length <= MAX_EXPANDED ? full : short}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export type ExplainResult = { ok: true; text: string } | { ok: false; errors: Diagnostic[] };
+
+/** Spec → gradient equations (builds and differentiates it with the pipeline). */
+export function explainSpec(spec: GraphSpec, options: PipelineOptions): ExplainResult {
+  const r = trainingGraph(spec, options);
+  return r.ok ? { ok: true, text: explainGraph(r.graph) } : r;
+}
