@@ -1,18 +1,52 @@
-// `chainrule ir SPEC`: print the IR of a spec, one typed equation per line.
-import { Command } from 'commander';
+// `chainrule ir SPEC`: print the IR of a spec, one typed equation per line; with --grad the joint
+// training graph (forward, backward, optimizer update), with --after the graph after any pass.
+import { Command, Option } from 'commander';
 import { printGraph } from '../../../compiler/ir/print.js';
-import { batchOption, dtypeOption, graphOptions, loadSpecForCli } from '../spec-input.js';
+import { trainingGraph, trainingPasses } from '../../../compiler/passes/pipeline.js';
+import { locate } from '../../spec/check.js';
+import { renderLoadReport, batchOption, dtypeOption, graphOptions, loadSpecForCli, type GraphOptions, type LoadedSpec } from '../spec-input.js';
+
+const stageNames = ['build', ...trainingPasses.map((p) => p.name)];
+
+interface IrFlags {
+  readonly dtype?: string;
+  readonly batch?: number;
+  readonly grad?: boolean;
+  readonly after?: string;
+}
 
 export function irCommand(): Command {
   return new Command('ir')
-    .description('Print the IR of a spec: one typed equation per line (%k name: type = op[attrs] operands).')
+    .description('Print the IR of a spec: one typed equation per line (%k name: type = op[attrs] operands).\nBackward nodes note what they differentiate (# ∂ %k name factor); update nodes what they assign (# → %k).')
     .argument('<spec>', 'path to the spec (JSON)')
+    .option('--grad', 'print the joint training graph: forward, backward (chain rule) and optimizer update')
+    .addOption(new Option('--after <pass>', 'print the graph after one pass, or after every pass').choices([...stageNames, 'all']))
     .addOption(dtypeOption())
     .addOption(batchOption())
-    .addHelpText('after', '\nExamples:\n  $ chainrule ir examples/mnist_mlp.json\n  $ chainrule ir examples/mnist_mlp.json --dtype f64 --batch 64')
-    .action((path: string, raw: { dtype?: string; batch?: number }) => {
-      const loaded = loadSpecForCli(path, graphOptions(raw));
+    .addHelpText('after', `\nPasses: ${stageNames.join(', ')}\n\nExamples:\n  $ chainrule ir examples/mnist_mlp.json\n  $ chainrule ir examples/mnist_mlp.json --grad\n  $ chainrule ir examples/residual_mlp.json --after all --dtype f64 --batch 8`)
+    .action((path: string, flags: IrFlags) => {
+      const options = graphOptions(flags);
+      const loaded = loadSpecForCli(path, options);
       if (loaded === undefined) return;
-      process.stdout.write(printGraph(loaded.graph));
+      if (flags.grad !== true && flags.after === undefined) {
+        process.stdout.write(printGraph(loaded.graph));
+        return;
+      }
+      const text = trainingText(loaded, path, options, flags.after ?? stageNames[stageNames.length - 1] ?? 'build');
+      if (text !== undefined) process.stdout.write(text);
     });
+}
+
+/** The joint graph after `stage` (or every stage, each under a `# after <pass>` header). */
+function trainingText(loaded: LoadedSpec, path: string, options: GraphOptions, stage: string): string | undefined {
+  const result = trainingGraph(loaded.spec, options);
+  if (!result.ok) {
+    const errors = locate(result.errors, loaded.locations);
+    process.stderr.write(renderLoadReport({ ok: false, errors, warnings: [] }, path));
+    process.exitCode = 1;
+    return undefined;
+  }
+  const stages = stage === 'all' ? result.stages : result.stages.filter((s) => s.pass === stage);
+  if (stage === 'all') return stages.map((s) => `# after ${s.pass}\n${printGraph(s.graph)}`).join('\n');
+  return stages.map((s) => printGraph(s.graph)).join('\n');
 }
