@@ -109,13 +109,16 @@ export function interpret(graph: Graph, args: InterpretFeeds): InterpretResult {
   const errors: Diagnostic[] = [];
   const batch = inferBatch(graph, args.feeds, errors);
   const values = new Map<number, Tensor>();
+  // Load and check every fed leaf first, so all bad feeds are reported together.
   for (const node of graph.nodes) {
-    const shape = resolve(node.type.shape, batch);
     if (node.op === 'input' || node.op === 'target' || node.op === 'param' || node.op === 'state') {
-      values.set(node.id, loadLeaf(node, shape, args, errors));
-      continue;
+      values.set(node.id, loadLeaf(node, resolve(node.type.shape, batch), args, errors));
     }
-    if (errors.length > 0) break;
+  }
+  if (errors.length > 0) throw new ChainruleError(errors);
+  for (const node of graph.nodes) {
+    if (values.has(node.id)) continue;
+    const shape = resolve(node.type.shape, batch);
     const inputs = node.inputs.map((i) => {
       const v = values.get(i);
       if (v === undefined) throw new Error(`internal: '${node.name}' reads %${i} before it is computed`);
@@ -125,7 +128,6 @@ export function interpret(graph: Graph, args: InterpretFeeds): InterpretResult {
     evaluate(node, inputs, out);
     values.set(node.id, out);
   }
-  if (errors.length > 0) throw new ChainruleError(errors);
   return collect(graph, batch, values);
 }
 
