@@ -2,12 +2,14 @@
 // factory returning a commander `Command`; this file only lists them.
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
+import { explainCommand } from './commands/explain.js';
 import { irCommand } from './commands/ir.js';
 
 /** Every command, in the order `--help` lists them. */
 const commands: readonly (() => Command)[] = [
   checkCommand,
   irCommand,
+  explainCommand,
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {
