@@ -55,7 +55,7 @@ function optionalField<K extends string, V>(key: K, v: V | undefined): { [P in K
 // ---- tensors and shapes ----------------------------------------------------------------------
 
 function decodeTensors(value: unknown, pointer: string, kind: 'input' | 'target', issues: Issue[]): DraftTensor[] {
-  if (!isRecord(value) || Array.isArray(value)) {
+  if (!isRecord(value)) {
     issues.push({
       pointer,
       message: `'${kind}s' must be an object mapping names to shapes, found ${describe(value)}`,
