@@ -39,7 +39,7 @@ function checkAssigns(node: Node, byId: ReadonlyMap<number, Node>, assigned: Map
   if (node.role !== 'update') return `has role '${node.role}' but assigns a leaf (only update nodes may)`;
   const leaf = byId.get(node.assigns);
   if (leaf === undefined) return `assigns %${node.assigns}, which does not exist`;
-  if (leaf.op !== 'param' && leaf.op !== 'state') return `assigns '${leaf.name}', a ${leaf.op} (only param/state leaves hold values across steps)`;
+  if (leaf.op !== 'param' && leaf.op !== 'state') return `assigns '${leaf.name}' (op ${leaf.op}), but only param and state leaves hold values across steps`;
   if (!sameType(leaf.type, node.type)) return `assigns '${leaf.name}' of type ${formatType(leaf.type)} a value of type ${formatType(node.type)}`;
   const other = assigned.get(leaf.id);
   if (other !== undefined) return `assigns '${leaf.name}', already assigned by '${other}'`;
