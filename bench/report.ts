@@ -1,6 +1,6 @@
 // Turns a suite's samples into the published numbers (median, min–max, GFLOP/s, RSS, ratios,
 // targets) and renders them as the markdown printed to the console and written to results.md.
-import { cpus, platform, release, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { assertNever } from '../compiler/ir/types.js';
 import { peers as peerTable } from './peers/index.js';
 import type { PeerId } from './peers/peer.js';
@@ -14,6 +14,8 @@ export interface MachineInfo {
   readonly node: string;
   readonly os: string;
   readonly memoryGiB: number;
+  /** 1-minute load average when the suite ended; near the core count means peers shared the CPU. */
+  readonly loadAverage: number;
 }
 
 export function machineInfo(): MachineInfo {
@@ -24,6 +26,7 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     os: `${platform()} ${release()}`,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }
 
@@ -283,7 +286,7 @@ export function renderMarkdown(report: Report): string {
   const parts = [
     `# chainrule benchmark results`,
     '',
-    `${report.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os}`,
+    `${report.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os} · load average ${m.loadAverage} at the end`,
     '',
     `Speed (${runsText}). Training: SGD steps/s; forward: calls/s; W4: µs per call (lower is better).`,
     '',
