@@ -1,0 +1,103 @@
+// DOT syntax: quoting, HTML-like labels and a small document model written out in a fixed order,
+// so the same diagram always produces byte-identical text (the .dot files are baselines).
+
+/** An HTML-like label (`label=<...>`): already escaped markup. */
+export interface Html {
+  readonly html: string;
+}
+
+export type DotValue = string | number | Html;
+/** Attributes in the order they are written. */
+export type DotAttrs = Readonly<Record<string, DotValue>>;
+
+export interface DotNode {
+  readonly id: string;
+  readonly attrs: DotAttrs;
+}
+
+export interface DotEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly attrs: DotAttrs;
+}
+
+/** A Graphviz cluster (a box drawn around its nodes), e.g. one fused kernel. */
+export interface DotCluster {
+  readonly id: string;
+  readonly attrs: DotAttrs;
+  readonly nodes: readonly string[];
+}
+
+export interface DotDocument {
+  readonly name: string;
+  /** `//` comment lines at the top of the file. */
+  readonly comments: readonly string[];
+  readonly graph: DotAttrs;
+  readonly nodeDefaults: DotAttrs;
+  readonly edgeDefaults: DotAttrs;
+  readonly nodes: readonly DotNode[];
+  readonly edges: readonly DotEdge[];
+  readonly clusters: readonly DotCluster[];
+  /** Groups of node ids laid out on the same rank (column in LR, row in TB). */
+  readonly sameRank: readonly (readonly string[])[];
+}
+
+export function html(markup: string): Html {
+  return { html: markup };
+}
+
+/**
+ * A DOT double-quoted string. DOT itself only unescapes `\"`, but label text is then read as an
+ * escString where `\\` is a backslash and `\n` a line break, so both are escaped here.
+ */
+export function quoteDot(text: string): string {
+  const body = text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replace(/\r?\n/g, '\\n');
+  return `"${body}"`;
+}
+
+/** Text placed inside an HTML-like label. */
+export function escapeHtml(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+function writeValue(value: DotValue): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return quoteDot(value);
+  return `<${value.html}>`;
+}
+
+export function writeAttrs(attrs: DotAttrs): string {
+  const parts = Object.entries(attrs).map(([k, v]) => `${k}=${writeValue(v)}`);
+  return parts.length === 0 ? '' : ` [${parts.join(', ')}]`;
+}
+
+function writeNode(node: DotNode, indent: string): string {
+  return `${indent}${quoteDot(node.id)}${writeAttrs(node.attrs)};`;
+}
+
+/** The document as DOT text: header, defaults, clusters, free nodes, rank groups, edges. */
+export function writeDot(doc: DotDocument): string {
+  const lines = doc.comments.map((c) => `// ${c}`);
+  lines.push(`digraph ${quoteDot(doc.name)} {`);
+  for (const [k, v] of Object.entries(doc.graph)) lines.push(`  ${k}=${writeValue(v)};`);
+  lines.push(`  node${writeAttrs(doc.nodeDefaults)};`, `  edge${writeAttrs(doc.edgeDefaults)};`);
+  const inCluster = new Set(doc.clusters.flatMap((c) => c.nodes));
+  const byId = new Map(doc.nodes.map((n) => [n.id, n]));
+  for (const cluster of doc.clusters) {
+    lines.push('', `  subgraph ${quoteDot(`cluster_${cluster.id}`)} {`);
+    for (const [k, v] of Object.entries(cluster.attrs)) lines.push(`    ${k}=${writeValue(v)};`);
+    for (const id of cluster.nodes) {
+      const node = byId.get(id);
+      if (node !== undefined) lines.push(writeNode(node, '    '));
+    }
+    lines.push('  }');
+  }
+  lines.push('');
+  for (const node of doc.nodes) if (!inCluster.has(node.id)) lines.push(writeNode(node, '  '));
+  if (doc.sameRank.length > 0) lines.push('');
+  for (const group of doc.sameRank) lines.push(`  { rank=same; ${group.map((id) => `${quoteDot(id)};`).join(' ')} }`);
+  lines.push('');
+  for (const e of doc.edges) lines.push(`  ${quoteDot(e.from)} -> ${quoteDot(e.to)}${writeAttrs(e.attrs)};`);
+  lines.push('}', '');
+  return lines.join('\n');
+}

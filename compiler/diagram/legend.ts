@@ -1,0 +1,39 @@
+// The title and legend, drawn as the graph's own label (an HTML-like table under the diagram) so
+// they can never overlap a node or an edge. Only the kinds present in the diagram are explained.
+import { escapeHtml, type Html, html } from './dot-text.js';
+import { type EdgeKind, edgeMeaning, edgeSwatch, type NodeKind, nodeLook } from './style.js';
+
+const NODE_ORDER: readonly NodeKind[] = ['input', 'target', 'param', 'state', 'forward', 'output', 'loss', 'seed', 'grad', 'sum', 'update'];
+const EDGE_ORDER: readonly EdgeKind[] = ['forward', 'backward', 'tie', 'update', 'assign'];
+const PER_ROW = 3;
+
+function nodeEntry(kind: NodeKind): string {
+  const look = nodeLook(kind);
+  const border = kind === 'output' ? '2' : '1';
+  const swatch = `<TD BGCOLOR="${look.fill}" COLOR="${look.border}" BORDER="${border}" WIDTH="22" HEIGHT="12"> </TD>`;
+  const shape = look.shape === 'box' ? 'rounded box' : look.shape;
+  return `${swatch}<TD ALIGN="LEFT">${escapeHtml(look.meaning)} <FONT COLOR="#757575">(${shape})</FONT></TD>`;
+}
+
+function edgeEntry(kind: EdgeKind): string {
+  const swatch = edgeSwatch(kind);
+  return `<TD><FONT COLOR="${swatch.color}">${escapeHtml(swatch.text)}</FONT></TD><TD ALIGN="LEFT">${escapeHtml(edgeMeaning(kind))}</TD>`;
+}
+
+/** The legend: a title, one entry per node and edge kind present, then free-text notes. */
+export function legendLabel(
+  title: string,
+  nodeKinds: ReadonlySet<NodeKind>,
+  edgeKinds: ReadonlySet<EdgeKind>,
+  notes: readonly string[] = [],
+): Html {
+  const entries = [
+    ...NODE_ORDER.filter((k) => nodeKinds.has(k)).map(nodeEntry),
+    ...EDGE_ORDER.filter((k) => edgeKinds.has(k)).map(edgeEntry),
+  ];
+  const rows: string[] = [];
+  for (let i = 0; i < entries.length; i += PER_ROW) rows.push(`<TR>${entries.slice(i, i + PER_ROW).join('')}</TR>`);
+  for (const note of notes) rows.push(`<TR><TD COLSPAN="${2 * PER_ROW}" ALIGN="LEFT">${escapeHtml(note)}</TD></TR>`);
+  const head = `<TR><TD COLSPAN="${2 * PER_ROW}" ALIGN="LEFT"><FONT POINT-SIZE="13"><B>${escapeHtml(title)}</B></FONT></TD></TR>`;
+  return html(`<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="1">${head}${rows.join('')}</TABLE>`);
+}

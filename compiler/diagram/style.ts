@@ -1,0 +1,139 @@
+// How each kind of node and edge looks. Blue is the forward flow and red the backward flow (the
+// convention of the classic backprop figures); shapes tell values apart even in grey print:
+// parallelograms are data fed in, cylinders are stored tensors, an octagon is the loss, a circle
+// is a fan-in sum, a hexagon is an optimizer update.
+import { assertNever } from '../ir/types.js';
+import type { DotAttrs } from './dot-text.js';
+
+export type NodeKind =
+  | 'input'
+  | 'target'
+  | 'param'
+  | 'state'
+  | 'forward'
+  | 'output'
+  | 'loss'
+  | 'seed'
+  | 'grad'
+  | 'sum'
+  | 'update';
+
+/**
+ * `forward`: a value flowing forward (label: its shape). `backward`: a gradient flowing back
+ * (label: the consumer's local chain-rule factor, then the shape). `update`: an optimizer input.
+ * `assign`: an update writing the new value into its parameter or state. `tie`: a gradient node
+ * to the forward value it differentiates.
+ */
+export type EdgeKind = 'forward' | 'backward' | 'update' | 'assign' | 'tie';
+
+export const BLUE = '#1f6fb4';
+export const RED = '#c62828';
+const BLUE_TEXT = '#17508a';
+const RED_TEXT = '#9e1c1c';
+const GREY = '#b4b4b4';
+
+export const FONT = 'DejaVu Sans';
+
+interface NodeLook {
+  readonly shape: string;
+  readonly style: string;
+  readonly fill: string;
+  readonly border: string;
+  /** What the legend says this kind is. */
+  readonly meaning: string;
+}
+
+export function nodeLook(kind: NodeKind): NodeLook {
+  switch (kind) {
+    case 'input':
+      return { shape: 'parallelogram', style: 'filled', fill: '#e6f4ea', border: '#2e7d32', meaning: 'input' };
+    case 'target':
+      return { shape: 'parallelogram', style: 'filled', fill: '#fff6d5', border: '#a07800', meaning: 'target' };
+    case 'param':
+      return { shape: 'cylinder', style: 'filled', fill: '#ffedd5', border: '#c26a00', meaning: 'parameter (weight, bias)' };
+    case 'state':
+      return { shape: 'cylinder', style: 'filled,dashed', fill: '#f1f1f1', border: '#757575', meaning: 'optimizer state' };
+    case 'forward':
+      return { shape: 'box', style: 'rounded,filled', fill: '#e3eefa', border: BLUE, meaning: 'forward operation' };
+    case 'output':
+      return { shape: 'box', style: 'rounded,filled', fill: '#cfe2f6', border: BLUE, meaning: 'model output' };
+    case 'loss':
+      return { shape: 'octagon', style: 'filled,bold', fill: '#fde2e4', border: '#8e0000', meaning: 'loss L' };
+    case 'seed':
+      return { shape: 'box', style: 'rounded,filled,bold', fill: '#fdeaea', border: RED, meaning: 'seed ∂L/∂L = 1' };
+    case 'grad':
+      return { shape: 'box', style: 'rounded,filled', fill: '#fdeaea', border: RED, meaning: 'gradient ∂L/∂·' };
+    case 'sum':
+      return { shape: 'circle', style: 'filled', fill: '#fdeaea', border: RED, meaning: 'Σ: sum of gradients at a fan-out' };
+    case 'update':
+      return { shape: 'hexagon', style: 'filled', fill: '#f1e4f7', border: '#6a1b9a', meaning: 'optimizer update' };
+    default:
+      return assertNever(kind, 'node kind');
+  }
+}
+
+export function nodeAttrs(kind: NodeKind): DotAttrs {
+  const look = nodeLook(kind);
+  const attrs: Record<string, string | number> = {
+    class: kind,
+    shape: look.shape,
+    style: look.style,
+    fillcolor: look.fill,
+    color: look.border,
+  };
+  if (kind === 'output') attrs['peripheries'] = 2;
+  if (kind === 'sum') attrs['margin'] = 0.02;
+  return attrs;
+}
+
+/** Attributes of an edge of this kind; the label is added by the caller. */
+export function edgeAttrs(kind: EdgeKind): DotAttrs {
+  switch (kind) {
+    case 'forward':
+      return { class: kind, color: BLUE, fontcolor: BLUE_TEXT };
+    case 'backward':
+    case 'update':
+      return { class: kind, color: RED, fontcolor: RED_TEXT };
+    case 'assign':
+      return { class: kind, color: RED, fontcolor: RED_TEXT, style: 'bold', arrowhead: 'empty' };
+    case 'tie':
+      return { class: kind, color: GREY, style: 'dashed', arrowhead: 'none', penwidth: 0.7 };
+    default:
+      return assertNever(kind, 'edge kind');
+  }
+}
+
+/** What the legend says an edge kind means. */
+export function edgeMeaning(kind: EdgeKind): string {
+  switch (kind) {
+    case 'forward':
+      return 'forward value; label: its shape [batch B, features]';
+    case 'backward':
+      return 'gradient; label: local chain-rule factor, then shape';
+    case 'update':
+      return 'optimizer input; label: the term it contributes';
+    case 'assign':
+      return 'the update overwrites the parameter for the next step';
+    case 'tie':
+      return 'links a gradient to the value it differentiates';
+    default:
+      return assertNever(kind, 'edge kind');
+  }
+}
+
+/** A few characters drawn in the edge's colour, standing for the edge in the legend. */
+export function edgeSwatch(kind: EdgeKind): { readonly text: string; readonly color: string } {
+  switch (kind) {
+    case 'forward':
+      return { text: '──▶', color: BLUE };
+    case 'backward':
+    case 'update':
+      return { text: '──▶', color: RED };
+    case 'assign':
+      return { text: '━━▷', color: RED };
+    case 'tie':
+      return { text: '- - -', color: GREY };
+    default:
+      return assertNever(kind, 'edge kind');
+  }
+}
