@@ -5,10 +5,11 @@ import { at, formatShape, formatType, isFloat, sameShape } from './shape.js';
 
 /**
  * Probabilities below this are treated as this value inside log and division, so a probability
- * that rounded to 0 gives a large finite loss instead of ∞/NaN. (The simplify pass replaces the
- * naive gradient chains by the exact fused forms (p − y)/n.)
+ * that underflowed to 0 gives a large finite loss and gradient instead of ∞/NaN. It is as small
+ * as float32 allows: 1/(n·PROB_FLOOR) must stay below f32's max (3.4e38), and above it the naive
+ * gradient chain is exact. (The simplify pass replaces the chains by the fused (p − y)/n.)
  */
-export const PROB_FLOOR = 1e-30;
+export const PROB_FLOOR = 1e-37;
 
 /** Prediction and target of the same float shape (mse, binary_cross_entropy). */
 export function sameShapeTargetRule(
