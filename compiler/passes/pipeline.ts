@@ -2,6 +2,7 @@
 // training graph, in order. Later passes (simplify, fuse, schedule, plan memory) join this list.
 import type { Diagnostic } from '../diagnostics.js';
 import { buildGraph, type BuildOptions } from '../ir/build.js';
+import { ancestors } from '../ir/graph.js';
 import type { Graph } from '../ir/types.js';
 import { assertValidGraph } from '../ir/verify.js';
 import type { GraphSpec, TrainSpec } from '../spec/graph-spec.js';
@@ -59,6 +60,10 @@ export function trainingGraph(spec: GraphSpec, options: PipelineOptions): Pipeli
   if (verify) assertValidGraph(built.graph, 'build');
   if (built.graph.loss === undefined) {
     return { ok: false, errors: [{ message: `spec '${spec.name}' has no loss, so there is nothing to train`, pointer: '', hint: 'add "loss": { "op": "cross_entropy", "input": ..., "target": ... }' }] };
+  }
+  const trainable = ancestors(built.graph, [built.graph.loss]);
+  if (!built.graph.nodes.some((n) => n.op === 'param' && trainable.has(n.id))) {
+    return { ok: false, errors: [{ message: `spec '${spec.name}' has no parameter the loss depends on, so there is nothing to train`, pointer: '/nodes', hint: 'add a linear node between the inputs and the loss' }] };
   }
   const ctx: PassContext = { dtype: options.dtype, train: options.train ?? spec.train ?? DEFAULT_TRAIN };
   const stages = runPasses(built.graph, ctx, options.passes ?? trainingPasses, verify);

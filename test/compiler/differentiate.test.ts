@@ -6,6 +6,7 @@ import { createNode } from '../../compiler/ir/node.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { verifyGraph } from '../../compiler/ir/verify.js';
 import { differentiate } from '../../compiler/passes/differentiate.js';
+import { trainingGraph } from '../../compiler/passes/pipeline.js';
 import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
 import { randomFeeds, randomParams } from '../support/data.js';
 import { exampleSpec } from '../support/examples.js';
@@ -82,6 +83,20 @@ describe('differentiate', () => {
     const graph: Graph = { name: 'g', nodes, outputs: [1], loss: 3 };
     expect(verifyGraph(graph)).toEqual([]);
     expect(() => differentiate(graph, { dtype: 'f64', train: { optimizer: 'sgd', lr: 1 } })).toThrow("differentiation rule for 'matmul' not implemented (node 'ww')");
+  });
+
+  it('reports a spec without trainable parameters as a diagnostic', () => {
+    const spec: GraphSpec = {
+      name: 'fixed',
+      inputs: { x: [null, 3] },
+      targets: { y: [null] },
+      nodes: [{ name: 'p', op: 'softmax', input: 'x' }],
+      outputs: ['p'],
+      loss: { op: 'cross_entropy', input: 'p', target: 'y' },
+    };
+    const r = trainingGraph(spec, { dtype: 'f32' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]?.message).toContain('no parameter the loss depends on');
   });
 
   it('does not modify its input graph', () => {
