@@ -4,12 +4,14 @@ import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { explainCommand } from './commands/explain.js';
 import { irCommand } from './commands/ir.js';
+import { drawCommand } from './commands/draw.js';
 
 /** Every command, in the order `--help` lists them. */
 const commands: readonly (() => Command)[] = [
   checkCommand,
   irCommand,
   explainCommand,
+  drawCommand,
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,118 @@
+// `chainrule draw SPEC`: one diagram of a spec (forward, backward or joint view) as DOT, SVG or PNG.
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type DiagramOptions, type DiagramView, diagramViews, viewDot } from '../../../compiler/diagram/dot.js';
+import type { Graph } from '../../../compiler/ir/types.js';
+import { trainingGraph } from '../../../compiler/passes/pipeline.js';
+import { renderPng } from '../../render/png.js';
+import { GraphvizError, renderSvg } from '../../render/svg.js';
+import { locate } from '../../spec/check.js';
+import { batchOption, dtypeOption, graphOptions, type GraphOptions, type LoadedSpec, loadSpecForCli, renderLoadReport } from '../spec-input.js';
+
+type Format = 'dot' | 'svg' | 'png';
+
+interface DrawFlags {
+  readonly view: DiagramView;
+  readonly format: Format;
+  readonly output?: string;
+  readonly width?: number;
+  readonly rankdir: 'LR' | 'TB';
+  readonly optimizer?: 'full' | 'folded';
+  readonly legend: boolean;
+  readonly dtype?: string;
+  readonly batch?: number;
+}
+
+function parseWidth(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 16 || n > 20000) throw new InvalidArgumentError(`expected a width in pixels (16–20000), got '${value}'.`);
+  return n;
+}
+
+const examples = `
+Views:
+  forward   the forward graph: inputs, parameters, operations, outputs, loss; tensor shapes on the edges
+  backward  the chain rule: from the loss seed ∂L/∂L = 1 back to every parameter, then the optimizer updates
+  joint     both (default): each gradient under the value it differentiates, linked by a dashed line
+
+Examples:
+  $ chainrule draw examples/two_layer_sigmoid.json > two_layer.svg
+  $ chainrule draw examples/mnist_mlp.json --view backward --format png      # writes mnist_mlp.backward.png
+  $ chainrule draw examples/residual_mlp.json --format dot -o residual.dot
+  $ chainrule draw examples/iris_mlp.json --view joint --optimizer full --format png --width 2400 -o iris.png`;
+
+export function drawCommand(): Command {
+  return new Command('draw')
+    .description('Draw a diagram of a spec: forward (blue), backward (red, chain-rule factor on every edge) or both.')
+    .argument('<spec>', 'path to the spec (JSON)')
+    .addOption(new Option('--view <view>', 'which graph to draw').choices(diagramViews).default('joint'))
+    .addOption(new Option('--format <format>', 'output format').choices(['dot', 'svg', 'png']).default('svg'))
+    .option('-o, --output <file>', 'write to this file (default: stdout for dot/svg, <name>.<view>.png for png; "-" is stdout)')
+    .addOption(new Option('--width <px>', 'PNG width in pixels (default: the SVG size)').argParser(parseWidth))
+    .addOption(new Option('--rankdir <dir>', 'layout direction: LR (left to right) or TB (top to bottom)').choices(['LR', 'TB']).default('LR'))
+    .addOption(
+      new Option('--optimizer <mode>', 'optimizer state: full (every state tensor and update) or folded into one update per parameter').choices([
+        'full',
+        'folded',
+      ]),
+    )
+    .option('--no-legend', 'leave out the title and legend')
+    .addOption(dtypeOption())
+    .addOption(batchOption())
+    .addHelpText('after', examples)
+    .action(async (path: string, flags: DrawFlags) => {
+      const options = graphOptions(flags);
+      const loaded = loadSpecForCli(path, options);
+      if (loaded === undefined) return;
+      const graph = flags.view === 'forward' ? loaded.graph : jointGraph(loaded, path, options);
+      if (graph === undefined) return;
+      const diagram: DiagramOptions = { rankdir: flags.rankdir, legend: flags.legend, ...(flags.optimizer === undefined ? {} : { optimizer: flags.optimizer }) };
+      await emit(viewDot(graph, flags.view, diagram), flags, `${graph.name}.${flags.view}.png`);
+    });
+}
+
+/** The joint training graph, or undefined (errors printed) when the spec cannot be trained. */
+function jointGraph(loaded: LoadedSpec, path: string, options: GraphOptions): Graph | undefined {
+  if (loaded.spec.loss === undefined) {
+    process.stderr.write(`${path}: error: spec '${loaded.spec.name}' has no loss, so it has no backward graph to draw\n  hint: draw it with --view forward, or add "loss": { "op": "cross_entropy", "input": ..., "target": ... }\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  const result = trainingGraph(loaded.spec, options);
+  if (result.ok) return result.graph;
+  process.stderr.write(renderLoadReport({ ok: false, errors: locate(result.errors, loaded.locations), warnings: [] }, path));
+  process.exitCode = 1;
+  return undefined;
+}
+
+async function emit(dot: string, flags: DrawFlags, defaultPng: string): Promise<void> {
+  if (flags.format === 'dot') return write(dot, flags.output);
+  let svg: string;
+  try {
+    svg = await renderSvg(dot, { onWarning: (w) => process.stderr.write(`warning: diagram: ${w}\n`) });
+  } catch (err) {
+    if (!(err instanceof GraphvizError)) throw err;
+    process.stderr.write(`error: ${err.message}\n  hint: this is a bug in chainrule's diagram writer; rerun with --format dot to see the DOT\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (flags.format === 'svg') return write(svg, flags.output);
+  const png = renderPng(svg, flags.width === undefined ? {} : { width: flags.width });
+  const file = flags.output ?? defaultPng;
+  write(png, file);
+  if (file !== '-' && process.exitCode !== 1) process.stderr.write(`wrote ${file}\n`);
+}
+
+function write(data: string | Buffer, file: string | undefined): void {
+  if (file === undefined || file === '-') {
+    process.stdout.write(data);
+    return;
+  }
+  try {
+    writeFileSync(file, data);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`error: cannot write ${file}: ${reason}\n  hint: check that the directory exists and is writable\n`);
+    process.exitCode = 1;
+  }
+}
