@@ -80,7 +80,9 @@ export function writeDot(doc: DotDocument): string {
   const lines = doc.comments.map((c) => `// ${c}`);
   lines.push(`digraph ${quoteDot(doc.name)} {`);
   for (const [k, v] of Object.entries(doc.graph)) lines.push(`  ${k}=${writeValue(v)};`);
-  lines.push(`  node${writeAttrs(doc.nodeDefaults)};`, `  edge${writeAttrs(doc.edgeDefaults)};`);
+  // DOT needs an attribute list after `node`/`edge`: an empty default is left out.
+  if (Object.keys(doc.nodeDefaults).length > 0) lines.push(`  node${writeAttrs(doc.nodeDefaults)};`);
+  if (Object.keys(doc.edgeDefaults).length > 0) lines.push(`  edge${writeAttrs(doc.edgeDefaults)};`);
   const inCluster = new Set(doc.clusters.flatMap((c) => c.nodes));
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
   for (const cluster of doc.clusters) {

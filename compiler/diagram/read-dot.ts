@@ -241,6 +241,7 @@ class Reader {
     if (t?.text === 'subgraph' && t.kind === 'id') return this.subgraph(cluster);
     if (t?.kind === 'id' && (t.text === 'graph' || t.text === 'node' || t.text === 'edge')) {
       this.pos++;
+      if (!this.isPunct('[')) throw new DotReadError(`'${t.text}' must be followed by an attribute list [...]`, t.line);
       const list = this.attrList();
       if (t.text === 'graph') for (const [k, v] of list) attrs.set(k, v);
       return [];

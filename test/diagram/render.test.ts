@@ -1,0 +1,49 @@
+// Every view of every example (and of a 10-layer net) lays out with Graphviz without a warning,
+// draws every node, and no edge label overlaps another label or a node.
+import { describe, expect, it } from 'vitest';
+import { type DiagramView, viewDot } from '../../compiler/diagram/dot.js';
+import { plainText, readDot } from '../../compiler/diagram/read-dot.js';
+import { layoutJson, renderSvg } from '../../src/render/svg.js';
+import { exampleSpecs } from '../support/examples.js';
+import { compileSpec } from '../support/pipeline.js';
+import { layoutBoxes, overlaps, readView, tenLayerSpec } from './support.js';
+
+const views: readonly DiagramView[] = ['forward', 'backward', 'joint'];
+
+const graphs = [...exampleSpecs(), ['ten_layer', tenLayerSpec()] as const].map(([name, spec]) => ({
+  name,
+  graph: compileSpec(spec, { dtype: 'f32' }).joint,
+}));
+
+describe('rendering', () => {
+  it.each(graphs)('$name: each view renders without warnings and draws every node', async ({ graph }) => {
+    for (const view of views) {
+      const svg = await renderSvg(viewDot(graph, view));
+      expect(svg.startsWith('<?xml')).toBe(true);
+      for (const id of readView(graph, view).nodes.keys()) {
+        const title = id.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+        expect(svg, `${view}: node ${id}`).toContain(`<title>${title}</title>`);
+      }
+    }
+  });
+
+  it.each(graphs)('$name: no edge label overlaps another label or a node', async ({ graph }) => {
+    for (const view of views) expect(overlaps(await layoutJson(viewDot(graph, view))), view).toEqual([]);
+  });
+
+  it('the overlap check sees every label line and catches a moved label', async () => {
+    const two = graphs.find((g) => g.name === 'two_layer_sigmoid');
+    if (two === undefined) throw new Error('missing two_layer_sigmoid example');
+    const dot = viewDot(two.graph, 'joint');
+    const json = await layoutJson(dot);
+    const labelled = readDot(dot).edges.filter((e) => plainText(e.attrs.get('label')) !== '');
+    const lines = labelled.reduce((n, e) => n + plainText(e.attrs.get('label')).split('\n').length, 0);
+    expect(layoutBoxes(json).labels).toHaveLength(lines);
+    // Move the first edge label onto the second one: now they overlap.
+    const layout: { edges: { _ldraw_?: { op: string; pt?: number[] }[] }[] } = JSON.parse(json);
+    const [first, second] = layout.edges.filter((e) => (e._ldraw_ ?? []).some((op) => op.op === 'T'));
+    const target = second?._ldraw_?.find((op) => op.op === 'T')?.pt;
+    for (const op of first?._ldraw_ ?? []) if (op.op === 'T' && target !== undefined) op.pt = [...target];
+    expect(overlaps(JSON.stringify(layout)).length).toBeGreaterThan(0);
+  });
+});
