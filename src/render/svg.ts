@@ -1,12 +1,18 @@
 // DOT → SVG in-process with Graphviz compiled to WebAssembly (@hpcc-js/wasm-graphviz): no system
 // Graphviz, no network, after `npm ci`.
 //
-// NOTE: engine choice, measured on this machine (Node 20, 2 cores; median of 5 after warm-up,
-// each layout of the joint diagram, see docs/diagrams.md for the table):
-//   @hpcc-js/wasm-graphviz 1.29 (Graphviz 16.1): in-process, synchronous after a one-time load;
-//   graphviz-cli 2.0 (@aduh95/viz.js 3.7, Graphviz 2.x): runs each layout in a worker thread.
-// Neither engine reports Graphviz *warnings* (both only throw on errors), so the DOT is also
-// checked by `dotWarnings` before layout and each problem is surfaced.
+// NOTE: engine choice, measured on this machine (Node 20, 2 shared cores; joint views; median of
+// 5 layouts after one warm-up, min–max in brackets; see docs/diagrams.md):
+//                                      @hpcc-js/wasm-graphviz 1.29   graphviz-cli 2.0 (viz.js 3.7)
+//   engine start (once)                142 ms                        192 ms (worker thread)
+//   two_layer (24 nodes, 35 edges)      27 ms (22–39)                 40 ms (32–46)
+//   mnist     (24 nodes, 35 edges)      17 ms (15–24)                 15 ms (10–27)
+//   residual  (36 nodes, 56 edges)      17 ms (10–27)                 18 ms (13–21)
+//   10 layers (104 nodes, 163 edges)    39 ms (30–47)                 36 ms (31–43)
+// Speed is a wash; hpcc wins on output: viz.js's build (Graphviz 5.0) has no HTML-like labels
+// (every label fell back to the edge's `tailhead->` text) and lacks the DejaVu Sans metrics of
+// Graphviz 16.1 that make boxes fit the text resvg draws. Neither engine reports Graphviz
+// *warnings* (both only throw on errors), so the DOT is also checked by `dotWarnings` first.
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { dotWarnings } from '../../compiler/diagram/lint-dot.js';
 
