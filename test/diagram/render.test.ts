@@ -1,5 +1,6 @@
 // Every view of every example (and of a 10-layer net) lays out with Graphviz without a warning,
 // draws every node, and no edge label overlaps another label or a node.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type DiagramView, viewDot } from '../../compiler/diagram/dot.js';
 import { plainText, readDot } from '../../compiler/diagram/read-dot.js';
@@ -29,6 +30,15 @@ describe('rendering', () => {
 
   it.each(graphs)('$name: no edge label overlaps another label or a node', async ({ graph }) => {
     for (const view of views) expect(overlaps(await layoutJson(viewDot(graph, view))), view).toEqual([]);
+  });
+
+  it('the images in docs/ are up to date', async () => {
+    const two = graphs.find((g) => g.name === 'two_layer_sigmoid');
+    if (two === undefined) throw new Error('missing two_layer_sigmoid example');
+    for (const view of views) {
+      const file = new URL(`../../docs/images/two_layer_sigmoid.${view}.svg`, import.meta.url);
+      expect(await renderSvg(viewDot(two.graph, view)), `${file.pathname} is stale: regenerate it (see docs/diagrams.md)`).toBe(readFileSync(file, 'utf8'));
+    }
   });
 
   it('the overlap check sees every label line and catches a moved label', async () => {
