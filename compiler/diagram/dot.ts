@@ -28,7 +28,11 @@ export interface DiagramOptions {
    * one kernel are drawn inside a cluster labelled with the kernel's name.
    */
   readonly kernels?: ReadonlyMap<number, string>;
-  /** `LR` (default): data flows left to right; `TB`: top to bottom. */
+  /**
+   * `LR`: data flows left to right; `TB`: top to bottom. Default: LR for the forward and backward
+   * views (one chain each); TB for the joint view, where the forward pass runs down the left,
+   * the backward pass up the right, and each row is one step of both.
+   */
   readonly rankdir?: 'LR' | 'TB';
   /** Draw the title and legend under the diagram (default true). */
   readonly legend?: boolean;
@@ -67,7 +71,9 @@ interface Context {
 }
 
 const FORWARD_ROLES: ReadonlySet<Role> = new Set(['input', 'target', 'param', 'forward', 'loss']);
-const BACKWARD_KINDS: ReadonlySet<NodeKind> = new Set(['seed', 'grad', 'sum', 'update']);
+/** Nodes holding a gradient: the seed ∂L/∂L, gradients and fan-in sums. */
+const GRADIENT_KINDS: ReadonlySet<NodeKind> = new Set(['seed', 'grad', 'sum']);
+const BACKWARD_KINDS: ReadonlySet<NodeKind> = new Set([...GRADIENT_KINDS, 'update']);
 
 export function forwardDot(graph: Graph, options: DiagramOptions = {}): string {
   return writeDot(buildDiagram(graph, 'forward', options).document);
@@ -158,7 +164,7 @@ function anchors(graph: Graph, kind: ReadonlyMap<number, NodeKind>, shown: Reado
   const anchor = new Map<number, number>();
   for (const n of graph.nodes) {
     if (!shown.has(n.id)) continue;
-    const of = BACKWARD_KINDS.has(kind.get(n.id) ?? 'forward') && n.role !== 'update' ? n.grad?.of : undefined;
+    const of = GRADIENT_KINDS.has(kind.get(n.id) ?? 'forward') ? n.grad?.of : undefined;
     anchor.set(n.id, of !== undefined && shown.has(of) ? of : n.id);
   }
   return anchor;
@@ -166,8 +172,7 @@ function anchors(graph: Graph, kind: ReadonlyMap<number, NodeKind>, shown: Reado
 
 /** A value carrying a gradient: a backward node or the seed. */
 function carriesGradient(ctx: Context, id: number): boolean {
-  const k = ctx.kind.get(id);
-  return k === 'grad' || k === 'sum' || k === 'seed';
+  return GRADIENT_KINDS.has(ctx.kind.get(id) ?? 'forward');
 }
 
 /** The input of a backward node that carries the incoming gradient (the others are saved forward values). */
@@ -289,7 +294,7 @@ function updateEdges(ctx: Context, node: Node): DiagramEdge[] {
       if (seen.has(from)) continue;
       seen.add(from);
       const symbol = from === input ? updateSymbol(node, slot, ctx.nodeOf) : 'g';
-      edges.push(edge(ctx, from, node.id, 'update', factorLabel(symbol, shapeText(ctx.byId.get(from)?.type.shape ?? []))));
+      edges.push(edge(ctx, from, node.id, 'update', { label: symbol }));
     }
   });
   if (node.assigns !== undefined && ctx.shown.has(node.assigns)) {
@@ -374,7 +379,7 @@ export function buildDiagram(graph: Graph, view: DiagramView, options: DiagramOp
     name: `${graph.name}.${view}`,
     comments: [`chainrule: ${view} diagram of '${graph.name}' (generated, deterministic)`],
     graph: {
-      rankdir: options.rankdir ?? 'LR',
+      rankdir: options.rankdir ?? (view === 'joint' ? 'TB' : 'LR'),
       newrank: 'true',
       nodesep: 0.3,
       ranksep: 0.5,

@@ -20,7 +20,8 @@ export type NodeKind =
 
 /**
  * `forward`: a value flowing forward (label: its shape). `backward`: a gradient flowing back
- * (label: the consumer's local chain-rule factor, then the shape). `update`: an optimizer input.
+ * (label: the consumer's local chain-rule factor, then the shape). `update`: an optimizer input
+ * (label: its symbol in the update rule, `g`, `m`, `v`).
  * `assign`: an update writing the new value into its parameter or state. `tie`: a gradient node
  * to the forward value it differentiates.
  */
@@ -111,7 +112,7 @@ export function edgeMeaning(kind: EdgeKind): string {
     case 'backward':
       return 'gradient; label: local chain-rule factor, then shape';
     case 'update':
-      return 'optimizer input; label: the term it contributes';
+      return 'optimizer input; label: its symbol in the update rule';
     case 'assign':
       return 'the update overwrites the parameter for the next step';
     case 'tie':

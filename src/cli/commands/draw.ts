@@ -16,7 +16,7 @@ interface DrawFlags {
   readonly format: Format;
   readonly output?: string;
   readonly width?: number;
-  readonly rankdir: 'LR' | 'TB';
+  readonly rankdir?: 'LR' | 'TB';
   readonly optimizer?: 'full' | 'folded';
   readonly legend: boolean;
   readonly dtype?: string;
@@ -33,7 +33,8 @@ const examples = `
 Views:
   forward   the forward graph: inputs, parameters, operations, outputs, loss; tensor shapes on the edges
   backward  the chain rule: from the loss seed ∂L/∂L = 1 back to every parameter, then the optimizer updates
-  joint     both (default): each gradient under the value it differentiates, linked by a dashed line
+  joint     both (default): forward down the left, backward up the right, each gradient level with the
+            value it differentiates and linked to it by a dashed line
 
 Examples:
   $ chainrule draw examples/two_layer_sigmoid.json > two_layer.svg
@@ -49,7 +50,7 @@ export function drawCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['dot', 'svg', 'png']).default('svg'))
     .option('-o, --output <file>', 'write to this file (default: stdout for dot/svg, <name>.<view>.png for png; "-" is stdout)')
     .addOption(new Option('--width <px>', 'PNG width in pixels (default: the SVG size)').argParser(parseWidth))
-    .addOption(new Option('--rankdir <dir>', 'layout direction: LR (left to right) or TB (top to bottom)').choices(['LR', 'TB']).default('LR'))
+    .addOption(new Option('--rankdir <dir>', 'layout direction: LR (left to right) or TB (top to bottom); default TB for joint, else LR').choices(['LR', 'TB']))
     .addOption(
       new Option('--optimizer <mode>', 'optimizer state: full (every state tensor and update) or folded into one update per parameter').choices([
         'full',
@@ -66,7 +67,11 @@ export function drawCommand(): Command {
       if (loaded === undefined) return;
       const graph = flags.view === 'forward' ? loaded.graph : jointGraph(loaded, path, options);
       if (graph === undefined) return;
-      const diagram: DiagramOptions = { rankdir: flags.rankdir, legend: flags.legend, ...(flags.optimizer === undefined ? {} : { optimizer: flags.optimizer }) };
+      const diagram: DiagramOptions = {
+        legend: flags.legend,
+        ...(flags.rankdir === undefined ? {} : { rankdir: flags.rankdir }),
+        ...(flags.optimizer === undefined ? {} : { optimizer: flags.optimizer }),
+      };
       await emit(viewDot(graph, flags.view, diagram), flags, `${graph.name}.${flags.view}.png`);
     });
 }
