@@ -32,6 +32,26 @@ describe('rendering', () => {
     for (const view of views) expect(overlaps(await layoutJson(viewDot(graph, view))), view).toEqual([]);
   });
 
+  it('kernel clusters lay out with the rank groups, without warnings or overlaps', async () => {
+    const mnist = graphs.find((g) => g.name === 'mnist_mlp');
+    if (mnist === undefined) throw new Error('missing mnist_mlp example');
+    const id = (name: string): number => mnist.graph.nodes.find((n) => n.name === name)?.id ?? -1;
+    const kernels = new Map([
+      [id('fc1'), 'dense_relu_0'],
+      [id('h1'), 'dense_relu_0'],
+      [id('d(h1)'), 'relu_grad_matmul_1'],
+      [id('d(fc1)'), 'relu_grad_matmul_1'],
+    ]);
+    for (const view of views) {
+      const dot = viewDot(mnist.graph, view, { kernels });
+      const svg = await renderSvg(dot);
+      // A view draws the clusters of the nodes it shows: forward ops in one, gradients in the other.
+      expect(svg.includes('>kernel dense_relu_0</text>'), view).toBe(view !== 'backward');
+      expect(svg.includes('>kernel relu_grad_matmul_1</text>'), view).toBe(view !== 'forward');
+      expect(overlaps(await layoutJson(dot)), view).toEqual([]);
+    }
+  });
+
   it('the images in docs/ are up to date', async () => {
     const two = graphs.find((g) => g.name === 'two_layer_sigmoid');
     if (two === undefined) throw new Error('missing two_layer_sigmoid example');
