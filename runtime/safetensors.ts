@@ -148,8 +148,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'input'): Safetens
     if (end - begin !== count * elementBytes(dtype)) {
       throw bad(source, `tensor '${name}' has ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${count * elementBytes(dtype)}`);
     }
-    // Copy so the typed array is aligned whatever the offset.
-    const raw = bytes.slice(headerEnd + begin, headerEnd + end).buffer;
+    // Copy so the typed array is aligned whatever the offset. NOTE: not `slice`, which on a
+    // Node Buffer is a view into a possibly shared pool.
+    const raw = new Uint8Array(bytes.subarray(headerEnd + begin, headerEnd + end)).buffer;
     const data = dtype === 'F64' ? new Float64Array(raw) : dtype === 'F32' ? new Float32Array(raw) : new Int32Array(raw);
     tensors[name] = { data, shape: shape as number[] };
     ranges.push([begin, end, name]);
