@@ -29,6 +29,8 @@ export interface RunInfo {
   readonly classNames: readonly string[];
   /** Fitted on the training rows; null when features are used as is. */
   readonly standardizer: Standardizer | null;
+  /** Largest random image shift in pixels during training (0: no augmentation). */
+  readonly augment?: number;
 }
 
 export interface WeightsFile {

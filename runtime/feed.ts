@@ -1,6 +1,7 @@
 // The bridge between a Dataset (features + class indices) and a generated model's named,
 // typed inputs/targets: which input and target to fill, how labels are encoded for the loss
 // (class indices, one-hot rows, or a 0/1 column for a sigmoid), and how outputs become classes.
+import type { RowTransform } from './augment.js';
 import { RuntimeError } from './errors.js';
 import type { FloatArray, Feed, ModelInfo } from './model.js';
 import { describeRow, type Dataset } from './datasets/dataset.js';
@@ -124,14 +125,15 @@ export class Batcher {
     this.full = { inputs: { [io.inputName]: this.x }, targets: { [io.targetName]: this.y }, rows: this.capacity };
   }
 
-  /** Rows `order[start .. start+count)` of `ds`. */
-  fill(ds: Dataset, order: ArrayLike<number>, start: number, count: number): Batch {
+  /** Rows `order[start .. start+count)` of `ds`, each through `transform` when given. */
+  fill(ds: Dataset, order: ArrayLike<number>, start: number, count: number, transform?: RowTransform): Batch {
     const f = this.io.numFeatures;
     const k = this.io.numClasses;
     const { x, y } = this;
     for (let i = 0; i < count; i++) {
       const r = order[start + i]!;
-      for (let c = 0; c < f; c++) x[i * f + c] = ds.features[r * f + c]!;
+      if (transform) transform(ds.features, r * f, x, i * f);
+      else for (let c = 0; c < f; c++) x[i * f + c] = ds.features[r * f + c]!;
       const label = ds.labels[r]!;
       switch (this.io.targetKind) {
         case 'index':

@@ -3,6 +3,7 @@
 // and resumable state (params + optimizer state + epoch + RNG position), so that training
 // 2 epochs gives bit-identical weights to training 1 and resuming for 1.
 import { performance } from 'node:perf_hooks';
+import { randomShift, type ShiftOptions } from './augment.js';
 import { RuntimeError } from './errors.js';
 import { Batcher, decideClasses, type ModelIO } from './feed.js';
 import type { Dataset } from './datasets/dataset.js';
@@ -63,6 +64,8 @@ export interface TrainOptions {
   readonly val?: Dataset;
   readonly resume?: TrainState;
   readonly callbacks?: TrainCallbacks;
+  /** Random translations of training images (never applied to validation rows). */
+  readonly augment?: ShiftOptions;
 }
 
 export interface Divergence {
@@ -142,6 +145,7 @@ export function train(model: GeneratedModel, io: ModelIO, options: TrainOptions)
   }
   const batcher = new Batcher(io, batchSize);
   const size = batcher.capacity;
+  const transform = options.augment ? randomShift(options.augment, rng) : undefined;
   // A fixed-batch model cannot take a short batch: the remainder of each epoch is skipped
   // (a different remainder every epoch, since the order is reshuffled).
   const stepsPerEpoch = io.fixedBatch === null ? Math.ceil(data.numRows / size) : Math.floor(data.numRows / size);
@@ -161,7 +165,7 @@ export function train(model: GeneratedModel, io: ModelIO, options: TrainOptions)
     for (let step = 0; step < stepsPerEpoch; step++) {
       const start = step * size;
       const count = Math.min(size, data.numRows - start);
-      const batch = batcher.fill(data, order, start, count);
+      const batch = batcher.fill(data, order, start, count, transform);
       const out = model.forward(batch.inputs)[io.outputName];
       if (out !== undefined) {
         decideClasses(io, out, count, predictions, 0);

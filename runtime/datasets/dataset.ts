@@ -84,22 +84,40 @@ export interface Split {
 }
 
 /**
- * Seeded random split: `round(n·valFraction)` rows are held out. The same seed and data always
- * give the same split, so `eval --split val` can rebuild the held-out set of a training run.
+ * Seeded, stratified split: from each class, `round(count·valFraction)` rows are held out, so the
+ * validation set has the class mix of the whole. The same seed and data always give the same
+ * split, so `eval --split val` can rebuild the held-out set of a training run.
  */
 export function splitDataset(ds: Dataset, valFraction: number, seed: number): Split {
   if (!(valFraction >= 0 && valFraction < 1)) {
     throw new RuntimeError(`validation fraction must be in [0, 1), got ${valFraction}`, 'use e.g. --val-split 0.2');
   }
-  const nVal = Math.round(ds.numRows * valFraction);
-  if (nVal === 0) return { train: ds };
-  if (nVal >= ds.numRows) throw new RuntimeError(`${ds.source}: a validation split of ${valFraction} leaves no training rows`);
+  if (valFraction === 0) return { train: ds };
   // NOTE: its own stream, so the split does not depend on how many numbers training draws.
-  const order = permutation(ds.numRows, new Rng(seed ^ 0x5f3759df));
-  return {
-    train: subset(ds, order.subarray(nVal)),
-    val: subset(ds, order.subarray(0, nVal)),
-  };
+  const rng = new Rng(seed ^ 0x5f3759df);
+  const order = permutation(ds.numRows, rng);
+  const byClass = new Map<number, number[]>();
+  for (const r of order) {
+    const y = ds.labels[r]!;
+    const rows = byClass.get(y) ?? [];
+    rows.push(r);
+    byClass.set(y, rows);
+  }
+  const train: number[] = [];
+  const val: number[] = [];
+  for (const y of [...byClass.keys()].sort((a, b) => a - b)) {
+    const rows = byClass.get(y)!;
+    const nVal = Math.round(rows.length * valFraction);
+    val.push(...rows.slice(0, nVal));
+    train.push(...rows.slice(nVal));
+  }
+  if (val.length === 0) return { train: ds };
+  if (train.length === 0) throw new RuntimeError(`${ds.source}: a validation split of ${valFraction} leaves no training rows`);
+  // Keep the shuffled order rather than class blocks (matters only for people reading the rows).
+  const rank = new Int32Array(ds.numRows);
+  order.forEach((r, i) => (rank[r] = i));
+  const byRank = (a: number, b: number): number => rank[a]! - rank[b]!;
+  return { train: subset(ds, train.sort(byRank)), val: subset(ds, val.sort(byRank)) };
 }
 
 /** Per-feature mean and standard deviation, fitted on the training rows only. */

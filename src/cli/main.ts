@@ -5,6 +5,10 @@ import { checkCommand } from './commands/check.js';
 import { explainCommand } from './commands/explain.js';
 import { irCommand } from './commands/ir.js';
 import { drawCommand } from './commands/draw.js';
+import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
+import { predictCommand } from './commands/predict.js';
+import { demoCommand } from './commands/demo.js';
 
 /** Every command, in the order `--help` lists them. */
 const commands: readonly (() => Command)[] = [
@@ -12,6 +16,10 @@ const commands: readonly (() => Command)[] = [
   irCommand,
   explainCommand,
   drawCommand,
+  trainCommand,
+  evalCommand,
+  predictCommand,
+  demoCommand,
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,56 @@
+// `chainrule demo` (what `npm start` runs): the main job end to end on the bundled default —
+// compile examples/mnist_mlp.json, train it on MNIST (8,000 digits, 2,000 held out), and say
+// how well it does and where the model, weights and diagrams went.
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { CHECKPOINT_FILE, WEIGHTS_FILE } from '../../../runtime/checkpoint.js';
+import { MNIST_SHIFT, parsePositiveInt, reportErrors, runTraining } from './train.js';
+
+/** Epochs that reach the ≥ 96% held-out target within the 60 s budget on a 2-core machine. */
+export const DEMO_EPOCHS = 15;
+const SPEC = fileURLToPath(new URL('../../../examples/mnist_mlp.json', import.meta.url));
+
+interface DemoFlags {
+  readonly epochs: number;
+  readonly out: string;
+  readonly quiet?: boolean;
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('Compile the MNIST MLP, train it on 8,000 digits, report held-out accuracy (what `npm start` runs).')
+    .option('--epochs <n>', 'training epochs', parsePositiveInt, DEMO_EPOCHS)
+    .option('--out <dir>', 'output folder', join('out', 'mnist_mlp'))
+    .option('--quiet', 'no live progress bar; one line per epoch')
+    .action(async (flags: DemoFlags) => {
+      await reportErrors(async () => {
+        const spec = relative(process.cwd(), SPEC) || SPEC;
+        process.stdout.write(
+          `chainrule demo: ${spec} (784 → 128 relu → 10 softmax)\n` +
+            `compiling to TypeScript, then training on MNIST: 8,000 digits, 2,000 held out, ${flags.epochs} epochs\n\n`,
+        );
+        const r = await runTraining({
+          specPath: SPEC, data: 'mnist', epochs: flags.epochs, valSplit: 0.2, seed: 1, augment: MNIST_SHIFT, out: flags.out,
+          ...(flags.quiet === true ? { quiet: true } : {}),
+        });
+        if (r === undefined || r.status !== 'done') return;
+        const last = r.history[r.history.length - 1];
+        const acc = last?.valAccuracy ?? Number.NaN;
+        const trainSeconds = r.history.reduce((s, m) => s + m.trainSeconds, 0);
+        const dir = r.outDir;
+        process.stdout.write(
+          `\nheld-out accuracy: ${(100 * acc).toFixed(2)}% on 2,000 digits never trained on ` +
+            `(${trainSeconds.toFixed(1)}s of training, ${r.seconds.toFixed(1)}s with validation)\n\n` +
+            `  model       ${join(dir, `${r.model}.ts`)}   (standalone TypeScript, no imports)\n` +
+            `  weights     ${join(dir, WEIGHTS_FILE)}\n` +
+            `  checkpoint  ${join(dir, CHECKPOINT_FILE)}\n` +
+            `  diagrams    ${join(dir, 'forward.svg')}, ${join(dir, 'backward.svg')}  (.dot next to them)\n` +
+            `  metrics     ${join(dir, 'metrics.json')}, ${join(dir, 'curve.svg')}\n\n` +
+            `next:\n` +
+            `  npx chainrule eval ${spec} --weights ${join(dir, WEIGHTS_FILE)}\n` +
+            `  npx chainrule train ${spec} --resume ${dir} --epochs ${flags.epochs + 5}\n`,
+        );
+      });
+    });
+}
