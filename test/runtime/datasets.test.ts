@@ -130,15 +130,18 @@ function toy(n: number): Dataset {
 }
 
 describe('split, standardize, validate', () => {
-  it('splits deterministically into disjoint parts covering every row', () => {
-    const ds = toy(50);
+  it('splits deterministically and stratified into disjoint parts covering every row', () => {
+    const ds = toy(50); // classes of 17, 17 and 16 rows
     const a = splitDataset(ds, 0.2, 7);
     const b = splitDataset(ds, 0.2, 7);
-    expect(a.val!.numRows).toBe(10);
-    expect(a.train.numRows).toBe(40);
+    // round(17·0.2) + round(17·0.2) + round(16·0.2) = 3 + 3 + 3 held out
+    expect([0, 1, 2].map((c) => a.val!.labels.filter((y) => y === c).length)).toEqual([3, 3, 3]);
+    expect(a.train.numRows).toBe(41);
     expect(a.val!.features).toEqual(b.val!.features);
     const ids = [...a.train.features.filter((_, i) => i % 2 === 0), ...a.val!.features.filter((_, i) => i % 2 === 0)];
     expect(ids.sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const mnist = splitDataset(loadMnist(), 0.2, 1);
+    expect([mnist.train.numRows, mnist.val!.numRows]).toEqual([8000, 2000]);
     expect(splitDataset(ds, 0.2, 8).val!.features).not.toEqual(a.val!.features);
     expect(splitDataset(ds, 0, 7).val).toBeUndefined();
     expect(() => splitDataset(ds, 1, 7)).toThrow(/must be in \[0, 1\)/);
