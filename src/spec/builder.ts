@@ -39,7 +39,7 @@ interface State {
  *   .softmax('probs')
  *   .output('probs')
  *   .loss('cross_entropy', 'probs', 'y')
- *   .train({ optimizer: 'sgd', lr: 0.1, seed: 1 })
+ *   .train({ optimizer: 'sgd', lr: 0.02, momentum: 0.9, seed: 1 })
  *   .build(); // deep-equals examples/mnist_mlp.json without its "$schema"
  *
  * // A residual block: h0 feeds two branches joined by add.

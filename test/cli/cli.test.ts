@@ -151,7 +151,7 @@ describe('chainrule ir', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('fc1: f64[B,128] = linear[units=128]');
     expect(r.stdout).toMatch(/d\(fc1\.weight\): f64\[784,128\] = matmul\[transA\] %\d+ x, %\d+ d\(fc1\)/);
-    expect(r.stdout).toMatch(/sgd_update\[lr=0\.1\]/);
+    expect(r.stdout).toMatch(/sgd_update\[lr=0\.02\]/);
   });
 
   it('rejects a bad --batch as a usage error', () => {

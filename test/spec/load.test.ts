@@ -59,7 +59,7 @@ describe('collecting problems', () => {
       .replace('"op": "relu"', '"op": "relu6"')
       .replace('"units": 10', '"units": -1')
       .replace('"outputs": ["probs"]', '"outputs": ["prob"]')
-      .replace('"lr": 0.1', '"lr": "fast"');
+      .replace('"lr": 0.02', '"lr": "fast"');
     const result = loadSpecText(text, 'm.json');
     expect(result.ok).toBe(false);
     const errors = result.ok ? [] : result.errors;
