@@ -96,6 +96,25 @@ describe('train', () => {
     expect(r2.state.history[0]).toEqual(r1.state.history[0]);
   });
 
+  it('resumes bit-identically with augmentation too (its draws come from the saved RNG)', async () => {
+    const mod = await load();
+    const io = describeModel(mod.modelInfo);
+    const data = irisData();
+    // Iris rows read as 2×2 "images", just to exercise the shift draws.
+    const augment = { width: 2, height: 2, maxShift: 1 };
+    const straight = mod.createModel({ seed: 2 });
+    train(straight, io, { epochs: 3, batchSize: 16, seed: 9, train: data.train, augment });
+    const first = mod.createModel({ seed: 2 });
+    const r1 = train(first, io, { epochs: 1, batchSize: 16, seed: 9, train: data.train, augment });
+    if (r1.status !== 'done') throw new Error('diverged');
+    const resumed = mod.createModel({ seed: 2 });
+    train(resumed, io, { epochs: 3, batchSize: 16, seed: 9, train: data.train, augment, resume: r1.state });
+    expect(resumed.params['fc.weight']).toEqual(straight.params['fc.weight']);
+    const plain = mod.createModel({ seed: 2 });
+    train(plain, io, { epochs: 3, batchSize: 16, seed: 9, train: data.train });
+    expect(plain.params['fc.weight']).not.toEqual(straight.params['fc.weight']);
+  });
+
   it('stops a diverging run with the last good state', async () => {
     const data = irisData();
     const good = await load();
