@@ -78,6 +78,12 @@ function legend(x: number, y: number, series: readonly Series[]): string {
     .join('');
 }
 
+/** Accuracy axis from the tenth below the lowest point, so late gains stay visible. */
+function accuracyFloor(series: readonly Series[]): number {
+  const values = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+  return values.length === 0 ? 0 : Math.max(0, Math.floor(Math.min(...values) * 10) / 10);
+}
+
 /** Renders the per-epoch history as an SVG document. */
 export function renderTrainingCurve(history: readonly EpochMetrics[], title = 'training'): string {
   const epochs = history.length;
@@ -96,7 +102,7 @@ export function renderTrainingCurve(history: readonly EpochMetrics[], title = 't
     `<title>${esc(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     panel(0, `${title}: loss`, loss, epochs, null, false),
-    panel(PANEL_W, `${title}: accuracy`, acc, epochs, [0, 1], true),
+    panel(PANEL_W, `${title}: accuracy`, acc, epochs, [accuracyFloor(acc), 1], true),
     legend(MARGIN.left, PANEL_H + 20, loss),
     '</svg>',
     '',

@@ -35,16 +35,18 @@ export function formatEpochLine(m: EpochMetrics, epochs: number): string {
     `  ${Math.round(m.stepsPerSecond)} steps/s  ${duration(m.trainSeconds)}`;
 }
 
-/** One frame of the live bar. */
+/** One frame of the live bar, fitted to `width` columns (the bar shrinks, then goes). */
 export function formatBar(p: StepProgress, width: number): string {
   const frac = p.step / p.stepsPerEpoch;
   const rate = p.step / Math.max(p.seconds, 1e-9);
   const eta = (p.stepsPerEpoch - p.step) / rate;
-  const cells = Math.max(10, Math.min(30, width - 90));
-  const filled = Math.round(frac * cells);
   const w = String(p.epochs).length;
-  return `epoch ${String(p.epoch).padStart(w)}/${p.epochs} [${'='.repeat(filled)}${' '.repeat(cells - filled)}] ` +
-    `${p.step}/${p.stepsPerEpoch}  loss ${num(p.loss)}  acc ${pct(p.accuracy)}  ${Math.round(rate)} steps/s  ETA ${duration(eta)}`;
+  const head = `epoch ${String(p.epoch).padStart(w)}/${p.epochs} `;
+  const tail = `${p.step}/${p.stepsPerEpoch}  loss ${num(p.loss)}  acc ${pct(p.accuracy)}  ${Math.round(rate)} steps/s  ETA ${duration(eta)}`;
+  const cells = Math.min(30, width - 1 - head.length - tail.length - 3);
+  if (cells < 5) return `${head}${tail}`;
+  const filled = Math.round(frac * cells);
+  return `${head}[${'='.repeat(filled)}${' '.repeat(cells - filled)}] ${tail}`;
 }
 
 /** Training callbacks that report to `sink`. */
@@ -65,8 +67,8 @@ export function progressReporter(sink: ProgressSink, options: ProgressOptions = 
       const t = now();
       if (t - last < refresh && p.step !== p.stepsPerEpoch) return;
       last = t;
-      const line = formatBar(p, sink.columns ?? 100);
-      sink.write(`\r\x1b[2K${line.slice(0, (sink.columns ?? 200) - 1)}`);
+      const columns = sink.columns || 100; // 0 when the terminal size is unknown
+      sink.write(`\r\x1b[2K${formatBar(p, columns).slice(0, columns - 1)}`);
       drawn = true;
     },
     onEpochEnd(m) {

@@ -374,9 +374,9 @@ Data:
   FILE.csv   a header row, numeric feature columns and a label column (--label, default the last)
 
 Examples:
-  $ chainrule train examples/iris_mlp.json --data iris --epochs 50
-  $ chainrule train examples/mnist_mlp.json --data mnist --epochs 8 --out out/mnist
-  $ chainrule train examples/mnist_mlp.json --resume out/mnist --epochs 12      # 4 more epochs
+  $ chainrule train examples/iris_mlp.json --data iris --epochs 60
+  $ chainrule train examples/mnist_mlp.json --data mnist --epochs 15 --out out/mnist
+  $ chainrule train examples/mnist_mlp.json --resume out/mnist --epochs 20      # 5 more epochs
   $ chainrule train my_model.json --data measurements.csv --label species --lr 0.003`;
 
 export function trainCommand(): Command {
