@@ -110,7 +110,7 @@ describe('never loses work', () => {
     expect(ev.code).toBe(1);
     expect(ev.stderr).toMatch(/holds weights of model 'xor_mlp', but examples\/iris_mlp\.json is model 'iris_mlp'/);
     const again = await cli(['train', 'examples/xor_mlp.json', '--resume', out, '--epochs', '1', '--quiet']);
-    expect(again.stderr).toMatch(/has already trained 1 epochs\n  hint: pass --epochs N with N > 1/);
+    expect(again.stderr).toMatch(/has already trained 1 epoch\n  hint: pass --epochs N with N > 1/);
     const junk = join(dir, 'junk.safetensors');
     writeFileSync(junk, 'not weights');
     const bad = await cli(['eval', 'examples/xor_mlp.json', '--weights', junk]);

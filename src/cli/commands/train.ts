@@ -203,6 +203,8 @@ export interface TrainRunResult {
   readonly model: string;
   readonly history: readonly EpochMetrics[];
   readonly seconds: number;
+  /** Whether the diagrams were written. */
+  readonly diagrams: boolean;
 }
 
 const DEFAULTS = { epochs: 10, batch: 32, valSplit: 0.2 } as const;
@@ -219,6 +221,10 @@ function imageShift(numFeatures: number, maxShift: number): ShiftOptions | undef
       'use --augment 0 for data that are not images');
   }
   return { width: side, height: side, maxShift };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** What a run writes, by name (diagrams not included). */
@@ -268,7 +274,7 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
   const augment = saved ? same('augment', o.augment, saved.augment ?? 0) : (o.augment ?? (data === 'mnist' ? MNIST_SHIFT : 0));
   const epochs = o.epochs ?? saved?.epochs ?? DEFAULTS.epochs;
   if (ckpt && epochs <= ckpt.state.epoch) {
-    throw new RuntimeError(`the checkpoint in ${o.resume} has already trained ${ckpt.state.epoch} epochs`,
+    throw new RuntimeError(`the checkpoint in ${o.resume} has already trained ${plural(ckpt.state.epoch, 'epoch')}`,
       `pass --epochs N with N > ${ckpt.state.epoch} to train further`);
   }
   const prepData = prepareData({
@@ -331,10 +337,10 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
     process.stderr.write(`error: training diverged ${where}; ${kept}\n  hint: lower the learning rate (now ${run.lr}), e.g. --lr ${run.lr / 10}` +
       `${result.lastGood && result.lastGood.epoch > 0 ? `, and continue with --resume ${outDir}` : ''}\n`);
     process.exitCode = 1;
-    return { status: 'diverged', outDir, model: spec.name, history, seconds };
+    return { status: 'diverged', outDir, model: spec.name, history, seconds, diagrams: o.diagrams !== false };
   }
   report(result.state.history, 'done');
-  return { status: 'done', outDir, model: spec.name, history: result.state.history, seconds };
+  return { status: 'done', outDir, model: spec.name, history: result.state.history, seconds, diagrams: o.diagrams !== false };
 }
 
 function summary(r: TrainRunResult): string {
@@ -342,9 +348,9 @@ function summary(r: TrainRunResult): string {
   const acc = last?.valAccuracy ?? last?.trainAccuracy;
   const which = last?.valAccuracy !== null ? 'validation' : 'training';
   const lines = [
-    `trained ${r.model} for ${last?.epoch ?? 0} epochs in ${r.seconds.toFixed(1)}s` +
+    `trained ${r.model} for ${plural(last?.epoch ?? 0, 'epoch')} in ${r.seconds.toFixed(1)}s` +
       (acc !== undefined && acc !== null ? `: ${which} accuracy ${(100 * acc).toFixed(2)}%` : ''),
-    `wrote ${r.outDir}/: ${outputFiles(r.model).join(', ')}, forward/backward diagrams (.dot, .svg)`,
+    `wrote ${r.outDir}/: ${outputFiles(r.model).join(', ')}${r.diagrams ? ', forward/backward diagrams (.dot, .svg)' : ''}`,
   ];
   return `${lines.join('\n')}\n`;
 }
