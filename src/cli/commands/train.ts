@@ -2,7 +2,7 @@
 // it on a dataset and write everything to one folder: the module, weights (safetensors), a
 // resumable checkpoint, metrics.json, the training curve and the diagrams. Also the helpers
 // `eval`, `predict` and `demo` share (spec → loaded model, data → prepared splits).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
@@ -294,6 +294,9 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
   const shift = imageShift(io.numFeatures, augment);
 
   const outDir = o.out ?? o.resume ?? join('out', spec.name);
+  if (!ckpt && existsSync(join(outDir, CHECKPOINT_FILE))) {
+    log.write(`note: ${outDir} holds an earlier run; this new run replaces it after its first epoch (to continue that run instead: --resume ${outDir})\n`);
+  }
   mkdirSync(outDir, { recursive: true });
   writeFileAtomic(join(outDir, `${spec.name}.ts`), prepared.source);
   if (o.diagrams !== false) {
