@@ -2,6 +2,7 @@
 // mirrors its op's `reference` in compiler/ops/ (same formula, same order of operations), and
 // computes in doubles, storing each result once, so f32 kernels round like the reference.
 import type { Node, NodeOf, OpName } from '../ir/types.js';
+import { PROB_FLOOR } from '../ops/loss-rules.js';
 import { gemm } from './gemm.js';
 import type { KernelContext, KernelTemplate } from './kernel-context.js';
 
@@ -141,7 +142,7 @@ export const kernelTemplates: Templates = {
   },
   cross_entropy(node, ctx) {
     const { p, y, classIndex, rows, k } = lossOperands(ctx, node);
-    const logOf = node.attrs.input === 'log_probs' ? (v: string) => v : (v: string) => `Math.log(${v})`;
+    const logOf = node.attrs.input === 'log_probs' ? (v: string) => v : (v: string) => `Math.log(Math.max(${v}, ${PROB_FLOOR}))`;
     const body = classIndex
       ? [`total -= ${logOf(`P[r * ${k} + Y[r]]`)};`]
       : [
@@ -181,7 +182,7 @@ export const kernelTemplates: Templates = {
       'let total = 0;',
       `for (let i = 0; i < ${n}; i++) {`,
       '  const p = P[i], t = Y[i];',
-      '  total -= t * Math.log(p) + (1 - t) * Math.log(1 - p);',
+      `  total -= t * Math.log(Math.max(p, ${PROB_FLOOR})) + (1 - t) * Math.log(Math.max(1 - p, ${PROB_FLOOR}));`,
       '}',
       `L[0] = total / (${n});`,
     ].join('\n');
@@ -267,10 +268,10 @@ export const kernelTemplates: Templates = {
     const classIndex = ctx.node(y).type.dtype === 'i32';
     const logProbs = node.attrs.input === 'log_probs';
     // probs: ∂/∂p of −Σ y log p / n = −y / (p n); log-probs: −y / n.
-    const value = (t: string, pj: string): string => (logProbs ? `-(${t}) * scale` : `-(${t}) * scale / ${pj}`);
+    const value = (t: string, pj: string): string => (logProbs ? `-(${t}) * scale` : `-(${t}) * scale / Math.max(${pj}, ${PROB_FLOOR})`);
     const body = classIndex
       ? [`for (let j = 0; j < ${k}; j++) O[o + j] = j === Y[r] ? ${value('1', 'P[o + j]')} : 0;`]
-      : [`for (let j = 0; j < ${k}; j++) O[o + j] = ${value('Y[o + j]', 'P[o + j]')};`];
+      : [`for (let j = 0; j < ${k}; j++) O[o + j] = Y[o + j] === 0 ? 0 : ${value('Y[o + j]', 'P[o + j]')};`];
     return [
       `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`,
       `const scale = DL[0] / ${rows};`,
@@ -297,7 +298,7 @@ export const kernelTemplates: Templates = {
       `const scale = DL[0] / (${n});`,
       `for (let i = 0; i < ${n}; i++) {`,
       '  const p = P[i];',
-      '  O[i] = scale * (p - Y[i]) / (p * (1 - p));',
+      `  O[i] = (scale * (p - Y[i])) / Math.max(p * (1 - p), ${PROB_FLOOR});`,
       '}',
     ].join('\n');
   },
