@@ -55,7 +55,8 @@ function modelProblem(model: unknown): string | undefined {
  *   const model = mod.createModel({ seed: 1 });
  */
 export async function loadModuleSource(tsSource: string, name: string): Promise<ModelModule> {
-  const js = transpile(tsSource, name);
+  // The sourceURL keeps stack traces short and readable (otherwise they quote the whole data: URL).
+  const js = `${transpile(tsSource, name)}\n//# sourceURL=chainrule-model/${encodeURIComponent(name)}.js\n`;
   const url = `data:text/javascript;base64,${Buffer.from(js, 'utf8').toString('base64')}`;
   let mod: unknown;
   try {

@@ -2,25 +2,11 @@
 // `fixed` (parameters, gradients, optimizer state, scalars; sized once) and `batch`
 // (activations and their gradients, B rows each; sized for the current batch). With a fixed
 // batch every dim is a literal and everything goes to `fixed`.
-import type { Graph, Node, Shape } from '../ir/types.js';
+import type { Graph, MemoryPlan, Node, Shape, Storage } from '../ir/types.js';
 
-export type Storage =
-  /** The caller's input/target array, read in place (never copied). */
-  | { readonly kind: 'external'; readonly key: string }
-  /** `size` floats at `offset` in the fixed arena. */
-  | { readonly kind: 'fixed'; readonly offset: number; readonly size: number }
-  /** `rowSize` floats per batch row, at `rowOffset · B` in the batch arena. */
-  | { readonly kind: 'batch'; readonly rowOffset: number; readonly rowSize: number }
-  /** Update nodes write their result straight into the leaf they assign (in place). */
-  | { readonly kind: 'alias'; readonly of: number };
-
-export interface Layout {
-  readonly storage: ReadonlyMap<number, Storage>;
-  /** Floats in the fixed arena. */
-  readonly fixedSize: number;
-  /** Floats per batch row in the batch arena. */
-  readonly batchRowSize: number;
-}
+/** The layout codegen reads (the `plan-memory` pass's output, or `naiveLayout`). */
+export type Layout = MemoryPlan;
+export type { Storage };
 
 /** Elements per batch row (shape with its `'B'` dim removed), or undefined when not batched. */
 export function perRow(shape: Shape): number | undefined {

@@ -120,6 +120,65 @@ export interface Graph {
   readonly outputs: readonly number[];
   /** The scalar loss node, when the spec declares one. */
   readonly loss?: number;
+  /**
+   * The kernels of the generated code, in execution order (set by the `fuse` pass). Absent:
+   * one kernel per non-leaf node, in node order.
+   */
+  readonly kernels?: readonly Kernel[];
+  /** Where every value lives in the arena (set by the `plan-memory` pass). Absent: no reuse. */
+  readonly memory?: MemoryPlan;
+}
+
+/** How the nodes of a kernel are computed together; codegen has one template per pattern. */
+export type FusionPattern =
+  /** One node, its op's own kernel template. */
+  | 'single'
+  /** linear (X·W + b) with the activation applied in the matmul epilogue. */
+  | 'linear_activation'
+  /** dZ = (dY·Wᵀ) ⊙ f'(a): the activation derivative in the backward matmul's epilogue. */
+  | 'matmul_activation_grad'
+  /** dW = Xᵀ·dZ and db = Σrows dZ in one pass over dZ. */
+  | 'weight_bias_grad'
+  /** A chain of elementwise ops in one loop. */
+  | 'elementwise';
+
+/** One function of the generated code. */
+export interface Kernel {
+  /** Identifier-safe and unique, named after what it fuses (`fc1_linear_relu`). */
+  readonly name: string;
+  readonly pattern: FusionPattern;
+  /** The nodes it computes, in dependency order. */
+  readonly nodes: readonly number[];
+  /** The values it stores (read by other kernels or by the caller); the rest stay in registers. */
+  readonly writes: readonly number[];
+  /**
+   * Optimizer update nodes folded into this kernel for `trainStep` (the gradient is consumed
+   * where it is hot); `lossAndGrads` runs the kernel without them.
+   */
+  readonly updates?: readonly number[];
+}
+
+/** Where a value lives in the generated module. */
+export type Storage =
+  /** The caller's input/target array, read in place (never copied). */
+  | { readonly kind: 'external'; readonly key: string }
+  /** `size` floats at `offset` in the fixed arena. */
+  | { readonly kind: 'fixed'; readonly offset: number; readonly size: number }
+  /** `rowSize` floats per batch row, at `rowOffset · B` in the batch arena. */
+  | { readonly kind: 'batch'; readonly rowOffset: number; readonly rowSize: number }
+  /** Update nodes write their result straight into the leaf they assign (in place). */
+  | { readonly kind: 'alias'; readonly of: number };
+
+/**
+ * The arena layout: every stored value's region. With a fixed batch every dim is a literal and
+ * everything is `fixed`; with a run-time batch, batched values go to a second arena of B rows.
+ */
+export interface MemoryPlan {
+  readonly storage: ReadonlyMap<number, Storage>;
+  /** Floats in the fixed arena. */
+  readonly fixedSize: number;
+  /** Floats per batch row in the batch arena. */
+  readonly batchRowSize: number;
 }
 
 export function assertNever(x: never, what = 'value'): never {

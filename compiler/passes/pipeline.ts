@@ -1,5 +1,5 @@
 // The compiler, readable in one list: the passes that turn the forward IR into the joint
-// training graph, in order. Later passes (simplify, fuse, schedule, plan memory) join this list.
+// training graph, then the optimizing passes that simplify, fuse and plan it, in order.
 import type { Diagnostic } from '../diagnostics.js';
 import { buildGraph, type BuildOptions } from '../ir/build.js';
 import { ancestors } from '../ir/graph.js';
@@ -21,6 +21,12 @@ export const trainingPasses: readonly Pass[] = [
   { name: 'add-optimizer', run: addOptimizer },
 ];
 
+/**
+ * The optimizing passes, in order. Each can be switched off by name (`--no-<name>`), or all at
+ * once (`-O0`); the output must not change beyond rounding either way (tests check this).
+ */
+export const optimizationPasses: readonly Pass[] = [];
+
 /** One stage of a pipeline run: the graph after a pass (`build` is the forward graph). */
 export interface Stage {
   readonly pass: string;
@@ -34,6 +40,47 @@ export interface PipelineOptions extends BuildOptions {
   readonly passes?: readonly Pass[];
   /** Run the IR verifier after every pass (default true). */
   readonly verify?: boolean;
+}
+
+export interface CompileGraphOptions extends BuildOptions {
+  readonly train?: TrainSpec;
+  /** Run the optimizing passes (default true; `-O0` is false). */
+  readonly optimize?: boolean;
+  /** Names of optimizing passes to skip (`--no-<name>`). */
+  readonly disable?: readonly string[];
+  readonly verify?: boolean;
+}
+
+/** The optimizing passes that run under these options, in order. */
+export function selectedPasses(options: Pick<CompileGraphOptions, 'optimize' | 'disable'>): readonly Pass[] {
+  if (options.optimize === false) return [];
+  const off = new Set(options.disable ?? []);
+  return optimizationPasses.filter((p) => !off.has(p.name));
+}
+
+/**
+ * The whole compiler: spec → forward IR → (when the spec has a loss) joint training graph →
+ * optimized graph, with every intermediate stage for `--dump-after`.
+ */
+export function compileGraph(spec: GraphSpec, options: CompileGraphOptions): PipelineResult {
+  const verify = options.verify ?? true;
+  const ctx: PassContext = { dtype: options.dtype, train: options.train ?? spec.train ?? DEFAULT_TRAIN };
+  let stages: Stage[];
+  if (spec.loss === undefined) {
+    const built = buildGraph(spec, options);
+    if (!built.ok) return built;
+    if (verify) assertValidGraph(built.graph, 'build');
+    stages = [{ pass: 'build', graph: built.graph }];
+  } else {
+    const trained = trainingGraph(spec, { ...options, passes: trainingPasses });
+    if (!trained.ok) return trained;
+    stages = [...trained.stages];
+  }
+  const start = stages[stages.length - 1]?.graph;
+  if (start === undefined) throw new Error('pipeline: no stages');
+  const optimized = runPasses(start, ctx, selectedPasses(options), verify);
+  const all = [...stages, ...optimized];
+  return { ok: true, graph: all[all.length - 1]?.graph ?? start, stages: all, ctx };
 }
 
 export type PipelineResult =

@@ -1,0 +1,9 @@
+// chainrule's public API. `compile` and `load` turn a spec into a generated module or a live
+// model; `graph()` builds a spec in TypeScript; `loadSpecFile` checks a spec file with located
+// diagnostics.
+export { compile, load, loadModule, ChainruleError } from './api.js';
+export type { CompileOptions, CompiledModel, CompileStats, ArenaSize, SpecInput, Stage, GeneratedModel, ModelModule } from './api.js';
+export { graph, GraphBuilder } from './spec/builder.js';
+export { loadSpecFile, loadSpecText, type LoadResult } from './spec/load.js';
+export { formatDiagnostic, type Diagnostic } from '../compiler/diagnostics.js';
+export type { GraphSpec, TrainSpec } from '../compiler/spec/graph-spec.js';
