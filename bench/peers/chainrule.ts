@@ -1,30 +1,10 @@
 // The chainrule peer: the module generated for the workload's spec at a fixed batch, loaded
 // in-process, with the benchmark's initial weights copied into its `params`.
-import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
-import type { GeneratedModel, ModelModule } from '../../runtime/model.js';
+import type { GeneratedModel } from '../../runtime/model.js';
+import { loadModule } from '../../src/api.js';
 import { weightOf } from '../data.js';
 import type { Mode } from '../workloads.js';
-import { PeerUnavailableError, type PeerSession, type PeerSetup } from './peer.js';
-
-type LoadModel = (spec: GraphSpec, options: { dtype: 'f32'; batch: number }) => Promise<ModelModule>;
-
-// NOTE: imported by a computed specifier so the harness type-checks and runs the other peers while
-// `src/api.ts` is still being written; the module's shape is checked below instead.
-const apiSpecifier = ['..', '..', 'src', 'api.js'].join('/');
-
-async function importLoad(): Promise<LoadModel> {
-  let api: unknown;
-  try {
-    api = await import(apiSpecifier);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PeerUnavailableError(`cannot import src/api.ts (${reason.split('\n')[0]})`);
-  }
-  if (typeof api !== 'object' || api === null || !('load' in api) || typeof api.load !== 'function') {
-    throw new PeerUnavailableError('src/api.ts does not export load(spec, { dtype, batch })');
-  }
-  return api.load as LoadModel;
-}
+import type { PeerSession, PeerSetup } from './peer.js';
 
 /** Copies the shared weights in, checking the generated module uses the documented keys and sizes. */
 function copyWeights(model: GeneratedModel, setup: PeerSetup): void {
@@ -43,8 +23,7 @@ function copyWeights(model: GeneratedModel, setup: PeerSetup): void {
 
 export async function openChainrule(setup: PeerSetup): Promise<PeerSession> {
   const { net, batch, data } = setup;
-  const load = await importLoad();
-  const module = await load(net.spec, { dtype: 'f32', batch });
+  const module = await loadModule(net.spec, { dtype: 'f32', batch });
   const model = module.createModel({ seed: 1 });
   copyWeights(model, setup);
   const inputs = { [net.inputName]: data.x };

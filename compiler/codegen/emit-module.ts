@@ -502,7 +502,7 @@ function validationFunctions(api: ApiFacts, floatArray: string, options: EmitOpt
   const checkArray = (n: Node, record: string, isFirst: boolean): string[] => {
     const key = JSON.stringify(n.name);
     const arrayType = n.type.dtype === 'i32' ? 'Int32Array' : floatArray;
-    const row = perRow(n.type.shape) ?? 1;
+    const row = rowWidth(n);
     const lines = [
       `  const ${sanitize(n.name)}_ = ${record}[${key}];`,
       `  if (!(${sanitize(n.name)}_ instanceof ${arrayType})) {`,
@@ -513,7 +513,7 @@ function validationFunctions(api: ApiFacts, floatArray: string, options: EmitOpt
     const dims = n.type.shape.map((d) => (d === 'B' ? 'B' : `${d}`)).join('×');
     if (fixed !== undefined || !isFirst) {
       const expected = fixed !== undefined ? `${row * fixed}` : `B * ${row}`;
-      const shown = fixed !== undefined ? `${n.type.shape.map((d) => (d === 'B' ? fixed : d)).join('×')} = ${row * fixed}` : `\${B}×${row} = \${B * ${row}}`;
+      const shown = fixed !== undefined ? `${n.type.shape.join('×')} = ${row * fixed}` : `\${B}×${row} = \${B * ${row}}`;
       lines.push(
         `  if (${len} !== ${expected}) {`,
         `    throw new RangeError(\`${n.name}: expected ${shown} values${fixed !== undefined ? '' : ` (B = \${B} rows, from the first input)`}, got \${${len}}\`);`,
@@ -536,7 +536,7 @@ function validationFunctions(api: ApiFacts, floatArray: string, options: EmitOpt
   if (fixed !== undefined) out.push(`  const B = ${fixed};`);
   api.inputs.forEach((n, i) => {
     out.push(...checkArray(n, 'inputs', i === 0 && fixed === undefined));
-    const row = perRow(n.type.shape) ?? 1;
+    const row = rowWidth(n);
     out.push(`  if (finite) assertFinite('${n.name}', ${sanitize(n.name)}_, ${row});`);
   });
   out.push('  return B;');
@@ -547,7 +547,7 @@ function validationFunctions(api: ApiFacts, floatArray: string, options: EmitOpt
   out.push(...expectKeys('targets', api.targets));
   for (const n of api.targets) {
     out.push(...checkArray(n, 'targets', false));
-    const row = perRow(n.type.shape) ?? 1;
+    const row = rowWidth(n);
     if (n.type.dtype === 'i32') {
       const classes = classCount(api, n);
       out.push(`  assertClasses('${n.name}', ${sanitize(n.name)}_, ${classes});`);
@@ -558,6 +558,16 @@ function validationFunctions(api: ApiFacts, floatArray: string, options: EmitOpt
   if (fixed !== undefined) out.push('  void B;');
   out.push('}');
   return out;
+}
+
+/**
+ * Values per batch row of an input or target: the batch dim is `'B'`, or (fixed batch) the
+ * first dim, whose size is the batch.
+ */
+function rowWidth(n: Node): number {
+  const shape = n.type.shape;
+  if (shape.includes('B')) return perRow(shape) ?? 1;
+  return shape.slice(1).reduce<number>((a, d) => a * (d === 'B' ? 1 : d), 1);
 }
 
 /** Number of classes a class-index target selects from: the width of the loss's prediction. */
