@@ -26,7 +26,7 @@ export interface EmitOptions {
 const SPEC_DIM = (d: Dim): string => (d === 'B' ? 'null' : `${d}`);
 
 export function emitModule(graph: Graph, options: EmitOptions): string {
-  const layout = options.layout ?? naiveLayout(graph);
+  const layout = options.layout ?? graph.memory ?? naiveLayout(graph);
   const schedule = partitionSchedule(graph);
   const names = variableNames(graph);
   const floatArray = options.dtype === 'f32' ? 'Float32Array' : 'Float64Array';
