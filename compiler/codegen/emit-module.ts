@@ -3,8 +3,9 @@
 // messages. The skeleton is built with ts-morph structures in one go; bodies are written as
 // text. Output is deterministic (no dates, no object identity, stable ordering).
 import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, type StatementStructures } from 'ts-morph';
-import type { Dim, FloatDType, Graph, Node, Shape } from '../ir/types.js';
-import { kernelOf } from './kernels.js';
+import { kernelsOf } from '../ir/kernels.js';
+import type { Dim, FloatDType, Graph, Kernel, Node, Shape } from '../ir/types.js';
+import { kernelBody } from './fused-kernels.js';
 import type { KernelContext } from './kernel-context.js';
 import { naiveLayout, perRow, type Layout } from './layout.js';
 import { runtimeHelpers } from './module-helpers.js';
@@ -386,19 +387,23 @@ function createModelBody(b: BodyInput): string {
     out.push('}');
     out.push('');
   }
-  // Kernels.
+  // Kernels: one function per kernel of the graph (fused or single), named after what it computes.
   const bParam = fixedBatch ? '' : 'B: number';
   const bArg = fixedBatch ? '' : 'B';
-  for (const node of schedule.kernels) {
-    const template = kernelOf(node);
-    const comment = node.grad ? `${describe(node)} — chain-rule factor ${node.grad.factor}` : describe(node);
-    out.push(`/** ${comment} */`);
-    out.push(`function ${kernelName(node, names)}(${bParam}): void {`);
-    for (const line of template(node, ctx).split('\n')) out.push(line === '' ? '' : `  ${line}`);
-    out.push('}');
-    out.push('');
+  const kernels = kernelsOf(graph);
+  for (const kernel of kernels) {
+    out.push(...kernelFunction(kernel, ctx, bParam, false));
+    if (kernel.updates !== undefined) out.push(...kernelFunction(kernel, ctx, bParam, true));
   }
-  const calls = (nodes: readonly Node[]): string[] => nodes.map((n) => `  ${kernelName(n, names)}(${bArg});`);
+  const forwardIds = new Set(schedule.forward.map((n) => n.id));
+  const backwardIds = new Set(schedule.backward.map((n) => n.id));
+  const updateIds = new Set(schedule.update.map((n) => n.id));
+  const call = (k: Kernel, withUpdates: boolean): string => `  ${kernelFunctionName(k, withUpdates)}(${bArg});`;
+  const forwardCalls = kernels.filter((k) => k.nodes.some((id) => forwardIds.has(id))).map((k) => call(k, false));
+  const gradCalls = kernels.filter((k) => k.nodes.some((id) => backwardIds.has(id))).map((k) => call(k, false));
+  const stepCalls = kernels
+    .filter((k) => k.nodes.some((id) => backwardIds.has(id) || updateIds.has(id)))
+    .map((k) => call(k, k.updates !== undefined));
   // Validation + binding of caller arrays.
   out.push(...validationFunctions(api, floatArray, options));
   out.push('');
@@ -409,15 +414,15 @@ function createModelBody(b: BodyInput): string {
   if (!fixedBatch) out.push('  useBatch(B);');
   else out.push('  void B;');
   out.push(...bind(api.inputs, 'inputs'));
-  out.push(...calls(schedule.forward));
+  out.push(...forwardCalls);
   out.push('  return outputs;');
   out.push('}');
   out.push('');
   if (api.loss) {
     const lossName = name(api.loss.id);
-    for (const [fn, kernels] of [
-      ['lossAndGrads', schedule.backward],
-      ['trainStep', [...schedule.backward, ...schedule.update]],
+    for (const [fn, calls] of [
+      ['lossAndGrads', gradCalls],
+      ['trainStep', stepCalls],
     ] as const) {
       out.push(`function ${fn}(inputs: Inputs, targets: Targets): number {`);
       out.push('  const B = checkInputs(inputs, checkFinite);');
@@ -425,7 +430,7 @@ function createModelBody(b: BodyInput): string {
       if (!fixedBatch) out.push('  useBatch(B);');
       out.push(...bind(api.inputs, 'inputs'));
       out.push(...bind(api.targets, 'targets'));
-      out.push(...calls(kernels));
+      out.push(...calls);
       out.push(`  return ${lossName}[0] as number;`);
       out.push('}');
       out.push('');
@@ -477,8 +482,25 @@ function createModelBody(b: BodyInput): string {
   return out.join('\n') + '\n';
 }
 
-function kernelName(node: Node, names: Map<number, string>): string {
-  return `k_${names.get(node.id) ?? 'x'}`;
+function kernelFunctionName(kernel: Kernel, withUpdates: boolean): string {
+  return `k_${kernel.name}${withUpdates ? '_step' : ''}`;
+}
+
+/** A kernel's function, with a comment naming every node it computes (and its chain-rule factor). */
+function kernelFunction(kernel: Kernel, ctx: KernelContext, bParam: string, withUpdates: boolean): string[] {
+  const lines = kernel.nodes.map((id) => {
+    const node = ctx.node(id);
+    return node.grad ? `${describe(node)} — chain-rule factor ${node.grad.factor}` : describe(node);
+  });
+  if (withUpdates) for (const id of kernel.updates ?? []) lines.push(`${describe(ctx.node(id))}: optimizer update, fused`);
+  const out: string[] = [];
+  if (lines.length === 1) out.push(`/** ${lines[0]} */`);
+  else out.push(`/**`, ` * Fused kernel (${kernel.pattern}):`, ...lines.map((l) => ` * - ${l}`), ` */`);
+  out.push(`function ${kernelFunctionName(kernel, withUpdates)}(${bParam}): void {`);
+  for (const line of kernelBody(kernel, ctx, withUpdates).split('\n')) out.push(line === '' ? '' : `  ${line}`);
+  out.push('}');
+  out.push('');
+  return out;
 }
 
 function describe(node: Node): string {

@@ -24,6 +24,18 @@ export interface GemmSpec {
   readonly epilogue?: (acc: string, j: string) => string;
   /** Accumulate into C (`+=`) instead of overwriting it. */
   readonly accumulate?: boolean;
+  /**
+   * Replaces the store of each result: statements given the flat index into C (code), the
+   * accumulator and the column. Fused epilogues (activation, activation derivative, optimizer
+   * update) use it to write more than one value per element.
+   */
+  readonly store?: (index: string, acc: string, j: string) => readonly string[];
+  /**
+   * Also computes the column sums of op(B) (Σ over p of op(B)[p, j], the bias gradient when op(B)
+   * is dZ), as one extra row of ones under op(A), with the same column blocking; `store` (or a
+   * plain store into this array) receives them with index `j`.
+   */
+  readonly onesRow?: { readonly store: (j: string, acc: string) => readonly string[] };
 }
 
 const mul = (a: string, b: string): string => (a === '0' || b === '0' ? '0' : a === '1' ? b : b === '1' ? a : `${a} * ${b}`);
@@ -47,10 +59,19 @@ export function gemm(s: GemmSpec): string {
     lines.push(...indent(columnBlocks(s, 1, C, nFull, nRem)));
     lines.push('}');
   }
+  if (s.onesRow !== undefined) {
+    lines.push('// The row of ones: column sums of op(B), blocked like the rows above.');
+    lines.push('{');
+    lines.push(...indent(columnBlocks({ ...s, ones: s.onesRow }, 1, C, nFull, nRem)));
+    lines.push('}');
+  }
   return lines.join('\n');
 }
 
-function columnBlocks(s: GemmSpec, rows: number, cols: number, nFull: number, nRem: number): string[] {
+/** A spec while generating the ones row (A is all ones: no loads, no multiplies). */
+type BlockSpec = GemmSpec & { readonly ones?: GemmSpec['onesRow'] };
+
+function columnBlocks(s: BlockSpec, rows: number, cols: number, nFull: number, nRem: number): string[] {
   const out: string[] = [];
   if (nFull > 0) {
     out.push(`for (let j = 0; j < ${nFull}; j += ${cols}) {`);
@@ -65,29 +86,38 @@ function columnBlocks(s: GemmSpec, rows: number, cols: number, nFull: number, nR
   return out;
 }
 
-function microKernel(s: GemmSpec, rows: number, cols: number, j: string): string[] {
+function microKernel(s: BlockSpec, rows: number, cols: number, j: string): string[] {
   const acc = (r: number, c: number): string => `c${r}_${c}`;
   const out: string[] = [];
   const decls: string[] = [];
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) decls.push(`${acc(r, c)} = 0`);
   out.push(`let ${decls.join(', ')};`);
-  out.push(`let pa = ${mul('i', s.ai)};`);
+  if (s.ones === undefined) out.push(`let pa = ${mul('i', s.ai)};`);
   out.push(`let pb = ${mul(j, s.bj)};`);
   out.push(`for (let p = 0; p < ${s.k}; p++) {`);
   const body: string[] = [];
-  for (let r = 0; r < rows; r++) body.push(`const a${r} = ${s.a}[${add('pa', mul(`${r}`, s.ai))}];`);
+  if (s.ones === undefined) for (let r = 0; r < rows; r++) body.push(`const a${r} = ${s.a}[${add('pa', mul(`${r}`, s.ai))}];`);
   for (let c = 0; c < cols; c++) body.push(`const b${c} = ${s.b}[${add('pb', mul(`${c}`, s.bj))}];`);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) body.push(`${acc(r, c)} += a${r} * b${c};`);
-  body.push(`pa += ${s.ap};`);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) body.push(s.ones === undefined ? `${acc(r, c)} += a${r} * b${c};` : `${acc(r, c)} += b${c};`);
+  if (s.ones === undefined) body.push(`pa += ${s.ap};`);
   body.push(`pb += ${s.bp};`);
   out.push(...indent(body));
   out.push('}');
+  if (s.ones !== undefined) {
+    for (let c = 0; c < cols; c++) out.push(...s.ones.store(c === 0 ? j : `${j} + ${c}`, acc(0, c)));
+    return out;
+  }
   for (let r = 0; r < rows; r++) {
     out.push(`const o${r} = ${mul(r === 0 ? 'i' : `(i + ${r})`, `${s.n}`)} + ${j};`);
     for (let c = 0; c < cols; c++) {
       const jc = c === 0 ? j : `${j} + ${c}`;
+      const index = `o${r}${c === 0 ? '' : ` + ${c}`}`;
+      if (s.store !== undefined) {
+        out.push(...s.store(index, acc(r, c), jc));
+        continue;
+      }
       const value = s.epilogue ? s.epilogue(acc(r, c), jc) : acc(r, c);
-      const target = `${s.c}[o${r}${c === 0 ? '' : ` + ${c}`}]`;
+      const target = `${s.c}[${index}]`;
       out.push(s.accumulate ? `${target} += ${value};` : `${target} = ${value};`);
     }
   }

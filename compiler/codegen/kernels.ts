@@ -3,7 +3,7 @@
 // computes in doubles, storing each result once, so f32 kernels round like the reference.
 import type { Node, NodeOf, OpName } from '../ir/types.js';
 import { PROB_FLOOR } from '../ops/loss-rules.js';
-import { gemm } from './gemm.js';
+import { gemm, type GemmSpec } from './gemm.js';
 import type { KernelContext, KernelTemplate } from './kernel-context.js';
 
 type Templates = { readonly [K in OpName]: KernelTemplate<K> };
@@ -188,33 +188,7 @@ export const kernelTemplates: Templates = {
     ].join('\n');
   },
 
-  matmul(node, ctx) {
-    const [a, b] = node.inputs as [number, number];
-    const as = ctx.node(a).type.shape;
-    const bs = ctx.node(b).type.shape;
-    const { transA, transB } = node.attrs;
-    const aCols = ctx.dim(as[1] ?? 1);
-    const bCols = ctx.dim(bs[1] ?? 1);
-    const k = transA ? ctx.dim(as[0] ?? 1) : aCols;
-    const form = `${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`;
-    return [
-      `const A = ${ctx.ref(a)}, Bm = ${ctx.ref(b)}, O = ${ctx.ref(node.id)};`,
-      `// O = ${form}: op(A) is [${ctx.rows(node.type.shape)},${k}], op(B) is [${k},${ctx.cols(node.type.shape)}]`,
-      gemm({
-        c: 'O',
-        a: 'A',
-        b: 'Bm',
-        m: ctx.rows(node.type.shape),
-        n: ctx.cols(node.type.shape),
-        k,
-        ai: transA ? '1' : aCols,
-        ap: transA ? aCols : '1',
-        bp: transB ? '1' : bCols,
-        bj: transB ? bCols : '1',
-        tile: ctx.tile,
-      }),
-    ].join('\n');
-  },
+  matmul: (node, ctx) => matmulGemm(node, ctx),
   sum_rows(node, ctx) {
     const [dy] = node.inputs as [number];
     const src = ctx.node(dy).type.shape;
@@ -342,6 +316,40 @@ export const kernelTemplates: Templates = {
     ].join('\n');
   },
 };
+
+/**
+ * C = op(A)·op(B) for a matmul node (transposes folded into the strides), with optional fused
+ * stores (`store`, `onesRow`) for the fused kernels.
+ */
+export function matmulGemm(node: Node, ctx: KernelContext, extra: Partial<Pick<GemmSpec, 'store' | 'onesRow'>> = {}): string {
+  if (node.op !== 'matmul') throw new Error(`codegen: ${node.name} is not a matmul`);
+  const [a, b] = node.inputs as [number, number];
+  const as = ctx.node(a).type.shape;
+  const bs = ctx.node(b).type.shape;
+  const { transA, transB } = node.attrs;
+  const aCols = ctx.dim(as[1] ?? 1);
+  const bCols = ctx.dim(bs[1] ?? 1);
+  const k = transA ? ctx.dim(as[0] ?? 1) : aCols;
+  const form = `${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`;
+  return [
+    `const A = ${ctx.ref(a)}, Bm = ${ctx.ref(b)}${extra.store === undefined ? `, O = ${ctx.ref(node.id)}` : ''};`,
+    `// ${node.name} = ${form}: op(A) is [${ctx.rows(node.type.shape)},${k}], op(B) is [${k},${ctx.cols(node.type.shape)}]`,
+    gemm({
+      c: 'O',
+      a: 'A',
+      b: 'Bm',
+      m: ctx.rows(node.type.shape),
+      n: ctx.cols(node.type.shape),
+      k,
+      ai: transA ? '1' : aCols,
+      ap: transA ? aCols : '1',
+      bp: transB ? '1' : bCols,
+      bj: transB ? bCols : '1',
+      tile: ctx.tile,
+      ...extra,
+    }),
+  ].join('\n');
+}
 
 /** The template for a node's op, typed by the node (correlated union). */
 export function kernelOf<K extends OpName>(node: NodeOf<K>): (node: NodeOf<K>, ctx: KernelContext) => string {

@@ -9,6 +9,7 @@ import type { GraphSpec, TrainSpec } from '../spec/graph-spec.js';
 import { addOptimizer } from './add-optimizer.js';
 import type { Pass, PassContext } from './context.js';
 import { differentiate } from './differentiate.js';
+import { fuse } from './fuse.js';
 
 export type { Pass, PassContext } from './context.js';
 
@@ -25,7 +26,9 @@ export const trainingPasses: readonly Pass[] = [
  * The optimizing passes, in order. Each can be switched off by name (`--no-<name>`), or all at
  * once (`-O0`); the output must not change beyond rounding either way (tests check this).
  */
-export const optimizationPasses: readonly Pass[] = [];
+export const optimizationPasses: readonly Pass[] = [
+  fuse,
+];
 
 /** One stage of a pipeline run: the graph after a pass (`build` is the forward graph). */
 export interface Stage {

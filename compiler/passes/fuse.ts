@@ -1,0 +1,266 @@
+// Fusion: groups the nodes of the joint graph into the kernels codegen emits, so intermediate
+// values stay in registers instead of round-tripping through memory. The graph's nodes are not
+// changed (the interpreter still runs them one by one); the pass records `graph.kernels`.
+//
+// Patterns, tried in this order (a node joins at most one kernel):
+//   linear_activation       X·W + b, then the activation, in the matmul epilogue
+//   matmul_activation_grad  (dY·Wᵀ) ⊙ f'(saved): the derivative in the backward matmul's epilogue
+//   weight_bias_grad        Xᵀ·dZ and Σrows dZ in one kernel (the bias is a row of ones under Xᵀ)
+//   elementwise             chains of pointwise ops in one loop
+// and optimizer updates ride along in the kernel that computes their parameter's gradient
+// (`updates`; trainStep runs them there, lossAndGrads runs the kernel without them).
+import { consumers, nodeIndex, paramGrads } from '../ir/graph.js';
+import { identifier, isLeaf } from '../ir/kernels.js';
+import type { FusionPattern, Graph, Kernel, Node, OpName } from '../ir/types.js';
+import type { Pass } from './context.js';
+
+/** Activations a matmul epilogue can apply. */
+const ACTIVATIONS: ReadonlySet<OpName> = new Set(['relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'identity']);
+/** Activation derivatives a backward matmul epilogue can apply (operands: dy, saved). */
+const ACTIVATION_GRADS: ReadonlySet<OpName> = new Set(['relu_grad', 'leaky_relu_grad', 'sigmoid_grad', 'tanh_grad', 'gelu_grad']);
+/** Ops computed element by element with no cross-element reads: they can share one loop. */
+export const POINTWISE: ReadonlySet<OpName> = new Set([...ACTIVATIONS, ...ACTIVATION_GRADS, 'add']);
+/** Update ops that are elementwise over their parameter (step_increment is a scalar: not fused). */
+const ELEMENTWISE_UPDATES: ReadonlySet<OpName> = new Set(['sgd_update', 'momentum_velocity', 'adam_moment', 'adam_update']);
+
+export const fuse: Pass = {
+  name: 'fuse',
+  run: (graph) => {
+    const rewired = derivativesFromOutputs(graph);
+    return { ...rewired, kernels: orderKernels(rewired, groupKernels(rewired)) };
+  },
+};
+
+/**
+ * relu'(z) and leaky_relu'(z) (α ≥ 0) only test z > 0, which equals y > 0 for y = f(z). Reading
+ * y instead lets the forward kernel keep z in registers (linear + relu writes only y).
+ */
+function derivativesFromOutputs(graph: Graph): Graph {
+  const nodes = graph.nodes.map((n): Node => {
+    const [dy, saved] = n.inputs;
+    if (dy === undefined || saved === undefined) return n;
+    if (n.op !== 'relu_grad' && !(n.op === 'leaky_relu_grad' && n.attrs.alpha >= 0)) return n;
+    const act = graph.nodes.find(
+      (a) =>
+        a.inputs[0] === saved &&
+        ((n.op === 'relu_grad' && a.op === 'relu') || (n.op === 'leaky_relu_grad' && a.op === 'leaky_relu' && a.attrs.alpha === n.attrs.alpha)),
+    );
+    return act === undefined ? n : { ...n, inputs: [dy, act.id] };
+  });
+  return { ...graph, nodes };
+}
+
+interface Draft {
+  readonly pattern: FusionPattern;
+  readonly nodes: number[];
+  updates?: number[];
+}
+
+function groupKernels(graph: Graph): Kernel[] {
+  const index = nodeIndex(graph);
+  const readers = consumers(graph);
+  const node = (id: number): Node => {
+    const n = index.get(id);
+    if (n === undefined) throw new Error(`fuse: no node %${id}`);
+    return n;
+  };
+  const grads = new Set(paramGrads(graph).values());
+  // Values the caller reads or that persist: always stored, never folded away.
+  const pinned = new Set<number>([...graph.outputs, ...(graph.loss === undefined ? [] : [graph.loss]), ...grads]);
+  const onlyReader = (id: number, reader: number): boolean => {
+    const r = readers.get(id) ?? [];
+    return r.length > 0 && r.every((x) => x === reader) && !pinned.has(id);
+  };
+  const owner = new Map<number, Draft>();
+  const drafts: Draft[] = [];
+  const claim = (pattern: FusionPattern, ids: number[]): Draft => {
+    const d: Draft = { pattern, nodes: ids };
+    for (const id of ids) owner.set(id, d);
+    drafts.push(d);
+    return d;
+  };
+
+  for (const n of graph.nodes) {
+    if (n.op !== 'linear' || owner.has(n.id)) continue;
+    const [reader] = readers.get(n.id) ?? [];
+    const act = reader === undefined ? undefined : node(reader);
+    if (act !== undefined && ACTIVATIONS.has(act.op) && !owner.has(act.id) && (readers.get(n.id) ?? []).length === 1) {
+      claim('linear_activation', [n.id, act.id]);
+    }
+  }
+  for (const n of graph.nodes) {
+    if (!ACTIVATION_GRADS.has(n.op) || owner.has(n.id)) continue;
+    const m = n.inputs[0] === undefined ? undefined : node(n.inputs[0]);
+    if (m?.op === 'matmul' && !m.attrs.transA && !owner.has(m.id) && onlyReader(m.id, n.id)) {
+      claim('matmul_activation_grad', [m.id, n.id]);
+    }
+  }
+  for (const s of graph.nodes) {
+    if (s.op !== 'sum_rows' || owner.has(s.id)) continue;
+    const dz = s.inputs[0];
+    const w = graph.nodes.find((m) => m.op === 'matmul' && m.attrs.transA && !owner.has(m.id) && m.inputs[1] === dz);
+    if (w !== undefined) claim('weight_bias_grad', [w.id, s.id]);
+  }
+  // Elementwise chains: merge a pointwise node into the kernel of a pointwise operand that only it reads.
+  for (const n of graph.nodes) {
+    if (!POINTWISE.has(n.op) || owner.has(n.id)) continue;
+    const feeder = n.inputs
+      .map((i) => owner.get(i))
+      .find((d, k) => {
+        const i = n.inputs[k];
+        return d?.pattern === 'elementwise' && i !== undefined && onlyReader(i, n.id) && sameShape(node(i), n);
+      });
+    if (feeder !== undefined) {
+      feeder.nodes.push(n.id);
+      owner.set(n.id, feeder);
+    } else {
+      claim('elementwise', [n.id]);
+    }
+  }
+  for (const n of graph.nodes) {
+    if (!isLeaf(n) && !owner.has(n.id)) claim('single', [n.id]);
+  }
+  attachUpdates(graph, drafts, owner, readers, grads);
+
+  const taken = new Set<string>();
+  return drafts
+    .filter((d) => !d.nodes.every((id) => owner.get(id) !== d))
+    .map((d) => {
+      const pattern: FusionPattern = d.pattern === 'elementwise' && d.nodes.length === 1 ? 'single' : d.pattern;
+      const writes = d.nodes.filter((id) => pinned.has(id) || node(id).assigns !== undefined || (readers.get(id) ?? []).some((r) => owner.get(r) !== d));
+      const name = unique(kernelName(pattern, d, node), taken);
+      const kernel: Kernel = { name, pattern, nodes: d.nodes, writes, ...(d.updates?.length ? { updates: d.updates } : {}) };
+      return kernel;
+    });
+}
+
+function sameShape(a: Node, b: Node): boolean {
+  return a.type.shape.length === b.type.shape.length && a.type.shape.every((d, i) => d === b.type.shape[i]);
+}
+
+/**
+ * Moves the elementwise optimizer updates of a parameter into the kernel computing its gradient,
+ * when that kernel is a gradient matmul and the gradient's only readers are those updates.
+ */
+function attachUpdates(
+  graph: Graph,
+  drafts: Draft[],
+  owner: Map<number, Draft>,
+  readers: ReadonlyMap<number, readonly number[]>,
+  grads: ReadonlySet<number>,
+): void {
+  const index = nodeIndex(graph);
+  for (const d of drafts) {
+    if (d.pattern !== 'weight_bias_grad' && !(d.pattern === 'single' && index.get(d.nodes[0] ?? -1)?.op === 'matmul')) continue;
+    const updates: number[] = [];
+    for (const g of d.nodes.filter((id) => grads.has(id))) {
+      const chain = updateChain(graph, g, readers);
+      if (chain !== undefined) updates.push(...chain);
+    }
+    if (updates.length === 0) continue;
+    for (const u of updates) {
+      const standalone = owner.get(u);
+      if (standalone !== undefined) standalone.nodes.splice(standalone.nodes.indexOf(u), 1);
+      owner.set(u, d);
+    }
+    d.updates = updates.sort((a, b) => position(graph, a) - position(graph, b));
+  }
+  // Drop kernels emptied by the moves.
+  for (let i = drafts.length - 1; i >= 0; i--) if (drafts[i]?.nodes.length === 0) drafts.splice(i, 1);
+}
+
+/**
+ * The update nodes fed (directly or through each other) by gradient `g`, if they are all
+ * elementwise, read only `g`, each other, leaves and the step counter, and nothing else reads `g`.
+ */
+function updateChain(graph: Graph, g: number, readers: ReadonlyMap<number, readonly number[]>): number[] | undefined {
+  const index = nodeIndex(graph);
+  const chain = new Set<number>();
+  const queue = [...(readers.get(g) ?? [])];
+  for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    if (chain.has(id)) continue;
+    const u = index.get(id);
+    if (u === undefined || !ELEMENTWISE_UPDATES.has(u.op)) return undefined;
+    chain.add(id);
+    queue.push(...(readers.get(id) ?? []));
+  }
+  for (const id of chain) {
+    for (const i of index.get(id)?.inputs ?? []) {
+      const src = index.get(i);
+      const ok = i === g || chain.has(i) || (src !== undefined && (isLeaf(src) || src.op === 'step_increment'));
+      if (!ok) return undefined;
+    }
+  }
+  return chain.size === 0 ? undefined : [...chain];
+}
+
+function position(graph: Graph, id: number): number {
+  return graph.nodes.findIndex((n) => n.id === id);
+}
+
+/** Kernels in an order that respects every read (including fused updates), ties by node order. */
+function orderKernels(graph: Graph, kernels: readonly Kernel[]): Kernel[] {
+  const producer = new Map<number, number>();
+  kernels.forEach((k, i) => [...k.nodes, ...(k.updates ?? [])].forEach((id) => producer.set(id, i)));
+  const index = nodeIndex(graph);
+  const deps = kernels.map((k, i) => {
+    const ids = [...k.nodes, ...(k.updates ?? [])];
+    const set = new Set<number>();
+    for (const id of ids) for (const input of index.get(id)?.inputs ?? []) {
+      const p = producer.get(input);
+      if (p !== undefined && p !== i) set.add(p);
+    }
+    return set;
+  });
+  // A fused update overwrites its parameter in place, so it runs after every other kernel that
+  // reads the old value (dY·Wᵀ reads W while W's own gradient kernel would update it).
+  kernels.forEach((k, i) => {
+    for (const u of k.updates ?? []) {
+      const leaf = index.get(u)?.assigns;
+      if (leaf === undefined) continue;
+      kernels.forEach((other, j) => {
+        if (j !== i && other.nodes.some((id) => index.get(id)?.inputs.includes(leaf))) deps[i]?.add(j);
+      });
+    }
+  });
+  const first = kernels.map((k) => Math.min(...k.nodes.map((id) => position(graph, id))));
+  const done = new Set<number>();
+  const order: Kernel[] = [];
+  while (order.length < kernels.length) {
+    let best = -1;
+    for (let i = 0; i < kernels.length; i++) {
+      if (done.has(i) || ![...(deps[i] ?? [])].every((d) => done.has(d))) continue;
+      if (best === -1 || (first[i] ?? 0) < (first[best] ?? 0)) best = i;
+    }
+    if (best === -1) throw new Error('fuse: the kernels have a cycle');
+    done.add(best);
+    const k = kernels[best];
+    if (k !== undefined) order.push(k);
+  }
+  return order;
+}
+
+function kernelName(pattern: FusionPattern, d: Draft, node: (id: number) => Node): string {
+  const first = node(d.nodes[0] ?? -1);
+  const last = node(d.nodes[d.nodes.length - 1] ?? -1);
+  const withUpdate = d.updates?.length ? `_${node(d.updates[d.updates.length - 1] ?? -1).op.replace(/_update$/, '')}` : '';
+  switch (pattern) {
+    case 'single':
+      return identifier(first.name) + withUpdate;
+    case 'linear_activation':
+      return `${identifier(first.name)}_linear_${last.op}`;
+    case 'matmul_activation_grad':
+      return `${identifier(last.name)}_matmul_${last.op}`;
+    case 'weight_bias_grad':
+      return `${identifier(first.name)}_bias${withUpdate}`;
+    case 'elementwise':
+      return d.nodes.map((id) => identifier(node(id).name)).join('_');
+  }
+}
+
+function unique(name: string, taken: Set<string>): string {
+  let out = name;
+  for (let k = 2; taken.has(out); k++) out = `${name}_${k}`;
+  taken.add(out);
+  return out;
+}
