@@ -25,6 +25,8 @@ export interface Job {
   /** Seeds the shared weights and batch; every peer of a suite gets the same one. */
   readonly seed: number;
   readonly plan: TimingPlan;
+  /** The chainrule peer's module, compiled by the parent (`bench/chainrule-module.ts`); other peers ignore it. */
+  readonly module?: string;
 }
 
 /** What a peer computed from the shared initial state, compared across peers before any timing counts. */
@@ -127,6 +129,7 @@ export async function runJob(job: Job): Promise<JobResult> {
       batch: job.benchmark.batch,
       weights: initialWeights(net, job.seed),
       data: makeBatch(net, job.benchmark.batch, job.seed),
+      ...(job.module !== undefined ? { module: job.module } : {}),
     };
     session = await peer.open(setup);
     const { validation, timing } = await measure(job, session);

@@ -8,7 +8,7 @@ export const RESULT_MARKER = 'BENCH_RESULT ';
 
 /** Benchmarks travel by id: the table itself is code, shared by both processes. */
 export function encodeJob(job: Job): string {
-  return JSON.stringify({ benchmark: job.benchmark.id, peer: job.peer, seed: job.seed, plan: job.plan });
+  return JSON.stringify({ benchmark: job.benchmark.id, peer: job.peer, seed: job.seed, plan: job.plan, module: job.module });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -33,11 +33,12 @@ function decodePlan(raw: unknown): TimingPlan {
 export function decodeJob(text: string): Job {
   const raw: unknown = JSON.parse(text);
   if (!isRecord(raw)) throw new Error('the job must be a JSON object');
-  const { benchmark, peer, seed, plan } = raw;
+  const { benchmark, peer, seed, plan, module } = raw;
   if (typeof benchmark !== 'string') throw new Error('job.benchmark must be a benchmark id such as "w2-train"');
   if (typeof peer !== 'string' || !isPeerId(peer)) throw new Error(`job.peer: unknown peer ${JSON.stringify(peer)}`);
   if (typeof seed !== 'number') throw new Error('job.seed must be a number');
-  return { benchmark: findBenchmark(benchmark), peer, seed, plan: decodePlan(plan) };
+  if (module !== undefined && typeof module !== 'string') throw new Error('job.module must be the path of a compiled module');
+  return { benchmark: findBenchmark(benchmark), peer, seed, plan: decodePlan(plan), ...(module !== undefined ? { module } : {}) };
 }
 
 export function formatResultLine(result: JobResult): string {

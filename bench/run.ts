@@ -5,13 +5,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { prepareModules, withChainruleModules, type ModuleOutcome } from './chainrule-module.js';
 import { runJobInChild } from './child.js';
 import { fullPlan, quickPlan } from './job.js';
 import { findPeer, peers } from './peers/index.js';
 import type { PeerId } from './peers/peer.js';
 import { buildReport, renderMarkdown, type Report } from './report.js';
 import { runSuite } from './suite.js';
-import { benchmarks, findBenchmark } from './workloads.js';
+import { benchmarks, findBenchmark, type Benchmark } from './workloads.js';
 
 const usage = `usage: npm run bench -- [options]
   --quick            one short run per (workload, peer); checks the peers agree; writes nothing
@@ -61,7 +62,7 @@ async function main(): Promise<number> {
     onProgress: (line: string) => console.error(line),
   };
   const started = performance.now();
-  const results = await runSuite(options, runJobInChild);
+  const results = await runSuite(options, withChainruleModules(runJobInChild, compileModules(options)));
   const report = buildReport(results, { mode: quick ? 'quick' : 'full', runs: options.runs, seed: options.seed });
   const markdown = renderMarkdown(report);
   console.log(`\n${markdown}`);
@@ -70,6 +71,16 @@ async function main(): Promise<number> {
   const out = values.out ?? (quick ? undefined : fileURLToPath(new URL('.', import.meta.url)));
   if (out !== undefined) writeResults(out, report, markdown);
   return exitCode(report);
+}
+
+/** Compiles chainrule's modules here, once, so no worker loads the compiler (see chainrule-module.ts). */
+function compileModules(options: { benchmarks: readonly Benchmark[]; peers: readonly PeerId[] }): Map<string, ModuleOutcome> {
+  if (!options.peers.includes('chainrule')) return new Map();
+  const modules = prepareModules(options.benchmarks);
+  for (const [key, outcome] of modules) {
+    console.error(outcome.ok ? `compiled ${key}: ${outcome.module.kernels} kernels in ${outcome.module.compileMs.toFixed(0)} ms → ${outcome.module.path}` : `error: ${outcome.message}`);
+  }
+  return modules;
 }
 
 function writeResults(dir: string, report: Report, markdown: string): void {

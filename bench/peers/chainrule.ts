@@ -1,7 +1,9 @@
-// The chainrule peer: the module generated for the workload's spec at a fixed batch, loaded
-// in-process, with the benchmark's initial weights copied into its `params`.
-import type { GeneratedModel } from '../../runtime/model.js';
-import { loadModule } from '../../src/api.js';
+// The chainrule peer: the module generated for the workload's spec at a fixed batch, with the
+// benchmark's initial weights copied into its `params`. The parent compiled it to JS
+// (`bench/chainrule-module.ts`); this worker only imports that file, never the compiler, so the
+// process holds what a user's program would: Node plus the generated code.
+import { pathToFileURL } from 'node:url';
+import type { GeneratedModel, ModelModule } from '../../runtime/model.js';
 import { weightOf } from '../data.js';
 import type { Mode } from '../workloads.js';
 import type { PeerSession, PeerSetup } from './peer.js';
@@ -21,9 +23,32 @@ function copyWeights(model: GeneratedModel, setup: PeerSetup): void {
   }
 }
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+/** Checked as far as the benchmark relies on it; the rest is the generated module's contract. */
+function isModelModule(mod: unknown): mod is ModelModule {
+  return isRecord(mod) && typeof mod['createModel'] === 'function' && isRecord(mod['modelInfo']) && typeof mod['modelInfo']['arenaBytes'] === 'number';
+}
+
+async function importModule(path: string): Promise<ModelModule> {
+  const mod: unknown = await import(pathToFileURL(path).href);
+  if (!isModelModule(mod)) {
+    throw new Error(`${path} is not a chainrule module (needs createModel and modelInfo.arenaBytes); delete bench/.cache and re-run`);
+  }
+  return mod;
+}
+
 export async function openChainrule(setup: PeerSetup): Promise<PeerSession> {
   const { net, batch, data } = setup;
-  const module = await loadModule(net.spec, { dtype: 'f32', batch });
+  if (setup.module === undefined) {
+    throw new Error('the chainrule peer needs job.module, the JS compiled by the parent (prepareModule in bench/chainrule-module.ts)');
+  }
+  const module = await importModule(setup.module);
+  if (module.modelInfo.batch !== batch) {
+    throw new Error(`${setup.module} was compiled for batch ${module.modelInfo.batch ?? 'dynamic'}, the workload needs ${batch}`);
+  }
   const model = module.createModel({ seed: 1 });
   copyWeights(model, setup);
   const inputs = { [net.inputName]: data.x };

@@ -11,6 +11,8 @@ export interface PeerSetup {
   /** Copied into the peer's own parameter storage; the peer never mutates these arrays. */
   readonly weights: Weights;
   readonly data: Batch;
+  /** Path of the generated module as JS (chainrule only): compiled in the parent, imported here. */
+  readonly module?: string;
 }
 
 export interface PeerSession {

@@ -10,6 +10,8 @@ describe('bench worker protocol', () => {
     const job = { benchmark: findBenchmark('w3-forward'), peer: 'tfjs-wasm' as const, seed: 9, plan: quickPlan };
     expect(decodeJob(encodeJob(job))).toEqual(job);
     expect(JSON.parse(encodeJob(job)).benchmark).toBe('w3-forward');
+    const withModule = { ...job, peer: 'chainrule' as const, module: '/tmp/w3-b128-0123456789ab.js' };
+    expect(decodeJob(encodeJob(withModule))).toEqual(withModule);
   });
 
   it('rejects malformed jobs with the field at fault', () => {
@@ -18,6 +20,7 @@ describe('bench worker protocol', () => {
     expect(() => decodeJob(JSON.stringify({ ...good, benchmark: 'w9-train' }))).toThrow(/unknown benchmark 'w9-train'; expected one of: w1-train/);
     expect(() => decodeJob(JSON.stringify({ ...good, plan: { ...quickPlan, timedMs: -1 } }))).toThrow(/job\.plan\.timedMs/);
     expect(() => decodeJob('[]')).toThrow(/job\.benchmark/);
+    expect(() => decodeJob(JSON.stringify({ ...good, module: 7 }))).toThrow(/job\.module must be the path/);
   });
 
   it('finds the marked result line among framework banners', () => {

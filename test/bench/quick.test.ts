@@ -1,7 +1,11 @@
 // The quick-mode harness, in-process on W1 with few iterations: every available peer runs, the
 // peers agree with each other after the first step, a wrong peer is caught, the report renders,
 // and the child-process protocol round-trips. Never asserts a speed.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { prepareModule } from '../../bench/chainrule-module.js';
 import { runJobInChild } from '../../bench/child.js';
 import { quickPlan, runJob, type Job, type JobResult } from '../../bench/job.js';
 import { peers } from '../../bench/peers/index.js';
@@ -15,7 +19,23 @@ const w1 = findBenchmark('w1-train');
 /** W1's network for inference at an odd batch: the one workload onnxruntime can join on W1. */
 const w1Forward: Benchmark = { id: 'w1-forward', title: 'W1 forward', spec: 'w1.json', batch: 5, mode: 'forward', metric: 'throughput' };
 const plan = { ...quickPlan, timedMs: 5 };
-const job = (benchmark: Benchmark, peer: PeerId): Job => ({ benchmark, peer, seed: 3, plan });
+const cacheDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+const modules = new Map<string, string>();
+/** The module the parent would compile for chainrule (once per benchmark in this file). */
+function moduleFor(benchmark: Benchmark): string {
+  const path = modules.get(benchmark.id) ?? prepareModule(benchmark, cacheDir).path;
+  modules.set(benchmark.id, path);
+  return path;
+}
+const job = (benchmark: Benchmark, peer: PeerId): Job => ({
+  benchmark,
+  peer,
+  seed: 3,
+  plan,
+  ...(peer === 'chainrule' ? { module: moduleFor(benchmark) } : {}),
+});
+const trainingPeers = ['chainrule', 'js-reference', 'tfjs-cpu', 'tfjs-wasm'] as const;
 
 function ok(result: JobResult): Extract<JobResult, { status: 'ok' }> {
   if (result.status !== 'ok') throw new Error(`${result.peer} on ${result.benchmark}: ${result.status}: ${result.message}`);
@@ -31,7 +51,7 @@ describe('bench --quick harness on W1', () => {
   };
 
   it('every training peer runs and reports two losses, a timing and the process RSS', async () => {
-    for (const peer of ['js-reference', 'tfjs-cpu', 'tfjs-wasm'] as const) {
+    for (const peer of trainingPeers) {
       const r = ok(await w1Run(peer));
       expect(r.validation.losses).toHaveLength(2);
       // Plain SGD at lr 0.1 on one fixed batch lowers the loss.
@@ -42,29 +62,36 @@ describe('bench --quick harness on W1', () => {
     }
   });
 
-  it('all peers agree on the losses after the first step (1e-4)', async () => {
-    const results = await Promise.all(['js-reference', 'tfjs-cpu', 'tfjs-wasm'].map((p) => w1Run(p as PeerId)));
+  it('all peers, chainrule included, agree on the losses after the first step (1e-4)', async () => {
+    const results = await Promise.all(trainingPeers.map((p) => w1Run(p)));
     const validations = results.map((r) => [r.peer, ok(r).validation] as const);
     const verdicts = judge(validations);
     expect(verdicts.failed.size).toBe(0);
-    expect(verdicts.reference).toBe('js-reference');
+    expect(verdicts.reference).toBe('chainrule');
+    // chainrule against the independent hand-written kernels, step by step.
+    expect(disagreement(ok(results[1]!).validation, ok(results[0]!).validation)).toBeUndefined();
   });
 
-  it('chainrule joins and agrees once src/api.ts exists, and is reported unavailable before', async () => {
-    const r = await w1Run('chainrule');
-    if (r.status === 'unavailable') {
-      expect(r.message).toMatch(/src\/api/);
-      return;
-    }
-    const reference = ok(await w1Run('js-reference')).validation;
-    expect(disagreement(reference, ok(r).validation)).toBeUndefined();
+  it('chainrule reports its arena and fixed batch, and refuses to run without a compiled module', async () => {
+    const r = ok(await w1Run('chainrule'));
+    expect(r.info['batch']).toBe(16);
+    expect(r.info['arenaBytes']).toBeGreaterThan(0);
+    const missing = await runJob({ benchmark: w1, peer: 'chainrule', seed: 3, plan });
+    expect(missing).toMatchObject({ status: 'error', message: expect.stringMatching(/needs job\.module/) });
   });
 
-  it('onnxruntime (ONNX model written by bench/onnx) matches the JS forward pass', async () => {
+  it('chainrule refuses a module compiled for another batch', async () => {
+    const wrong = await runJob({ ...job(w1, 'chainrule'), module: moduleFor(w1Forward) });
+    expect(wrong).toMatchObject({ status: 'error', message: expect.stringMatching(/compiled for batch 5, the workload needs 16/) });
+  });
+
+  it('onnxruntime (ONNX model written by bench/onnx) and chainrule match the JS forward pass', async () => {
     const reference = ok(await runJob(job(w1Forward, 'js-reference'))).validation;
     const onnx = ok(await runJob(job(w1Forward, 'onnxruntime'))).validation;
     expect(onnx.output).toHaveLength(5 * 3);
     expect(disagreement(reference, onnx)).toBeUndefined();
+    const chainrule = ok(await runJob(job(w1Forward, 'chainrule'))).validation;
+    expect(disagreement(reference, chainrule)).toBeUndefined();
   });
 
   it('a peer that disagrees is reported failed, not timed, and the others stay the reference', async () => {
@@ -103,6 +130,9 @@ describe('bench --quick harness on W1', () => {
     expect(cpu.runs).toBe(1);
     expect(cpu.gflops).toBeGreaterThan(0);
     expect(markdown).toContain('W1 training ≥ 40× tfjs-cpu');
+    expect(report.subject).toBe('chainrule');
+    expect(markdown).toContain('| chainrule vs | W1 train |');
+    expect(report.targets.find((t) => t.benchmark === 'w1-train')!.verdict).not.toBe('n/a');
   });
 
   it('round-trips a job through a fresh worker process', async () => {
@@ -110,6 +140,13 @@ describe('bench --quick harness on W1', () => {
     const inProcess = ok(await w1Run('js-reference'));
     // Same seed, same kernels: bit-identical losses across processes.
     expect(r.validation.losses).toEqual(inProcess.validation.losses);
+  });
+
+  it('a chainrule worker imports the compiled file only, so its RSS stays near plain Node\'s', async () => {
+    const r = ok(await runJobInChild(job(w1, 'chainrule')));
+    expect(r.validation.losses).toEqual(ok(await w1Run('chainrule')).validation.losses);
+    // Node + tsx + W1's model is ~80 MiB; loading the compiler (ts-morph, esbuild) costs ~120 MiB more.
+    expect(r.rssBytes).toBeLessThan(140 * 2 ** 20);
   });
 });
 
