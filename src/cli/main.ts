@@ -2,6 +2,7 @@
 // factory returning a commander `Command`; this file only lists them.
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
+import { compileCommand } from './commands/compile.js';
 import { explainCommand } from './commands/explain.js';
 import { irCommand } from './commands/ir.js';
 import { drawCommand } from './commands/draw.js';
@@ -13,6 +14,7 @@ import { demoCommand } from './commands/demo.js';
 /** Every command, in the order `--help` lists them. */
 const commands: readonly (() => Command)[] = [
   checkCommand,
+  compileCommand,
   irCommand,
   explainCommand,
   drawCommand,
@@ -28,12 +30,34 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const make of commands) program.addCommand(make().exitOverride());
+  for (const make of commands) {
+    const command = make();
+    // The command list shows one line per command; `chainrule <cmd> --help` shows the rest.
+    if (command.summary() === '') command.summary(firstSentence(command.description()));
+    program.addCommand(command.exitOverride().showHelpAfterError(`(run 'chainrule ${command.name()} --help' for usage)`));
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommanderError) return usageExitCode(err);
     throw err;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+/** Exit code for a usage error (unknown option, missing argument, bad value). */
+export const USAGE_EXIT = 2;
+
+/**
+ * Commander exits 1 for usage errors; we keep 1 for a bad spec or data and use 2 for a bad command
+ * line, as Unix tools do. `--help` and `--version` still exit 0.
+ */
+function usageExitCode(err: CommanderError): number {
+  return err.exitCode === 0 ? 0 : USAGE_EXIT;
+}
+
+/** `'Validate a spec. Prints …'` → `'Validate a spec.'` (line breaks joined). */
+function firstSentence(text: string): string {
+  const joined = text.replace(/\s*\n\s*/g, ' ');
+  return joined.split(/(?<=\.)\s/)[0] ?? joined;
 }

@@ -6,9 +6,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
-import { emitModule } from '../../../compiler/codegen/emit-module.js';
+import type { Diagnostic } from '../../../compiler/diagnostics.js';
 import type { GraphSpec, TrainSpec } from '../../../compiler/spec/graph-spec.js';
-import { DEFAULT_TRAIN, trainingGraph } from '../../../compiler/passes/pipeline.js';
+import { DEFAULT_TRAIN } from '../../../compiler/passes/pipeline.js';
 import { writeFileAtomic } from '../../../runtime/atomic-write.js';
 import { renderTrainingCurve } from '../../../runtime/chart.js';
 import {
@@ -24,9 +24,11 @@ import type { GeneratedModel, ModelModule } from '../../../runtime/model.js';
 import type { ShiftOptions } from '../../../runtime/augment.js';
 import { progressReporter, type ProgressSink } from '../../../runtime/progress.js';
 import { train, type EpochMetrics, type TrainState } from '../../../runtime/train.js';
+import { ChainruleError, compile, type CompiledModel } from '../../api.js';
 import { diagramFiles } from '../../render/diagram-files.js';
 import { locate } from '../../spec/check.js';
 import { loadSpecForCli, renderLoadReport } from '../spec-input.js';
+import { kernelClusters } from './compile.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared by train, eval, predict and demo.
@@ -52,23 +54,31 @@ export async function prepareModel(specPath: string, overrides: { lr?: number } 
   if (loaded === undefined) return undefined;
   const baseTrain: TrainSpec = loaded.spec.train ?? DEFAULT_TRAIN;
   const spec: GraphSpec = overrides.lr === undefined ? loaded.spec : { ...loaded.spec, train: { ...baseTrain, lr: overrides.lr } };
-  // TODO: switch to `compile` from src/api.ts (issue 4) once it lands; same module text.
-  const compiled = trainingGraph(spec, { dtype: 'f32' });
-  if (!compiled.ok) {
-    process.stderr.write(renderLoadReport({ ok: false, errors: locate(compiled.errors, loaded.locations), warnings: [] }, specPath));
+  const fail = (errors: readonly Diagnostic[]): undefined => {
+    process.stderr.write(renderLoadReport({ ok: false, errors: locate(errors, loaded.locations), warnings: [] }, specPath));
     process.exitCode = 1;
     return undefined;
+  };
+  // A spec without a loss compiles to inference only; these commands need its training step.
+  if (spec.loss === undefined) {
+    return fail([{ message: `spec '${spec.name}' has no loss, so there is nothing to train`, pointer: '', hint: 'add "loss": { "op": "cross_entropy", "input": ..., "target": ... }' }]);
   }
-  const source = emitModule(compiled.graph, { dtype: 'f32', ...(spec.train?.seed !== undefined ? { defaultSeed: spec.train.seed } : {}) });
-  const module = await loadModuleSource(source, spec.name);
+  let compiled: CompiledModel;
+  try {
+    compiled = compile(spec, { dtype: 'f32' });
+  } catch (err) {
+    if (!(err instanceof ChainruleError)) throw err;
+    return fail(err.diagnostics);
+  }
+  const module = await loadModuleSource(compiled.source, spec.name);
   const units = new Map(spec.nodes.flatMap((n) => (n.op === 'linear' && n.units !== undefined ? [[n.name, n.units] as const] : [])));
   return {
     spec,
-    source,
+    source: compiled.source,
     module,
     io: describeModel(module.modelInfo),
     units,
-    diagrams: () => diagramFiles(compiled.graph),
+    diagrams: () => diagramFiles(compiled.graph, { kernels: kernelClusters(compiled.graph) }),
   };
 }
 
