@@ -34,3 +34,21 @@ export function identifier(name: string): string {
   const s = name.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
   return s === '' ? 'v' : /^\d/.test(s) ? `_${s}` : s;
 }
+
+/**
+ * The kernel list as text, one kernel per line in execution order: name, pattern, the nodes it
+ * computes (values kept in registers in parentheses) and fused updates. Used by golden tests
+ * and written next to the IR dumps by `chainrule compile`.
+ */
+export function printKernels(graph: Graph): string {
+  const index = nodeIndex(graph);
+  const name = (id: number): string => index.get(id)?.name ?? `%${id}`;
+  const kernels = kernelsOf(graph);
+  const lines = kernels.map((k, i) => {
+    const nodes = k.nodes.map((id) => (k.writes.includes(id) ? name(id) : `(${name(id)})`)).join(', ');
+    const updates = k.updates === undefined ? '' : `  + updates ${k.updates.map(name).join(', ')}`;
+    return `${String(i).padStart(3)} k_${k.name}  [${k.pattern}]  ${nodes}${updates}`;
+  });
+  const nodes = graph.nodes.filter((n) => !isLeaf(n)).length;
+  return `${lines.join('\n')}\n# ${kernels.length} kernels for ${nodes} IR nodes\n`;
+}

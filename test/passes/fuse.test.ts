@@ -3,8 +3,9 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { nodeIndex, paramGrads } from '../../compiler/ir/graph.js';
-import { isLeaf, kernelReads, kernelsOf } from '../../compiler/ir/kernels.js';
-import type { Graph, Kernel } from '../../compiler/ir/types.js';
+import { isLeaf, kernelReads, kernelsOf, printKernels } from '../../compiler/ir/kernels.js';
+import { baseline } from '../support/baseline.js';
+import type { Graph } from '../../compiler/ir/types.js';
 import { compileGraph } from '../../compiler/passes/pipeline.js';
 import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
 import { loadModuleSource } from '../../runtime/load-module.js';
@@ -53,9 +54,6 @@ function checkUpdatesLast(graph: Graph): string[] {
   return problems;
 }
 
-function kernelSummary(graph: Graph): string[] {
-  return kernelsOf(graph).map((k: Kernel) => `${k.pattern} ${k.name}${k.updates ? ` +${k.updates.length} updates` : ''}`);
-}
 
 describe('fuse', () => {
   it('forms the MLP kernels: linear+relu, derivative in the backward matmul, weight+bias gradients with the update', () => {
@@ -84,6 +82,13 @@ describe('fuse', () => {
     const computed = kernelsOf(g).flatMap((k) => [...k.nodes, ...(k.updates ?? [])]);
     expect(new Set(computed).size).toBe(computed.length);
     expect(computed.length).toBe(g.nodes.filter((n) => !isLeaf(n)).length);
+  });
+
+  it.each([...exampleSpecs().keys()])('%s: golden kernel list', (name) => {
+    const file = `${name}.kernels.txt`;
+    const { reference } = baseline(file, printKernels(fused(exampleSpec(name))));
+    expect(reference, `missing test/baselines/reference/${file}: run npm run baseline:accept`).toBeDefined();
+    expect(printKernels(fused(exampleSpec(name))), `${file} differs from its reference`).toBe(reference);
   });
 
   it('keeps a gradient stored and the derivative reading the activation output', () => {
