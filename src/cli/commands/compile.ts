@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { explainGraph } from '../../../compiler/explain/equations.js';
 import { printGraph } from '../../../compiler/ir/print.js';
+import { printKernels } from '../../../compiler/ir/kernels.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { optimizationPasses, trainingPasses, type Stage } from '../../../compiler/passes/pipeline.js';
 import { ChainruleError, compile, type ArenaSize, type CompiledModel } from '../../api.js';
@@ -58,6 +59,7 @@ Writes to DIR:
   backward.dot/.svg      the backward (chain-rule) graph and optimizer updates (specs with a loss)
   gradients.txt          the gradient equations (as \`chainrule explain\`)
   memory-plan.txt        every buffer's arena offset, size and lifetime (when memory is planned)
+  kernels.txt            the kernels one call runs, in order, with what each fuses
   ir/final.txt           the IR the module is generated from
   ir/NN-<pass>.txt       with --dump-after: the IR after that pass (NN = its place in the pipeline)
 Files of an earlier compile are replaced together (ir/ as a whole); other files in DIR are kept.
@@ -132,6 +134,7 @@ export async function outputFiles(compiled: CompiledModel, dumpAfter: string | u
   for (const [name, text] of Object.entries(diagrams)) files.set(name, text);
   const joint = compiled.stages.find((s) => s.pass === 'add-optimizer');
   if (joint !== undefined) files.set('gradients.txt', explainGraph(joint.graph));
+  files.set('kernels.txt', printKernels(compiled.graph));
   files.set('ir/final.txt', irText(compiled.graph));
   for (const stage of dumpedStages(compiled.stages, dumpAfter)) files.set(`ir/${dumpName(stage.pass)}`, irText(stage.graph));
   return files;
@@ -142,16 +145,10 @@ export function kernelClusters(graph: Graph): ReadonlyMap<number, string> {
   return new Map((graph.kernels ?? []).flatMap((k) => k.nodes.map((id) => [id, k.name] as const)));
 }
 
-/** The IR, then (once `fuse` ran) which nodes each kernel computes, so a dump shows the fusion. */
+/** The IR, then (once `fuse` ran) the kernels, so each dump shows what its pass did. */
 export function irText(graph: Graph): string {
-  if (graph.kernels === undefined) return printGraph(graph);
-  const names = new Map(graph.nodes.map((n) => [n.id, n.name]));
-  const name = (id: number): string => names.get(id) ?? `%?${id}`;
-  const lines = graph.kernels.map((k, i) => {
-    const updates = k.updates === undefined || k.updates.length === 0 ? '' : `; trainStep also: ${k.updates.map(name).join(', ')}`;
-    return `  #${i} ${k.name} [${k.pattern}]: ${k.nodes.map(name).join(', ')}${updates}`;
-  });
-  return `${printGraph(graph)}kernels (${graph.kernels.length}, in order) {\n${lines.join('\n')}\n}\n`;
+  const kernels = graph.kernels === undefined ? '' : `\n# kernels, in execution order\n${printKernels(graph)}`;
+  return `${printGraph(graph)}${kernels}`;
 }
 
 /** `03-simplify.txt`: numbered by the pass's place in the whole pipeline, so dumps line up across flags. */
