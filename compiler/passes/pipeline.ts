@@ -10,6 +10,7 @@ import { addOptimizer } from './add-optimizer.js';
 import type { Pass, PassContext } from './context.js';
 import { differentiate } from './differentiate.js';
 import { fuse } from './fuse.js';
+import { planMemory } from './plan-memory.js';
 
 export type { Pass, PassContext } from './context.js';
 
@@ -28,6 +29,7 @@ export const trainingPasses: readonly Pass[] = [
  */
 export const optimizationPasses: readonly Pass[] = [
   fuse,
+  planMemory,
 ];
 
 /** One stage of a pipeline run: the graph after a pass (`build` is the forward graph). */
