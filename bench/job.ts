@@ -1,6 +1,6 @@
 // One measurement: one peer on one benchmark, in the current process. `bench/worker.ts` runs this
 // in a fresh child per (benchmark, peer, run); tests call it in-process.
-import { PerformanceObserver } from 'node:perf_hooks';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { initialWeights, makeBatch } from './data.js';
 import { findPeer } from './peers/index.js';
 import { PeerUnavailableError, type PeerId, type PeerSession } from './peers/peer.js';
@@ -43,6 +43,8 @@ export interface Timing {
   readonly perSecond: number;
   /** Garbage collections during the timed region (0 for a peer that does not allocate per step). */
   readonly gcCount: number;
+  /** JS heap bytes allocated during the timed region (what the GCs freed plus the heap's growth). */
+  readonly allocatedBytes: number;
 }
 
 export type JobResult =
@@ -89,17 +91,20 @@ async function iterate(session: PeerSession, mode: Mode, minMs: number, minItera
   return { iterations, seconds: elapsed / 1000 };
 }
 
-async function countGcs<T>(body: () => Promise<T>): Promise<{ value: T; gcCount: number }> {
-  let gcCount = 0;
-  const observer = new PerformanceObserver((list) => {
-    gcCount += list.getEntries().length;
-  });
-  observer.observe({ entryTypes: ['gc'] });
+/**
+ * Counts the GCs during `body` and the JS heap bytes it allocated: everything a GC freed plus
+ * what is still live at the end. Typed-array storage lives outside this heap, so a peer that
+ * reuses its buffers shows (close to) zero.
+ */
+async function watchHeap<T>(body: () => Promise<T>): Promise<{ value: T; gcCount: number; allocatedBytes: number }> {
+  const profiler = new GCProfiler();
+  const before = getHeapStatistics().used_heap_size;
+  profiler.start();
   const value = await body();
-  // GC entries are delivered asynchronously; let them arrive before counting.
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  observer.disconnect();
-  return { value, gcCount };
+  const after = getHeapStatistics().used_heap_size;
+  const gcs = profiler.stop()?.statistics ?? [];
+  const freed = gcs.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0);
+  return { value, gcCount: gcs.length, allocatedBytes: Math.max(0, after - before + freed) };
 }
 
 async function measure(job: Job, session: PeerSession): Promise<{ validation: Validation; timing: Timing }> {
@@ -107,12 +112,12 @@ async function measure(job: Job, session: PeerSession): Promise<{ validation: Va
   const validation = await validate(session, mode);
   await iterate(session, mode, job.plan.warmupMs, job.plan.warmupMinIterations);
   const liveBefore = session.liveObjects?.();
-  const { value, gcCount } = await countGcs(() => iterate(session, mode, job.plan.timedMs, job.plan.timedMinIterations));
+  const { value, gcCount, allocatedBytes } = await watchHeap(() => iterate(session, mode, job.plan.timedMs, job.plan.timedMinIterations));
   const liveAfter = session.liveObjects?.();
   if (liveBefore !== undefined && liveAfter !== undefined && liveAfter > liveBefore) {
     throw new Error(`memory is not flat: ${liveAfter - liveBefore} live objects leaked over ${value.iterations} iterations`);
   }
-  return { validation, timing: { ...value, perSecond: value.iterations / value.seconds, gcCount } };
+  return { validation, timing: { ...value, perSecond: value.iterations / value.seconds, gcCount, allocatedBytes } };
 }
 
 export async function runJob(job: Job): Promise<JobResult> {

@@ -54,6 +54,8 @@ export interface PeerSummary {
   readonly gflops?: number;
   readonly rssMiB?: number;
   readonly gcPerRun?: number;
+  /** JS heap bytes allocated per iteration while timing (median over runs). */
+  readonly allocatedPerIteration?: number;
   /** Largest deviation from the reference peer's validation values. */
   readonly deviation?: number;
   readonly info: Readonly<Record<string, string | number>>;
@@ -80,6 +82,7 @@ export function summarize(results: readonly BenchmarkResult[]): BenchmarkSummary
         ...(perSecond ? { perSecond, gflops: (perSecond.median * flops) / 1e9 } : {}),
         ...(o.samples.length ? { rssMiB: stats(o.samples.map((s) => s.rssBytes / 2 ** 20))!.median } : {}),
         ...(o.samples.length ? { gcPerRun: stats(o.samples.map((s) => s.gcCount))!.median } : {}),
+        ...(o.samples.length ? { allocatedPerIteration: stats(o.samples.map((s) => s.allocatedPerIteration))!.median } : {}),
         ...(reference && o.validation && o.status === 'ok' ? { deviation: maxDeviation(reference, o.validation) } : {}),
         info: o.info,
       };
@@ -165,6 +168,12 @@ export function compact(value: number): string {
   if (value >= 1e6) return `${(value / 1e6).toPrecision(3)}M`;
   if (value >= 1e3) return `${(value / 1e3).toPrecision(3)}k`;
   return value.toPrecision(3);
+}
+
+/** Bytes per iteration: whole bytes below 1 kB (`<1 B` for the harness's own crumbs), then k/M. */
+export function bytesText(value: number): string {
+  if (value < 1) return '<1 B';
+  return value < 1000 ? `${Math.round(value)} B` : `${compact(value)}B`;
 }
 
 /** A per-call time in µs, or ms once it reaches a millisecond; the unit is chosen by `unitOf`. */
@@ -305,9 +314,9 @@ export function renderMarkdown(report: Report): string {
     '',
     peerGrid(report, (_s, p) => (p.gflops !== undefined ? p.gflops.toFixed(2) : '')),
     '',
-    'Peak RSS of the worker process (MiB, median) · garbage collections during the timed region (median per run).',
+    'Memory: peak RSS of the worker process (MiB) · garbage collections during the timed region (per run) · JS heap bytes allocated per iteration; medians over runs.',
     '',
-    peerGrid(report, (_s, p) => (p.rssMiB !== undefined ? `${p.rssMiB.toFixed(0)} MiB · ${p.gcPerRun ?? 0} GC` : '')),
+    peerGrid(report, (_s, p) => (p.rssMiB !== undefined ? `${p.rssMiB.toFixed(0)} MiB · ${p.gcPerRun ?? 0} GC · ${bytesText(p.allocatedPerIteration ?? 0)}/it` : '')),
     '',
     'Validation: every peer starts from the same weights and batch; training compares the losses of steps 1 and 2, forward compares the softmax outputs.',
     '',

@@ -14,6 +14,8 @@ export interface Sample {
   readonly seconds: number;
   readonly rssBytes: number;
   readonly gcCount: number;
+  /** JS heap bytes allocated per iteration in the timed region. */
+  readonly allocatedPerIteration: number;
 }
 
 export type OutcomeStatus = 'ok' | 'failed' | 'unavailable' | 'error';
@@ -74,8 +76,8 @@ function record(outcome: Outcome, result: JobResult): void {
   }
   outcome.validation ??= result.validation;
   outcome.info = result.info;
-  const { perSecond, iterations, seconds, gcCount } = result.timing;
-  outcome.samples.push({ perSecond, iterations, seconds, gcCount, rssBytes: result.rssBytes });
+  const { perSecond, iterations, seconds, gcCount, allocatedBytes } = result.timing;
+  outcome.samples.push({ perSecond, iterations, seconds, gcCount, allocatedPerIteration: allocatedBytes / iterations, rssBytes: result.rssBytes });
 }
 
 /** Compares a benchmark's validations once run 1 has produced them; failures lose their samples. */

@@ -43,7 +43,7 @@ describe('chainrule modules for the bench', () => {
     const seen: Job[] = [];
     const fake = async (job: Job): Promise<JobResult> => {
       seen.push(job);
-      return { status: 'ok', benchmark: job.benchmark.id, peer: job.peer, validation: {}, timing: { iterations: 1, seconds: 1, perSecond: 1, gcCount: 0 }, rssBytes: 1, info: { arenaBytes: 8 } };
+      return { status: 'ok', benchmark: job.benchmark.id, peer: job.peer, validation: {}, timing: { iterations: 1, seconds: 1, perSecond: 1, gcCount: 0, allocatedBytes: 0 }, rssBytes: 1, info: { arenaBytes: 8 } };
     };
     const modules = prepareModules([w1, broken], cacheDir);
     const run = withChainruleModules(fake, modules);

@@ -1,7 +1,7 @@
 // The published numbers: medians, ranges, units, speed ratios and the target verdicts.
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../../bench/peers/peer.js';
-import { compact, evaluateTargets, formatSpeed, speedup, stats, type BenchmarkSummary } from '../../bench/report.js';
+import { bytesText, compact, evaluateTargets, formatSpeed, speedup, stats, type BenchmarkSummary } from '../../bench/report.js';
 import { findBenchmark, flopsPerIteration, loadNetwork } from '../../bench/workloads.js';
 
 function summary(id: string, rates: Partial<Record<PeerId, number>>): BenchmarkSummary {
@@ -34,6 +34,7 @@ describe('report', () => {
     const w4 = findBenchmark('w4-forward');
     expect(formatSpeed(w4, { median: 1e6 / 38, min: 1e6 / 40, max: 1e6 / 36 })).toBe('38.0 µs (36.0–40.0)');
     expect(formatSpeed(w4, { median: 1e6 / 3100, min: 1e6 / 3100, max: 1e6 / 3100 })).toBe('3.10 ms (3.10–3.10)');
+    expect([0.3, 16.4, 999, 3450, 1.2e6].map(bytesText)).toEqual(['<1 B', '16 B', '999 B', '3.45kB', '1.20MB']);
   });
 
   it('counts 2·m·k·n per matmul: once per layer forward, three times training', () => {
