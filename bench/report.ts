@@ -143,12 +143,14 @@ export interface Report {
   readonly runs: number;
   readonly seed: number;
   readonly machine: MachineInfo;
+  /** 1-minute load average sampled after every job: how busy the machine was while measuring. */
+  readonly loadDuringRun?: Stats;
   readonly subject?: PeerId;
   readonly benchmarks: readonly BenchmarkSummary[];
   readonly targets: readonly TargetVerdict[];
 }
 
-export function buildReport(results: readonly BenchmarkResult[], meta: Pick<Report, 'mode' | 'runs' | 'seed'>, date = new Date()): Report {
+export function buildReport(results: readonly BenchmarkResult[], meta: Pick<Report, 'mode' | 'runs' | 'seed' | 'loadDuringRun'>, date = new Date()): Report {
   const benchmarks = summarize(results);
   const subject = subjectOf(benchmarks);
   return {
@@ -289,13 +291,17 @@ function notes(report: Report): string[] {
   return lines;
 }
 
+function loadText(load: Stats | undefined): string {
+  return load ? ` (median ${load.median.toFixed(2)}, max ${load.max.toFixed(2)} after each job)` : '';
+}
+
 export function renderMarkdown(report: Report): string {
   const m = report.machine;
   const runsText = report.mode === 'quick' ? 'one short run each (`--quick`: proves the harness works; the speeds mean nothing)' : `median of ${report.runs} runs, each in a fresh process; (min–max) across runs`;
   const parts = [
     `# chainrule benchmark results`,
     '',
-    `${report.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os} · load average ${m.loadAverage} at the end`,
+    `${report.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os} · load average ${m.loadAverage} at the end${loadText(report.loadDuringRun)}`,
     '',
     `Speed (${runsText}). Training: SGD steps/s; forward: calls/s; W4: µs per call (lower is better).`,
     '',

@@ -2,6 +2,7 @@
 // process, interleaved across peers; prints the tables and writes bench/results.{md,json}.
 // `--quick` is the CI smoke run: one short run each, validation only matters, nothing written.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,7 +11,7 @@ import { runJobInChild } from './child.js';
 import { fullPlan, quickPlan } from './job.js';
 import { findPeer, peers } from './peers/index.js';
 import type { PeerId } from './peers/peer.js';
-import { buildReport, renderMarkdown, type Report } from './report.js';
+import { buildReport, renderMarkdown, stats, type Report } from './report.js';
 import { runSuite } from './suite.js';
 import { benchmarks, findBenchmark, type Benchmark } from './workloads.js';
 
@@ -62,8 +63,15 @@ async function main(): Promise<number> {
     onProgress: (line: string) => console.error(line),
   };
   const started = performance.now();
-  const results = await runSuite(options, withChainruleModules(runJobInChild, compileModules(options)));
-  const report = buildReport(results, { mode: quick ? 'quick' : 'full', runs: options.runs, seed: options.seed });
+  const loads: number[] = [];
+  const runner = withChainruleModules(runJobInChild, compileModules(options));
+  const results = await runSuite(options, async (job) => {
+    const result = await runner(job);
+    loads.push(loadavg()[0] ?? 0);
+    return result;
+  });
+  const loadDuringRun = stats(loads);
+  const report = buildReport(results, { mode: quick ? 'quick' : 'full', runs: options.runs, seed: options.seed, ...(loadDuringRun ? { loadDuringRun } : {}) });
   const markdown = renderMarkdown(report);
   console.log(`\n${markdown}`);
   console.error(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
