@@ -9,6 +9,7 @@ import { printGraph } from '../../../compiler/ir/print.js';
 import { printKernels } from '../../../compiler/ir/kernels.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { optimizationPasses, trainingPasses, type Stage } from '../../../compiler/passes/pipeline.js';
+import { memoryPlanText } from '../../../compiler/passes/plan-memory.js';
 import { ChainruleError, compile, type ArenaSize, type CompiledModel } from '../../api.js';
 import { diagramFiles } from '../../render/diagram-files.js';
 import { locate } from '../../spec/check.js';
@@ -58,7 +59,7 @@ Writes to DIR:
   forward.dot/.svg       the forward graph; fused kernels drawn as clusters
   backward.dot/.svg      the backward (chain-rule) graph and optimizer updates (specs with a loss)
   gradients.txt          the gradient equations (as \`chainrule explain\`)
-  memory-plan.txt        every buffer's arena offset, size and lifetime (when memory is planned)
+  memory-plan.txt        every buffer's arena, offset, size and first/last use (one region per value with -O0)
   kernels.txt            the kernels one call runs, in order, with what each fuses
   ir/final.txt           the IR the module is generated from
   ir/NN-<pass>.txt       with --dump-after: the IR after that pass (NN = its place in the pipeline)
@@ -135,6 +136,7 @@ export async function outputFiles(compiled: CompiledModel, dumpAfter: string | u
   const joint = compiled.stages.find((s) => s.pass === 'add-optimizer');
   if (joint !== undefined) files.set('gradients.txt', explainGraph(joint.graph));
   files.set('kernels.txt', printKernels(compiled.graph));
+  files.set('memory-plan.txt', memoryPlanText(compiled.graph));
   files.set('ir/final.txt', irText(compiled.graph));
   for (const stage of dumpedStages(compiled.stages, dumpAfter)) files.set(`ir/${dumpName(stage.pass)}`, irText(stage.graph));
   return files;
@@ -145,10 +147,11 @@ export function kernelClusters(graph: Graph): ReadonlyMap<number, string> {
   return new Map((graph.kernels ?? []).flatMap((k) => k.nodes.map((id) => [id, k.name] as const)));
 }
 
-/** The IR, then (once `fuse` ran) the kernels, so each dump shows what its pass did. */
+/** The IR, then the kernels (once fused) and the memory plan (once planned): each dump shows what its pass did. */
 export function irText(graph: Graph): string {
   const kernels = graph.kernels === undefined ? '' : `\n# kernels, in execution order\n${printKernels(graph)}`;
-  return `${printGraph(graph)}${kernels}`;
+  const memory = graph.memory === undefined ? '' : `\n# ${memoryPlanText(graph)}`;
+  return `${printGraph(graph)}${kernels}${memory}`;
 }
 
 /** `03-simplify.txt`: numbered by the pass's place in the whole pipeline, so dumps line up across flags. */
