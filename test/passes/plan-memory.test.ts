@@ -182,6 +182,37 @@ describe('plan-memory: soundness on random graphs', () => {
   });
 });
 
+describe('plan-memory: packing quality', () => {
+  // No packing can use fewer floats than the most memory live during one kernel (values sharing
+  // a region in place counted once); on the examples, greedy best-fit reaches that bound.
+  const cases = [...exampleSpecs().keys()].flatMap((name) =>
+    [{}, { disable: ['fuse'] }].flatMap((o) => [o, { ...o, batch: 8 }]).map((options): [string, Partial<CompileGraphOptions>] => [name, options]),
+  );
+  it.each(cases)('%s %o', (name, options) => {
+    const graph = finalGraph(exampleSpec(name), options);
+    const plan = graph.memory;
+    if (plan === undefined) throw new Error('no plan');
+    const live = intervals(graph, kernelsOf(graph));
+    const grads = new Set(paramGrads(graph).values());
+    const arena = options.batch === undefined ? 'batch' : 'fixed';
+    const pinned = (id: number): boolean => graph.outputs.includes(id) || id === graph.loss || grads.has(id);
+    const regions = graph.nodes.flatMap((n) => {
+      const r = regionOf(n.id, plan.storage.get(n.id));
+      return r?.arena === arena ? [{ r, pinned: pinned(n.id) || ['param', 'state', 'const'].includes(n.role), live: live.get(n.id) }] : [];
+    });
+    const pinnedSize = regions.filter((x) => x.pinned).reduce((a, x) => a + x.r.end - x.r.start, 0);
+    let bound = 0;
+    for (let k = 0; k < kernelsOf(graph).length; k++) {
+      const at = new Map<string, number>();
+      for (const x of regions) if (!x.pinned && x.live && x.live.first <= k && k <= x.live.last) at.set(`${x.r.start}:${x.r.end}`, x.r.end - x.r.start);
+      bound = Math.max(bound, [...at.values()].reduce((a, b) => a + b, 0));
+    }
+    const size = arena === 'batch' ? plan.batchRowSize : plan.fixedSize;
+    expect(bound).toBeGreaterThan(0);
+    expect(size - pinnedSize).toBe(bound);
+  });
+});
+
 describe('plan-memory: decisions', () => {
   it('writes an elementwise result over an operand that dies there (unfused residual_mlp)', () => {
     const graph = finalGraph(exampleSpec('residual_mlp'), { disable: ['fuse'] });

@@ -13,7 +13,8 @@ export function memoryPlanText(graph: Graph): string {
   const bytes = floatBytes(graph);
   const batched = graph.nodes.some((n) => n.type.shape.includes('B'));
   const lines = [
-    `memory plan of ${graph.name}: ${analysis.kernels.length} kernels per training step, ${bytes === 8 ? 'f64' : 'f32'}, ` +
+    `memory plan of ${graph.name}: ${analysis.kernels.length} kernels per ${graph.loss === undefined ? 'forward call' : 'training step'}, ` +
+      `${bytes === 8 ? 'f64' : 'f32'}, ` +
       `${batched ? 'run-time batch B (batch arena sized per row)' : 'fixed batch (one arena)'}`,
   ];
   if (graph.memory === undefined) lines.push('no plan: the plan-memory pass did not run; one region per value');
