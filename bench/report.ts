@@ -143,6 +143,8 @@ export interface Report {
   readonly runs: number;
   readonly seed: number;
   readonly machine: MachineInfo;
+  /** The code measured: `git` commit, with `+local changes` when compiler/ or runtime/ differ from it. */
+  readonly commit?: string;
   /** 1-minute load average sampled after every job: how busy the machine was while measuring. */
   readonly loadDuringRun?: Stats;
   readonly subject?: PeerId;
@@ -150,7 +152,7 @@ export interface Report {
   readonly targets: readonly TargetVerdict[];
 }
 
-export function buildReport(results: readonly BenchmarkResult[], meta: Pick<Report, 'mode' | 'runs' | 'seed' | 'loadDuringRun'>, date = new Date()): Report {
+export function buildReport(results: readonly BenchmarkResult[], meta: Pick<Report, 'mode' | 'runs' | 'seed' | 'loadDuringRun' | 'commit'>, date = new Date()): Report {
   const benchmarks = summarize(results);
   const subject = subjectOf(benchmarks);
   return {
@@ -301,7 +303,7 @@ export function renderMarkdown(report: Report): string {
   const parts = [
     `# chainrule benchmark results`,
     '',
-    `${report.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os} · load average ${m.loadAverage} at the end${loadText(report.loadDuringRun)}`,
+    `${report.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os} · load average ${m.loadAverage} at the end${loadText(report.loadDuringRun)}${report.commit ? ` · commit ${report.commit}` : ''}`,
     '',
     `Speed (${runsText}). Training: SGD steps/s; forward: calls/s; W4: µs per call (lower is better).`,
     '',

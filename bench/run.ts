@@ -1,6 +1,7 @@
 // `npm run bench [-- options]`: every workload on every peer, each measurement in a fresh child
 // process, interleaved across peers; prints the tables and writes bench/results.{md,json}.
 // `--quick` is the CI smoke run: one short run each, validation only matters, nothing written.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +72,14 @@ async function main(): Promise<number> {
     return result;
   });
   const loadDuringRun = stats(loads);
-  const report = buildReport(results, { mode: quick ? 'quick' : 'full', runs: options.runs, seed: options.seed, ...(loadDuringRun ? { loadDuringRun } : {}) });
+  const commit = gitCommit();
+  const report = buildReport(results, {
+    mode: quick ? 'quick' : 'full',
+    runs: options.runs,
+    seed: options.seed,
+    ...(loadDuringRun ? { loadDuringRun } : {}),
+    ...(commit ? { commit } : {}),
+  });
   const markdown = renderMarkdown(report);
   console.log(`\n${markdown}`);
   console.error(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
@@ -89,6 +97,17 @@ function compileModules(options: { benchmarks: readonly Benchmark[]; peers: read
     console.error(outcome.ok ? `compiled ${key}: ${outcome.module.kernels} kernels in ${outcome.module.compileMs.toFixed(0)} ms → ${outcome.module.path}` : `error: ${outcome.message}`);
   }
   return modules;
+}
+
+/** The commit measured, flagged when the compiler or runtime has uncommitted changes; undefined outside git. */
+function gitCommit(): string | undefined {
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--', 'compiler', 'runtime', 'src/api.ts') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' +local changes' : ''}`;
+  } catch {
+    return undefined;
+  }
 }
 
 function writeResults(dir: string, report: Report, markdown: string): void {
