@@ -59,8 +59,8 @@ Writes to DIR:
   forward.dot/.svg       the forward graph; fused kernels drawn as clusters
   backward.dot/.svg      the backward (chain-rule) graph and optimizer updates (specs with a loss)
   gradients.txt          the gradient equations (as \`chainrule explain\`)
-  memory-plan.txt        every buffer's arena, offset, size and first/last use (one region per value with -O0)
   kernels.txt            the kernels one call runs, in order, with what each fuses
+  memory-plan.txt        every buffer's arena, offset, size and first/last use (one region per value with -O0)
   ir/final.txt           the IR the module is generated from
   ir/NN-<pass>.txt       with --dump-after: the IR after that pass (NN = its place in the pipeline)
 Files of an earlier compile are replaced together (ir/ as a whole); other files in DIR are kept.
