@@ -21,12 +21,13 @@ export interface LiveRange {
 /**
  * Uses of every value some kernel writes or reads, keyed by node id. Throws (an internal error
  * of the pass that built the kernels) when a value is written twice, or read by a kernel that
- * does not come after its writer, or read without ever being written while not being a leaf.
+ * does not come after its writer, or read without ever being written while not `storedOutside`
+ * (leaves: the caller's arrays, parameters, state, constants).
  */
-export function kernelUses(graph: Graph, kernels: readonly Kernel[], isLeaf: (id: number) => boolean): Map<number, Uses> {
+export function kernelUses(graph: Graph, kernels: readonly Kernel[], storedOutside: (id: number) => boolean): Map<number, Uses> {
   const names = new Map(graph.nodes.map((n) => [n.id, n.name]));
-  const uses = new Map<number, { writer?: number; firstRead?: number; lastRead?: number }>();
-  const entry = (id: number): { writer?: number; firstRead?: number; lastRead?: number } => {
+  const uses = new Map<number, { -readonly [K in keyof Uses]: Uses[K] }>();
+  const entry = (id: number): { -readonly [K in keyof Uses]: Uses[K] } => {
     let e = uses.get(id);
     if (e === undefined) {
       e = {};
@@ -38,7 +39,9 @@ export function kernelUses(graph: Graph, kernels: readonly Kernel[], isLeaf: (id
     // Folded updates store too (into the leaf they assign), so they count as writes.
     for (const id of [...kernel.writes, ...(kernel.updates ?? [])]) {
       const e = entry(id);
-      if (e.writer !== undefined) throw new Error(`plan-memory: %${id} is written by kernel #${e.writer} and again by #${k} '${kernel.name}'`);
+      if (e.writer !== undefined) {
+        throw new Error(`plan-memory: '${names.get(id) ?? `%${id}`}' is written by kernel #${e.writer} and again by #${k} '${kernel.name}'`);
+      }
       e.writer = k;
     }
     for (const id of kernelReads(graph, kernel)) {
@@ -49,7 +52,7 @@ export function kernelUses(graph: Graph, kernels: readonly Kernel[], isLeaf: (id
   });
   for (const [id, e] of uses) {
     const name = names.get(id) ?? `%${id}`;
-    if (e.writer === undefined && e.firstRead !== undefined && !isLeaf(id)) {
+    if (e.writer === undefined && e.firstRead !== undefined && !storedOutside(id)) {
       throw new Error(`plan-memory: kernel #${e.firstRead} reads '${name}', which no kernel stores (check the fuse pass's writes)`);
     }
     if (e.writer !== undefined && e.firstRead !== undefined && e.firstRead <= e.writer) {
