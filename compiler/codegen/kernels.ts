@@ -276,6 +276,39 @@ export const kernelTemplates: Templates = {
       '}',
     ].join('\n');
   },
+  softmax_cross_entropy_grad(node, ctx) {
+    const [dl, p, y] = node.inputs as [number, number, number];
+    const shape = ctx.node(p).type.shape;
+    const k = ctx.cols(shape);
+    const rows = ctx.rows(shape);
+    // dx = dL·(p·Σy − y)/n; Σy = 1 for class indices. log_probs store log p.
+    const pj = node.attrs.input === 'log_probs' ? 'Math.exp(P[o + j])' : 'P[o + j]';
+    const body =
+      ctx.node(y).type.dtype === 'i32'
+        ? [`for (let j = 0; j < ${k}; j++) O[o + j] = scale * (${pj} - (j === Y[r] ? 1 : 0));`]
+        : [
+            'let sum = 0;',
+            `for (let j = 0; j < ${k}; j++) sum += Y[o + j];`,
+            `for (let j = 0; j < ${k}; j++) O[o + j] = scale * (${pj} * sum - Y[o + j]);`,
+          ];
+    return [
+      `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`,
+      `const scale = DL[0] / ${rows};`,
+      `for (let r = 0; r < ${rows}; r++) {`,
+      `  const o = r * ${k};`,
+      ...body.map((l) => `  ${l}`),
+      '}',
+    ].join('\n');
+  },
+  sigmoid_binary_cross_entropy_grad(node, ctx) {
+    const [dl, p, y] = node.inputs as [number, number, number];
+    const n = ctx.count(ctx.node(p).type.shape);
+    return [
+      `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`,
+      `const scale = DL[0] / (${n});`,
+      `for (let i = 0; i < ${n}; i++) O[i] = scale * (P[i] - Y[i]);`,
+    ].join('\n');
+  },
 
   sgd_update(node, ctx) {
     const [p, g] = node.inputs as [number, number];

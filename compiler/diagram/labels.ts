@@ -80,6 +80,10 @@ export function backwardOpText(node: Node): string {
       return `leaky_relu_grad α=${node.attrs.alpha}`;
     case 'cross_entropy_grad':
       return `cross_entropy_grad (${node.attrs.input})`;
+    case 'softmax_cross_entropy_grad':
+      return `fused (p − y)/n (${node.attrs.input})`;
+    case 'sigmoid_binary_cross_entropy_grad':
+      return 'fused (p − y)/N';
     case 'relu_grad':
     case 'sigmoid_grad':
     case 'tanh_grad':

@@ -126,6 +126,8 @@ class Explainer {
       case 'cross_entropy_grad':
       case 'mse_grad':
       case 'binary_cross_entropy_grad':
+      case 'softmax_cross_entropy_grad':
+      case 'sigmoid_binary_cross_entropy_grad':
       case 'input':
       case 'target':
       case 'param':

@@ -73,6 +73,10 @@ export interface AttrMap {
   cross_entropy_grad: { readonly input: 'probs' | 'log_probs' };
   mse_grad: Record<string, never>;
   binary_cross_entropy_grad: Record<string, never>;
+  /** Fused by `simplify`: softmax/log_softmax + cross_entropy gradient w.r.t. the logits, dL·(p − y)/n. */
+  softmax_cross_entropy_grad: { readonly input: 'probs' | 'log_probs' };
+  /** Fused by `simplify`: sigmoid + binary_cross_entropy gradient w.r.t. the sigmoid's input, dL·(p − y)/N. */
+  sigmoid_binary_cross_entropy_grad: Record<string, never>;
 
   // Optimizer update ops (role 'update', each `assigns` a param or state leaf).
   sgd_update: { readonly lr: number };

@@ -16,7 +16,9 @@ import type { OpDef } from './op-def.js';
 import { relu, reluGrad } from './relu.js';
 import { momentumVelocity, sgdUpdate } from './sgd-update.js';
 import { sigmoid, sigmoidGrad } from './sigmoid.js';
+import { sigmoidBinaryCrossEntropyGrad } from './sigmoid-binary-cross-entropy-grad.js';
 import { softmax, softmaxGrad } from './softmax.js';
+import { softmaxCrossEntropyGrad } from './softmax-cross-entropy-grad.js';
 import { sumRows } from './sum-rows.js';
 import { tanh, tanhGrad } from './tanh.js';
 
@@ -51,6 +53,8 @@ export const ops: { readonly [K in OpName]: OpDef<K> } = {
   cross_entropy_grad: crossEntropyGrad,
   mse_grad: mseGrad,
   binary_cross_entropy_grad: binaryCrossEntropyGrad,
+  softmax_cross_entropy_grad: softmaxCrossEntropyGrad,
+  sigmoid_binary_cross_entropy_grad: sigmoidBinaryCrossEntropyGrad,
   sgd_update: sgdUpdate,
   momentum_velocity: momentumVelocity,
   adam_moment: adamMoment,

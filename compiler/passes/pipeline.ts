@@ -9,6 +9,9 @@ import type { GraphSpec, TrainSpec } from '../spec/graph-spec.js';
 import { addOptimizer } from './add-optimizer.js';
 import type { Pass, PassContext } from './context.js';
 import { differentiate } from './differentiate.js';
+import { cse } from './simplify/cse.js';
+import { dce } from './simplify/dce.js';
+import { simplify } from './simplify/simplify.js';
 import { fuse } from './fuse.js';
 import { planMemory } from './plan-memory.js';
 
@@ -28,6 +31,9 @@ export const trainingPasses: readonly Pass[] = [
  * once (`-O0`); the output must not change beyond rounding either way (tests check this).
  */
 export const optimizationPasses: readonly Pass[] = [
+  dce,
+  cse,
+  simplify,
   fuse,
   planMemory,
 ];

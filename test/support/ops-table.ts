@@ -78,6 +78,10 @@ export const opRows: readonly AnyOpRow[] = [
   { op: 'cross_entropy_grad', attrs: { input: 'probs' }, operands: [s(), m(2, 3, 'probRows'), v(2, 'classIndex')], tol: TOL },
   { op: 'mse_grad', attrs: {}, operands: [s(), m(2, 3), m(2, 3)], tol: TOL },
   { op: 'binary_cross_entropy_grad', attrs: {}, operands: [s(), m(2, 3, 'unit'), m(2, 3, 'unit')], tol: TOL },
+  // Fused loss gradients (built by the simplify pass).
+  { op: 'softmax_cross_entropy_grad', label: 'probs, class indices', attrs: { input: 'probs' }, operands: [s(), m(2, 3, 'probRows'), v(2, 'classIndex')], tol: TOL },
+  { op: 'softmax_cross_entropy_grad', label: 'log_probs, rows', attrs: { input: 'log_probs' }, operands: [s(), m(2, 3, 'logProbRows'), m(2, 3, 'probRows')], tol: TOL },
+  { op: 'sigmoid_binary_cross_entropy_grad', attrs: {}, operands: [s(), m(2, 3, 'unit'), m(2, 3, 'unit')], tol: TOL },
   // Optimizer updates.
   { op: 'sgd_update', attrs: { lr: 0.1 }, operands: [m(2, 3), m(2, 3)], tol: TOL },
   { op: 'momentum_velocity', attrs: { momentum: 0.9 }, operands: [m(2, 3), m(2, 3)], tol: TOL },

@@ -1,0 +1,47 @@
+// The fused gradient of softmax (or log_softmax) followed by cross_entropy, w.r.t. the logits:
+// dx = dL·(p·Σy − y)/n with p = softmax(x) (stored, or exp of the stored log_softmax). Σy is 1
+// for class indices and one-hot rows, which gives the textbook (p − y)/n; keeping Σy makes it
+// exact for any target rows. Never emitted by autodiff: the `simplify` pass builds it from
+// `softmax_grad(cross_entropy_grad(dL, p, y), p)` (see compiler/passes/simplify/loss-grads.ts).
+import type { OpDef, Tensor } from './op-def.js';
+import { crossEntropyRule, lossGradRule } from './loss-rules.js';
+import { at, get, rowsCols, scalar } from './shape.js';
+
+/** Row r of the target as a dense row of k values (a class index becomes one-hot), and its sum. */
+function targetRow(y: Tensor, r: number, k: number): { row: Float64Array; sum: number } {
+  const row = new Float64Array(k);
+  if (y.data instanceof Int32Array) {
+    const c = get(y, r);
+    if (!(c >= 0 && c < k)) throw new Error(`softmax_cross_entropy_grad: class index ${c} in row ${r} is outside [0, ${k - 1}]`);
+    row[c] = 1;
+    return { row, sum: 1 };
+  }
+  let sum = 0;
+  for (let j = 0; j < k; j++) {
+    row[j] = get(y, r * k + j);
+    sum += row[j] ?? 0;
+  }
+  return { row, sum };
+}
+
+/** probs: dx = dL·(p·Σy − y)/n; log_probs: the same with p = exp(log p). */
+export const softmaxCrossEntropyGrad: OpDef<'softmax_cross_entropy_grad'> = {
+  op: 'softmax_cross_entropy_grad',
+  leaf: false,
+  inputNames: ['dl', 'p', 'y'],
+  inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, crossEntropyRule),
+  reference(inputs, attrs, out) {
+    const [dl, p, y] = [scalar(at(inputs, 0)), at(inputs, 1), at(inputs, 2)];
+    const [n, k] = rowsCols(p.shape);
+    const scale = dl / n;
+    for (let r = 0; r < n; r++) {
+      const { row, sum } = targetRow(y, r, k);
+      for (let j = 0; j < k; j++) {
+        const stored = get(p, r * k + j);
+        const pj = attrs.input === 'log_probs' ? Math.exp(stored) : stored;
+        out.data[r * k + j] = scale * (pj * sum - (row[j] ?? 0));
+      }
+    }
+  },
+  printAttrs: (a) => `input=${a.input}`,
+};
