@@ -191,12 +191,14 @@ export function writeOutputAtomic(dir: string, files: OutputFiles): void {
     throw new CompileFailure(`--out ${dir} is a file, not a folder`, 'pass a folder path (it is created if missing)');
   }
   const parent = dirname(target);
+  let temp: string;
   try {
     mkdirSync(parent, { recursive: true });
+    temp = mkdtempSync(join(parent, `.${basename(target)}.chainrule-`));
   } catch (err) {
-    throw new CompileFailure(`cannot create ${dirname(dir)}: ${describe(err)}`, 'choose an --out folder you can write to');
+    // The temp folder goes beside DIR (same file system, so the final renames are atomic).
+    throw new CompileFailure(`cannot write next to ${dir}: ${describe(err)}`, 'choose an --out folder whose parent folder you can write to');
   }
-  const temp = mkdtempSync(join(parent, `.${basename(target)}.chainrule-`));
   try {
     const staged = join(temp, 'new');
     for (const [name, text] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
