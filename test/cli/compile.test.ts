@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optimizationPasses, trainingPasses } from '../../compiler/passes/pipeline.js';
 import { compile } from '../../src/api.js';
-import { dumpName, stageNames, writeOutputAtomic } from '../../src/cli/commands/compile.js';
+import { dumpName, kernelClusters, stageNames, writeOutputAtomic } from '../../src/cli/commands/compile.js';
 import { cli, root, type Run } from '../e2e/cli-harness.js';
 
 const MNIST = 'examples/mnist_mlp.json';
@@ -245,4 +245,17 @@ describe('a closed pipe', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
   }, 30_000);
+});
+
+describe('kernel clusters in the diagrams', () => {
+  it('every fused kernel is one cluster holding its nodes and the optimizer updates it runs', () => {
+    const { graph } = compile(MNIST);
+    const clusters = kernelClusters(graph);
+    const name = (id: number): string => graph.nodes.find((n) => n.id === id)?.name ?? `%${id}`;
+    const members = (kernel: string): string[] => [...clusters].filter(([, k]) => k === kernel).map(([id]) => name(id)).sort();
+    expect(members('d_fc1_weight_bias_sgd')).toEqual(
+      ['d(fc1.bias)', 'd(fc1.weight)', 'new(fc1.bias)', 'new(fc1.bias.velocity)', 'new(fc1.weight)', 'new(fc1.weight.velocity)'].sort(),
+    );
+    expect(new Set(clusters.values()).size).toBe(graph.kernels?.length);
+  });
 });

@@ -142,9 +142,12 @@ export async function outputFiles(compiled: CompiledModel, dumpAfter: string | u
   return files;
 }
 
-/** Node id → kernel name, so the diagrams draw each fused kernel as a cluster. */
+/**
+ * Node id → kernel name, so the diagrams draw each fused kernel as a cluster. Optimizer updates
+ * fused into a gradient kernel (`trainStep`'s variant) are drawn inside it too.
+ */
 export function kernelClusters(graph: Graph): ReadonlyMap<number, string> {
-  return new Map((graph.kernels ?? []).flatMap((k) => k.nodes.map((id) => [id, k.name] as const)));
+  return new Map((graph.kernels ?? []).flatMap((k) => [...k.nodes, ...(k.updates ?? [])].map((id) => [id, k.name] as const)));
 }
 
 /** The IR, then the kernels (once fused) and the memory plan (once planned): each dump shows what its pass did. */
