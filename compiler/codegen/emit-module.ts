@@ -354,7 +354,9 @@ function createModelBody(b: BodyInput): string {
     })};`,
   );
   out.push(`const state = ${rec(api.state, (n) => name(n.id))};`);
-  out.push(`const outputs = ${fixedBatch ? '' : '<Outputs>'}${rec(api.outputs, (n) => name(n.id))};`);
+  // Run-time batch: `useBatch` repoints the output views, so the record is mutable inside the module.
+  const outputsType = fixedBatch ? '' : ': { -readonly [K in keyof Outputs]: Outputs[K] }';
+  out.push(`const outputs${outputsType} = ${rec(api.outputs, (n) => name(n.id))};`);
   if (api.classOutput) out.push(`let classes = new Int32Array(${fixedBatch ? batchRows : 0});`);
   out.push('');
   out.push('// Deterministic initialization: each parameter draws from its own seeded stream.');
