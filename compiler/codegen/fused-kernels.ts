@@ -6,6 +6,7 @@ import { gemm, type GemmSpec } from './gemm.js';
 import type { KernelContext } from './kernel-context.js';
 import { kernelOf, matmulGemm } from './kernels.js';
 import { adamPrelude, pointwiseExpr } from './pointwise.js';
+import { block, linearSoftmax } from './fused-rows.js';
 
 /** The body of a kernel's function; `withUpdates` adds its fused optimizer updates (trainStep). */
 export function kernelBody(kernel: Kernel, ctx: KernelContext, withUpdates: boolean): string {
@@ -27,6 +28,10 @@ export function kernelBody(kernel: Kernel, ctx: KernelContext, withUpdates: bool
       if (w === undefined || b === undefined) throw new Error(`codegen: kernel ${kernel.name} needs a matmul and a sum_rows`);
       return gradientMatmul(w, b, updates, ctx, kernel);
     }
+    case 'linear_softmax':
+      return linearSoftmax(nodes, ctx, kernel);
+    case 'loss_grad':
+      return nodes.map((node) => block(kernelOf(node)(node, ctx))).join('\n');
     case 'elementwise':
       return elementwise(nodes, ctx, kernel);
   }

@@ -143,6 +143,10 @@ export type FusionPattern =
   | 'matmul_activation_grad'
   /** dW = Xᵀ·dZ and db = Σrows dZ in one pass over dZ. */
   | 'weight_bias_grad'
+  /** linear (X·W + b) written straight into the softmax/log_softmax output, normalized in place row by row. */
+  | 'linear_softmax'
+  /** The loss and its gradient w.r.t. the loss's input, both reading the same predictions and targets. */
+  | 'loss_grad'
   /** A chain of elementwise ops in one loop. */
   | 'elementwise';
 

@@ -4,6 +4,8 @@
 //
 // Patterns, tried in this order (a node joins at most one kernel):
 //   linear_activation       X·W + b, then the activation, in the matmul epilogue
+//   linear_softmax          X·W + b into the (log-)softmax output, then normalized in place per row
+//   loss_grad               the loss and its gradient (e.g. (p − y)/n) in one function over p and y
 //   matmul_activation_grad  (dY·Wᵀ) ⊙ f'(saved): the derivative in the backward matmul's epilogue
 //   weight_bias_grad        Xᵀ·dZ and Σrows dZ in one kernel (the bias is a row of ones under Xᵀ)
 //   elementwise             chains of pointwise ops in one loop
@@ -18,6 +20,16 @@ import type { Pass } from './context.js';
 const ACTIVATIONS: ReadonlySet<OpName> = new Set(['relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'identity']);
 /** Activation derivatives a backward matmul epilogue can apply (operands: dy, saved). */
 const ACTIVATION_GRADS: ReadonlySet<OpName> = new Set(['relu_grad', 'leaky_relu_grad', 'sigmoid_grad', 'tanh_grad', 'gelu_grad']);
+/** Row-wise normalizations that can run in place on a linear's output. */
+const ROW_SOFTMAX: ReadonlySet<OpName> = new Set(['softmax', 'log_softmax']);
+/** Gradients of a loss w.r.t. its prediction (or, fused by `simplify`, the logits): operands (dL, pred, target). */
+const LOSS_GRADS: ReadonlySet<OpName> = new Set([
+  'cross_entropy_grad',
+  'mse_grad',
+  'binary_cross_entropy_grad',
+  'softmax_cross_entropy_grad',
+  'sigmoid_binary_cross_entropy_grad',
+]);
 /** Ops computed element by element with no cross-element reads: they can share one loop. */
 export const POINTWISE: ReadonlySet<OpName> = new Set([...ACTIVATIONS, ...ACTIVATION_GRADS, 'add']);
 /** Update ops that are elementwise over their parameter (step_increment is a scalar: not fused). */
@@ -86,7 +98,15 @@ function groupKernels(graph: Graph): Kernel[] {
     const act = reader === undefined ? undefined : node(reader);
     if (act !== undefined && ACTIVATIONS.has(act.op) && !owner.has(act.id) && (readers.get(n.id) ?? []).length === 1) {
       claim('linear_activation', [n.id, act.id]);
+    } else if (act !== undefined && ROW_SOFTMAX.has(act.op) && !owner.has(act.id) && (readers.get(n.id) ?? []).length === 1) {
+      claim('linear_softmax', [n.id, act.id]);
     }
+  }
+  const loss = graph.loss === undefined ? undefined : node(graph.loss);
+  if (loss !== undefined) {
+    const sameOperands = (g: Node): boolean => g.inputs[1] === loss.inputs[0] && g.inputs[2] === loss.inputs[1];
+    const grad = graph.nodes.find((g) => LOSS_GRADS.has(g.op) && !owner.has(g.id) && sameOperands(g));
+    if (grad !== undefined) claim('loss_grad', [loss.id, grad.id]);
   }
   for (const n of graph.nodes) {
     if (!ACTIVATION_GRADS.has(n.op) || owner.has(n.id)) continue;
@@ -248,7 +268,10 @@ function kernelName(pattern: FusionPattern, d: Draft, node: (id: number) => Node
     case 'single':
       return identifier(first.name) + withUpdate;
     case 'linear_activation':
+    case 'linear_softmax':
       return `${identifier(first.name)}_linear_${last.op}`;
+    case 'loss_grad':
+      return `${identifier(first.name)}_and_grad`;
     case 'matmul_activation_grad':
       return `${identifier(last.name)}_matmul_${last.op}`;
     case 'weight_bias_grad':

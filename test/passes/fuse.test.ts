@@ -66,7 +66,22 @@ describe('fuse', () => {
     expect(patterns.filter((p) => p === 'weight_bias_grad')).toHaveLength(2);
     // No separate bias-gradient, activation or activation-derivative kernels; no transpose op.
     const single = kernels.filter((k) => k.pattern === 'single').map((k) => index.get(k.nodes[0] ?? -1)?.op);
-    for (const op of ['sum_rows', 'relu', 'relu_grad', 'sgd_update', 'momentum_velocity']) expect(single).not.toContain(op);
+    for (const op of ['sum_rows', 'relu', 'relu_grad', 'sgd_update', 'momentum_velocity', 'softmax', 'linear', 'cross_entropy']) {
+      expect(single).not.toContain(op);
+    }
+    // The logits go straight into the softmax's buffer; loss and (p − y)/n share one kernel.
+    const softmax = kernels.find((k) => k.pattern === 'linear_softmax');
+    expect(softmax?.writes.map((id) => index.get(id)?.name)).toEqual(['probs']);
+    const lossGrad = kernels.find((k) => k.pattern === 'loss_grad');
+    expect(lossGrad?.nodes.map((id) => index.get(id)?.op)).toEqual(['cross_entropy', 'softmax_cross_entropy_grad']);
+    expect(patterns).toEqual([
+      'linear_activation',
+      'linear_softmax',
+      'loss_grad',
+      'matmul_activation_grad',
+      'weight_bias_grad',
+      'weight_bias_grad',
+    ]);
     expect(g.nodes.some((n) => (n.op as string) === 'transpose')).toBe(false);
     // Every parameter's update runs inside its gradient kernel.
     const updated = new Set(kernels.flatMap((k) => k.updates ?? []).map((id) => index.get(id)?.assigns));
