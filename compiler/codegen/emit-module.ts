@@ -2,7 +2,7 @@
 // preallocated arena, one function per kernel, seeded initialization, validation with clear
 // messages. The skeleton is built with ts-morph structures in one go; bodies are written as
 // text. Output is deterministic (no dates, no object identity, stable ordering).
-import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, type StatementStructures } from 'ts-morph';
+import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
 import { kernelsOf } from '../ir/kernels.js';
 import type { Dim, FloatDType, Graph, Kernel, Node, Shape } from '../ir/types.js';
 import { kernelBody } from './fused-kernels.js';
@@ -48,6 +48,7 @@ export function emitModule(graph: Graph, options: EmitOptions): string {
     {
       kind: StructureKind.VariableStatement,
       isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
       declarations: [{ name: 'modelInfo', initializer: modelInfoLiteral(graph, api, options, layout) }],
       docs: ['Static facts about this model: shapes (null = batch), dtype, arena size.'],
     },
