@@ -43,6 +43,24 @@ const GELU_C = 'Math.sqrt(2 / Math.PI)';
 const sigmoidExpr = (x: string): string => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`;
 
 /** Rows of a row-major tensor whose last axis is `k`, with a per-row body. */
+/** `const DL = …, P = …, Y = …, O = …;` for a loss gradient with operands (dL, pred, target). */
+function lossGradOperands(node: Node, ctx: KernelContext): string {
+  const [dl, p, y] = node.inputs as [number, number, number];
+  return `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`;
+}
+
+/** A row-wise loss gradient: `scale = dL/rows`, then `body` per row with `o` its first index. */
+function lossGradRows(node: Node, ctx: KernelContext, rows: string, k: number, body: readonly string[]): string {
+  return [
+    lossGradOperands(node, ctx),
+    `const scale = DL[0] / ${rows};`,
+    `for (let r = 0; r < ${rows}; r++) {`,
+    `  const o = r * ${k};`,
+    ...body.map((l) => `  ${l}`),
+    '}',
+  ].join('\n');
+}
+
 function perRow(ctx: KernelContext, node: Node, body: string[]): string {
   const k = ctx.cols(node.type.shape);
   return [`for (let r = 0; r < ${ctx.rows(node.type.shape)}; r++) {`, `  const o = r * ${k};`, ...body.map((l) => `  ${l}`), '}'].join('\n');
@@ -235,7 +253,7 @@ export const kernelTemplates: Templates = {
     ].join('\n');
   },
   cross_entropy_grad(node, ctx) {
-    const [dl, p, y] = node.inputs as [number, number, number];
+    const [, p, y] = node.inputs as [number, number, number];
     const shape = ctx.node(p).type.shape;
     const k = ctx.cols(shape);
     const rows = ctx.rows(shape);
@@ -246,29 +264,22 @@ export const kernelTemplates: Templates = {
     const body = classIndex
       ? [`for (let j = 0; j < ${k}; j++) O[o + j] = j === Y[r] ? ${value('1', 'P[o + j]')} : 0;`]
       : [`for (let j = 0; j < ${k}; j++) O[o + j] = Y[o + j] === 0 ? 0 : ${value('Y[o + j]', 'P[o + j]')};`];
-    return [
-      `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`,
-      `const scale = DL[0] / ${rows};`,
-      `for (let r = 0; r < ${rows}; r++) {`,
-      `  const o = r * ${k};`,
-      ...body.map((l) => `  ${l}`),
-      '}',
-    ].join('\n');
+    return lossGradRows(node, ctx, rows, k, body);
   },
   mse_grad(node, ctx) {
-    const [dl, p, y] = node.inputs as [number, number, number];
+    const [, p] = node.inputs as [number, number, number];
     const n = ctx.count(ctx.node(p).type.shape);
     return [
-      `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`,
+      lossGradOperands(node, ctx),
       `const scale = 2 * DL[0] / (${n});`,
       `for (let i = 0; i < ${n}; i++) O[i] = scale * (P[i] - Y[i]);`,
     ].join('\n');
   },
   binary_cross_entropy_grad(node, ctx) {
-    const [dl, p, y] = node.inputs as [number, number, number];
+    const [, p] = node.inputs as [number, number, number];
     const n = ctx.count(ctx.node(p).type.shape);
     return [
-      `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`,
+      lossGradOperands(node, ctx),
       `const scale = DL[0] / (${n});`,
       `for (let i = 0; i < ${n}; i++) {`,
       '  const p = P[i];',
@@ -277,7 +288,7 @@ export const kernelTemplates: Templates = {
     ].join('\n');
   },
   softmax_cross_entropy_grad(node, ctx) {
-    const [dl, p, y] = node.inputs as [number, number, number];
+    const [, p, y] = node.inputs as [number, number, number];
     const shape = ctx.node(p).type.shape;
     const k = ctx.cols(shape);
     const rows = ctx.rows(shape);
@@ -291,20 +302,13 @@ export const kernelTemplates: Templates = {
             `for (let j = 0; j < ${k}; j++) sum += Y[o + j];`,
             `for (let j = 0; j < ${k}; j++) O[o + j] = scale * (${pj} * sum - Y[o + j]);`,
           ];
-    return [
-      `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`,
-      `const scale = DL[0] / ${rows};`,
-      `for (let r = 0; r < ${rows}; r++) {`,
-      `  const o = r * ${k};`,
-      ...body.map((l) => `  ${l}`),
-      '}',
-    ].join('\n');
+    return lossGradRows(node, ctx, rows, k, body);
   },
   sigmoid_binary_cross_entropy_grad(node, ctx) {
-    const [dl, p, y] = node.inputs as [number, number, number];
+    const [, p] = node.inputs as [number, number, number];
     const n = ctx.count(ctx.node(p).type.shape);
     return [
-      `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`,
+      lossGradOperands(node, ctx),
       `const scale = DL[0] / (${n});`,
       `for (let i = 0; i < ${n}; i++) O[i] = scale * (P[i] - Y[i]);`,
     ].join('\n');
