@@ -531,14 +531,18 @@ function validationFunctions(api: ApiFacts, floatArray: string, options: EmitOpt
     const lines = [
       `  const ${sanitize(n.name)}_ = ${record}[${key}];`,
       `  if (!(${sanitize(n.name)}_ instanceof ${arrayType})) {`,
-      `    throw new TypeError(\`${n.name}: expected a ${arrayType}, got \${describeValue(${sanitize(n.name)}_)}\`);`,
+      `    throw new TypeError(\`${n.name}: expected ${arrayType.startsWith('I') ? 'an' : 'a'} ${arrayType}, got \${describeValue(${sanitize(n.name)}_)}\`);`,
       '  }',
     ];
     const len = `${sanitize(n.name)}_.length`;
     const dims = n.type.shape.map((d) => (d === 'B' ? 'B' : `${d}`)).join('×');
     if (fixed !== undefined || !isFirst) {
       const expected = fixed !== undefined ? `${row * fixed}` : `B * ${row}`;
-      const shown = fixed !== undefined ? `${n.type.shape.join('×')} = ${row * fixed}` : `\${B}×${row} = \${B * ${row}}`;
+      // One value per row (class indices): the count alone, not `64 = 64` or `3×1 = 3`.
+      const shown =
+        n.type.shape.length === 1
+          ? fixed !== undefined ? `${fixed}` : '${B}'
+          : fixed !== undefined ? `${n.type.shape.join('×')} = ${row * fixed}` : `\${B}×${row} = \${B * ${row}}`;
       lines.push(
         `  if (${len} !== ${expected}) {`,
         `    throw new RangeError(\`${n.name}: expected ${shown} values${fixed !== undefined ? '' : ` (B = \${B} rows, from the first input)`}, got \${${len}}\`);`,
