@@ -1,0 +1,239 @@
+// A minimal WebAssembly binary encoder: exactly what the matmul generator needs and no more.
+// A function body is built by appending instructions to a `Fn` (a typed builder over a byte list);
+// `encodeModule` lays out the type, import (one memory, `env.memory`), function, export and code
+// sections. Nothing here knows about matmuls.
+
+export const ValType = { i32: 0x7f, f32: 0x7d, v128: 0x7b } as const;
+export type ValType = (typeof ValType)[keyof typeof ValType];
+
+/** Unsigned LEB128 (u32). */
+export function uleb(value: number): number[] {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`uleb: ${value} is not a u32`);
+  const out: number[] = [];
+  let v = value;
+  do {
+    const byte = v % 128;
+    v = Math.floor(v / 128);
+    out.push(v === 0 ? byte : byte | 0x80);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 (i32). */
+export function sleb(value: number): number[] {
+  if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw new RangeError(`sleb: ${value} is not an i32`);
+  const out: number[] = [];
+  let v = value;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const signBitSet = (byte & 0x40) !== 0;
+    if ((v === 0 && !signBitSet) || (v === -1 && signBitSet)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+function vec(items: readonly (readonly number[])[]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, contents: readonly number[]): number[] {
+  return [id, ...uleb(contents.length), ...contents];
+}
+
+const SIMD = 0xfd;
+
+/** Natural alignment exponents (log2 bytes) used as memarg hints. */
+export type Align = 0 | 1 | 2 | 3 | 4;
+
+/** A function body under construction: its parameters, its extra locals and its instructions. */
+export class Fn {
+  private readonly extra: ValType[] = [];
+  private readonly code: number[] = [];
+
+  constructor(
+    readonly params: readonly ValType[],
+    readonly results: readonly ValType[] = [],
+  ) {}
+
+  /** Declares a new local of `type` and returns its index. */
+  local(type: ValType): number {
+    this.extra.push(type);
+    return this.params.length + this.extra.length - 1;
+  }
+
+  /** The body as encoded in the code section (without the size prefix). */
+  body(): number[] {
+    const groups: number[][] = [];
+    let i = 0;
+    while (i < this.extra.length) {
+      let j = i;
+      while (j < this.extra.length && this.extra[j] === this.extra[i]) j++;
+      groups.push([...uleb(j - i), this.extra[i]!]);
+      i = j;
+    }
+    return [...vec(groups), ...this.code, 0x0b];
+  }
+
+  private op(...bytes: readonly number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+
+  private simd(opcode: number, ...imm: readonly number[]): this {
+    return this.op(SIMD, ...uleb(opcode), ...imm);
+  }
+
+  // Control: every structured instruction takes a body callback, so `end` is never forgotten.
+  block(body: () => void): this {
+    this.op(0x02, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  loop(body: () => void): this {
+    this.op(0x03, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d, ...uleb(depth));
+  }
+
+  // Locals.
+  get(index: number): this {
+    return this.op(0x20, ...uleb(index));
+  }
+  set(index: number): this {
+    return this.op(0x21, ...uleb(index));
+  }
+  tee(index: number): this {
+    return this.op(0x22, ...uleb(index));
+  }
+
+  // i32.
+  i32Const(value: number): this {
+    return this.op(0x41, ...sleb(value));
+  }
+  i32Eqz(): this {
+    return this.op(0x45);
+  }
+  i32Ne(): this {
+    return this.op(0x47);
+  }
+  i32LtU(): this {
+    return this.op(0x49);
+  }
+  i32Add(): this {
+    return this.op(0x6a);
+  }
+  i32Sub(): this {
+    return this.op(0x6b);
+  }
+  i32Mul(): this {
+    return this.op(0x6c);
+  }
+  i32DivU(): this {
+    return this.op(0x6e);
+  }
+  i32RemU(): this {
+    return this.op(0x70);
+  }
+
+  // f32 (memarg: alignment hint, then a constant byte offset added to the address operand).
+  f32Load(offset: number, align: Align = 2): this {
+    return this.op(0x2a, ...uleb(align), ...uleb(offset));
+  }
+  f32Store(offset: number, align: Align = 2): this {
+    return this.op(0x38, ...uleb(align), ...uleb(offset));
+  }
+  f32Const(value: number): this {
+    const view = new DataView(new ArrayBuffer(4));
+    view.setFloat32(0, value, true); // wasm is little-endian whatever the host is
+    return this.op(0x43, ...new Uint8Array(view.buffer));
+  }
+  f32Add(): this {
+    return this.op(0x92);
+  }
+  f32Mul(): this {
+    return this.op(0x94);
+  }
+
+  // SIMD (0xfd prefix). Alignment hints default to 4 bytes: f32 data is element-aligned, not 16.
+  v128Load(offset: number, align: Align = 2): this {
+    return this.simd(0x00, ...uleb(align), ...uleb(offset));
+  }
+  /** Loads one f32 and broadcasts it to all four lanes. */
+  v128Load32Splat(offset: number, align: Align = 2): this {
+    return this.simd(0x09, ...uleb(align), ...uleb(offset));
+  }
+  /** Loads one f32 into lane 0 and zeroes the other lanes. */
+  v128Load32Zero(offset: number, align: Align = 2): this {
+    return this.simd(0x5c, ...uleb(align), ...uleb(offset));
+  }
+  v128Store(offset: number, align: Align = 2): this {
+    return this.simd(0x0b, ...uleb(align), ...uleb(offset));
+  }
+  v128Zero(): this {
+    return this.simd(0x0c, ...new Array<number>(16).fill(0));
+  }
+  f32x4Splat(): this {
+    return this.simd(0x13);
+  }
+  f32x4ExtractLane(lane: 0 | 1 | 2 | 3): this {
+    return this.simd(0x1f, lane);
+  }
+  f32x4Add(): this {
+    return this.simd(0xe4);
+  }
+  f32x4Mul(): this {
+    return this.simd(0xe6);
+  }
+}
+
+export interface FuncDef {
+  readonly name: string;
+  readonly fn: Fn;
+}
+
+const signature = (fn: Fn): number[] => [0x60, ...vec(fn.params.map((t) => [t])), ...vec(fn.results.map((t) => [t]))];
+
+/** A module that imports `env.memory` (at least `minPages` pages) and exports every function by name. */
+export function encodeModule(funcs: readonly FuncDef[], minPages = 1): Uint8Array {
+  const types: number[][] = [];
+  const typeKeys: string[] = [];
+  const typeOf = funcs.map(({ fn }) => {
+    const sig = signature(fn);
+    const key = sig.join(',');
+    let index = typeKeys.indexOf(key);
+    if (index < 0) {
+      index = typeKeys.push(key) - 1;
+      types.push(sig);
+    }
+    return index;
+  });
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(minPages)];
+  const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
+  const bodies = funcs.map(({ fn }) => {
+    const body = fn.body();
+    return [...uleb(body.length), ...body];
+  });
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec(types)),
+    ...section(2, vec([memoryImport])),
+    ...section(3, vec(typeOf.map((t) => uleb(t)))),
+    ...section(7, vec(exports)),
+    ...section(10, vec(bodies)),
+  ]);
+}

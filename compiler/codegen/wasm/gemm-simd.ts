@@ -1,0 +1,400 @@
+// WebAssembly SIMD matmul kernels, specialized to literal dims (phase 1: standalone, not yet wired
+// into the module emitter; see docs/wasm-kernels.md).
+//
+// Forms (all row-major f32; pointers are byte offsets into the imported memory):
+//   nn: C[m,n] = A[m,k]·B[k,n]      tn: C[m,n] = A[k,m]ᵀ·B[k,n]      nt: C[m,n] = A[m,k]·B[n,k]ᵀ
+// nn and tn vectorize along n: an R×V tile of v128 accumulators (R rows × 4V columns) held in
+// locals; per step of k, V vectors of B are loaded once and each A element is broadcast with
+// v128.load32_splat. They differ only in A's strides (nn: row k, step 1; tn: row 1, step m), so both
+// use one microkernel and every stride is a literal folded into memarg offsets.
+// nt vectorizes along k: one v128 accumulator per output of an R×J tile, horizontal sums at the
+// end; the k % 4 leftover elements use v128.load32_zero so they need no scalar path.
+// Edges: tail rows run a 1-row tile, leftover column vectors a narrower tile, n % 4 columns scalar
+// f32 code. The run-time dim (the batch: m for nn/nt, k for tn) is a trailing i32 parameter.
+// No FMA: relaxed SIMD is not on by default in Node 20, so every step is f32x4.mul + f32x4.add.
+//
+// Tiles: see TILE below; measured on this 2-core machine (one core, TurboFan code, shared box),
+// nn/tn 4×8 and nt 2×4 were the fastest of the tried tiles — numbers in docs/wasm-kernels.md.
+import { encodeModule, Fn, ValType, type FuncDef } from './encode.js';
+
+export type GemmForm = 'nn' | 'nt' | 'tn';
+
+/** A dim known when generating, or `'runtime'`: passed as the function's last argument. */
+export type Dim = number | 'runtime';
+
+export interface GemmRequest {
+  /** Export name. */
+  readonly name: string;
+  readonly form: GemmForm;
+  readonly m: Dim;
+  readonly k: Dim;
+  readonly n: number;
+  /** C += result instead of C = result. */
+  readonly accumulate?: boolean;
+  /** Adds bias[j] to column j (a pointer parameter after b). */
+  readonly bias?: boolean;
+  /** Register tile override: rows × vectors (nn/tn, 4 columns each) or rows × columns (nt). */
+  readonly tile?: { readonly rows: number; readonly cols: number };
+}
+
+/** Default tiles (rows, cols): cols counts v128 vectors for nn/tn and outputs for nt. */
+export const TILE: Readonly<Record<GemmForm, { readonly rows: number; readonly cols: number }>> = {
+  nn: { rows: 4, cols: 2 },
+  tn: { rows: 4, cols: 2 },
+  nt: { rows: 2, cols: 4 },
+};
+
+/** The parameter list of a request's function, in order. */
+export function gemmParams(req: GemmRequest): string[] {
+  return ['c', 'a', 'b', ...(req.bias ? ['bias'] : []), ...(req.m === 'runtime' ? ['m'] : []), ...(req.k === 'runtime' ? ['k'] : [])];
+}
+
+/** One module exporting a function per request (in order). Same requests → same bytes. */
+export function gemmModule(requests: readonly GemmRequest[]): Uint8Array {
+  const names = new Set<string>();
+  const funcs: FuncDef[] = requests.map((req) => {
+    if (names.has(req.name)) throw new Error(`wasm gemm: duplicate export name '${req.name}'`);
+    names.add(req.name);
+    return { name: req.name, fn: gemmFunction(req) };
+  });
+  return encodeModule(funcs);
+}
+
+/** A loop trip count: a literal, or an i32 local holding it. */
+type Count = { readonly literal: number } | { readonly local: number };
+
+/** Per-function state: parameter indices, strides in bytes, and pools of reusable locals. */
+interface Ctx {
+  readonly f: Fn;
+  readonly req: GemmRequest;
+  readonly c: number;
+  readonly a: number;
+  readonly b: number;
+  readonly bias: number | undefined;
+  readonly m: Count;
+  readonly k: Count;
+  readonly n: number;
+  readonly pool: Record<ValType, number[]>;
+  readonly taken: Record<ValType, number>;
+}
+
+function checkDim(what: string, d: Dim): void {
+  if (d !== 'runtime' && !(Number.isInteger(d) && d >= 1)) throw new Error(`wasm gemm: ${what} must be a positive integer or 'runtime', got ${d}`);
+}
+
+function validate(req: GemmRequest): void {
+  checkDim('m', req.m);
+  checkDim('k', req.k);
+  checkDim('n', req.n);
+  // Strides must be literals: the run-time dim may only be one no stride depends on.
+  const allowed = req.form === 'tn' ? 'k' : 'm';
+  const other = allowed === 'k' ? 'm' : 'k';
+  if (req[other] === 'runtime') throw new Error(`wasm gemm '${req.name}': form ${req.form} supports a run-time ${allowed}, not ${other}`);
+  if (req.tile !== undefined && !(req.tile.rows >= 1 && req.tile.cols >= 1)) throw new Error(`wasm gemm '${req.name}': bad tile`);
+}
+
+function gemmFunction(req: GemmRequest): Fn {
+  validate(req);
+  const params = gemmParams(req);
+  const f = new Fn(params.map(() => ValType.i32));
+  const idx = (p: string): number => params.indexOf(p);
+  const ctx: Ctx = {
+    f,
+    req,
+    c: idx('c'),
+    a: idx('a'),
+    b: idx('b'),
+    bias: req.bias ? idx('bias') : undefined,
+    m: req.m === 'runtime' ? { local: idx('m') } : { literal: req.m },
+    k: req.k === 'runtime' ? { local: idx('k') } : { literal: req.k },
+    n: req.n,
+    pool: { [ValType.i32]: [], [ValType.f32]: [], [ValType.v128]: [] },
+    taken: { [ValType.i32]: 0, [ValType.f32]: 0, [ValType.v128]: 0 },
+  };
+  const tile = req.tile ?? TILE[req.form];
+  const columns = req.form === 'nt' ? ntColumns : nnColumns;
+  rowsLoop(ctx, tile.rows, (rows, at) => columns(ctx, rows, tile.cols)(at));
+  return f;
+}
+
+/** Takes a local of `type` from the pool (declaring one if none is free); `release` returns it. */
+function take(ctx: Ctx, type: ValType): number {
+  const pool = ctx.pool[type];
+  const i = ctx.taken[type]++;
+  while (pool.length <= i) pool.push(ctx.f.local(type));
+  return pool[i]!;
+}
+function scoped<T>(ctx: Ctx, body: () => T): T {
+  const saved = { ...ctx.taken };
+  const result = body();
+  Object.assign(ctx.taken, saved);
+  return result;
+}
+
+/** local += delta (bytes). */
+function bump(f: Fn, local: number, delta: number): void {
+  if (delta !== 0) f.get(local).i32Const(delta).i32Add().set(local);
+}
+
+/** Runs `body` count times (no loop at all for a literal 0 or 1). Uses one counter local. */
+function repeat(ctx: Ctx, count: Count, body: () => void): void {
+  const f = ctx.f;
+  if ('literal' in count) {
+    if (count.literal === 0) return;
+    if (count.literal === 1) return body();
+  }
+  scoped(ctx, () => {
+    const ctr = take(ctx, ValType.i32);
+    const loop = (): void => {
+      f.loop(() => {
+        body();
+        f.get(ctr).i32Const(1).i32Sub().tee(ctr).brIf(0);
+      });
+    };
+    if ('literal' in count) {
+      f.i32Const(count.literal).set(ctr);
+      loop();
+    } else {
+      f.block(() => {
+        f.get(count.local).tee(ctr).i32Eqz().brIf(0);
+        loop();
+      });
+    }
+  });
+}
+
+/** count / d and count % d, as literals or fresh locals. */
+function divMod(ctx: Ctx, count: Count, d: number): [Count, Count] {
+  if ('literal' in count) return [{ literal: Math.floor(count.literal / d) }, { literal: count.literal % d }];
+  if (d === 1) return [count, { literal: 0 }];
+  const q = take(ctx, ValType.i32);
+  const r = take(ctx, ValType.i32);
+  ctx.f.get(count.local).i32Const(d).i32DivU().set(q);
+  ctx.f.get(count.local).i32Const(d).i32RemU().set(r);
+  return [{ local: q }, { local: r }];
+}
+
+/** Row pointers (A's row i, C's row i) walk down in blocks of R rows, then single tail rows. */
+interface Rows {
+  readonly aRow: number;
+  readonly cRow: number;
+}
+
+function rowsLoop(ctx: Ctx, R: number, columns: (rows: number, at: Rows) => void): void {
+  const { f, req } = ctx;
+  const aRowStep = req.form === 'tn' ? 4 : 4 * (req.k as number); // bytes from A's row i to row i+1 of op(A)
+  const cRowStep = 4 * ctx.n;
+  scoped(ctx, () => {
+    const aRow = take(ctx, ValType.i32);
+    const cRow = take(ctx, ValType.i32);
+    f.get(ctx.a).set(aRow);
+    f.get(ctx.c).set(cRow);
+    const [blocks, tail] = divMod(ctx, ctx.m, R);
+    const run = (rows: number, count: Count): void =>
+      repeat(ctx, count, () => {
+        columns(rows, { aRow, cRow });
+        bump(f, aRow, rows * aRowStep);
+        bump(f, cRow, rows * cRowStep);
+      });
+    run(R, blocks);
+    if (R > 1) run(1, tail);
+  });
+}
+
+/** Column pointers for one block of columns: B's column (nn/tn) or row (nt), C's and bias's. */
+interface Cols {
+  readonly b: number;
+  readonly c: number;
+  readonly bias: number | undefined;
+}
+
+function columnsLoop(ctx: Ctx, widths: readonly { width: number; count: number; bStep: number; kernel: (at: Cols) => void }[], rows: Rows): void {
+  const f = ctx.f;
+  scoped(ctx, () => {
+    const b = take(ctx, ValType.i32);
+    const c = take(ctx, ValType.i32);
+    const bias = ctx.bias === undefined ? undefined : take(ctx, ValType.i32);
+    f.get(ctx.b).set(b);
+    f.get(rows.cRow).set(c);
+    if (bias !== undefined && ctx.bias !== undefined) f.get(ctx.bias).set(bias);
+    for (const w of widths) {
+      repeat(ctx, { literal: w.count }, () => {
+        w.kernel({ b, c, bias });
+        bump(f, b, w.bStep);
+        bump(f, c, 4 * w.width);
+        if (bias !== undefined) bump(f, bias, 4 * w.width);
+      });
+    }
+  });
+}
+
+// ---- nn / tn: vectorized along n ----
+
+function nnColumns(ctx: Ctx, rows: number, V: number): (at: Rows) => void {
+  return (at) => {
+    const n = ctx.n;
+    const full = Math.floor(n / (4 * V));
+    const vecTail = Math.floor((n % (4 * V)) / 4);
+    const scalarTail = n % 4;
+    columnsLoop(
+      ctx,
+      [
+        { width: 4 * V, count: full, bStep: 16 * V, kernel: (cols) => nnTile(ctx, rows, V, at, cols) },
+        { width: 4 * vecTail, count: vecTail > 0 ? 1 : 0, bStep: 16 * vecTail, kernel: (cols) => nnTile(ctx, rows, vecTail, at, cols) },
+        { width: scalarTail, count: scalarTail > 0 ? 1 : 0, bStep: 4 * scalarTail, kernel: (cols) => nnScalarTile(ctx, rows, scalarTail, at, cols) },
+      ],
+      at,
+    );
+  };
+}
+
+/** Byte strides of A for nn/tn: between rows of op(A) (offset immediates) and per step of k. */
+function aStrides(ctx: Ctx): { row: number; step: number } {
+  return ctx.req.form === 'tn' ? { row: 4, step: 4 * (ctx.req.m as number) } : { row: 4 * (ctx.req.k as number), step: 4 };
+}
+
+/** Steps over k with two walking pointers (A, B); `step(u)` emits one step at unrolled offset u. */
+function kLoop(ctx: Ctx, at: Rows, cols: Cols, aStep: number, bStep: number, unroll: number, step: (pa: number, pb: number, u: number) => void): void {
+  const f = ctx.f;
+  scoped(ctx, () => {
+    const pa = take(ctx, ValType.i32);
+    const pb = take(ctx, ValType.i32);
+    f.get(at.aRow).set(pa);
+    f.get(cols.b).set(pb);
+    const [blocks, tail] = divMod(ctx, ctx.k, unroll);
+    const run = (u: number, count: Count): void =>
+      repeat(ctx, count, () => {
+        for (let i = 0; i < u; i++) step(pa, pb, i);
+        bump(f, pa, u * aStep);
+        bump(f, pb, u * bStep);
+      });
+    run(unroll, blocks);
+    if (unroll > 1) run(1, tail);
+  });
+}
+
+const NN_UNROLL = 2;
+
+function nnTile(ctx: Ctx, rows: number, V: number, at: Rows, cols: Cols): void {
+  const f = ctx.f;
+  const n = ctx.n;
+  const { row, step } = aStrides(ctx);
+  scoped(ctx, () => {
+    const acc: number[][] = [];
+    for (let r = 0; r < rows; r++) acc.push(Array.from({ length: V }, () => take(ctx, ValType.v128)));
+    const bv = Array.from({ length: V }, () => take(ctx, ValType.v128));
+    const av = take(ctx, ValType.v128);
+    for (const a of acc.flat()) f.v128Zero().set(a);
+    kLoop(ctx, at, cols, step, 4 * n, NN_UNROLL, (pa, pb, u) => {
+      for (let v = 0; v < V; v++) f.get(pb).v128Load(u * 4 * n + 16 * v).set(bv[v]!);
+      for (let r = 0; r < rows; r++) {
+        f.get(pa).v128Load32Splat(u * step + r * row).set(av);
+        for (let v = 0; v < V; v++) f.get(acc[r]![v]!).get(av).get(bv[v]!).f32x4Mul().f32x4Add().set(acc[r]![v]!);
+      }
+    });
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < V; v++) {
+        const off = 4 * r * n + 16 * v;
+        f.get(cols.c).get(acc[r]![v]!);
+        if (ctx.req.accumulate) f.get(cols.c).v128Load(off).f32x4Add();
+        if (cols.bias !== undefined) f.get(cols.bias).v128Load(16 * v).f32x4Add();
+        f.v128Store(off);
+      }
+    }
+  });
+}
+
+function nnScalarTile(ctx: Ctx, rows: number, width: number, at: Rows, cols: Cols): void {
+  const f = ctx.f;
+  const n = ctx.n;
+  const { row, step } = aStrides(ctx);
+  scoped(ctx, () => {
+    const acc: number[][] = [];
+    for (let r = 0; r < rows; r++) acc.push(Array.from({ length: width }, () => take(ctx, ValType.f32)));
+    const bs = Array.from({ length: width }, () => take(ctx, ValType.f32));
+    const as = take(ctx, ValType.f32);
+    for (const a of acc.flat()) f.f32Const(0).set(a);
+    kLoop(ctx, at, cols, step, 4 * n, 1, (pa, pb) => {
+      for (let j = 0; j < width; j++) f.get(pb).f32Load(4 * j).set(bs[j]!);
+      for (let r = 0; r < rows; r++) {
+        f.get(pa).f32Load(r * row).set(as);
+        for (let j = 0; j < width; j++) f.get(acc[r]![j]!).get(as).get(bs[j]!).f32Mul().f32Add().set(acc[r]![j]!);
+      }
+    });
+    for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) storeScalar(ctx, cols, acc[r]![j]!, 4 * (r * n + j), 4 * j);
+  });
+}
+
+/** C[off] = acc (+ C[off]) (+ bias[biasOff]). */
+function storeScalar(ctx: Ctx, cols: Cols, acc: number, off: number, biasOff: number): void {
+  const f = ctx.f;
+  f.get(cols.c).get(acc);
+  if (ctx.req.accumulate) f.get(cols.c).f32Load(off).f32Add();
+  if (cols.bias !== undefined) f.get(cols.bias).f32Load(biasOff).f32Add();
+  f.f32Store(off);
+}
+
+// ---- nt: vectorized along k ----
+
+function ntColumns(ctx: Ctx, rows: number, J: number): (at: Rows) => void {
+  return (at) => {
+    const n = ctx.n;
+    const k = ctx.req.k as number;
+    const width = Math.min(J, n);
+    columnsLoop(
+      ctx,
+      [
+        { width, count: Math.floor(n / width), bStep: 4 * k * width, kernel: (cols) => ntTile(ctx, rows, width, at, cols) },
+        { width: n % width, count: n % width > 0 ? 1 : 0, bStep: 4 * k * (n % width), kernel: (cols) => ntTile(ctx, rows, n % width, at, cols) },
+      ],
+      at,
+    );
+  };
+}
+
+function ntTile(ctx: Ctx, rows: number, J: number, at: Rows, cols: Cols): void {
+  const f = ctx.f;
+  const n = ctx.n;
+  const k = ctx.req.k as number;
+  const rowBytes = 4 * k;
+  scoped(ctx, () => {
+    const acc: number[][] = [];
+    for (let r = 0; r < rows; r++) acc.push(Array.from({ length: J }, () => take(ctx, ValType.v128)));
+    const av = Array.from({ length: rows }, () => take(ctx, ValType.v128));
+    const bv = Array.from({ length: J }, () => take(ctx, ValType.v128));
+    for (const a of acc.flat()) f.v128Zero().set(a);
+    const fma = (): void => {
+      for (let r = 0; r < rows; r++) for (let j = 0; j < J; j++) f.get(acc[r]![j]!).get(av[r]!).get(bv[j]!).f32x4Mul().f32x4Add().set(acc[r]![j]!);
+    };
+    scoped(ctx, () => {
+      const pa = take(ctx, ValType.i32);
+      const pb = take(ctx, ValType.i32);
+      f.get(at.aRow).set(pa);
+      f.get(cols.b).set(pb);
+      repeat(ctx, { literal: Math.floor(k / 4) }, () => {
+        for (let r = 0; r < rows; r++) f.get(pa).v128Load(r * rowBytes).set(av[r]!);
+        for (let j = 0; j < J; j++) f.get(pb).v128Load(j * rowBytes).set(bv[j]!);
+        fma();
+        bump(f, pa, 16);
+        bump(f, pb, 16);
+      });
+      // k % 4 leftovers: one element in lane 0, zeros elsewhere, into the same accumulators.
+      for (let t = 0; t < k % 4; t++) {
+        for (let r = 0; r < rows; r++) f.get(pa).v128Load32Zero(r * rowBytes + 4 * t).set(av[r]!);
+        for (let j = 0; j < J; j++) f.get(pb).v128Load32Zero(j * rowBytes + 4 * t).set(bv[j]!);
+        fma();
+      }
+    });
+    scoped(ctx, () => {
+      const sum = take(ctx, ValType.f32);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < J; j++) {
+          const a = acc[r]![j]!;
+          f.get(a).f32x4ExtractLane(0).get(a).f32x4ExtractLane(1).f32Add();
+          f.get(a).f32x4ExtractLane(2).get(a).f32x4ExtractLane(3).f32Add().f32Add().set(sum);
+          storeScalar(ctx, cols, sum, 4 * (r * n + j), 4 * j);
+        }
+      }
+    });
+  });
+}
