@@ -5,8 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { encodeModule, Fn, sleb, uleb, ValType } from '../../compiler/codegen/wasm/encode.js';
 import { gemmModule, gemmParams, type GemmForm, type GemmRequest } from '../../compiler/codegen/wasm/gemm-simd.js';
-
-type Kernel = (...args: number[]) => void;
+import { instantiateKernels, wasm, type WasmKernel as Kernel, type WasmMemory } from '../../compiler/codegen/wasm/wasm-api.js';
 
 /** Deterministic pseudo-random f32 values in [-1, 1). */
 function fill(out: Float32Array, seed: number): void {
@@ -19,10 +18,7 @@ function fill(out: Float32Array, seed: number): void {
   }
 }
 
-function instantiate(bytes: Uint8Array, memory: WebAssembly.Memory): Record<string, Kernel> {
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  return instance.exports as Record<string, Kernel>;
-}
+const instantiate = instantiateKernels;
 
 interface Case {
   readonly form: GemmForm;
@@ -45,7 +41,7 @@ const SENTINEL = 12345.5;
  * Runs one case through `kernel` (the exported function of `req`) and compares with a float64
  * reference: |C − ref| ≤ 1e-5 · (Σ|a·b| + |bias| + |C₀|) per element, the f32 accumulation bound.
  */
-function check(c: Case, req: GemmRequest, kernel: Kernel, memory: WebAssembly.Memory, seed: number): void {
+function check(c: Case, req: GemmRequest, kernel: Kernel, memory: WasmMemory, seed: number): void {
   const sizes = { a: c.m * c.k, b: c.k * c.n, bias: c.n, c: c.m * c.n };
   let next = 1;
   const place = (len: number): number => {
@@ -117,8 +113,8 @@ function requestFor(c: Case, runtime: boolean, name = 'kernel', tile?: GemmReque
 function runCase(c: Case, runtime: boolean, seed: number, tile?: GemmRequest['tile']): void {
   const req = requestFor(c, runtime, 'kernel', tile);
   const bytes = gemmModule([req]);
-  expect(WebAssembly.validate(bytes)).toBe(true);
-  const memory = new WebAssembly.Memory({ initial: 1 });
+  expect(wasm.validate(bytes)).toBe(true);
+  const memory = new wasm.Memory({ initial: 1 });
   check(c, req, instantiate(bytes, memory).kernel!, memory, seed);
 }
 
@@ -168,7 +164,7 @@ describe('wasm SIMD gemm: modes and tiles', () => {
     for (const form of FORMS) {
       const base = { form, m: 5, k: 19, n: 23, bias: true, accumulate: false };
       const req = requestFor(base, true);
-      const memory = new WebAssembly.Memory({ initial: 1 });
+      const memory = new wasm.Memory({ initial: 1 });
       const kernel = instantiate(gemmModule([req]), memory).kernel!;
       for (const batch of [1, 2, 4, 5, 8, 9, 64, 67]) {
         const c = form === 'tn' ? { ...base, k: batch } : { ...base, m: batch };
@@ -213,7 +209,7 @@ describe('wasm SIMD gemm: modes and tiles', () => {
     ];
     const reqs = cases.map((c, i) => requestFor(c, i === 1, `g${i}`));
     const bytes = gemmModule(reqs);
-    const memory = new WebAssembly.Memory({ initial: 1 });
+    const memory = new wasm.Memory({ initial: 1 });
     const exports = instantiate(bytes, memory);
     expect(Object.keys(exports).sort()).toEqual(['g0', 'g1', 'g2']);
     cases.forEach((c, i) => check(c, reqs[i]!, exports[`g${i}`]!, memory, 900 + i));
@@ -271,16 +267,16 @@ describe('wasm encoder', () => {
     fn.get(v).f32x4ExtractLane(0).get(v).f32x4ExtractLane(1).f32Add();
     fn.get(v).f32x4ExtractLane(2).f32Add().get(v).f32x4ExtractLane(3).f32Add();
     const bytes = encodeModule([{ name: 'sum2', fn }]);
-    expect(WebAssembly.validate(bytes)).toBe(true);
-    const memory = new WebAssembly.Memory({ initial: 1 });
+    expect(wasm.validate(bytes)).toBe(true);
+    const memory = new wasm.Memory({ initial: 1 });
     new Float32Array(memory.buffer).set([0, 0, 1, 2, 3, 4], 0);
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as Record<string, (p: number) => number>;
+    const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as Record<string, (p: number) => number>;
     expect(exports.sum2!(4)).toBe(20); // lanes at byte 4 + 4: elements 2..5
   });
 
   test('a body with a type error does not validate (validation is a real check)', () => {
     const fn = new Fn([ValType.i32]);
     fn.get(0).f32x4Add(); // one i32 operand where two v128 are needed
-    expect(WebAssembly.validate(encodeModule([{ name: 'bad', fn }]))).toBe(false);
+    expect(wasm.validate(encodeModule([{ name: 'bad', fn }]))).toBe(false);
   });
 });
