@@ -4,7 +4,7 @@
 // than later with "createModel is not a function".
 import { transformSync } from 'esbuild';
 import { RuntimeError } from './errors.js';
-import type { ModelInfo, ModelModule } from './model.js';
+import type { GeneratedModel, ModelInfo, ModelModule } from './model.js';
 
 function transpile(tsSource: string, name: string): string {
   try {
@@ -41,8 +41,12 @@ function isModelModule(mod: Record<string, unknown>): mod is Record<string, unkn
 /** Checks a freshly created model has the methods the runtime calls. */
 function modelProblem(model: unknown): string | undefined {
   if (!isRecord(model)) return '`createModel()` did not return an object';
-  for (const key of ['forward', 'lossAndGrads', 'trainStep', 'toJSON', 'loadParams'] as const) {
+  for (const key of ['forward', 'toJSON', 'loadParams'] as const) {
     if (typeof model[key] !== 'function') return `the model has no method \`${key}\``;
+  }
+  // A spec without a loss compiles to an inference-only module: neither training method.
+  if ((typeof model['lossAndGrads'] === 'function') !== (typeof model['trainStep'] === 'function')) {
+    return 'the model has only one of `lossAndGrads` and `trainStep`';
   }
   if (!isRecord(model['params']) || !isRecord(model['grads'])) return 'the model has no `params`/`grads` records';
   return undefined;
@@ -69,7 +73,21 @@ export async function loadModuleSource(tsSource: string, name: string): Promise<
   if (!isRecord(mod) || !isModelModule(mod)) throw notChainrule(isRecord(mod) ? shapeProblem(mod) ?? '' : 'it exports nothing');
   const probe = modelProblem(mod.createModel({ seed: 0 }));
   if (probe !== undefined) throw notChainrule(probe);
-  return { createModel: mod.createModel, modelInfo: mod.modelInfo };
+  const create = mod.createModel;
+  return { createModel: (options) => trainingGuarded(create(options), name), modelInfo: mod.modelInfo };
+}
+
+/**
+ * An inference-only model (its spec has no loss) gets `lossAndGrads`/`trainStep` that say why
+ * they cannot run, instead of a bare "is not a function" from deep inside a training loop.
+ */
+function trainingGuarded(model: GeneratedModel, name: string): GeneratedModel {
+  if (typeof (model as Partial<GeneratedModel>).trainStep === 'function') return model;
+  const refuse = (): never => {
+    throw new RuntimeError(`model '${name}' has no loss, so it has no training step or gradients`,
+      'add a "loss" to the spec (e.g. "loss": { "op": "cross_entropy", "input": "probs", "target": "y" }) and compile again');
+  };
+  return Object.assign(model, { lossAndGrads: refuse, trainStep: refuse });
 }
 
 export type { ModelInfo, ModelModule };

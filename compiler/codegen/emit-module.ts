@@ -154,7 +154,8 @@ function apiFacts(graph: Graph, schedule: Schedule): ApiFacts {
   return {
     ...(typeof width === 'number' ? { lossInputWidth: width } : {}),
     inputs: graph.nodes.filter((n) => n.role === 'input'),
-    targets: graph.nodes.filter((n) => n.role === 'target'),
+    // Without a loss nothing reads a target (the spec check warns), so the module takes none.
+    targets: loss === undefined ? [] : graph.nodes.filter((n) => n.role === 'target'),
     outputs,
     params: [...params].sort(sortByName),
     state: graph.nodes.filter((n) => n.role === 'state').sort(sortByName),
