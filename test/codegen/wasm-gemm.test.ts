@@ -4,7 +4,7 @@
 // validation, determinism, and that nothing outside C is written.
 import { describe, expect, test } from 'vitest';
 import { encodeModule, Fn, sleb, uleb, ValType } from '../../compiler/codegen/wasm/encode.js';
-import { gemmModule, gemmParams, type GemmForm, type GemmRequest } from '../../compiler/codegen/wasm/gemm-simd.js';
+import { chooseSchedule, gemmModule, gemmParams, type GemmForm, type GemmRequest } from '../../compiler/codegen/wasm/gemm-simd.js';
 import { instantiateKernels, wasm, type WasmKernel as Kernel, type WasmMemory } from '../../compiler/codegen/wasm/wasm-api.js';
 
 /** Deterministic pseudo-random f32 values in [-1, 1). */
@@ -110,8 +110,8 @@ function requestFor(c: Case, runtime: boolean, name = 'kernel', tile?: GemmReque
   };
 }
 
-function runCase(c: Case, runtime: boolean, seed: number, tile?: GemmRequest['tile']): void {
-  const req = requestFor(c, runtime, 'kernel', tile);
+function runCase(c: Case, runtime: boolean, seed: number, tile?: GemmRequest['tile'], extra: Pick<GemmRequest, 'order' | 'unroll'> = {}): void {
+  const req = { ...requestFor(c, runtime, 'kernel', tile), ...extra };
   const bytes = gemmModule([req]);
   expect(wasm.validate(bytes)).toBe(true);
   const memory = new wasm.Memory({ initial: 1 });
@@ -180,7 +180,7 @@ describe('wasm SIMD gemm: modes and tiles', () => {
     }
   });
 
-  test('tile overrides (1×1 up to 6×4) give the same results', () => {
+  test('tile, loop order and unroll overrides (1×1 up to 6×4, rows or columns outside, k unrolled 1–3) give the same results', () => {
     let seed = 500;
     for (const form of FORMS) {
       for (const tile of [
@@ -195,7 +195,9 @@ describe('wasm SIMD gemm: modes and tiles', () => {
           [31, 13, 1],
           [7, 1, 50],
         ] as const) {
-          runCase({ form, m, k, n, bias: true, accumulate: true }, seed % 2 === 0, seed++, tile);
+          const order = seed % 3 === 0 ? 'rows' : 'cols';
+          runCase({ form, m, k, n, bias: true, accumulate: true }, seed % 2 === 0, seed, tile, { order, unroll: 1 + (seed % 3) });
+          seed++;
         }
       }
     }
@@ -213,6 +215,13 @@ describe('wasm SIMD gemm: modes and tiles', () => {
     const exports = instantiate(bytes, memory);
     expect(Object.keys(exports).sort()).toEqual(['g0', 'g1', 'g2']);
     cases.forEach((c, i) => check(c, reqs[i]!, exports[`g${i}`]!, memory, 900 + i));
+  });
+
+  test('schedule: nn/tn 4×3 vectors, nt 2×4, a literal m below 4 one row of 4 vectors; column panels outside', () => {
+    expect(chooseSchedule({ form: 'nn', m: 'runtime' })).toEqual({ tile: { rows: 4, cols: 3 }, order: 'cols' });
+    expect(chooseSchedule({ form: 'tn', m: 64 })).toEqual({ tile: { rows: 4, cols: 3 }, order: 'cols' });
+    expect(chooseSchedule({ form: 'nn', m: 1 })).toEqual({ tile: { rows: 1, cols: 4 }, order: 'cols' });
+    expect(chooseSchedule({ form: 'nt', m: 1 })).toEqual({ tile: { rows: 2, cols: 4 }, order: 'cols' });
   });
 
   test('parameters: c, a, b, then bias, then the run-time dim', () => {
@@ -237,6 +246,8 @@ describe('wasm SIMD gemm: modes and tiles', () => {
     expect(() => gemmModule([{ name: 'x', form: 'tn', m: 'runtime', k: 3, n: 4 }])).toThrow(/run-time k, not m/);
     expect(() => gemmModule([{ name: 'x', form: 'nn', m: 0, k: 3, n: 4 }])).toThrow(/m must be a positive integer/);
     expect(() => gemmModule([{ name: 'x', form: 'nt', m: 2, k: 3, n: 2.5 }])).toThrow(/n must be a positive integer/);
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 2, k: 3, n: 4, tile: { rows: 0, cols: 2 } }])).toThrow(/bad tile/);
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 2, k: 3, n: 4, unroll: 0 }])).toThrow(/bad unroll/);
     const dup: GemmRequest = { name: 'x', form: 'nn', m: 1, k: 1, n: 1 };
     expect(() => gemmModule([dup, dup])).toThrow(/duplicate export name/);
   });

@@ -13,8 +13,20 @@
 // f32 code. The run-time dim (the batch: m for nn/nt, k for tn) is a trailing i32 parameter.
 // No FMA: relaxed SIMD is not on by default in Node 20, so every step is f32x4.mul + f32x4.add.
 //
-// Tiles: see TILE below; measured on this 2-core machine (one core, TurboFan code, shared box),
-// nn/tn 4×8 and nt 2×4 were the fastest of the tried tiles — numbers in docs/wasm-kernels.md.
+// Schedule (chooseSchedule), measured with .scratch/wasm-gemm-bench.ts on this 2-core machine,
+// one core, TurboFan code, while other work shared the box (load ≈ 2; best of 3 runs, GFLOP/s by
+// process CPU time; the compiler's scalar JS gemm measured 1.5–3.4 in the same runs):
+//   m×k×n           nn (4×3)  nt (2×4)  tn (4×3)
+//   64×784×128        23.9      30.2      24.9
+//   64×128×10         19.6      16.2      18.4
+//   128×784×512       14.6      29.2      15.1
+//   128×512×512       22.7      27.4      21.4
+//   1×784×128 (1×4)   17.6      22.0      17.1
+// Tiles: 4×2, 4×3 and 3×3 vectors were within noise of each other for nn/tn; 4×3 was best on the
+// biggest shape. 4×4, 3×4, 6×2, 8×2 spill (16 xmm registers) and lose 30–60%. nt: 2 rows × 4 columns.
+// Column panels outside row blocks beat rows outside by ~20% when B exceeds L2 (784×512: 1.6 MB).
+// Unrolling k by 2 was no faster, by 4 slower. A JS→wasm call with i32 arguments costs ~6 ns, so
+// call overhead is not what limits tiny shapes (see docs/wasm-kernels.md for where wasm does not pay).
 import { encodeModule, Fn, ValType, type FuncDef } from './encode.js';
 
 export type GemmForm = 'nn' | 'nt' | 'tn';
@@ -33,16 +45,33 @@ export interface GemmRequest {
   readonly accumulate?: boolean;
   /** Adds bias[j] to column j (a pointer parameter after b). */
   readonly bias?: boolean;
+  /** Loop order override: row blocks outside column blocks, or column panels outside (B stays in cache). */
+  readonly order?: LoopOrder;
+  /** nn/tn: steps of k unrolled per loop iteration (default NN_UNROLL). */
+  readonly unroll?: number;
   /** Register tile override: rows × vectors (nn/tn, 4 columns each) or rows × columns (nt). */
-  readonly tile?: { readonly rows: number; readonly cols: number };
+  readonly tile?: Tile;
 }
 
-/** Default tiles (rows, cols): cols counts v128 vectors for nn/tn and outputs for nt. */
-export const TILE: Readonly<Record<GemmForm, { readonly rows: number; readonly cols: number }>> = {
-  nn: { rows: 4, cols: 2 },
-  tn: { rows: 4, cols: 2 },
-  nt: { rows: 2, cols: 4 },
-};
+export type LoopOrder = 'rows' | 'cols';
+
+export interface Tile {
+  /** Rows of C per register tile. */
+  readonly rows: number;
+  /** v128 vectors of 4 columns (nn/tn) or columns (nt) per register tile. */
+  readonly cols: number;
+}
+
+/**
+ * The measured choice (see the header): nn/tn 4 rows × 3 vectors, nt 2 × 4 outputs, column panels
+ * outside row blocks (a k×12 panel of B stays in L1/L2 while every row of A passes over it). A
+ * literal m below 4 only runs the one-row tail, so it gets the widest tile that does not spill.
+ */
+export function chooseSchedule(req: Pick<GemmRequest, 'form' | 'm'>): { readonly tile: Tile; readonly order: LoopOrder } {
+  if (req.form === 'nt') return { tile: { rows: 2, cols: 4 }, order: 'cols' };
+  if (req.m !== 'runtime' && req.m < 4) return { tile: { rows: 1, cols: 4 }, order: 'cols' };
+  return { tile: { rows: 4, cols: 3 }, order: 'cols' };
+}
 
 /** The parameter list of a request's function, in order. */
 export function gemmParams(req: GemmRequest): string[] {
@@ -90,7 +119,9 @@ function validate(req: GemmRequest): void {
   const allowed = req.form === 'tn' ? 'k' : 'm';
   const other = allowed === 'k' ? 'm' : 'k';
   if (req[other] === 'runtime') throw new Error(`wasm gemm '${req.name}': form ${req.form} supports a run-time ${allowed}, not ${other}`);
-  if (req.tile !== undefined && !(req.tile.rows >= 1 && req.tile.cols >= 1)) throw new Error(`wasm gemm '${req.name}': bad tile`);
+  const positive = (x: number): boolean => Number.isInteger(x) && x >= 1;
+  if (req.tile !== undefined && !(positive(req.tile.rows) && positive(req.tile.cols))) throw new Error(`wasm gemm '${req.name}': bad tile`);
+  if (req.unroll !== undefined && !positive(req.unroll)) throw new Error(`wasm gemm '${req.name}': bad unroll`);
 }
 
 function gemmFunction(req: GemmRequest): Fn {
@@ -111,9 +142,10 @@ function gemmFunction(req: GemmRequest): Fn {
     pool: { [ValType.i32]: [], [ValType.f32]: [], [ValType.v128]: [] },
     taken: { [ValType.i32]: 0, [ValType.f32]: 0, [ValType.v128]: 0 },
   };
-  const tile = req.tile ?? TILE[req.form];
-  const columns = req.form === 'nt' ? ntColumns : nnColumns;
-  rowsLoop(ctx, tile.rows, (rows, at) => columns(ctx, rows, tile.cols)(at));
+  const schedule = chooseSchedule(req);
+  const tile = req.tile ?? schedule.tile;
+  const classes = req.form === 'nt' ? ntClasses(ctx, tile.cols) : nnClasses(ctx, tile.cols);
+  tiles(ctx, tile.rows, classes, req.order ?? schedule.order);
   return f;
 }
 
@@ -174,16 +206,26 @@ function divMod(ctx: Ctx, count: Count, d: number): [Count, Count] {
   return [{ local: q }, { local: r }];
 }
 
-/** Row pointers (A's row i, C's row i) walk down in blocks of R rows, then single tail rows. */
-interface Rows {
+/** Pointers at a tile's top-left corner: A's row (of op(A)), B's column (nn/tn) or row (nt), C, bias. */
+interface At {
   readonly aRow: number;
-  readonly cRow: number;
+  readonly b: number;
+  readonly c: number;
+  readonly bias: number | undefined;
 }
 
-function rowsLoop(ctx: Ctx, R: number, columns: (rows: number, at: Rows) => void): void {
+/** `count` blocks of `width` columns side by side, each computed by `tile`; B advances bStep bytes. */
+interface ColumnClass {
+  readonly width: number;
+  readonly count: number;
+  readonly bStep: number;
+  readonly tile: (rows: number, at: At) => void;
+}
+
+/** Walks op(A)/C rows: blocks of R rows, then single tail rows. */
+function rowsLoop(ctx: Ctx, R: number, body: (rows: number, aRow: number, cRow: number) => void): void {
   const { f, req } = ctx;
-  const aRowStep = req.form === 'tn' ? 4 : 4 * (req.k as number); // bytes from A's row i to row i+1 of op(A)
-  const cRowStep = 4 * ctx.n;
+  const aRowStep = req.form === 'tn' ? 4 : 4 * (req.k as number); // bytes from row i of op(A) to row i+1
   scoped(ctx, () => {
     const aRow = take(ctx, ValType.i32);
     const cRow = take(ctx, ValType.i32);
@@ -192,60 +234,60 @@ function rowsLoop(ctx: Ctx, R: number, columns: (rows: number, at: Rows) => void
     const [blocks, tail] = divMod(ctx, ctx.m, R);
     const run = (rows: number, count: Count): void =>
       repeat(ctx, count, () => {
-        columns(rows, { aRow, cRow });
+        body(rows, aRow, cRow);
         bump(f, aRow, rows * aRowStep);
-        bump(f, cRow, rows * cRowStep);
+        bump(f, cRow, rows * 4 * ctx.n);
       });
     run(R, blocks);
     if (R > 1) run(1, tail);
   });
 }
 
-/** Column pointers for one block of columns: B's column (nn/tn) or row (nt), C's and bias's. */
-interface Cols {
-  readonly b: number;
-  readonly c: number;
-  readonly bias: number | undefined;
-}
-
-function columnsLoop(ctx: Ctx, widths: readonly { width: number; count: number; bStep: number; kernel: (at: Cols) => void }[], rows: Rows): void {
+/** Walks column blocks class by class: B's pointer, the byte offset into a C row, bias's pointer. */
+function columnsLoop(ctx: Ctx, classes: readonly ColumnClass[], body: (cls: ColumnClass, b: number, j: number, bias: number | undefined) => void): void {
   const f = ctx.f;
   scoped(ctx, () => {
     const b = take(ctx, ValType.i32);
-    const c = take(ctx, ValType.i32);
+    const j = take(ctx, ValType.i32);
     const bias = ctx.bias === undefined ? undefined : take(ctx, ValType.i32);
     f.get(ctx.b).set(b);
-    f.get(rows.cRow).set(c);
+    f.i32Const(0).set(j);
     if (bias !== undefined && ctx.bias !== undefined) f.get(ctx.bias).set(bias);
-    for (const w of widths) {
-      repeat(ctx, { literal: w.count }, () => {
-        w.kernel({ b, c, bias });
-        bump(f, b, w.bStep);
-        bump(f, c, 4 * w.width);
-        if (bias !== undefined) bump(f, bias, 4 * w.width);
+    for (const cls of classes) {
+      repeat(ctx, { literal: cls.count }, () => {
+        body(cls, b, j, bias);
+        bump(f, b, cls.bStep);
+        bump(f, j, 4 * cls.width);
+        if (bias !== undefined) bump(f, bias, 4 * cls.width);
       });
     }
   });
 }
 
+/** The whole product: tiles over rows × column classes in the requested loop order. */
+function tiles(ctx: Ctx, R: number, classes: readonly ColumnClass[], order: LoopOrder): void {
+  const f = ctx.f;
+  const invoke = (cls: ColumnClass, rows: number, aRow: number, cRow: number, b: number, j: number, bias: number | undefined): void =>
+    scoped(ctx, () => {
+      const c = take(ctx, ValType.i32);
+      f.get(cRow).get(j).i32Add().set(c);
+      cls.tile(rows, { aRow, b, c, bias });
+    });
+  if (order === 'rows') rowsLoop(ctx, R, (rows, aRow, cRow) => columnsLoop(ctx, classes, (cls, b, j, bias) => invoke(cls, rows, aRow, cRow, b, j, bias)));
+  else columnsLoop(ctx, classes, (cls, b, j, bias) => rowsLoop(ctx, R, (rows, aRow, cRow) => invoke(cls, rows, aRow, cRow, b, j, bias)));
+}
+
 // ---- nn / tn: vectorized along n ----
 
-function nnColumns(ctx: Ctx, rows: number, V: number): (at: Rows) => void {
-  return (at) => {
-    const n = ctx.n;
-    const full = Math.floor(n / (4 * V));
-    const vecTail = Math.floor((n % (4 * V)) / 4);
-    const scalarTail = n % 4;
-    columnsLoop(
-      ctx,
-      [
-        { width: 4 * V, count: full, bStep: 16 * V, kernel: (cols) => nnTile(ctx, rows, V, at, cols) },
-        { width: 4 * vecTail, count: vecTail > 0 ? 1 : 0, bStep: 16 * vecTail, kernel: (cols) => nnTile(ctx, rows, vecTail, at, cols) },
-        { width: scalarTail, count: scalarTail > 0 ? 1 : 0, bStep: 4 * scalarTail, kernel: (cols) => nnScalarTile(ctx, rows, scalarTail, at, cols) },
-      ],
-      at,
-    );
-  };
+function nnClasses(ctx: Ctx, V: number): ColumnClass[] {
+  const n = ctx.n;
+  const vecTail = Math.floor((n % (4 * V)) / 4);
+  const scalarTail = n % 4;
+  return [
+    { width: 4 * V, count: Math.floor(n / (4 * V)), bStep: 16 * V, tile: (rows, at) => nnTile(ctx, rows, V, at) },
+    { width: 4 * vecTail, count: vecTail > 0 ? 1 : 0, bStep: 16 * vecTail, tile: (rows, at) => nnTile(ctx, rows, vecTail, at) },
+    { width: scalarTail, count: scalarTail > 0 ? 1 : 0, bStep: 4 * scalarTail, tile: (rows, at) => nnScalarTile(ctx, rows, scalarTail, at) },
+  ];
 }
 
 /** Byte strides of A for nn/tn: between rows of op(A) (offset immediates) and per step of k. */
@@ -254,13 +296,13 @@ function aStrides(ctx: Ctx): { row: number; step: number } {
 }
 
 /** Steps over k with two walking pointers (A, B); `step(u)` emits one step at unrolled offset u. */
-function kLoop(ctx: Ctx, at: Rows, cols: Cols, aStep: number, bStep: number, unroll: number, step: (pa: number, pb: number, u: number) => void): void {
+function kLoop(ctx: Ctx, at: At, aStep: number, bStep: number, unroll: number, step: (pa: number, pb: number, u: number) => void): void {
   const f = ctx.f;
   scoped(ctx, () => {
     const pa = take(ctx, ValType.i32);
     const pb = take(ctx, ValType.i32);
     f.get(at.aRow).set(pa);
-    f.get(cols.b).set(pb);
+    f.get(at.b).set(pb);
     const [blocks, tail] = divMod(ctx, ctx.k, unroll);
     const run = (u: number, count: Count): void =>
       repeat(ctx, count, () => {
@@ -273,9 +315,10 @@ function kLoop(ctx: Ctx, at: Rows, cols: Cols, aStep: number, bStep: number, unr
   });
 }
 
-const NN_UNROLL = 2;
+/** Unrolling k by 2 measured no faster than 1 (within noise), by 4 slower (register spills). */
+const NN_UNROLL = 1;
 
-function nnTile(ctx: Ctx, rows: number, V: number, at: Rows, cols: Cols): void {
+function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
   const f = ctx.f;
   const n = ctx.n;
   const { row, step } = aStrides(ctx);
@@ -285,7 +328,7 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: Rows, cols: Cols): void {
     const bv = Array.from({ length: V }, () => take(ctx, ValType.v128));
     const av = take(ctx, ValType.v128);
     for (const a of acc.flat()) f.v128Zero().set(a);
-    kLoop(ctx, at, cols, step, 4 * n, NN_UNROLL, (pa, pb, u) => {
+    kLoop(ctx, at, step, 4 * n, ctx.req.unroll ?? NN_UNROLL, (pa, pb, u) => {
       for (let v = 0; v < V; v++) f.get(pb).v128Load(u * 4 * n + 16 * v).set(bv[v]!);
       for (let r = 0; r < rows; r++) {
         f.get(pa).v128Load32Splat(u * step + r * row).set(av);
@@ -295,16 +338,16 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: Rows, cols: Cols): void {
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < V; v++) {
         const off = 4 * r * n + 16 * v;
-        f.get(cols.c).get(acc[r]![v]!);
-        if (ctx.req.accumulate) f.get(cols.c).v128Load(off).f32x4Add();
-        if (cols.bias !== undefined) f.get(cols.bias).v128Load(16 * v).f32x4Add();
+        f.get(at.c).get(acc[r]![v]!);
+        if (ctx.req.accumulate) f.get(at.c).v128Load(off).f32x4Add();
+        if (at.bias !== undefined) f.get(at.bias).v128Load(16 * v).f32x4Add();
         f.v128Store(off);
       }
     }
   });
 }
 
-function nnScalarTile(ctx: Ctx, rows: number, width: number, at: Rows, cols: Cols): void {
+function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
   const f = ctx.f;
   const n = ctx.n;
   const { row, step } = aStrides(ctx);
@@ -314,45 +357,40 @@ function nnScalarTile(ctx: Ctx, rows: number, width: number, at: Rows, cols: Col
     const bs = Array.from({ length: width }, () => take(ctx, ValType.f32));
     const as = take(ctx, ValType.f32);
     for (const a of acc.flat()) f.f32Const(0).set(a);
-    kLoop(ctx, at, cols, step, 4 * n, 1, (pa, pb) => {
+    kLoop(ctx, at, step, 4 * n, 1, (pa, pb) => {
       for (let j = 0; j < width; j++) f.get(pb).f32Load(4 * j).set(bs[j]!);
       for (let r = 0; r < rows; r++) {
         f.get(pa).f32Load(r * row).set(as);
         for (let j = 0; j < width; j++) f.get(acc[r]![j]!).get(as).get(bs[j]!).f32Mul().f32Add().set(acc[r]![j]!);
       }
     });
-    for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) storeScalar(ctx, cols, acc[r]![j]!, 4 * (r * n + j), 4 * j);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) storeScalar(ctx, at, acc[r]![j]!, 4 * (r * n + j), 4 * j);
   });
 }
 
 /** C[off] = acc (+ C[off]) (+ bias[biasOff]). */
-function storeScalar(ctx: Ctx, cols: Cols, acc: number, off: number, biasOff: number): void {
+function storeScalar(ctx: Ctx, at: At, acc: number, off: number, biasOff: number): void {
   const f = ctx.f;
-  f.get(cols.c).get(acc);
-  if (ctx.req.accumulate) f.get(cols.c).f32Load(off).f32Add();
-  if (cols.bias !== undefined) f.get(cols.bias).f32Load(biasOff).f32Add();
+  f.get(at.c).get(acc);
+  if (ctx.req.accumulate) f.get(at.c).f32Load(off).f32Add();
+  if (at.bias !== undefined) f.get(at.bias).f32Load(biasOff).f32Add();
   f.f32Store(off);
 }
 
 // ---- nt: vectorized along k ----
 
-function ntColumns(ctx: Ctx, rows: number, J: number): (at: Rows) => void {
-  return (at) => {
-    const n = ctx.n;
-    const k = ctx.req.k as number;
-    const width = Math.min(J, n);
-    columnsLoop(
-      ctx,
-      [
-        { width, count: Math.floor(n / width), bStep: 4 * k * width, kernel: (cols) => ntTile(ctx, rows, width, at, cols) },
-        { width: n % width, count: n % width > 0 ? 1 : 0, bStep: 4 * k * (n % width), kernel: (cols) => ntTile(ctx, rows, n % width, at, cols) },
-      ],
-      at,
-    );
-  };
+function ntClasses(ctx: Ctx, J: number): ColumnClass[] {
+  const n = ctx.n;
+  const k = ctx.req.k as number;
+  const width = Math.min(J, n);
+  const rem = n % width;
+  return [
+    { width, count: Math.floor(n / width), bStep: 4 * k * width, tile: (rows, at) => ntTile(ctx, rows, width, at) },
+    { width: rem, count: rem > 0 ? 1 : 0, bStep: 4 * k * rem, tile: (rows, at) => ntTile(ctx, rows, rem, at) },
+  ];
 }
 
-function ntTile(ctx: Ctx, rows: number, J: number, at: Rows, cols: Cols): void {
+function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
   const f = ctx.f;
   const n = ctx.n;
   const k = ctx.req.k as number;
@@ -370,7 +408,7 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: Rows, cols: Cols): void {
       const pa = take(ctx, ValType.i32);
       const pb = take(ctx, ValType.i32);
       f.get(at.aRow).set(pa);
-      f.get(cols.b).set(pb);
+      f.get(at.b).set(pb);
       repeat(ctx, { literal: Math.floor(k / 4) }, () => {
         for (let r = 0; r < rows; r++) f.get(pa).v128Load(r * rowBytes).set(av[r]!);
         for (let j = 0; j < J; j++) f.get(pb).v128Load(j * rowBytes).set(bv[j]!);
@@ -392,7 +430,7 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: Rows, cols: Cols): void {
           const a = acc[r]![j]!;
           f.get(a).f32x4ExtractLane(0).get(a).f32x4ExtractLane(1).f32Add();
           f.get(a).f32x4ExtractLane(2).get(a).f32x4ExtractLane(3).f32Add().f32Add().set(sum);
-          storeScalar(ctx, cols, sum, 4 * (r * n + j), 4 * j);
+          storeScalar(ctx, at, sum, 4 * (r * n + j), 4 * j);
         }
       }
     });
