@@ -42,6 +42,25 @@ const GELU_C = 'Math.sqrt(2 / Math.PI)';
 
 const sigmoidExpr = (x: string): string => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`;
 
+/** Rows at most this wide are unrolled into locals (each exp computed once, no inner loops). */
+const UNROLL_ROW = 16;
+
+/**
+ * One softmax row of static width `k` in locals: every X[o + j] is read before any O[o + j] is
+ * written (so X may be O), and the sums run in the reference's order (same rounding).
+ */
+function softmaxRowUnrolled(k: number): string[] {
+  const js = Array.from({ length: k }, (_, j) => j);
+  const at = (j: number): string => (j === 0 ? 'o' : `o + ${j}`);
+  return [
+    `const ${js.map((j) => `x${j} = X[${at(j)}]`).join(', ')};`,
+    `const max = Math.max(${js.map((j) => `x${j}`).join(', ')});`,
+    `const ${js.map((j) => `e${j} = Math.exp(x${j} - max)`).join(', ')};`,
+    `const sum = ${js.map((j) => `e${j}`).join(' + ')};`,
+    ...js.map((j) => `O[${at(j)}] = e${j} / sum;`),
+  ];
+}
+
 /** Rows of a row-major tensor whose last axis is `k`, with a per-row body. */
 /** `const DL = …, P = …, Y = …, O = …;` for a loss gradient with operands (dL, pred, target). */
 function lossGradOperands(node: Node, ctx: KernelContext): string {
@@ -127,7 +146,7 @@ export const kernelTemplates: Templates = {
     const k = ctx.cols(node.type.shape);
     return [
       `const X = ${ctx.ref(x)}, O = ${ctx.ref(node.id)};`,
-      perRow(ctx, node, [
+      perRow(ctx, node, k <= UNROLL_ROW ? softmaxRowUnrolled(k) : [
         'let max = -Infinity;',
         `for (let j = 0; j < ${k}; j++) max = Math.max(max, X[o + j]);`,
         'let sum = 0;',
