@@ -24,7 +24,8 @@
 //   1×784×128 (1×4)   17.6      22.0      17.1
 // Tiles: 4×2, 4×3 and 3×3 vectors were within noise of each other for nn/tn; 4×3 was best on the
 // biggest shape. 4×4, 3×4, 6×2, 8×2 spill (16 xmm registers) and lose 30–60%. nt: 2 rows × 4 columns.
-// Column panels outside row blocks beat rows outside by ~20% when B exceeds L2 (784×512: 1.6 MB).
+// Column panels outside row blocks: +16–24% on 128×784×512 (B 1.6 MB + A + C > 2 MB L2) in one run,
+// equal in the best-of sweep, never clearly worse elsewhere.
 // Unrolling k by 2 was no faster, by 4 slower. A JS→wasm call with i32 arguments costs ~6 ns, so
 // call overhead is not what limits tiny shapes (see docs/wasm-kernels.md for where wasm does not pay).
 import { encodeModule, Fn, ValType, type FuncDef } from './encode.js';
