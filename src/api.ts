@@ -3,6 +3,7 @@
 // through here, so a program gets exactly what the command line writes.
 import { emitModule } from '../compiler/codegen/emit-module.js';
 import { naiveLayout } from '../compiler/codegen/layout.js';
+import type { KernelMode } from '../compiler/codegen/wasm/module-wasm.js';
 import { ChainruleError } from '../compiler/diagnostics.js';
 import type { FloatDType, Graph, MemoryPlan } from '../compiler/ir/types.js';
 import { compileGraph, type Stage } from '../compiler/passes/pipeline.js';
@@ -23,6 +24,11 @@ export interface CompileOptions {
   readonly optimize?: boolean;
   /** Optimizing passes to skip, by name (`--no-<pass>`). */
   readonly disable?: readonly string[];
+  /**
+   * How matmuls run: `js` (default; TypeScript loops) or `wasm-simd` (WebAssembly SIMD functions
+   * embedded in the module, for the matmuls big enough to win; f32 only).
+   */
+  readonly kernels?: KernelMode;
 }
 
 /** Sizes the compiler reports next to the generated code. */
@@ -69,6 +75,9 @@ export type SpecInput = GraphSpec | string;
  */
 export function compile(input: SpecInput, options: CompileOptions = {}): CompiledModel {
   const dtype = options.dtype ?? 'f32';
+  if (options.kernels === 'wasm-simd' && dtype !== 'f32') {
+    throw new RangeError(`kernels 'wasm-simd' needs dtype 'f32' (the WebAssembly matmuls are float32 only); use kernels 'js' with dtype '${dtype}'`);
+  }
   const spec = resolveSpec(input, dtype, options.batch);
   const result = compileGraph(spec, {
     dtype,
@@ -83,6 +92,7 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
     dtype,
     ...(options.batch !== undefined ? { batch: options.batch } : {}),
     ...(seed !== undefined ? { defaultSeed: seed } : {}),
+    ...(options.kernels !== undefined ? { kernels: options.kernels } : {}),
   });
   return {
     name: spec.name,
@@ -144,4 +154,5 @@ const LEAF_ROLES = new Set(['input', 'target', 'param', 'state', 'const']);
 
 export { ChainruleError } from '../compiler/diagnostics.js';
 export type { Stage } from '../compiler/passes/pipeline.js';
+export type { KernelMode } from '../compiler/codegen/wasm/module-wasm.js';
 export type { GeneratedModel, ModelModule } from '../runtime/model.js';

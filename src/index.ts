@@ -2,7 +2,7 @@
 // model; `graph()` builds a spec in TypeScript; `loadSpecFile` checks a spec file with located
 // diagnostics.
 export { compile, load, loadModule, ChainruleError } from './api.js';
-export type { CompileOptions, CompiledModel, CompileStats, ArenaSize, SpecInput, Stage, GeneratedModel, ModelModule } from './api.js';
+export type { CompileOptions, CompiledModel, CompileStats, ArenaSize, KernelMode, SpecInput, Stage, GeneratedModel, ModelModule } from './api.js';
 export { graph, GraphBuilder } from './spec/builder.js';
 export { loadSpecFile, loadSpecText, type LoadResult } from './spec/load.js';
 export { formatDiagnostic, type Diagnostic } from '../compiler/diagnostics.js';

@@ -113,6 +113,30 @@ function matmulActivationGrad(nodes: readonly Node[], ctx: KernelContext, kernel
  */
 function gradientMatmul(mm: Node, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext, kernel: Kernel): string {
   if (mm.op !== 'matmul') throw new Error(`codegen: kernel ${kernel.name} does not start with a matmul`);
+  const { lines, weight, bias: biasStore } = gradientEpilogue(mm, bias, updates, ctx);
+  const spec: Partial<GemmSpec> = {
+    store: weight,
+    ...(biasStore === undefined ? {} : { onesRow: { store: biasStore } }),
+  };
+  lines.push(matmulGemm(mm, ctx, spec));
+  return lines.join('\n');
+}
+
+/** How a weight-gradient kernel stores each gradient element (and applies its fused updates). */
+export interface GradientEpilogue {
+  /** Declarations (operand names, Adam's bias corrections) and the kernel's comment line. */
+  readonly lines: string[];
+  /** Statements storing ∂L/∂W at flat `index` from accumulator `acc`, then its updates. */
+  readonly weight: (index: string, acc: string) => string[];
+  /** The same for the bias gradient at column `j` (when the kernel has one). */
+  readonly bias?: (j: string, acc: string) => string[];
+}
+
+/**
+ * The epilogue of `gradientMatmul`, apart from the matmul: shared with the WebAssembly kernels
+ * (compiler/codegen/wasm/kernels-wasm.ts), which run it over the wasm matmul's result.
+ */
+export function gradientEpilogue(mm: Node, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext): GradientEpilogue {
   const lines: string[] = [`const G = ${ctx.ref(mm.id)};`];
   if (bias !== undefined) lines.push(`const GB = ${ctx.ref(bias.id)};`);
   const chainW = chainOf(mm.id, updates);
@@ -145,12 +169,11 @@ function gradientMatmul(mm: Node, bias: Node | undefined, updates: readonly Node
     });
     return ['{', ...out, '}'];
   };
-  const spec: Partial<GemmSpec> = {
-    store: (index, acc) => apply(mm.id, chainW, index, acc),
-    ...(bias === undefined ? {} : { onesRow: { store: (j: string, acc: string) => apply(bias.id, chainB, j, acc) } }),
+  return {
+    lines,
+    weight: (index, acc) => apply(mm.id, chainW, index, acc),
+    ...(bias === undefined ? {} : { bias: (j: string, acc: string) => apply(bias.id, chainB, j, acc) }),
   };
-  lines.push(matmulGemm(mm, ctx, spec));
-  return lines.join('\n');
 }
 
 /** The updates that depend on gradient `g` (directly or through each other), in order. */

@@ -1,7 +1,8 @@
-// What every spec-reading command shares: the SPEC argument, --dtype/--batch options, and loading
+// What every spec-reading command shares: the SPEC argument, --dtype/--batch/--kernels options, and loading
 // with every diagnostic printed compiler-style to stderr.
 import { InvalidArgumentError, Option } from 'commander';
 import type { FloatDType } from '../../compiler/ir/types.js';
+import { KERNEL_MODES, type KernelMode } from '../../compiler/codegen/wasm/module-wasm.js';
 import { loadSpecFile, type LoadResult } from '../spec/load.js';
 import { countSummary, readSourceFile, renderDiagnostics, sortByLocation, type SourceReader } from './format.js';
 
@@ -12,6 +13,18 @@ export interface GraphOptions {
 
 export function dtypeOption(): Option {
   return new Option('--dtype <dtype>', 'element type of the graph').choices(['f32', 'f64']).default('f32');
+}
+
+/** `--kernels js|wasm-simd`: how the generated module computes its matmuls. */
+export function kernelsOption(): Option {
+  return new Option('--kernels <mode>', 'matmul kernels: js (TypeScript loops) or wasm-simd (embedded WebAssembly SIMD; f32 only)')
+    .choices(KERNEL_MODES)
+    .default('js');
+}
+
+/** The `--kernels` value as a mode (commander enforces the choices). */
+export function kernelMode(raw: string | undefined): KernelMode {
+  return raw === 'wasm-simd' ? 'wasm-simd' : 'js';
 }
 
 export function batchOption(): Option {

@@ -14,7 +14,7 @@ import { ChainruleError, compile, type ArenaSize, type CompiledModel } from '../
 import { diagramFiles } from '../../render/diagram-files.js';
 import { locate } from '../../spec/check.js';
 import { formatCount } from '../format.js';
-import { batchOption, dtypeOption, graphOptions, loadSpecForCli, renderLoadReport } from '../spec-input.js';
+import { batchOption, dtypeOption, graphOptions, kernelMode, kernelsOption, loadSpecForCli, renderLoadReport } from '../spec-input.js';
 
 /** Every stage a compile can have, in pipeline order; an IR dump is numbered by its place here. */
 export function stageNames(): readonly string[] {
@@ -42,6 +42,7 @@ export interface CompileFlags {
   readonly out: string;
   readonly dtype?: string;
   readonly batch?: number;
+  readonly kernels?: string;
   readonly dumpAfter?: string;
   /** `-O <level>`: '0' turns every optimizing pass off. */
   readonly optimize?: string;
@@ -72,6 +73,7 @@ Examples:
   $ chainrule compile examples/mnist_mlp.json --out out/mnist
   $ chainrule compile examples/mnist_mlp.json --out out/mnist --dump-after all
   $ chainrule compile examples/iris_mlp.json --out out/iris --dtype f64 --batch 16 -O0
+  $ chainrule compile examples/mnist_mlp.json --out out/mnist --kernels wasm-simd   # WebAssembly SIMD matmuls
   $ diff -r out/a/ir out/b/ir      # after compiling once with and once without a --no-<pass> flag`;
 
 export function compileCommand(): Command {
@@ -82,12 +84,16 @@ export function compileCommand(): Command {
     .requiredOption('--out <dir>', 'output folder (created if missing)')
     .addOption(dtypeOption())
     .addOption(batchOption())
+    .addOption(kernelsOption())
     .addOption(new Option('--dump-after <pass>', `write the IR after this pass to DIR/ir/ ('${DUMP_ALL}': after every pass; '${DUMP_PLAN}': after memory planning)`).argParser(parseDumpAfter))
     .addOption(new Option('-O, --optimize <level>', 'optimization level: 0 skips every optimizing pass').choices(['0', '1']).default('1'))
     .option('--quiet', 'print nothing on success');
   for (const pass of optimizationPasses) command.addOption(new Option(`--no-${pass.name}`, `skip the ${pass.name} pass`));
   return command.addHelpText('after', examples).action(async (path: string, flags: CompileFlags, self: Command) => {
     const started = performance.now();
+    if (kernelMode(flags.kernels) === 'wasm-simd' && flags.dtype === 'f64') {
+      self.error("error: --kernels wasm-simd needs --dtype f32 (the WebAssembly matmuls are float32 only); drop --dtype f64 or use --kernels js");
+    }
     const compiled = compileForCli(path, flags, disabledPasses(flags, self));
     if (compiled === undefined) return;
     try {
@@ -118,7 +124,7 @@ function compileForCli(path: string, flags: CompileFlags, disable: readonly stri
   const loaded = loadSpecForCli(path, options);
   if (loaded === undefined) return undefined;
   try {
-    return compile(loaded.spec, { ...options, optimize: flags.optimize !== '0', disable });
+    return compile(loaded.spec, { ...options, optimize: flags.optimize !== '0', disable, kernels: kernelMode(flags.kernels) });
   } catch (err) {
     if (!(err instanceof ChainruleError)) throw err;
     process.stderr.write(renderLoadReport({ ok: false, errors: locate(err.diagnostics, loaded.locations), warnings: [] }, path));

@@ -27,7 +27,8 @@ import { train, type EpochMetrics, type TrainState } from '../../../runtime/trai
 import { ChainruleError, compile, type CompiledModel } from '../../api.js';
 import { diagramFiles } from '../../render/diagram-files.js';
 import { locate } from '../../spec/check.js';
-import { loadSpecForCli, renderLoadReport } from '../spec-input.js';
+import { kernelMode, kernelsOption, loadSpecForCli, renderLoadReport } from '../spec-input.js';
+import type { KernelMode } from '../../../compiler/codegen/wasm/module-wasm.js';
 import { kernelClusters } from './compile.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -49,7 +50,7 @@ export interface PreparedModel {
  * Loads and compiles `specPath` (with `lr` overriding the spec's learning rate) and imports the
  * generated module. Prints located diagnostics and returns undefined when the spec is unusable.
  */
-export async function prepareModel(specPath: string, overrides: { lr?: number } = {}): Promise<PreparedModel | undefined> {
+export async function prepareModel(specPath: string, overrides: { lr?: number; kernels?: KernelMode } = {}): Promise<PreparedModel | undefined> {
   const loaded = loadSpecForCli(specPath, { dtype: 'f32' });
   if (loaded === undefined) return undefined;
   const baseTrain: TrainSpec = loaded.spec.train ?? DEFAULT_TRAIN;
@@ -65,7 +66,7 @@ export async function prepareModel(specPath: string, overrides: { lr?: number } 
   }
   let compiled: CompiledModel;
   try {
-    compiled = compile(spec, { dtype: 'f32' });
+    compiled = compile(spec, { dtype: 'f32', ...(overrides.kernels !== undefined ? { kernels: overrides.kernels } : {}) });
   } catch (err) {
     if (!(err instanceof ChainruleError)) throw err;
     return fail(err.diagnostics);
@@ -205,6 +206,8 @@ export interface TrainRunOptions {
   readonly diagrams?: boolean;
   /** Largest random shift (pixels) of square images during training; 0 turns it off. */
   readonly augment?: number;
+  /** How the generated module computes its matmuls (`--kernels`; default js). */
+  readonly kernels?: KernelMode;
 }
 
 export interface TrainRunResult {
@@ -269,7 +272,8 @@ function metricsJson(model: string, run: RunInfo, history: readonly EpochMetrics
 export async function runTraining(o: TrainRunOptions, log: ProgressSink = process.stdout): Promise<TrainRunResult | undefined> {
   const ckpt = o.resume !== undefined ? resumeFrom(o.resume) : undefined;
   const saved = ckpt?.run;
-  const prepared = await prepareModel(o.specPath, o.lr !== undefined ? { lr: o.lr } : saved ? { lr: saved.lr } : {});
+  const lr = o.lr !== undefined ? { lr: o.lr } : saved ? { lr: saved.lr } : {};
+  const prepared = await prepareModel(o.specPath, { ...lr, ...(o.kernels !== undefined ? { kernels: o.kernels } : {}) });
   if (prepared === undefined) return undefined;
   const { spec, io, module, units } = prepared;
   if (ckpt && ckpt.model !== spec.name) {
@@ -382,6 +386,7 @@ interface TrainFlags {
   readonly quiet?: boolean;
   readonly diagrams: boolean;
   readonly augment?: number;
+  readonly kernels?: string;
 }
 
 const examples = `
@@ -412,6 +417,7 @@ export function trainCommand(): Command {
     .option('--standardize', 'scale features to zero mean, unit variance (fitted on the training rows; default except mnist)')
     .option('--no-standardize', 'use the features as they are')
     .option('--augment <pixels>', `shift square images (e.g. MNIST) randomly by up to this many pixels while training; 0 = off (default ${MNIST_SHIFT} for mnist, else 0)`, parseCount)
+    .addOption(kernelsOption())
     .option('--out <dir>', 'output folder (default out/<name>, or the --resume folder)')
     .option('--resume <dir>', 'continue the run whose checkpoint is in this folder')
     .option('--quiet', 'no live progress bar; one line per epoch')
@@ -419,7 +425,7 @@ export function trainCommand(): Command {
     .addHelpText('after', examples)
     .action(async (specPath: string, flags: TrainFlags) => {
       await reportErrors(async () => {
-        const result = await runTraining({ specPath, ...flags });
+        const result = await runTraining({ specPath, ...flags, kernels: kernelMode(flags.kernels) });
         if (result?.status === 'done') process.stdout.write(summary(result));
       });
     });

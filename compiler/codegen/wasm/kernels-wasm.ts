@@ -1,0 +1,330 @@
+// Kernels of the `wasm-simd` mode: the matmul of a kernel runs as a WebAssembly SIMD function
+// (gemm-simd.ts) over a scratch region of the wasm memory, and the kernel's epilogue (bias,
+// activation, derivative, bias-gradient row sums, optimizer update) runs in TS over the result,
+// writing the same planned arena values as the JS kernels. Matmuls too small to win keep the
+// JS kernel (fused-kernels.ts), and both paths say in a comment which one they took.
+//
+// Scratch scheme: per call, the operands are copied into the wasm memory with
+// `Float32Array.prototype.set` (no allocation), fixed-size operands first and batch-sized ones
+// after them, each at a 64-byte boundary; the wasm writes C after them; the epilogue reads C
+// from `heap` (a Float32Array over the whole memory). Kernels run one at a time, so they all
+// share the same region. See docs/wasm-kernels.md.
+import type { Dim as IrDim, Kernel, Node } from '../../ir/types.js';
+import { gradientEpilogue } from '../fused-kernels.js';
+import type { KernelContext } from '../kernel-context.js';
+import { kernelOf } from '../kernels.js';
+import { block } from '../fused-rows.js';
+import { pointwiseExpr } from '../pointwise.js';
+import type { Dim, GemmForm, GemmRequest } from './gemm-simd.js';
+
+/**
+ * Smallest matmul (multiply-adds, with the batch at ASSUMED_BATCH when it is chosen at run
+ * time) that runs in wasm. Below it the fused JS kernel wins: its epilogue and update run in the
+ * matmul's own loop, while the wasm path adds operand copies and a separate epilogue pass.
+ * Chosen by timing whole training steps (docs/wasm-kernels.md, "Phase 2").
+ */
+export const WASM_MIN_MACS = 32_768;
+/** The batch assumed for the threshold (and the initial scratch size) when it is a run-time dim. */
+export const ASSUMED_BATCH = 32;
+/** nt vectorizes along k: with k ≤ 4 each output is one vector and a horizontal sum (slower than JS). */
+const NT_MIN_K = 5;
+/** Scratch regions start at multiples of this many floats (64 bytes). */
+const ALIGN = 16;
+
+/** A size in floats: `fixed + perRow·B`. */
+export interface Size {
+  readonly fixed: number;
+  readonly perRow: number;
+}
+
+/** One operand of a wasm matmul: what is copied in (or, for C, read out) and where. */
+interface Operand {
+  /** The array holding the value (an arena view or the caller's array); undefined for C. */
+  readonly ref?: string;
+  readonly size: Size;
+}
+
+/** A kernel's matmul as it runs in wasm. */
+export interface WasmMatmul {
+  readonly request: GemmRequest;
+  /** The matmul (or linear) node. */
+  readonly node: Node;
+  readonly a: Operand;
+  readonly b: Operand;
+  readonly c: Operand;
+  /** Human-readable shapes, e.g. `[B,784]·[784,128]`. */
+  readonly shapes: string;
+}
+
+/** Where a kernel's matmul runs: wasm, JS (with the reason), or there is none. */
+export type MatmulPath = { readonly kind: 'wasm'; readonly mm: WasmMatmul } | { readonly kind: 'js'; readonly reason: string } | { readonly kind: 'none' };
+
+const sizeOf = (d: Dim): Size => (d === 'runtime' ? { fixed: 0, perRow: 1 } : { fixed: d, perRow: 0 });
+const times = (s: Size, n: number): Size => ({ fixed: s.fixed * n, perRow: s.perRow * n });
+const irDim = (d: IrDim | undefined): Dim | undefined => (d === 'B' ? 'runtime' : d);
+
+/** The node whose product a kernel computes, if its pattern has one. */
+function matmulNode(kernel: Kernel, ctx: KernelContext): Node | undefined {
+  const first = kernel.nodes[0] === undefined ? undefined : ctx.node(kernel.nodes[0]);
+  switch (kernel.pattern) {
+    case 'single':
+    case 'linear_activation':
+    case 'linear_softmax':
+    case 'matmul_activation_grad':
+    case 'weight_bias_grad':
+      return first?.op === 'linear' || first?.op === 'matmul' ? first : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Decides where `kernel`'s matmul runs. */
+export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs = WASM_MIN_MACS): MatmulPath {
+  const node = matmulNode(kernel, ctx);
+  if (node === undefined) return { kind: 'none' };
+  const shapeOf = (id: number | undefined): readonly IrDim[] => (id === undefined ? [] : ctx.node(id).type.shape);
+  const [x, w] = node.inputs as [number, number];
+  const as = shapeOf(x);
+  const bs = shapeOf(w);
+  if (as.length !== 2 || bs.length !== 2) return { kind: 'js', reason: 'operands are not matrices' };
+  const transA = node.op === 'matmul' && node.attrs.transA;
+  const transB = node.op === 'matmul' && node.attrs.transB;
+  if (transA && transB) return { kind: 'js', reason: 'Aᵀ·Bᵀ has no wasm form' };
+  const form: GemmForm = transA ? 'tn' : transB ? 'nt' : 'nn';
+  const [a0, a1] = [irDim(as[0]), irDim(as[1])];
+  const [b0, b1] = [irDim(bs[0]), irDim(bs[1])];
+  const m = transA ? a1 : a0;
+  const k = transA ? a0 : a1;
+  const n = transB ? b0 : b1;
+  if (m === undefined || k === undefined || typeof n !== 'number') return { kind: 'js', reason: 'the output width is not static' };
+  // Strides are literals in wasm: only the batch dim (m for nn/nt, k for tn) may be a run-time one.
+  if ((form === 'tn' ? m : k) === 'runtime') return { kind: 'js', reason: `a run-time batch in ${form}'s strides` };
+  const shapes = `[${as.join(',')}]${transA ? 'ᵀ' : ''}·[${bs.join(',')}]${transB ? 'ᵀ' : ''}`;
+  const at = (d: Dim): number => (d === 'runtime' ? ASSUMED_BATCH : d);
+  const macs = at(m) * at(k) * n;
+  if (macs < minMacs) {
+    const batchNote = m === 'runtime' || k === 'runtime' ? ` at batch ${ASSUMED_BATCH}` : '';
+    return { kind: 'js', reason: `${shapes}: ${macs} multiply-adds${batchNote}, below the wasm threshold ${minMacs}` };
+  }
+  if (form === 'nt' && typeof k === 'number' && k < NT_MIN_K) return { kind: 'js', reason: `${shapes}: nt with k = ${k} < ${NT_MIN_K} is faster in JS` };
+  const request: GemmRequest = { name: `mm_${kernel.name}`, form, m, k, n };
+  return {
+    kind: 'wasm',
+    mm: {
+      request,
+      node,
+      a: { ref: ctx.ref(x), size: times(sizeOf(a0 ?? 1), typeof a1 === 'number' ? a1 : 1) },
+      b: { ref: ctx.ref(w), size: times(sizeOf(b0 ?? 1), typeof b1 === 'number' ? b1 : 1) },
+      c: { size: times(sizeOf(m), n) },
+      shapes,
+    },
+  };
+}
+
+/** Floats of scratch one wasm matmul needs, as `fixed + perRow·B` (alignment slack included). */
+export function scratchSize(mm: WasmMatmul): Size {
+  const parts = [mm.a.size, mm.b.size, mm.c.size];
+  return {
+    fixed: parts.reduce((s, p) => s + p.fixed, 0) + parts.length * ALIGN,
+    perRow: parts.reduce((s, p) => s + p.perRow, 0),
+  };
+}
+
+/** `B * 784` or a literal, as code. */
+function sizeCode(s: Size): string {
+  const row = s.perRow === 0 ? '' : s.perRow === 1 ? 'B' : `B * ${s.perRow}`;
+  if (row === '') return `${s.fixed}`;
+  return s.fixed === 0 ? row : `${row} + ${s.fixed}`;
+}
+
+/** Rounds a float count up to ALIGN (code), keeping literals literal. */
+function aligned(s: Size): string {
+  if (s.perRow === 0) return `${Math.ceil(s.fixed / ALIGN) * ALIGN}`;
+  if (s.fixed % ALIGN === 0 && s.perRow % ALIGN === 0) return sizeCode(s);
+  return `((${sizeCode(s)} + ${ALIGN - 1}) & -${ALIGN})`;
+}
+
+/**
+ * Offsets (floats into `heap`) of A, B and C: fixed-size operands first so their offsets are
+ * literals, batch-sized ones after. Returns the declaration statement.
+ */
+function offsets(mm: WasmMatmul): string {
+  const order = (['a', 'b', 'c'] as const).slice().sort((p, q) => Number(mm[p].size.perRow > 0) - Number(mm[q].size.perRow > 0));
+  const decls: string[] = [];
+  let at = '0';
+  let literal = 0;
+  for (const part of order) {
+    decls.push(`${part}At = ${at}`);
+    const size = mm[part].size;
+    if (size.perRow === 0 && at === `${literal}`) {
+      literal += Math.ceil(size.fixed / ALIGN) * ALIGN;
+      at = `${literal}`;
+    } else {
+      at = `${at === '0' ? '' : `${at} + `}${aligned(size)}`;
+    }
+  }
+  return `const ${decls.sort().join(', ')};`;
+}
+
+/** Copies the operands in and calls the wasm matmul (C lands at `heap[cAt…]`). */
+function runMatmul(mm: WasmMatmul, fn: string): string[] {
+  const { request: r } = mm;
+  const runtime = r.m === 'runtime' || r.k === 'runtime' ? ', B' : '';
+  return [
+    offsets(mm),
+    `heap.set(${mm.a.ref ?? ''}, aAt);`,
+    `heap.set(${mm.b.ref ?? ''}, bAt);`,
+    `${fn}(cAt * 4, aAt * 4, bAt * 4${runtime});`,
+  ];
+}
+
+/** `for (r) for (j)` over C's rows and columns, with `i` the flat index and `j` the column. */
+function rowsAndColumns(rows: string, n: number, body: readonly string[]): string[] {
+  return [
+    `for (let r = 0; r < ${rows}; r++) {`,
+    `  const o = r * ${n};`,
+    `  for (let j = 0; j < ${n}; j++) {`,
+    '    const i = o + j;',
+    ...body.map((l) => `    ${l}`),
+    '  }',
+    '}',
+  ];
+}
+
+/** One flat loop over C's elements (`i`). */
+function elements(count: string, body: readonly string[]): string[] {
+  return [`for (let i = 0; i < ${count}; i++) {`, ...body.map((l) => `  ${l}`), '}'];
+}
+
+function header(mm: WasmMatmul, what: string): string {
+  const r = mm.request;
+  return `// ${mm.node.name} = ${mm.shapes}: WebAssembly SIMD ${r.form} (${r.name}), ${what} in TS over the result`;
+}
+
+/** The body of a kernel whose matmul runs in wasm. */
+export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContext, withUpdates: boolean): string {
+  const nodes = kernel.nodes.map((id) => ctx.node(id));
+  const updates = withUpdates ? (kernel.updates ?? []).map((id) => ctx.node(id)) : [];
+  const fn = mm.request.name;
+  const count = sizeCode(mm.c.size);
+  const n = mm.request.n;
+  const rows = mm.request.m === 'runtime' ? 'B' : `${mm.request.m}`;
+  switch (kernel.pattern) {
+    case 'single':
+      if (mm.node.op === 'linear') return linearInto(mm, ctx, ctx.ref(mm.node.id), fn, rows).join('\n');
+      if (updates.length > 0) return gradient(mm, undefined, updates, ctx, fn, count);
+      return [
+        `const O = ${ctx.ref(mm.node.id)};`,
+        header(mm, 'copied out'),
+        ...runMatmul(mm, fn),
+        ...elements(count, ['O[i] = heap[cAt + i];']),
+      ].join('\n');
+    case 'linear_activation': {
+      const [lin, act] = nodes;
+      if (lin === undefined || act === undefined) throw new Error(`codegen: kernel ${kernel.name} is not linear + activation`);
+      const bias = lin.inputs[2];
+      const f = pointwiseExpr(act, ['z']);
+      if (f === undefined) throw new Error(`codegen: ${act.op} has no pointwise form`);
+      const storeZ = kernel.writes.includes(lin.id);
+      return [
+        `const O = ${ctx.ref(act.id)};`,
+        ...(bias === undefined ? [] : [`const bias = ${ctx.ref(bias)};`]),
+        ...(storeZ ? [`const Z = ${ctx.ref(lin.id)};`] : []),
+        header(mm, `${bias === undefined ? '' : 'bias and '}${act.op} '${act.name}'`),
+        ...runMatmul(mm, fn),
+        ...rowsAndColumns(rows, n, [
+          `const z = ${bias === undefined ? 'heap[cAt + i]' : 'Math.fround(heap[cAt + i] + bias[j])'};`,
+          ...(storeZ ? ['Z[i] = z;'] : []),
+          `O[i] = ${f};`,
+        ]),
+      ].join('\n');
+    }
+    case 'linear_softmax': {
+      const [lin, sm] = nodes;
+      if (lin === undefined || sm === undefined) throw new Error(`codegen: kernel ${kernel.name} is not linear + softmax`);
+      // As in the JS kernel: without another reader, the logits go straight into the softmax's buffer.
+      const inPlace = !kernel.writes.includes(lin.id);
+      const rowsCtx: KernelContext = inPlace ? { ...ctx, ref: (id) => ctx.ref(id === lin.id ? sm.id : id) } : ctx;
+      return [
+        `// ${sm.name} = ${sm.op}(${lin.name})${inPlace ? `, ${lin.name} computed in ${sm.name}'s buffer` : ''}`,
+        block(linearInto(mm, ctx, rowsCtx.ref(lin.id), fn, rows).join('\n')),
+        block(kernelOf(sm)(sm, rowsCtx)),
+      ].join('\n');
+    }
+    case 'matmul_activation_grad': {
+      const [, grad] = nodes;
+      const saved = grad?.inputs[1];
+      if (grad === undefined || saved === undefined) throw new Error(`codegen: kernel ${kernel.name} is not matmul + derivative`);
+      const f = pointwiseExpr(grad, ['d', 'S[i]']);
+      if (f === undefined) throw new Error(`codegen: ${grad.op} has no pointwise form`);
+      const storeM = kernel.writes.includes(mm.node.id);
+      return [
+        `const S = ${ctx.ref(saved)}, O = ${ctx.ref(grad.id)};`,
+        ...(storeM ? [`const M = ${ctx.ref(mm.node.id)};`] : []),
+        header(mm, `${grad.op} '${grad.name}'`),
+        ...runMatmul(mm, fn),
+        ...elements(count, ['const d = heap[cAt + i];', ...(storeM ? ['M[i] = d;'] : []), `O[i] = ${f};`]),
+      ].join('\n');
+    }
+    case 'weight_bias_grad': {
+      const [, bias] = nodes;
+      if (bias === undefined) throw new Error(`codegen: kernel ${kernel.name} needs a sum_rows`);
+      return gradient(mm, bias, updates, ctx, fn, count);
+    }
+    default:
+      throw new Error(`codegen: kernel ${kernel.name} (${kernel.pattern}) has no wasm form`);
+  }
+}
+
+/** `target = X·W (+ b)` through wasm: C copied out with the bias added (rounded once to f32). */
+function linearInto(mm: WasmMatmul, ctx: KernelContext, target: string, fn: string, rows: string): string[] {
+  const bias = mm.node.inputs[2];
+  return [
+    `const O = ${target};`,
+    ...(bias === undefined ? [] : [`const bias = ${ctx.ref(bias)};`]),
+    header(mm, bias === undefined ? 'copied out' : 'bias'),
+    ...runMatmul(mm, fn),
+    ...(bias === undefined
+      ? elements(sizeCode(mm.c.size), ['O[i] = heap[cAt + i];'])
+      : rowsAndColumns(rows, mm.request.n, ['O[i] = Math.fround(heap[cAt + i] + bias[j]);'])),
+  ];
+}
+
+/**
+ * ∂L/∂W from the wasm matmul, the bias gradient as column sums of dZ (summed in doubles in
+ * `colSums`, like the JS kernel's ones row), and for trainStep the fused optimizer updates,
+ * applied by the JS kernel's own epilogue code (gradientEpilogue).
+ */
+function gradient(mm: WasmMatmul, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext, fn: string, count: string): string {
+  const epilogue = gradientEpilogue(mm.node, bias, updates, ctx);
+  const out = [...epilogue.lines, header(mm, bias === undefined ? 'gradient store' : 'gradient store, bias row sums'), ...runMatmul(mm, fn)];
+  out.push(...elements(count, epilogue.weight('i', 'heap[cAt + i]')));
+  if (bias !== undefined && epilogue.bias !== undefined) {
+    const dz = bias.inputs[0];
+    if (dz === undefined) throw new Error(`codegen: ${bias.name} has no operand`);
+    const shape = ctx.node(dz).type.shape;
+    const n = ctx.cols(shape);
+    out.push(
+      `// ${bias.name} = Σrows ${ctx.node(dz).name}: one pass over its rows, summed in doubles`,
+      `const DZ = ${ctx.ref(dz)};`,
+      `colSums.fill(0, 0, ${n});`,
+      `for (let r = 0; r < ${ctx.rows(shape)}; r++) {`,
+      `  const o = r * ${n};`,
+      `  for (let j = 0; j < ${n}; j++) colSums[j] += DZ[o + j];`,
+      '}',
+      ...elements(`${n}`, epilogue.bias('i', 'colSums[i]')),
+    );
+  }
+  return out.join('\n');
+}
+
+/** Widest bias-gradient row among the wasm kernels (the length of `colSums`). */
+export function colSumsLength(kernels: readonly Kernel[], paths: ReadonlyMap<string, MatmulPath>, ctx: KernelContext): number {
+  let widest = 0;
+  for (const k of kernels) {
+    if (k.pattern !== 'weight_bias_grad' || paths.get(k.name)?.kind !== 'wasm') continue;
+    const bias = k.nodes[1];
+    if (bias !== undefined) widest = Math.max(widest, ctx.cols(ctx.node(bias).type.shape));
+  }
+  return widest;
+}

@@ -1,0 +1,129 @@
+// The module-level part of the `wasm-simd` kernel mode: which kernels' matmuls run in wasm, the
+// embedded bytes (base64, decoded by a few lines of inline code so browsers need no `Buffer`),
+// the locally declared WebAssembly surface (the module has no ambient types), and the setup in
+// `createModel`: one WebAssembly.Memory used as matmul scratch, instantiated synchronously.
+// emit-module.ts calls this only when `kernels: 'wasm-simd'`; the default output is untouched.
+import type { Kernel } from '../../ir/types.js';
+import { kernelBody } from '../fused-kernels.js';
+import type { KernelContext } from '../kernel-context.js';
+import { gemmModule } from './gemm-simd.js';
+import { ASSUMED_BATCH, WASM_MIN_MACS, colSumsLength, matmulPath, scratchSize, wasmKernelBody, type MatmulPath, type Size } from './kernels-wasm.js';
+
+/** How a module's kernels compute their matrix products. */
+export type KernelMode = 'js' | 'wasm-simd';
+
+export const KERNEL_MODES: readonly KernelMode[] = ['js', 'wasm-simd'];
+
+const PAGE = 65536;
+
+export interface WasmModulePlan {
+  /** Top-level statements: the bytes, the WebAssembly typings and the base64 decoder. */
+  readonly statements: readonly string[];
+  /** Statements in `createModel` before the kernels: memory, instance, exports, scratch views. */
+  readonly setup: readonly string[];
+  /** Statements at the end of `useBatch` (run-time batch): grow the scratch for a larger batch. */
+  readonly onBatch: readonly string[];
+  /** A kernel's body: the wasm form, or the JS kernel with a comment saying why. */
+  body(kernel: Kernel, withUpdates: boolean): string;
+  /** One line for the module header. */
+  readonly summary: string;
+}
+
+/** Plans the wasm matmuls of `kernels`; `batch` is the fixed batch, if any. */
+export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, batch: number | undefined, minMacs = WASM_MIN_MACS): WasmModulePlan {
+  if (ctx.dtype !== 'f32') throw new Error("codegen: kernels 'wasm-simd' needs dtype f32 (the wasm matmuls are float32 only)");
+  const paths = new Map<string, MatmulPath>(kernels.map((k) => [k.name, matmulPath(k, ctx, minMacs)]));
+  const wasm = kernels.flatMap((k) => {
+    const p = paths.get(k.name);
+    return p?.kind === 'wasm' ? [p.mm] : [];
+  });
+  const body = (kernel: Kernel, withUpdates: boolean): string => {
+    const path = paths.get(kernel.name);
+    if (path?.kind === 'wasm') return wasmKernelBody(kernel, path.mm, ctx, withUpdates);
+    const js = kernelBody(kernel, ctx, withUpdates);
+    return path?.kind === 'js' ? `// JS gemm: ${path.reason}\n${js}` : js;
+  };
+  const summary = `// Matmuls: ${wasm.length} of ${[...paths.values()].filter((p) => p.kind !== 'none').length} run as WebAssembly SIMD (embedded below); each kernel's comment says which path it took.\n`;
+  if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary };
+
+  const bytes = gemmModule(wasm.map((mm) => mm.request));
+  const sizes = wasm.map(scratchSize);
+  const floatsAt = (rows: number): number => Math.max(...sizes.map((s) => s.fixed + s.perRow * rows));
+  const pages = Math.max(1, Math.ceil((floatsAt(batch ?? ASSUMED_BATCH) * 4) / PAGE));
+  const widest = colSumsLength(kernels, paths, ctx);
+  const setup = [
+    `// WebAssembly SIMD matmuls (${wasm.length}), over one memory used as scratch: operands are copied in, C is read back.`,
+    `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages} });`,
+    'const wasmKernels = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(decodeBase64(WASM_MATMULS)), { env: { memory: wasmMemory } }).exports;',
+    `const { ${wasm.map((mm) => mm.request.name).join(', ')} } = wasmKernels;`,
+    `/** The whole wasm memory as floats${batch === undefined ? ' (re-created when the scratch grows)' : ''}. */`,
+    `${batch === undefined ? 'let' : 'const'} heap = new Float32Array(wasmMemory.buffer);`,
+    ...(widest > 0 ? [`/** Bias-gradient column sums, in doubles. */`, `const colSums = new Float64Array(${widest});`] : []),
+    '',
+  ];
+  const onBatch =
+    batch !== undefined
+      ? []
+      : [
+          `const scratchBytes = ${maxCode(sizes)} * 4;`,
+          'if (scratchBytes > wasmMemory.buffer.byteLength) {',
+          `  wasmMemory.grow(Math.ceil((scratchBytes - wasmMemory.buffer.byteLength) / ${PAGE}));`,
+          '  heap = new Float32Array(wasmMemory.buffer);',
+          '}',
+        ];
+  return { statements: moduleStatements(bytes), setup, onBatch, body, summary };
+}
+
+/** `Math.max(F1 + B * R1, …)` over distinct sizes, as code. */
+function maxCode(sizes: readonly Size[]): string {
+  const terms = [...new Set(sizes.map((s) => (s.perRow === 0 ? `${s.fixed}` : `B * ${s.perRow} + ${s.fixed}`)))];
+  return terms.length === 1 ? (terms[0] ?? '0') : `Math.max(${terms.join(', ')})`;
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+function moduleStatements(bytes: Uint8Array): string[] {
+  return [
+    `/** The model's WebAssembly SIMD matmuls (${bytes.length} bytes, base64), generated with the module. */\nconst WASM_MATMULS = '${base64(bytes)}';`,
+    [
+      '/** The few members of the WebAssembly JS API used here, declared locally (the module has no ambient types). */',
+      'interface WasmMemory {',
+      '  readonly buffer: ArrayBuffer;',
+      '  grow(pages: number): number;',
+      '}',
+    ].join('\n'),
+    '/** A matmul export: byte pointers to C, A and B, then the run-time batch if it has one. */\ntype WasmMatmul = (...args: number[]) => void;',
+    [
+      'interface WasmApi {',
+      '  readonly Module: new (bytes: Uint8Array) => object;',
+      '  readonly Instance: new (module: object, imports: { readonly env: { readonly memory: WasmMemory } }) => { readonly exports: Readonly<Record<string, WasmMatmul>> };',
+      '  readonly Memory: new (descriptor: { readonly initial: number }) => WasmMemory;',
+      '}',
+    ].join('\n'),
+    'const WebAssemblyApi = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;',
+    [
+      '/** Base64 → bytes without `atob` or `Buffer`, so the module runs anywhere. */',
+      'function decodeBase64(text: string): Uint8Array {',
+      "  const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';",
+      "  const clean = text.replace(/=+$/, '');",
+      '  const out = new Uint8Array((clean.length * 3) >> 2);',
+      '  let bits = 0;',
+      '  let value = 0;',
+      '  let n = 0;',
+      '  for (let i = 0; i < clean.length; i++) {',
+      '    value = ((value << 6) | digits.indexOf(clean.charAt(i))) & 0xffffff;',
+      '    bits += 6;',
+      '    if (bits >= 8) {',
+      '      bits -= 8;',
+      '      out[n++] = (value >> bits) & 255;',
+      '    }',
+      '  }',
+      '  return out;',
+      '}',
+    ].join('\n'),
+  ];
+}
