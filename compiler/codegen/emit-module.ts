@@ -125,7 +125,7 @@ function kernelContext(graph: Graph, names: Map<number, string>, options: EmitOp
       if (typeof last !== 'number') throw new Error('codegen: the last dim must be static');
       return last;
     },
-    tile: options.tile ?? { rows: 4, cols: 4 },
+    ...(options.tile === undefined ? {} : { tile: options.tile }),
   };
 }
 

@@ -2,6 +2,13 @@
 // One generator serves every variant (X·W, dY·Wᵀ, Xᵀ·dY): the transposes are folded into the
 // index strides, so no transpose is ever materialized. Accumulators live in locals (doubles),
 // so the inner loop does no stores and an f32 result is rounded exactly once, like the reference.
+// Edge tiles get their own straight-line copies of the microkernel (fewer rows or columns), so
+// no loop carries a branch on the edge.
+
+export interface Tile {
+  readonly rows: number;
+  readonly cols: number;
+}
 
 export interface GemmSpec {
   readonly c: string;
@@ -18,8 +25,8 @@ export interface GemmSpec {
   readonly ap: string;
   readonly bp: string;
   readonly bj: string;
-  /** Accumulator block: rows × cols held in registers. */
-  readonly tile: { readonly rows: number; readonly cols: number };
+  /** Accumulator block: rows × cols held in registers (default: `chooseTile` for the shape). */
+  readonly tile?: Tile;
   /** Turns the accumulated value for column `j` (code) into the stored value. */
   readonly epilogue?: (acc: string, j: string) => string;
   /** Accumulate into C (`+=`) instead of overwriting it. */
@@ -40,20 +47,36 @@ export interface GemmSpec {
 
 const mul = (a: string, b: string): string => (a === '0' || b === '0' ? '0' : a === '1' ? b : b === '1' ? a : `${a} * ${b}`);
 const add = (a: string, b: string): string => (a === '0' ? b : b === '0' ? a : `${a} + ${b}`);
+const staticInt = (code: string): number | undefined => (/^\d+$/.test(code) ? Number(code) : undefined);
+
+/** `base + offset` where the offset is a product of literals when it can be (folded). */
+function offset(base: string, ...terms: readonly (readonly [number, string])[]): string {
+  let literal = 0;
+  const symbolic: string[] = [];
+  for (const [count, stride] of terms) {
+    const s = staticInt(stride);
+    if (s !== undefined) literal += count * s;
+    else if (count !== 0) symbolic.push(mul(`${count}`, stride));
+  }
+  return [base, ...symbolic, ...(literal === 0 ? [] : [`${literal}`])].reduce(add);
+}
 
 /** Code for C = op(A)·op(B) with literal bounds wherever the dims are static. */
 export function gemm(s: GemmSpec): string {
-  const R = Math.max(1, s.tile.rows);
-  const C = Math.max(1, Math.min(s.tile.cols, s.n));
+  const tile = s.tile ?? chooseTile(staticInt(s.m), s.n, staticInt(s.k));
+  const R = Math.max(1, tile.rows);
+  const C = Math.max(1, Math.min(tile.cols, s.n));
   const nFull = s.n - (s.n % C);
   const nRem = s.n % C;
-  const mStatic = /^\d+$/.test(s.m) ? Number(s.m) : undefined;
+  const mStatic = staticInt(s.m);
   const lines: string[] = [];
   const mFull = mStatic === undefined ? 'mFull' : `${mStatic - (mStatic % R)}`;
   if (mStatic === undefined) lines.push(`const mFull = ${s.m} - (${s.m} % ${R});`);
-  lines.push(`for (let i = 0; i < ${mFull}; i += ${R}) {`);
-  lines.push(...indent(columnBlocks(s, R, C, nFull, nRem)));
-  lines.push('}');
+  if (mFull !== '0') {
+    lines.push(`for (let i = 0; i < ${mFull}; i += ${R}) {`);
+    lines.push(...indent(columnBlocks(s, R, C, nFull, nRem)));
+    lines.push('}');
+  }
   if (R > 1 && (mStatic === undefined || mStatic % R !== 0)) {
     lines.push(`for (let i = ${mFull}; i < ${s.m}; i++) {`);
     lines.push(...indent(columnBlocks(s, 1, C, nFull, nRem)));
@@ -66,6 +89,34 @@ export function gemm(s: GemmSpec): string {
     lines.push('}');
   }
   return lines.join('\n');
+}
+
+/**
+ * The register tile for C[m, n] = op(A)[m, k]·op(B)[k, n]; `m` or `k` undefined means the batch,
+ * known only at run time. V8 keeps about 15 doubles in registers: a tile of ≤ 12 accumulators
+ * never spills, a larger one spills some of them but loads fewer operands per multiply-add,
+ * which pays off only when the inner loop is long. Rules from best-of-runs GFLOP/s of the
+ * generated kernels (Node 20, Xeon 2 cores, f32, `.scratch` micro-benchmark):
+ *   one row (batch 1): 1×784·784×128  1×8 2.99, 1×4 2.80, 1×16 2.24;  1×128·128×10  1×5 2.75, 1×4 1.82
+ *   narrow n:          64×128·128×10  2×5 3.81, 4×5 3.17, 4×4 3.09;  (Xᵀ·dY) 128×64·64×10  2×5 3.98, 4×4 3.20
+ *                      16×16·16×3     4×3 2.55, 2×3 2.24
+ *   short k:           16×3·3×16 (dY·Wᵀ)  2×4 2.69, 4×4 2.39;  4×16·16×16 (Xᵀ·dY)  2×4 3.54, 4×4 2.81
+ *                      64×10·10×128 (dY·Wᵀ)  2×4 3.58, 4×4 3.02, 4×8 3.14
+ *   long k, wide n:    64×784·784×128  4×8 3.24, 4×4 3.19, 2×4 2.98;  (Xᵀ·dY) 784×64·64×128  4×8 3.27, 4×4 2.97
+ */
+export function chooseTile(m: number | undefined, n: number, k: number | undefined): Tile {
+  if (m === 1) return { rows: 1, cols: divisorOf(n, [8, 5, 4]) ?? 8 };
+  const shortK = k !== undefined && k <= 16;
+  if (n <= 16 || shortK) {
+    const cols = divisorOf(n, [5, 4, 3]) ?? (n < 3 ? n : 4);
+    return { rows: cols <= 3 ? 4 : 2, cols };
+  }
+  return { rows: 4, cols: n % 8 === 0 ? 8 : 4 };
+}
+
+/** The first of `widths` that divides `n` (no edge tile), if any. */
+function divisorOf(n: number, widths: readonly number[]): number | undefined {
+  return widths.find((w) => n % w === 0);
 }
 
 /** A spec while generating the ones row (A is all ones: no loads, no multiplies). */
@@ -88,23 +139,24 @@ function columnBlocks(s: BlockSpec, rows: number, cols: number, nFull: number, n
 
 function microKernel(s: BlockSpec, rows: number, cols: number, j: string): string[] {
   const acc = (r: number, c: number): string => `c${r}_${c}`;
+  const ones = s.ones !== undefined;
   const out: string[] = [];
   const decls: string[] = [];
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) decls.push(`${acc(r, c)} = 0`);
   out.push(`let ${decls.join(', ')};`);
-  if (s.ones === undefined) out.push(`let pa = ${mul('i', s.ai)};`);
+  if (!ones) out.push(`let pa = ${mul('i', s.ai)};`);
   out.push(`let pb = ${mul(j, s.bj)};`);
   out.push(`for (let p = 0; p < ${s.k}; p++) {`);
   const body: string[] = [];
-  if (s.ones === undefined) for (let r = 0; r < rows; r++) body.push(`const a${r} = ${s.a}[${add('pa', mul(`${r}`, s.ai))}];`);
-  for (let c = 0; c < cols; c++) body.push(`const b${c} = ${s.b}[${add('pb', mul(`${c}`, s.bj))}];`);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) body.push(s.ones === undefined ? `${acc(r, c)} += a${r} * b${c};` : `${acc(r, c)} += b${c};`);
-  if (s.ones === undefined) body.push(`pa += ${s.ap};`);
+  if (!ones) for (let r = 0; r < rows; r++) body.push(`const a${r} = ${s.a}[${offset('pa', [r, s.ai])}];`);
+  for (let c = 0; c < cols; c++) body.push(`const b${c} = ${s.b}[${offset('pb', [c, s.bj])}];`);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) body.push(ones ? `${acc(r, c)} += b${c};` : `${acc(r, c)} += a${r} * b${c};`);
+  if (!ones) body.push(`pa += ${s.ap};`);
   body.push(`pb += ${s.bp};`);
   out.push(...indent(body));
   out.push('}');
-  if (s.ones !== undefined) {
-    for (let c = 0; c < cols; c++) out.push(...s.ones.store(c === 0 ? j : `${j} + ${c}`, acc(0, c)));
+  if (ones) {
+    for (let c = 0; c < cols; c++) out.push(...(s.ones?.store(c === 0 ? j : `${j} + ${c}`, acc(0, c)) ?? []));
     return out;
   }
   for (let r = 0; r < rows; r++) {

@@ -17,8 +17,8 @@ export interface KernelContext {
   rows(shape: Shape): string;
   /** The last dim, which is always static. */
   cols(shape: Shape): number;
-  /** Register-block sizes for matmul microkernels (rows × cols of accumulators). */
-  readonly tile: { readonly rows: number; readonly cols: number };
+  /** Register-block size for every matmul (rows × cols of accumulators); default: chosen per shape (`chooseTile`). */
+  readonly tile?: { readonly rows: number; readonly cols: number };
 }
 
 /** A kernel template: the statements computing one node (placed in its own function). */
