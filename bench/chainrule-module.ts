@@ -6,7 +6,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
-import { compile } from '../src/api.js';
+import { compile, type KernelMode } from '../src/api.js';
+import type { PeerId } from './peers/peer.js';
 import type { JobResult } from './job.js';
 import type { JobRunner } from './suite.js';
 import { workloadPath, type Benchmark } from './workloads.js';
@@ -24,23 +25,29 @@ export interface PreparedModule {
 /** The outcome for one (spec, batch): the module, or the compiler's message. */
 export type ModuleOutcome = { readonly ok: true; readonly module: PreparedModule } | { readonly ok: false; readonly message: string };
 
-/** One module per (spec, batch): W2 train and W2 forward share theirs. */
-export function moduleKey(b: Benchmark): string {
-  return `${b.spec.replace(/\.json$/, '')}-b${b.batch}`;
+/** One module per (spec, batch, kernels): W2 train and W2 forward share theirs. */
+export function moduleKey(b: Benchmark, kernels: KernelMode = 'js'): string {
+  return `${b.spec.replace(/\.json$/, '')}-b${b.batch}${kernels === 'js' ? '' : `-${kernels}`}`;
 }
+
+/** The chainrule peers and the kernel mode each one's module is compiled with. */
+export const chainrulePeers: ReadonlyMap<PeerId, KernelMode> = new Map<PeerId, KernelMode>([
+  ['chainrule', 'js'],
+  ['chainrule-wasm', 'wasm-simd'],
+]);
 
 /**
  * Compiles `b`'s spec for its fixed batch (f32) and writes the JS. The file name carries a hash of
  * the code, so a changed compiler never reuses a stale file and concurrent runs never clash.
  */
-export function prepareModule(b: Benchmark, cacheDir = defaultCacheDir): PreparedModule {
+export function prepareModule(b: Benchmark, cacheDir = defaultCacheDir, kernels: KernelMode = 'js'): PreparedModule {
   const started = performance.now();
-  const compiled = compile(workloadPath(b.spec), { dtype: 'f32', batch: b.batch });
+  const compiled = compile(workloadPath(b.spec), { dtype: 'f32', batch: b.batch, kernels });
   const js = transformSync(compiled.source, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: `${compiled.name}.ts` }).code;
   const compileMs = performance.now() - started;
   const hash = createHash('sha256').update(js).digest('hex').slice(0, 12);
   mkdirSync(cacheDir, { recursive: true });
-  const path = join(cacheDir, `${moduleKey(b)}-${hash}.js`);
+  const path = join(cacheDir, `${moduleKey(b, kernels)}-${hash}.js`);
   // Write then rename: a worker of a concurrent run never imports a half-written file.
   const partial = `${path}.${process.pid}.tmp`;
   writeFileSync(partial, js);
@@ -48,16 +55,19 @@ export function prepareModule(b: Benchmark, cacheDir = defaultCacheDir): Prepare
   return { path, compileMs, kernels: compiled.stats.kernels };
 }
 
-/** Prepares every distinct (spec, batch) among `list`; a compile error is kept, not thrown. */
-export function prepareModules(list: readonly Benchmark[], cacheDir = defaultCacheDir): Map<string, ModuleOutcome> {
+/** Prepares every distinct (spec, batch, kernels) among `list`; a compile error is kept, not thrown. */
+export function prepareModules(list: readonly Benchmark[], cacheDir = defaultCacheDir, modes: readonly KernelMode[] = ['js']): Map<string, ModuleOutcome> {
   const out = new Map<string, ModuleOutcome>();
-  for (const b of list) {
-    const key = moduleKey(b);
-    if (out.has(key)) continue;
-    try {
-      out.set(key, { ok: true, module: prepareModule(b, cacheDir) });
-    } catch (error) {
-      out.set(key, { ok: false, message: `compile ${b.spec} at batch ${b.batch}: ${error instanceof Error ? error.message : String(error)}` });
+  for (const kernels of modes) {
+    for (const b of list) {
+      const key = moduleKey(b, kernels);
+      if (out.has(key)) continue;
+      try {
+        out.set(key, { ok: true, module: prepareModule(b, cacheDir, kernels) });
+      } catch (error) {
+        const message = `compile ${b.spec} at batch ${b.batch}${kernels === 'js' ? '' : ` with kernels ${kernels}`}: ${error instanceof Error ? error.message : String(error)}`;
+        out.set(key, { ok: false, message });
+      }
     }
   }
   return out;
@@ -69,10 +79,11 @@ export function prepareModules(list: readonly Benchmark[], cacheDir = defaultCac
  */
 export function withChainruleModules(run: JobRunner, modules: ReadonlyMap<string, ModuleOutcome>): JobRunner {
   return async (job) => {
-    if (job.peer !== 'chainrule') return run(job);
-    const prepared = modules.get(moduleKey(job.benchmark));
+    const mode = chainrulePeers.get(job.peer);
+    if (mode === undefined) return run(job);
+    const prepared = modules.get(moduleKey(job.benchmark, mode));
     if (prepared === undefined || !prepared.ok) {
-      const message = prepared?.message ?? `no module was prepared for ${moduleKey(job.benchmark)}`;
+      const message = prepared?.message ?? `no module was prepared for ${moduleKey(job.benchmark, mode)}`;
       return { benchmark: job.benchmark.id, peer: job.peer, status: 'error', message };
     }
     const { path, kernels, compileMs } = prepared.module;

@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { prepareModules, withChainruleModules, type ModuleOutcome } from './chainrule-module.js';
+import { chainrulePeers, defaultCacheDir, prepareModules, withChainruleModules, type ModuleOutcome } from './chainrule-module.js';
 import { runJobInChild } from './child.js';
 import { fullPlan, quickPlan } from './job.js';
 import { findPeer, peers } from './peers/index.js';
@@ -91,8 +91,9 @@ async function main(): Promise<number> {
 
 /** Compiles chainrule's modules here, once, so no worker loads the compiler (see chainrule-module.ts). */
 function compileModules(options: { benchmarks: readonly Benchmark[]; peers: readonly PeerId[] }): Map<string, ModuleOutcome> {
-  if (!options.peers.includes('chainrule')) return new Map();
-  const modules = prepareModules(options.benchmarks);
+  const modes = [...chainrulePeers].filter(([peer]) => options.peers.includes(peer)).map(([, kernels]) => kernels);
+  if (modes.length === 0) return new Map();
+  const modules = prepareModules(options.benchmarks, defaultCacheDir, modes);
   for (const [key, outcome] of modules) {
     console.error(outcome.ok ? `compiled ${key}: ${outcome.module.kernels} kernels in ${outcome.module.compileMs.toFixed(0)} ms → ${outcome.module.path}` : `error: ${outcome.message}`);
   }

@@ -13,6 +13,13 @@ export const peers: readonly PeerDef[] = [
     open: async (setup) => (await import('./chainrule.js')).openChainrule(setup),
   },
   {
+    // The same spec compiled with `kernels: 'wasm-simd'`: matmuls as embedded WebAssembly SIMD.
+    id: 'chainrule-wasm',
+    label: 'chainrule (wasm-simd)',
+    modes: ['train', 'forward'],
+    open: async (setup) => (await import('./chainrule.js')).openChainrule(setup),
+  },
+  {
     id: 'js-reference',
     label: 'hand-written JS',
     modes: ['train', 'forward'],

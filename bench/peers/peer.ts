@@ -3,7 +3,7 @@
 import type { Batch, Weights } from '../data.js';
 import type { Mode, Network } from '../workloads.js';
 
-export type PeerId = 'chainrule' | 'js-reference' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnxruntime';
+export type PeerId = 'chainrule' | 'chainrule-wasm' | 'js-reference' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnxruntime';
 
 export interface PeerSetup {
   readonly net: Network;

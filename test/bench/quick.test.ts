@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prepareModule } from '../../bench/chainrule-module.js';
+import { chainrulePeers, prepareModule } from '../../bench/chainrule-module.js';
 import { runJobInChild } from '../../bench/child.js';
 import { quickPlan, runJob, type Job, type JobResult } from '../../bench/job.js';
 import { peers } from '../../bench/peers/index.js';
@@ -14,6 +14,7 @@ import { buildReport, renderMarkdown } from '../../bench/report.js';
 import { runSuite, type BenchmarkResult } from '../../bench/suite.js';
 import { disagreement, judge } from '../../bench/validate.js';
 import { findBenchmark, type Benchmark } from '../../bench/workloads.js';
+import type { KernelMode } from '../../src/api.js';
 
 const w1 = findBenchmark('w1-train');
 /** W1's network for inference at an odd batch: the one workload onnxruntime can join on W1. */
@@ -22,19 +23,17 @@ const plan = { ...quickPlan, timedMs: 5 };
 const cacheDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 const modules = new Map<string, string>();
-/** The module the parent would compile for chainrule (once per benchmark in this file). */
-function moduleFor(benchmark: Benchmark): string {
-  const path = modules.get(benchmark.id) ?? prepareModule(benchmark, cacheDir).path;
-  modules.set(benchmark.id, path);
+/** The module the parent would compile for a chainrule peer (once per benchmark and kernel mode in this file). */
+function moduleFor(benchmark: Benchmark, kernels: KernelMode = 'js'): string {
+  const key = `${benchmark.id}-${kernels}`;
+  const path = modules.get(key) ?? prepareModule(benchmark, cacheDir, kernels).path;
+  modules.set(key, path);
   return path;
 }
-const job = (benchmark: Benchmark, peer: PeerId): Job => ({
-  benchmark,
-  peer,
-  seed: 3,
-  plan,
-  ...(peer === 'chainrule' ? { module: moduleFor(benchmark) } : {}),
-});
+const job = (benchmark: Benchmark, peer: PeerId): Job => {
+  const kernels = chainrulePeers.get(peer);
+  return { benchmark, peer, seed: 3, plan, ...(kernels === undefined ? {} : { module: moduleFor(benchmark, kernels) }) };
+};
 const trainingPeers = ['chainrule', 'js-reference', 'tfjs-cpu', 'tfjs-wasm'] as const;
 
 function ok(result: JobResult): Extract<JobResult, { status: 'ok' }> {
