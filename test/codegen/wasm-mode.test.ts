@@ -3,10 +3,10 @@
 // example and on random specs; they type-check standalone; allocate nothing per call; survive a
 // run-time batch that grows past the scratch; and are deterministic.
 //
-// Most examples and random specs are too small for the default threshold, so most cases here
-// compile with the threshold at 0 (`wasmMinMacs`): then every matmul with a wasm form runs in
-// wasm, and every kernel kind (linear, linear + activation, linear + softmax, matmul + derivative,
-// weight + bias gradient with fused SGD/momentum/Adam updates) is reached.
+// The cases pin the wasm threshold (`wasmMinMacs`) rather than rely on the default: at 0 every
+// matmul with a wasm form runs in wasm, so every kernel kind (linear, linear + activation,
+// linear + softmax, matmul + derivative, weight + bias gradient with fused SGD/momentum/Adam
+// updates) is reached; one case raises it so some matmuls fall back to JS in the same module.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,6 +115,16 @@ describe('wasm-simd modules equal the reference interpreter', () => {
     const spec = exampleSpec('mnist_mlp');
     const { source, model } = await wasmModel(spec, { batch: 64 }, 5);
     expect(wasmMatmuls(source)).toBe(5);
+    expect(parity(model, spec, 64, 2)).toEqual([]);
+  });
+
+  it('mixed paths: matmuls below a raised threshold stay JS (and say so), the rest run in wasm', async () => {
+    const spec = exampleSpec('mnist_mlp');
+    // 64×784×128 products (fc1 forward and d(fc1.weight)) are ≥ 6.4M multiply-adds; the fc2 ones are 82k.
+    const { source, model } = await wasmModel(spec, { batch: 64, minMacs: 1_000_000 }, 5);
+    expect(wasmMatmuls(source)).toBe(2);
+    // fc2 forward, d(h1), and d(fc2.weight) in its lossAndGrads and trainStep variants.
+    expect(source.match(/\/\/ JS gemm: .*below the wasm threshold 1000000/g)).toHaveLength(4);
     expect(parity(model, spec, 64, 2)).toEqual([]);
   });
 
