@@ -48,7 +48,7 @@ export function emitModule(graph: Graph, options: EmitOptions): string {
     },
   });
   const api = apiFacts(graph, schedule);
-  const wasm = options.kernels === 'wasm-simd' ? wasmModulePlan(kernelsOf(graph), ctx, options.batch, options.wasmMinMacs) : undefined;
+  const wasm = options.kernels === 'wasm-simd' ? wasmModulePlan(kernelsOf(graph), ctx, { batch: options.batch, layout, minMacs: options.wasmMinMacs }) : undefined;
   const statements: (StatementStructures | string)[] = [
     ...typeDeclarations(api, floatArray),
     {
@@ -320,7 +320,8 @@ function createModelBody(b: BodyInput): string {
   out.push(`const seed = options.seed ?? ${options.defaultSeed ?? 1};`);
   out.push(`const checkFinite = options.checkFinite ?? true;`);
   out.push(`// One arena for everything whose size does not depend on the batch (${fixedFloats} floats).`);
-  out.push(`const arena = new ${floatArray}(${fixedFloats});`);
+  if (wasm?.arena !== undefined) out.push(...wasm.arena);
+  else out.push(`const arena = new ${floatArray}(${fixedFloats});`);
   // Views into the fixed arena.
   const batchViews: Node[] = [];
   for (const node of graph.nodes) {

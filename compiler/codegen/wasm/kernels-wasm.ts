@@ -8,7 +8,9 @@
 // `Float32Array.prototype.set` (no allocation), fixed-size operands first and batch-sized ones
 // after them, each at a 64-byte boundary; the wasm writes C after them; the epilogue reads C
 // from `heap` (a Float32Array over the whole memory). Kernels run one at a time, so they all
-// share the same region. See docs/wasm-kernels.md.
+// share the same region. With a fixed batch the memory never grows, so the module's arena itself
+// lives at its start: operands in the arena (parameters, activations, gradients) are passed by
+// `byteOffset` and only the caller's arrays are copied. See docs/wasm-kernels.md.
 import type { Dim as IrDim, Kernel, Node } from '../../ir/types.js';
 import { gradientEpilogue } from '../fused-kernels.js';
 import type { KernelContext } from '../kernel-context.js';
@@ -49,7 +51,19 @@ interface Operand {
   /** The array holding the value (an arena view or the caller's array); undefined for C. */
   readonly ref?: string;
   readonly size: Size;
+  /** Already in the wasm memory (an arena view there): passed by byteOffset, not copied. */
+  readonly resident: boolean;
 }
+
+/** Where the scratch starts and which values already live in the wasm memory. */
+export interface WasmArena {
+  /** First float of the scratch region (after the arena, 64-byte aligned). */
+  readonly base: number;
+  resident(id: number): boolean;
+}
+
+/** No arena in the wasm memory: every operand is copied, the scratch starts at 0. */
+export const COPY_ALL: WasmArena = { base: 0, resident: () => false };
 
 /** A kernel's matmul as it runs in wasm. */
 export interface WasmMatmul {
@@ -59,6 +73,8 @@ export interface WasmMatmul {
   readonly a: Operand;
   readonly b: Operand;
   readonly c: Operand;
+  /** First float of the scratch region. */
+  readonly base: number;
   /** Human-readable shapes, e.g. `[B,784]·[784,128]`. */
   readonly shapes: string;
 }
@@ -86,7 +102,7 @@ function matmulNode(kernel: Kernel, ctx: KernelContext): Node | undefined {
 }
 
 /** Decides where `kernel`'s matmul runs. */
-export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs = WASM_MIN_MACS): MatmulPath {
+export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs = WASM_MIN_MACS, arena: WasmArena = COPY_ALL): MatmulPath {
   const node = matmulNode(kernel, ctx);
   if (node === undefined) return { kind: 'none' };
   const shapeOf = (id: number | undefined): readonly IrDim[] => (id === undefined ? [] : ctx.node(id).type.shape);
@@ -120,9 +136,10 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs = WASM_MI
     mm: {
       request,
       node,
-      a: { ref: ctx.ref(x), size: times(sizeOf(a0 ?? 1), typeof a1 === 'number' ? a1 : 1) },
-      b: { ref: ctx.ref(w), size: times(sizeOf(b0 ?? 1), typeof b1 === 'number' ? b1 : 1) },
-      c: { size: times(sizeOf(m), n) },
+      a: { ref: ctx.ref(x), size: times(sizeOf(a0 ?? 1), typeof a1 === 'number' ? a1 : 1), resident: arena.resident(x) },
+      b: { ref: ctx.ref(w), size: times(sizeOf(b0 ?? 1), typeof b1 === 'number' ? b1 : 1), resident: arena.resident(w) },
+      c: { size: times(sizeOf(m), n), resident: false },
+      base: arena.base,
       shapes,
     },
   };
@@ -130,7 +147,7 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs = WASM_MI
 
 /** Floats of scratch one wasm matmul needs, as `fixed + perRow·B` (alignment slack included). */
 export function scratchSize(mm: WasmMatmul): Size {
-  const parts = [mm.a.size, mm.b.size, mm.c.size];
+  const parts = [mm.a, mm.b, mm.c].filter((p) => !p.resident).map((p) => p.size);
   return {
     fixed: parts.reduce((s, p) => s + p.fixed, 0) + parts.length * ALIGN,
     perRow: parts.reduce((s, p) => s + p.perRow, 0),
@@ -156,10 +173,12 @@ function aligned(s: Size): string {
  * literals, batch-sized ones after. Returns the declaration statement.
  */
 function offsets(mm: WasmMatmul): string {
-  const order = (['a', 'b', 'c'] as const).slice().sort((p, q) => Number(mm[p].size.perRow > 0) - Number(mm[q].size.perRow > 0));
+  const order = (['a', 'b', 'c'] as const)
+    .filter((p) => !mm[p].resident)
+    .sort((p, q) => Number(mm[p].size.perRow > 0) - Number(mm[q].size.perRow > 0));
   const decls: string[] = [];
-  let at = '0';
-  let literal = 0;
+  let literal = mm.base;
+  let at = `${literal}`;
   for (const part of order) {
     decls.push(`${part}At = ${at}`);
     const size = mm[part].size;
@@ -173,16 +192,13 @@ function offsets(mm: WasmMatmul): string {
   return `const ${decls.sort().join(', ')};`;
 }
 
-/** Copies the operands in and calls the wasm matmul (C lands at `heap[cAt…]`). */
+/** Copies the operands not already in the wasm memory in and calls the wasm matmul (C lands at `heap[cAt…]`). */
 function runMatmul(mm: WasmMatmul, fn: string): string[] {
   const { request: r } = mm;
   const runtime = r.m === 'runtime' || r.k === 'runtime' ? ', B' : '';
-  return [
-    offsets(mm),
-    `heap.set(${mm.a.ref ?? ''}, aAt);`,
-    `heap.set(${mm.b.ref ?? ''}, bAt);`,
-    `${fn}(cAt * 4, aAt * 4, bAt * 4${runtime});`,
-  ];
+  const pointer = (part: 'a' | 'b'): string => (mm[part].resident ? `${mm[part].ref ?? ''}.byteOffset` : `${part}At * 4`);
+  const copies = (['a', 'b'] as const).filter((p) => !mm[p].resident).map((p) => `heap.set(${mm[p].ref ?? ''}, ${p}At);`);
+  return [offsets(mm), ...copies, `${fn}(cAt * 4, ${pointer('a')}, ${pointer('b')}${runtime});`];
 }
 
 /** `for (r) for (j)` over C's rows and columns, with `i` the flat index and `j` the column. */

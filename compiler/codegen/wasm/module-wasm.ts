@@ -4,10 +4,11 @@
 // `createModel`: one WebAssembly.Memory used as matmul scratch, instantiated synchronously.
 // emit-module.ts calls this only when `kernels: 'wasm-simd'`; the default output is untouched.
 import type { Kernel } from '../../ir/types.js';
+import type { Layout } from '../layout.js';
 import { kernelBody } from '../fused-kernels.js';
 import type { KernelContext } from '../kernel-context.js';
 import { gemmModule } from './gemm-simd.js';
-import { ASSUMED_BATCH, WASM_MIN_MACS, colSumsLength, matmulPath, scratchSize, wasmKernelBody, type MatmulPath, type Size } from './kernels-wasm.js';
+import { ASSUMED_BATCH, COPY_ALL, WASM_MIN_MACS, colSumsLength, matmulPath, scratchSize, wasmKernelBody, type MatmulPath, type Size, type WasmArena } from './kernels-wasm.js';
 
 /** How a module's kernels compute their matrix products. */
 export type KernelMode = 'js' | 'wasm-simd';
@@ -19,6 +20,11 @@ const PAGE = 65536;
 export interface WasmModulePlan {
   /** Top-level statements: the bytes, the WebAssembly typings and the base64 decoder. */
   readonly statements: readonly string[];
+  /**
+   * Fixed batch: statements creating the memory and declaring `arena` as its first floats
+   * (they replace the plain `const arena = new Float32Array(n)`); undefined otherwise.
+   */
+  readonly arena?: readonly string[];
   /** Statements in `createModel` before the kernels: memory, instance, exports, scratch views. */
   readonly setup: readonly string[];
   /** Statements at the end of `useBatch` (run-time batch): grow the scratch for a larger batch. */
@@ -29,10 +35,24 @@ export interface WasmModulePlan {
   readonly summary: string;
 }
 
-/** Plans the wasm matmuls of `kernels`; `batch` is the fixed batch, if any. */
-export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, batch: number | undefined, minMacs = WASM_MIN_MACS): WasmModulePlan {
+export interface WasmPlanOptions {
+  /** The fixed batch, if any. */
+  readonly batch: number | undefined;
+  readonly layout: Layout;
+  readonly minMacs?: number | undefined;
+}
+
+/**
+ * Plans the wasm matmuls of `kernels`. With a fixed batch the memory never grows, so the arena
+ * (every value but the caller's arrays) is placed in it and operands there are not copied.
+ */
+export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o: WasmPlanOptions): WasmModulePlan {
   if (ctx.dtype !== 'f32') throw new Error("codegen: kernels 'wasm-simd' needs dtype f32 (the wasm matmuls are float32 only)");
-  const paths = new Map<string, MatmulPath>(kernels.map((k) => [k.name, matmulPath(k, ctx, minMacs)]));
+  const { batch, layout } = o;
+  const arenaFloats = batch === undefined ? 0 : layout.fixedSize + layout.batchRowSize * batch;
+  const arena: WasmArena =
+    batch === undefined ? COPY_ALL : { base: Math.ceil(arenaFloats / 16) * 16, resident: (id) => layout.storage.get(id)?.kind !== 'external' };
+  const paths = new Map<string, MatmulPath>(kernels.map((k) => [k.name, matmulPath(k, ctx, o.minMacs ?? WASM_MIN_MACS, arena)]));
   const wasm = kernels.flatMap((k) => {
     const p = paths.get(k.name);
     return p?.kind === 'wasm' ? [p.mm] : [];
@@ -49,11 +69,22 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, b
   const bytes = gemmModule(wasm.map((mm) => mm.request));
   const sizes = wasm.map(scratchSize);
   const floatsAt = (rows: number): number => Math.max(...sizes.map((s) => s.fixed + s.perRow * rows));
-  const pages = Math.max(1, Math.ceil((floatsAt(batch ?? ASSUMED_BATCH) * 4) / PAGE));
+  const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(batch ?? ASSUMED_BATCH)) * 4) / PAGE));
   const widest = colSumsLength(kernels, paths, ctx);
+  const memory = `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages} });`;
+  const arenaLines =
+    batch === undefined
+      ? undefined
+      : [
+          `// One wasm memory (${pages} pages): the arena (${arenaFloats} floats; everything whose size is fixed), then the matmul scratch.`,
+          memory,
+          `const arena = new Float32Array(wasmMemory.buffer, 0, ${arenaFloats});`,
+        ];
   const setup = [
-    `// WebAssembly SIMD matmuls (${wasm.length}), over one memory used as scratch: operands are copied in, C is read back.`,
-    `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages} });`,
+    batch === undefined
+      ? `// WebAssembly SIMD matmuls (${wasm.length}), over one memory used as scratch: operands are copied in, C is read back.`
+      : `// WebAssembly SIMD matmuls (${wasm.length}): operands in the arena are passed in place, the caller's arrays copied to the scratch, C read back.`,
+    ...(batch === undefined ? [memory] : []),
     'const wasmKernels = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(decodeBase64(WASM_MATMULS)), { env: { memory: wasmMemory } }).exports;',
     `const { ${wasm.map((mm) => mm.request.name).join(', ')} } = wasmKernels;`,
     `/** The whole wasm memory as floats${batch === undefined ? ' (re-created when the scratch grows)' : ''}. */`,
@@ -65,13 +96,13 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, b
     batch !== undefined
       ? []
       : [
-          `const scratchBytes = ${maxCode(sizes)} * 4;`,
+          `const scratchBytes = (${maxCode(sizes)}) * 4;`,
           'if (scratchBytes > wasmMemory.buffer.byteLength) {',
           `  wasmMemory.grow(Math.ceil((scratchBytes - wasmMemory.buffer.byteLength) / ${PAGE}));`,
           '  heap = new Float32Array(wasmMemory.buffer);',
           '}',
         ];
-  return { statements: moduleStatements(bytes), setup, onBatch, body, summary };
+  return { statements: moduleStatements(bytes), ...(arenaLines === undefined ? {} : { arena: arenaLines }), setup, onBatch, body, summary };
 }
 
 /** `Math.max(F1 + B * R1, …)` over distinct sizes, as code. */
