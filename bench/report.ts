@@ -124,17 +124,26 @@ export const targets: readonly Target[] = [
 ];
 
 export interface TargetVerdict extends Target {
+  /** Which of chainrule's kernel modes was judged. */
+  readonly peer: ChainrulePeer;
   readonly measured?: number;
   readonly verdict: 'pass' | 'fail' | 'n/a';
 }
 
+/** chainrule's kernel modes: the default TypeScript loops, and `--kernels wasm-simd`. */
+export const chainrulePeers = ['chainrule', 'chainrule-wasm'] as const;
+export type ChainrulePeer = (typeof chainrulePeers)[number];
+
+/** Every target, judged for each chainrule kernel mode (targets order, then mode order). */
 export function evaluateTargets(summaries: readonly BenchmarkSummary[]): TargetVerdict[] {
-  return targets.map((t) => {
-    const summary = summaries.find((s) => s.benchmark.id === t.benchmark);
-    const measured = summary ? speedup(summary, 'chainrule', t.versus) : undefined;
-    if (measured === undefined) return { ...t, verdict: 'n/a' };
-    return { ...t, measured, verdict: measured >= t.minSpeedup ? 'pass' : 'fail' };
-  });
+  return targets.flatMap((t) =>
+    chainrulePeers.map((peer): TargetVerdict => {
+      const summary = summaries.find((s) => s.benchmark.id === t.benchmark);
+      const measured = summary ? speedup(summary, peer, t.versus) : undefined;
+      if (measured === undefined) return { ...t, peer, verdict: 'n/a' };
+      return { ...t, peer, measured, verdict: measured >= t.minSpeedup ? 'pass' : 'fail' };
+    }),
+  );
 }
 
 export interface Report {
@@ -245,13 +254,15 @@ function ratioTable(report: Report, subject: PeerId): string {
 }
 
 function targetTable(report: Report): string {
-  const rows = report.targets.map((t) => [
+  const cell = (v: TargetVerdict | undefined): string =>
+    v?.measured === undefined ? 'n/a' : `×${v.measured.toPrecision(3)} ${v.verdict === 'pass' ? 'pass' : '**FAIL**'}`;
+  const rows = targets.map((t) => [
     t.text,
     `×${t.minSpeedup}`,
-    t.measured === undefined ? '–' : `×${t.measured.toPrecision(3)}`,
-    t.verdict === 'pass' ? 'pass' : t.verdict === 'fail' ? '**FAIL**' : 'n/a',
+    ...chainrulePeers.map((peer) => cell(report.targets.find((v) => v.benchmark === t.benchmark && v.peer === peer))),
   ]);
-  return table(['target (chainrule)', 'required speedup', 'measured', 'result'], rows);
+  const titles = chainrulePeers.map((peer) => peerTable.find((p) => p.id === peer)?.label ?? peer);
+  return table(['target', 'required speedup', ...titles], rows);
 }
 
 function validationTable(report: Report): string {

@@ -44,18 +44,22 @@ describe('report', () => {
     expect(flopsPerIteration(w2, findBenchmark('w2-train'))).toBe(3 * forward);
   });
 
-  it('judges each target on chainrule over the named peer, latency as a speedup of 2', () => {
+  it('judges each target for both chainrule kernel modes over the named peer, latency as a speedup of 2', () => {
     const verdicts = evaluateTargets([
-      summary('w1-train', { chainrule: 150_000, 'tfjs-cpu': 3400 }),
-      summary('w2-train', { chainrule: 150, 'tfjs-wasm': 127 }),
+      summary('w1-train', { chainrule: 150_000, 'chainrule-wasm': 100_000, 'tfjs-cpu': 3400 }),
+      summary('w2-train', { chainrule: 150, 'chainrule-wasm': 400, 'tfjs-wasm': 127 }),
       summary('w4-forward', { chainrule: 1e6 / 150, 'tfjs-cpu': 1e6 / 310 }),
     ]);
-    const byBench = new Map(verdicts.map((v) => [v.benchmark, v]));
-    expect(byBench.get('w1-train')).toMatchObject({ verdict: 'pass' });
-    expect(byBench.get('w1-train')!.measured).toBeCloseTo(150_000 / 3400, 9);
-    expect(byBench.get('w2-train')).toMatchObject({ verdict: 'fail' });
-    expect(byBench.get('w4-forward')).toMatchObject({ verdict: 'pass' }); // 150 µs ≤ 0.5 × 310 µs
-    expect(byBench.get('w3-train')).toMatchObject({ verdict: 'n/a' });
+    const get = (bench: string, peer: string) => verdicts.find((v) => v.benchmark === bench && v.peer === peer);
+    expect(get('w1-train', 'chainrule')).toMatchObject({ verdict: 'pass' });
+    expect(get('w1-train', 'chainrule')!.measured).toBeCloseTo(150_000 / 3400, 9);
+    expect(get('w1-train', 'chainrule-wasm')).toMatchObject({ verdict: 'fail' }); // 29.4 < 40
+    expect(get('w2-train', 'chainrule')).toMatchObject({ verdict: 'fail' });
+    expect(get('w2-train', 'chainrule-wasm')).toMatchObject({ verdict: 'pass' });
+    expect(get('w4-forward', 'chainrule')).toMatchObject({ verdict: 'pass' }); // 150 µs ≤ 0.5 × 310 µs
+    expect(get('w4-forward', 'chainrule-wasm')).toMatchObject({ verdict: 'n/a' });
+    expect(get('w3-train', 'chainrule')).toMatchObject({ verdict: 'n/a' });
+    expect(verdicts).toHaveLength(12);
     expect(speedup(summary('w2-forward', { chainrule: 10, onnxruntime: 40 }), 'chainrule', 'onnxruntime')).toBe(0.25);
   });
 });
