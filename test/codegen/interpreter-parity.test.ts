@@ -4,18 +4,12 @@
 // interpreter running the unoptimized joint graph from the same parameters and batch.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { interpret, type InterpretResult } from '../../compiler/interp/interpret.js';
 import type { FloatDType } from '../../compiler/ir/types.js';
 import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
-import type { FloatArray } from '../../runtime/model.js';
 import { compileSpec } from '../support/pipeline.js';
 import { randomSpec } from '../support/random-spec.js';
 import { rng } from '../support/rng.js';
-import { compiledModel, mismatches, randomBatch, recordMismatches, TOLERANCE } from './support.js';
-
-function copies(record: Readonly<Record<string, FloatArray>>): Record<string, FloatArray> {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v.slice()]));
-}
+import { compiledModel, randomBatch, stepProblems, TOLERANCE } from './support.js';
 
 function optimizerOf(spec: GraphSpec): string {
   const train = spec.train;
@@ -28,26 +22,7 @@ async function parity(spec: GraphSpec, dtype: FloatDType, fixedBatch: number | u
   const { model } = await compiledModel(spec, { dtype, ...(fixedBatch === undefined ? {} : { batch: fixedBatch }) }, seed);
   const { joint } = compileSpec(spec, { dtype });
   const { inputs, targets } = randomBatch(joint, fixedBatch ?? rows, rng(seed), dtype);
-  const feeds = { ...inputs, ...targets };
-  const tol = TOLERANCE[dtype];
-  const problems: string[] = [];
-
-  // Step 1 and 2 of the interpreter, from the module's own initial parameters.
-  const first = interpret(joint, { feeds, params: copies(model.params) });
-  const second = interpret(joint, { feeds, params: first.params, state: first.state });
-  const outputs = (r: InterpretResult): Record<string, ArrayLike<number>> =>
-    Object.fromEntries(Object.entries(r.outputs).map(([k, t]) => [k, t.data]));
-
-  problems.push(...recordMismatches(model.forward(inputs), outputs(first), 'forward', tol));
-  problems.push(...mismatches([model.lossAndGrads(inputs, targets)], [first.loss ?? Number.NaN], 'lossAndGrads loss', tol));
-  problems.push(...recordMismatches(model.grads, first.grads, 'lossAndGrads grad', tol));
-  problems.push(...mismatches([model.trainStep(inputs, targets)], [first.loss ?? Number.NaN], 'step 1 loss', tol));
-  problems.push(...mismatches([model.trainStep(inputs, targets)], [second.loss ?? Number.NaN], 'step 2 loss', tol));
-  problems.push(...recordMismatches(model.grads, second.grads, 'step 2 grad', tol));
-  problems.push(...recordMismatches(model.params, second.params, 'step 2 param', tol));
-  const saved = model.toJSON();
-  problems.push(...recordMismatches(saved.state, second.state, 'step 2 state', tol));
-  return problems;
+  return stepProblems(model, joint, { inputs, targets }, TOLERANCE[dtype]);
 }
 
 describe('generated code equals the reference interpreter', () => {

@@ -3,7 +3,8 @@
 import type { FloatDType, Graph } from '../../compiler/ir/types.js';
 import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
 import { loadModuleSource } from '../../runtime/load-module.js';
-import type { Feed, GeneratedModel } from '../../runtime/model.js';
+import { interpret, type InterpretResult } from '../../compiler/interp/interpret.js';
+import type { Feed, FloatArray, GeneratedModel } from '../../runtime/model.js';
 import { compile, type CompileOptions, type CompiledModel } from '../../src/api.js';
 import { randomFeeds } from '../support/data.js';
 import type { Rng } from '../support/rng.js';
@@ -83,4 +84,32 @@ export function recordMismatches(
     if (a === undefined || e === undefined) return [`${what} ${k}: ${a === undefined ? 'missing' : 'unexpected'}`];
     return mismatches(a, e, `${what} ${k}`, tol);
   });
+}
+
+function copies(record: Readonly<Record<string, FloatArray>>): Record<string, FloatArray> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v.slice()]));
+}
+
+/**
+ * Where a generated model and the interpreter (running `joint`, the unoptimized joint graph)
+ * disagree on one batch: forward, then, with a loss, lossAndGrads and two trainSteps — losses,
+ * gradients, parameters and optimizer state — starting from the model's current parameters and
+ * state (which earlier steps may have moved).
+ */
+export function stepProblems(model: GeneratedModel, joint: Graph, batch: { inputs: Feed; targets: Feed }, tol: Tolerance): string[] {
+  const { inputs, targets } = batch;
+  const feeds = { ...inputs, ...targets };
+  const first = interpret(joint, { feeds, params: copies(model.params), state: model.toJSON().state });
+  const second = interpret(joint, { feeds, params: first.params, state: first.state });
+  const outputs = (r: InterpretResult): Record<string, ArrayLike<number>> => Object.fromEntries(Object.entries(r.outputs).map(([k, t]) => [k, t.data]));
+  const problems = [...recordMismatches(model.forward(inputs), outputs(first), 'forward', tol)];
+  if (joint.loss === undefined) return problems;
+  problems.push(...mismatches([model.lossAndGrads(inputs, targets)], [first.loss ?? Number.NaN], 'lossAndGrads loss', tol));
+  problems.push(...recordMismatches(model.grads, first.grads, 'lossAndGrads grad', tol));
+  problems.push(...mismatches([model.trainStep(inputs, targets)], [first.loss ?? Number.NaN], 'step 1 loss', tol));
+  problems.push(...mismatches([model.trainStep(inputs, targets)], [second.loss ?? Number.NaN], 'step 2 loss', tol));
+  problems.push(...recordMismatches(model.grads, second.grads, 'step 2 grad', tol));
+  problems.push(...recordMismatches(model.params, second.params, 'step 2 param', tol));
+  problems.push(...recordMismatches(model.toJSON().state, second.state, 'step 2 state', tol));
+  return problems;
 }

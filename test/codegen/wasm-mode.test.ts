@@ -11,21 +11,20 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GCProfiler, getHeapStatistics } from 'node:v8';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitModule } from '../../compiler/codegen/emit-module.js';
-import { interpret, type InterpretResult } from '../../compiler/interp/interpret.js';
 import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
 import { loadModuleSource } from '../../runtime/load-module.js';
-import type { FloatArray, GeneratedModel } from '../../runtime/model.js';
+import type { GeneratedModel } from '../../runtime/model.js';
 import { compile, type CompiledModel } from '../../src/api.js';
 import { main } from '../../src/cli/main.js';
 import { exampleSpec, exampleSpecs } from '../support/examples.js';
 import { compileSpec } from '../support/pipeline.js';
 import { randomSpec } from '../support/random-spec.js';
 import { rng } from '../support/rng.js';
-import { inferenceOnly, mismatches, randomBatch, recordMismatches, type Tolerance } from './support.js';
+import { bytesPerCall, RETURNS_A_DOUBLE } from './heap.js';
+import { inferenceOnly, randomBatch, stepProblems, type Tolerance } from './support.js';
 
 /**
  * The wasm matmuls accumulate in f32 (4 lanes, then a horizontal sum), where the JS kernels
@@ -70,33 +69,10 @@ function wasmMatmuls(source: string): number {
   return Number(m[1]);
 }
 
-function copies(record: Readonly<Record<string, FloatArray>>): Record<string, FloatArray> {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v.slice()]));
-}
-
-/**
- * Where the wasm module and the interpreter disagree (as interpreter-parity.test.ts, with the
- * wasm f32 tolerance): forward, lossAndGrads, two trainSteps on one random batch of `rows`.
- */
+/** Where the wasm module and the interpreter disagree (see stepProblems), with the wasm f32 tolerance. */
 function parity(model: GeneratedModel, spec: GraphSpec, rows: number, seed: number): string[] {
   const { joint } = compileSpec(spec, { dtype: 'f32' });
-  const { inputs, targets } = randomBatch(joint, rows, rng(seed), 'f32');
-  const feeds = { ...inputs, ...targets };
-  const tol = WASM_F32;
-  // From the model's own parameters and optimizer state (which earlier steps may have moved).
-  const first = interpret(joint, { feeds, params: copies(model.params), state: model.toJSON().state });
-  const second = interpret(joint, { feeds, params: first.params, state: first.state });
-  const outputs = (r: InterpretResult): Record<string, ArrayLike<number>> => Object.fromEntries(Object.entries(r.outputs).map(([k, t]) => [k, t.data]));
-  const problems = [...recordMismatches(model.forward(inputs), outputs(first), 'forward', tol)];
-  if (spec.loss === undefined) return problems;
-  problems.push(...mismatches([model.lossAndGrads(inputs, targets)], [first.loss ?? Number.NaN], 'lossAndGrads loss', tol));
-  problems.push(...recordMismatches(model.grads, first.grads, 'lossAndGrads grad', tol));
-  problems.push(...mismatches([model.trainStep(inputs, targets)], [first.loss ?? Number.NaN], 'step 1 loss', tol));
-  problems.push(...mismatches([model.trainStep(inputs, targets)], [second.loss ?? Number.NaN], 'step 2 loss', tol));
-  problems.push(...recordMismatches(model.grads, second.grads, 'step 2 grad', tol));
-  problems.push(...recordMismatches(model.params, second.params, 'step 2 param', tol));
-  problems.push(...recordMismatches(model.toJSON().state, second.state, 'step 2 state', tol));
-  return problems;
+  return stepProblems(model, joint, randomBatch(joint, rows, rng(seed), 'f32'), WASM_F32);
 }
 
 const examples = [...exampleSpecs()];
@@ -186,34 +162,8 @@ describe('wasm-simd modules are standalone strict TypeScript', () => {
   });
 });
 
-/** JS heap bytes allocated while `body` runs (as zero-allocation.test.ts: freed by GCs plus growth). */
-function heapAllocated(body: () => void): number {
-  const profiler = new GCProfiler();
-  const before = getHeapStatistics().used_heap_size;
-  profiler.start();
-  body();
-  const after = getHeapStatistics().used_heap_size;
-  const collections = profiler.stop()?.statistics ?? [];
-  const freed = collections.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0);
-  return Math.max(0, after - before + freed);
-}
-
-/**
- * Bytes per call over 10,000 calls after a warm-up (TurboFan code, the scratch sized), the least
- * of three windows: the first window can include V8 compiling the measuring loop itself.
- */
-function bytesPerCall(call: () => void): number {
-  const CALLS = 10_000;
-  const loop = (): void => {
-    for (let i = 0; i < CALLS; i++) call();
-  };
-  loop();
-  return Math.min(heapAllocated(loop), heapAllocated(loop), heapAllocated(loop)) / CALLS;
-}
 
 describe('wasm-simd modules allocate nothing per call', () => {
-  /** trainStep returns the loss, which may be one boxed double (16 B) per call; see zero-allocation.test.ts. */
-  const RETURNS_A_DOUBLE = 16 + 4;
 
   it('control: the measurement sees one Float32Array per call', () => {
     let sink: Float32Array | undefined;

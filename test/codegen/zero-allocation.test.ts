@@ -17,40 +17,14 @@
 // - Each measurement is the least of three windows: the first window can include V8 compiling
 //   the measuring loop itself (tens of KB once), which is not the model's allocation; an
 //   allocation per call shows in every window.
-import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { Feed, GeneratedModel } from '../../runtime/model.js';
 import type { CompileOptions } from '../../src/api.js';
 import { exampleSpec } from '../support/examples.js';
 import { rng } from '../support/rng.js';
+import { bytesPerCall, RETURNS_A_DOUBLE, RETURNS_NO_DOUBLE } from './heap.js';
 import { compiledModel, randomBatch } from './support.js';
 
-const CALLS = 10_000;
-const WARMUP = 3_000;
-/** One boxed double (HeapNumber) per call, plus 4 B of slack for the harness's own noise. */
-const RETURNS_A_DOUBLE = 16 + 4;
-const RETURNS_NO_DOUBLE = 1;
-
-/** JS heap bytes allocated while `body` runs: bytes freed by every GC during it plus the growth. */
-function heapAllocated(body: () => void): number {
-  const profiler = new GCProfiler();
-  const before = getHeapStatistics().used_heap_size;
-  profiler.start();
-  body();
-  const after = getHeapStatistics().used_heap_size;
-  const collections = profiler.stop()?.statistics ?? [];
-  const freed = collections.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0);
-  return Math.max(0, after - before + freed);
-}
-
-/** Bytes per call of `call` over CALLS calls after warm-up, the least of three windows. */
-function bytesPerCall(call: () => void): number {
-  for (let i = 0; i < WARMUP; i++) call();
-  const loop = (): void => {
-    for (let i = 0; i < CALLS; i++) call();
-  };
-  return Math.min(heapAllocated(loop), heapAllocated(loop), heapAllocated(loop)) / CALLS;
-}
 
 /** Every array the model hands out, to check they are the same objects later. */
 function handedOut(model: GeneratedModel, inputs: Feed): unknown[] {
