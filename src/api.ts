@@ -54,6 +54,8 @@ export interface CompiledModel {
   readonly spec: GraphSpec;
   readonly dtype: FloatDType;
   readonly batch?: number;
+  /** How the module's matmuls run. */
+  readonly kernels: KernelMode;
   /** The generated module: standalone TypeScript, no imports. */
   readonly source: string;
   /** The final graph (what the module computes) and the graph after every pass. */
@@ -99,6 +101,7 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
     spec,
     dtype,
     ...(options.batch !== undefined ? { batch: options.batch } : {}),
+    kernels: options.kernels ?? 'js',
     source,
     graph: result.graph,
     stages: result.stages,

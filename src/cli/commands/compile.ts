@@ -265,7 +265,7 @@ export function summary(compiled: CompiledModel, dir: string, files: OutputFiles
   const listed = [...files.keys()].filter((f) => !f.startsWith('ir/'));
   const dumps = files.size - listed.length;
   const lines = [
-    `compiled ${compiled.name} (${compiled.dtype}, ${batch}) in ${seconds.toFixed(2)}s → ${dir}`,
+    `compiled ${compiled.name} (${compiled.dtype}, ${batch}${compiled.kernels === 'js' ? '' : `, ${compiled.kernels} matmuls`}) in ${seconds.toFixed(2)}s → ${dir}`,
     `  files: ${listed.join(', ')}, ir/ (${dumps} file${dumps === 1 ? '' : 's'})`,
     `  kernels per ${per}: ${stats.unfusedKernels} unfused → ${stats.kernels} fused`,
     `  arena: ${arenaText(stats.unplannedArena)} unplanned → ${arenaText(stats.arena)} planned`,
