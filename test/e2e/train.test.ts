@@ -78,6 +78,18 @@ describe('chainrule train reaches the targets on held-out rows', () => {
     const w = readWeights(join(out, 'weights.safetensors'));
     expect(w.params['fc1.weight']).toHaveLength(784 * 128);
     expect(Number(acc![1]) / 100).toBeCloseTo(metrics(out).final.valAccuracy!, 4);
+    expect(r.stdout).toContain('npm start -- --kernels wasm-simd');
+  });
+
+  it('MNIST with --kernels wasm-simd: the module embeds the WebAssembly matmuls and learns as well', async () => {
+    const out = join(dir, 'mnist-wasm');
+    const r = await cli(['demo', '--epochs', '1', '--out', out, '--quiet', '--kernels', 'wasm-simd']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(matmuls as WebAssembly SIMD)');
+    const acc = /held-out accuracy: (\d+\.\d+)% on 2,000 digits/.exec(r.stdout);
+    expect(Number(acc?.[1])).toBeGreaterThanOrEqual(85);
+    expect(readFileSync(join(out, 'mnist_mlp.ts'), 'utf8')).toMatch(/WebAssembly/);
   });
 });
 

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { CHECKPOINT_FILE, WEIGHTS_FILE } from '../../../runtime/checkpoint.js';
+import { kernelMode, kernelsOption } from '../spec-input.js';
 import { MNIST_SHIFT, parsePositiveInt, reportErrors, runTraining } from './train.js';
 
 /** Epochs that reach the ≥ 96% held-out target within the 60 s budget on a 2-core machine. */
@@ -15,6 +16,7 @@ interface DemoFlags {
   readonly epochs: number;
   readonly out: string;
   readonly quiet?: boolean;
+  readonly kernels?: string;
 }
 
 export function demoCommand(): Command {
@@ -23,16 +25,20 @@ export function demoCommand(): Command {
     .option('--epochs <n>', 'training epochs', parsePositiveInt, DEMO_EPOCHS)
     .option('--out <dir>', 'output folder', join('out', 'mnist_mlp'))
     .option('--quiet', 'no live progress bar; one line per epoch')
+    .addOption(kernelsOption())
     .action(async (flags: DemoFlags) => {
       await reportErrors(async () => {
         const spec = relative(process.cwd(), SPEC) || SPEC;
+        const kernels = kernelMode(flags.kernels);
+        const wasm = kernels === 'wasm-simd';
         process.stdout.write(
           `chainrule demo: ${spec} (784 → 128 relu → 10 softmax)\n` +
-            `compiling to TypeScript, then training on MNIST: 8,000 digits, 2,000 held out, ${flags.epochs} epochs\n\n`,
+            `compiling to TypeScript${wasm ? ' (matmuls as WebAssembly SIMD)' : ''}, then training on MNIST: 8,000 digits, 2,000 held out, ${flags.epochs} epochs\n\n`,
         );
         const r = await runTraining({
           specPath: SPEC, data: 'mnist', epochs: flags.epochs, valSplit: 0.2, seed: 1, augment: MNIST_SHIFT, out: flags.out,
           ...(flags.quiet === true ? { quiet: true } : {}),
+          kernels,
         });
         if (r === undefined || r.status !== 'done') return;
         const last = r.history[r.history.length - 1];
@@ -49,7 +55,8 @@ export function demoCommand(): Command {
             `  metrics     ${join(dir, 'metrics.json')}, ${join(dir, 'curve.svg')}\n\n` +
             `next:\n` +
             `  npx chainrule eval ${spec} --weights ${join(dir, WEIGHTS_FILE)}\n` +
-            `  npx chainrule train ${spec} --resume ${dir} --epochs ${flags.epochs + 5}\n`,
+            `  npx chainrule train ${spec} --resume ${dir} --epochs ${flags.epochs + 5}\n` +
+            (wasm ? '' : `  npm start -- --kernels wasm-simd    (the same demo with WebAssembly SIMD matmuls, several times faster)\n`),
         );
       });
     });
