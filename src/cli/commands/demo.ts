@@ -33,7 +33,7 @@ export function demoCommand(): Command {
         const wasm = kernels === 'wasm-simd';
         process.stdout.write(
           `chainrule demo: ${spec} (784 → 128 relu → 10 softmax)\n` +
-            `compiling to TypeScript${wasm ? ' (matmuls as WebAssembly SIMD)' : ''}, then training on MNIST: 8,000 digits, 2,000 held out, ${flags.epochs} epochs\n\n`,
+            `compiling to TypeScript${wasm ? ' (matmuls as WebAssembly SIMD)' : ''}, then training on MNIST: 8,000 digits, 2,000 held out, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}\n\n`,
         );
         const r = await runTraining({
           specPath: SPEC, data: 'mnist', epochs: flags.epochs, valSplit: 0.2, seed: 1, augment: MNIST_SHIFT, out: flags.out,
