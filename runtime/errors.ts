@@ -16,3 +16,19 @@ export class RuntimeError extends Error {
 export function formatRuntimeError(err: RuntimeError): string {
   return `error: ${err.message}` + (err.hint !== undefined ? `\n  hint: ${err.hint}` : '');
 }
+
+/** Why a file operation failed, in words (`no such file`), not an errno code (`ENOENT`). */
+export function fileProblem(err: unknown): string {
+  const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}

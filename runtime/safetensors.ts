@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeFileAtomic } from './atomic-write.js';
-import { RuntimeError } from './errors.js';
+import { RuntimeError, fileProblem } from './errors.js';
 
 export type SafetensorsDType = 'F64' | 'F32' | 'I32';
 export type TensorData = Float64Array | Float32Array | Int32Array;
@@ -171,7 +171,7 @@ export function readSafetensors(path: string): SafetensorsFile {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new RuntimeError(`cannot read weights file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    throw new RuntimeError(`cannot read weights file ${path}: ${fileProblem(err)}`,
       'check the path; `chainrule train --out DIR` writes DIR/weights.safetensors');
   }
   return decodeSafetensors(bytes, path);

@@ -3,7 +3,7 @@
 // problem is reported with the file, line and column.
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, fileProblem } from '../errors.js';
 import type { Dataset } from './dataset.js';
 
 export interface CsvOptions {
@@ -32,7 +32,7 @@ function readRecords(path: string): CsvRecord[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RuntimeError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    throw new RuntimeError(`cannot read ${path}: ${fileProblem(err)}`,
       'pass --data mnist|iris|xor|spirals or the path of a CSV file');
   }
   try {

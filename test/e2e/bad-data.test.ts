@@ -58,7 +58,7 @@ describe('bad data', () => {
 
   it('an unknown dataset or a missing file', async () => {
     await failsCleanly('irs', /unknown dataset 'irs'\n  hint: use one of mnist, iris, xor, spirals, or a path ending in \.csv/);
-    await failsCleanly(join(dir, 'missing.csv'), /cannot read .*missing\.csv: ENOENT/);
+    await failsCleanly(join(dir, 'missing.csv'), /cannot read .*missing\.csv: no such file/);
   });
 
   it('as a real process: exit code 1, the message on stderr, no stack trace', async () => {
