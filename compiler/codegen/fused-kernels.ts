@@ -5,6 +5,7 @@ import type { Kernel, Node } from '../ir/types.js';
 import { gemm, type GemmSpec } from './gemm.js';
 import type { KernelContext } from './kernel-context.js';
 import { kernelOf, matmulGemm } from './kernels.js';
+import { linearGemmSpec } from './template-kit.js';
 import { adamPrelude, pointwiseExpr } from './pointwise.js';
 import { block, linearSoftmax } from './fused-rows.js';
 
@@ -60,17 +61,7 @@ function linearActivation(nodes: readonly Node[], ctx: KernelContext, kernel: Ke
     ...(storeZ ? [`const Z = ${ctx.ref(lin.id)};`] : []),
     `// ${act.name} = ${act.op}(${lin.name}), ${lin.name} = X·W${b === undefined ? '' : ' + b'}: [${xs.join(',')}]·[${k},${n}], activation in the epilogue`,
     gemm({
-      c: 'O',
-      a: 'X',
-      b: 'W',
-      m: ctx.rows(lin.type.shape),
-      n,
-      k: `${k}`,
-      ai: `${k}`,
-      ap: '1',
-      bp: `${n}`,
-      bj: '1',
-      tile: ctx.tile,
+      ...linearGemmSpec(lin, ctx),
       store: (index, acc, j) => [
         `{`,
         `  const z = ${rounded(ctx, b === undefined ? acc : `${acc} + bias[${j}]`)};`,

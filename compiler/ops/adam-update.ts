@@ -14,6 +14,15 @@ export const adamMoment: OpDef<'adam_moment'> = {
   reference: (inputs, attrs, out) =>
     mapBinary(at(inputs, 0), at(inputs, 1), out, (m, g) => attrs.beta * m + (1 - attrs.beta) * (attrs.squared ? g * g : g)),
   printAttrs: (a) => (a.squared ? `beta=${a.beta},squared` : `beta=${a.beta}`),
+  pointwise: (node, [m = '', g = '']) => `${node.attrs.beta} * ${m} + ${1 - node.attrs.beta} * ${node.attrs.squared ? `${g} * ${g}` : g}`,
+  kernel(node, ctx) {
+    const [m, g] = node.inputs as [number, number];
+    const { beta, squared } = node.attrs;
+    return [
+      `const Mm = ${ctx.ref(m)}, G = ${ctx.ref(g)}, O = ${ctx.ref(node.id)};`,
+      `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = ${beta} * Mm[i] + ${1 - beta} * ${squared ? 'G[i] * G[i]' : 'G[i]'};`,
+    ].join('\n');
+  },
 };
 
 /** t ← t + 1 (the step counter, a float scalar starting at 0). */
@@ -27,6 +36,10 @@ export const stepIncrement: OpDef<'step_increment'> = {
     return sameTypeRule(inputs, labels);
   },
   reference: (inputs, _attrs, out) => mapUnary(at(inputs, 0), out, (t) => t + 1),
+  kernel(node, ctx) {
+    const [t] = node.inputs as [number];
+    return `${ctx.ref(node.id)}[0] = ${ctx.ref(t)}[0] + 1;`;
+  },
 };
 
 /** p ← p − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ); reads the already-updated m, v, t. */
@@ -53,4 +66,19 @@ export const adamUpdate: OpDef<'adam_update'> = {
     }
   },
   printAttrs: (a) => `lr=${a.lr},beta1=${a.beta1},beta2=${a.beta2},eps=${a.eps}`,
+  // Operands p, m, v, t; the bias corrections c1/c2 are computed once per fused kernel (adamPrelude).
+  pointwise: (node, [p = '', m = '', v = '']) =>
+    `${p} - ${node.attrs.lr} * (${m} / c1_${node.id}) / (Math.sqrt(${v} / c2_${node.id}) + ${node.attrs.eps})`,
+  kernel(node, ctx) {
+    const [p, m, v, t] = node.inputs as [number, number, number, number];
+    const { lr, beta1, beta2, eps } = node.attrs;
+    return [
+      `const Pm = ${ctx.ref(p)}, Mm = ${ctx.ref(m)}, V = ${ctx.ref(v)}, O = ${ctx.ref(node.id)};`,
+      `const t = ${ctx.ref(t)}[0];`,
+      `const c1 = 1 - Math.pow(${beta1}, t), c2 = 1 - Math.pow(${beta2}, t);`,
+      `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) {`,
+      `  O[i] = Pm[i] - ${lr} * (Mm[i] / c1) / (Math.sqrt(V[i] / c2) + ${eps});`,
+      '}',
+    ].join('\n');
+  },
 };

@@ -18,4 +18,12 @@ export const add: OpDef<'add'> = {
   },
   // ∂(Σ xᵢ)/∂xᵢ = 1: every operand receives dY itself.
   vjp: { saves: [], grad: ({ dy }) => dy },
+  pointwise: (_node, operands) => operands.join(' + '),
+  kernel(node, ctx) {
+    const refs = node.inputs.map((id, i) => `A${i} = ${ctx.ref(id)}`);
+    return [
+      `const ${refs.join(', ')}, O = ${ctx.ref(node.id)};`,
+      `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = ${node.inputs.map((_, i) => `A${i}[i]`).join(' + ')};`,
+    ].join('\n');
+  },
 };

@@ -4,6 +4,7 @@
 import type { OpDef } from './op-def.js';
 import { lossGradRule, PROB_FLOOR, sameShapeTargetRule } from './loss-rules.js';
 import { at, get, scalar } from './shape.js';
+import { lossGradOperands, meanOverElements } from '../codegen/template-kit.js';
 
 export const binaryCrossEntropy: OpDef<'binary_cross_entropy'> = {
   op: 'binary_cross_entropy',
@@ -35,6 +36,11 @@ export const binaryCrossEntropy: OpDef<'binary_cross_entropy'> = {
       };
     },
   },
+  kernel: (node, ctx) =>
+    meanOverElements(node, ctx, [
+      'const p = P[i], t = Y[i];',
+      `total -= t * Math.log(Math.max(p, ${PROB_FLOOR})) + (1 - t) * Math.log(Math.max(1 - p, ${PROB_FLOOR}));`,
+    ]),
 };
 
 /** dp = dL·(p − y)/(p(1 − p)·N), N = number of elements. */
@@ -50,5 +56,17 @@ export const binaryCrossEntropyGrad: OpDef<'binary_cross_entropy_grad'> = {
       const pi = get(p, i);
       out.data[i] = (dl * (pi - get(y, i))) / (Math.max(pi * (1 - pi), PROB_FLOOR) * n);
     }
+  },
+  kernel(node, ctx) {
+    const [, p] = node.inputs as [number, number, number];
+    const n = ctx.count(ctx.node(p).type.shape);
+    return [
+      lossGradOperands(node, ctx),
+      `const scale = DL[0] / (${n});`,
+      `for (let i = 0; i < ${n}; i++) {`,
+      '  const p = P[i];',
+      `  O[i] = (scale * (p - Y[i])) / Math.max(p * (1 - p), ${PROB_FLOOR});`,
+      '}',
+    ].join('\n');
   },
 };

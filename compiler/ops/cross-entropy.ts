@@ -5,6 +5,7 @@ import type { AttrMap } from '../ir/types.js';
 import type { OpDef, Tensor } from './op-def.js';
 import { crossEntropyRule, lossGradRule, PROB_FLOOR } from './loss-rules.js';
 import { at, get, rowsCols, scalar } from './shape.js';
+import { lossGradRows, lossOperands } from '../codegen/template-kit.js';
 
 /** Calls f(index, y) for every nonzero target entry of row r (y = 1 for class indices). */
 function forTargets(y: Tensor, r: number, k: number, f: (j: number, yj: number) => void): void {
@@ -48,6 +49,27 @@ export const crossEntropy: OpDef<'cross_entropy'> = {
       return { op: 'cross_entropy_grad', attrs: { input: node.attrs.input }, inputs: [dy, p, y], factor };
     },
   },
+  kernel(node, ctx) {
+    const { p, y, classIndex, rows, k } = lossOperands(ctx, node);
+    const logOf = node.attrs.input === 'log_probs' ? (v: string) => v : (v: string) => `Math.log(Math.max(${v}, ${PROB_FLOOR}))`;
+    const body = classIndex
+      ? [`total -= ${logOf(`P[r * ${k} + Y[r]]`)};`]
+      : [
+          `const o = r * ${k};`,
+          `for (let j = 0; j < ${k}; j++) {`,
+          '  const t = Y[o + j];',
+          `  if (t !== 0) total -= t * ${logOf('P[o + j]')};`,
+          '}',
+        ];
+    return [
+      `const P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, L = ${ctx.ref(node.id)};`,
+      'let total = 0;',
+      `for (let r = 0; r < ${rows}; r++) {`,
+      ...body.map((l) => `  ${l}`),
+      '}',
+      `L[0] = total / ${rows};`,
+    ].join('\n');
+  },
 };
 
 /** probs: dp = −dL·y/(n·p); log_probs: dlp = −dL·y/n. */
@@ -69,4 +91,18 @@ export const crossEntropyGrad: OpDef<'cross_entropy_grad'> = {
     }
   },
   printAttrs: (a) => `input=${a.input}`,
+  kernel(node, ctx) {
+    const [, p, y] = node.inputs as [number, number, number];
+    const shape = ctx.node(p).type.shape;
+    const k = ctx.cols(shape);
+    const rows = ctx.rows(shape);
+    const classIndex = ctx.node(y).type.dtype === 'i32';
+    const logProbs = node.attrs.input === 'log_probs';
+    // probs: ∂/∂p of −Σ y log p / n = −y / (p n); log-probs: −y / n.
+    const value = (t: string, pj: string): string => (logProbs ? `-(${t}) * scale` : `-(${t}) * scale / Math.max(${pj}, ${PROB_FLOOR})`);
+    const body = classIndex
+      ? [`for (let j = 0; j < ${k}; j++) O[o + j] = j === Y[r] ? ${value('1', 'P[o + j]')} : 0;`]
+      : [`for (let j = 0; j < ${k}; j++) O[o + j] = Y[o + j] === 0 ? 0 : ${value('Y[o + j]', 'P[o + j]')};`];
+    return lossGradRows(node, ctx, rows, k, body);
+  },
 };

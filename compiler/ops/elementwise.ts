@@ -1,13 +1,18 @@
 // Builders for the elementwise ops (activations and their derivative ops), so each activation
 // file states only its math: f, f' and which tensor f' is written from.
-import type { AttrMap, OpName } from '../ir/types.js';
+import { derivativeLoop, unaryLoop } from '../codegen/template-kit.js';
+import type { AttrMap, NodeOf, OpName } from '../ir/types.js';
 import type { OpDef, VjpRule } from './op-def.js';
 import { at, mapBinary, mapUnary, sameTypeRule } from './shape.js';
 
-/** A unary activation y = f(x). */
+/**
+ * A unary activation y = f(x); `code` is the same formula as generated code, over an element
+ * expression `x` (the kernel is one loop of it, and fused kernels inline it).
+ */
 export function unaryOp<K extends OpName>(
   op: K,
   f: (x: number, attrs: AttrMap[K]) => number,
+  code: (x: string, node: NodeOf<K>) => string,
   vjp: OpDef<K>['vjp'],
   printAttrs?: (attrs: AttrMap[K]) => string,
 ): OpDef<K> {
@@ -18,15 +23,21 @@ export function unaryOp<K extends OpName>(
     inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
     reference: (inputs, attrs, out) => mapUnary(at(inputs, 0), out, (v) => f(v, attrs)),
     vjp,
+    pointwise: (node, [x = '']) => code(x, node),
+    kernel: (node, ctx) => unaryLoop(ctx, node, (x) => code(x, node)),
   };
   return printAttrs === undefined ? def : { ...def, printAttrs };
 }
 
-/** The derivative op of an activation: dx = dy ⊙ f'(saved), `saved` being its input x or output y. */
+/**
+ * The derivative op of an activation: dx = dy ⊙ f'(saved), `saved` being its input x or output y;
+ * `code` is the same formula as generated code over element expressions `dy` and `s`.
+ */
 export function derivativeOp<K extends OpName>(
   op: K,
   saved: 'x' | 'y',
   df: (dy: number, s: number, attrs: AttrMap[K]) => number,
+  code: (dy: string, s: string, node: NodeOf<K>) => string,
   printAttrs?: (attrs: AttrMap[K]) => string,
 ): OpDef<K> {
   const def: OpDef<K> = {
@@ -35,6 +46,8 @@ export function derivativeOp<K extends OpName>(
     inputNames: ['dy', saved],
     inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
     reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (g, s) => df(g, s, attrs)),
+    pointwise: (node, [dy = '', s = '']) => code(dy, s, node),
+    kernel: (node, ctx) => derivativeLoop(ctx, node, (dy, s) => code(dy, s, node)),
   };
   return printAttrs === undefined ? def : { ...def, printAttrs };
 }

@@ -17,6 +17,7 @@ export function geluDerivative(x: number): number {
 export const gelu = unaryOp(
   'gelu',
   geluOf,
+  (x) => `0.5 * ${x} * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (${x} + 0.044715 * ${x} * ${x} * ${x})))`,
   activationVjp<'gelu'>('x', (dy, x, _attrs, xn) => ({
     op: 'gelu_grad',
     attrs: {},
@@ -26,4 +27,5 @@ export const gelu = unaryOp(
 );
 
 /** dx = dy ⊙ gelu'(x) */
-export const geluGrad = derivativeOp('gelu_grad', 'x', (dy, x) => dy * geluDerivative(x));
+// The generated module defines `geluDerivative` once (the formula above), when a model uses it.
+export const geluGrad = derivativeOp('gelu_grad', 'x', (dy, x) => dy * geluDerivative(x), (dy, x) => `${dy} * geluDerivative(${x})`);

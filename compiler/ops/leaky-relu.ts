@@ -7,6 +7,7 @@ export const DEFAULT_LEAKY_ALPHA = 0.01;
 export const leakyRelu = unaryOp(
   'leaky_relu',
   (x, a) => (x > 0 ? x : a.alpha * x),
+  (x, node) => `${x} > 0 ? ${x} : ${node.attrs.alpha} * ${x}`,
   activationVjp<'leaky_relu'>('x', (dy, x, attrs, xn) => ({
     op: 'leaky_relu_grad',
     attrs: { alpha: attrs.alpha },
@@ -21,5 +22,6 @@ export const leakyReluGrad = derivativeOp(
   'leaky_relu_grad',
   'x',
   (dy, x, a) => (x > 0 ? dy : a.alpha * dy),
+  (dy, x, node) => `${x} > 0 ? ${dy} : ${node.attrs.alpha} * ${dy}`,
   (a) => `alpha=${a.alpha}`,
 );

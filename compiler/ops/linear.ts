@@ -3,6 +3,8 @@
 import type { TensorType } from '../ir/types.js';
 import type { GradEquation, OpDef } from './op-def.js';
 import { at, floatOperandsError, formatShape, get } from './shape.js';
+import { gemm } from '../codegen/gemm.js';
+import { linearGemmSpec } from '../codegen/template-kit.js';
 
 export const linear: OpDef<'linear'> = {
   op: 'linear',
@@ -57,5 +59,20 @@ export const linear: OpDef<'linear'> = {
           return undefined;
       }
     },
+  },
+  kernel(node, ctx) {
+    const [x, w, b] = node.inputs as [number, number, number | undefined];
+    const xs = ctx.node(x).type.shape;
+    const k = ctx.cols(xs);
+    const n = node.attrs.units;
+    return [
+      `const X = ${ctx.ref(x)}, W = ${ctx.ref(w)}, O = ${ctx.ref(node.id)};`,
+      ...(b === undefined ? [] : [`const bias = ${ctx.ref(b)};`]),
+      `// O = X·W${b === undefined ? '' : ' + b'}: [${xs.join(',')}]·[${k},${n}]`,
+      gemm({
+        ...linearGemmSpec(node, ctx),
+        ...(b === undefined ? {} : { epilogue: (acc: string, j: string) => `${acc} + bias[${j}]` }),
+      }),
+    ].join('\n');
   },
 };

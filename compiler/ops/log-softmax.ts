@@ -2,6 +2,7 @@
 // the log of a rounded-to-zero probability.
 import type { OpDef } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
+import { perRow } from '../codegen/template-kit.js';
 
 export const logSoftmax: OpDef<'log_softmax'> = {
   op: 'log_softmax',
@@ -34,6 +35,21 @@ export const logSoftmax: OpDef<'log_softmax'> = {
           }
         : undefined,
   },
+  kernel(node, ctx) {
+    const [x] = node.inputs as [number];
+    const k = ctx.cols(node.type.shape);
+    return [
+      `const X = ${ctx.ref(x)}, O = ${ctx.ref(node.id)};`,
+      perRow(ctx, node, [
+        'let max = -Infinity;',
+        `for (let j = 0; j < ${k}; j++) max = Math.max(max, X[o + j]);`,
+        'let sum = 0;',
+        `for (let j = 0; j < ${k}; j++) sum += Math.exp(X[o + j] - max);`,
+        'const lse = max + Math.log(sum);',
+        `for (let j = 0; j < ${k}; j++) O[o + j] = X[o + j] - lse;`,
+      ]),
+    ].join('\n');
+  },
 };
 
 /** dx = dy − exp(y)·Σ_row dy, where y = log_softmax(x). */
@@ -51,5 +67,17 @@ export const logSoftmaxGrad: OpDef<'log_softmax_grad'> = {
       for (let j = 0; j < k; j++) sum += get(dy, base + j);
       for (let j = 0; j < k; j++) out.data[base + j] = get(dy, base + j) - Math.exp(get(y, base + j)) * sum;
     }
+  },
+  kernel(node, ctx) {
+    const [dy, lp] = node.inputs as [number, number];
+    const k = ctx.cols(node.type.shape);
+    return [
+      `const DY = ${ctx.ref(dy)}, LP = ${ctx.ref(lp)}, O = ${ctx.ref(node.id)};`,
+      perRow(ctx, node, [
+        'let sum = 0;',
+        `for (let j = 0; j < ${k}; j++) sum += DY[o + j];`,
+        `for (let j = 0; j < ${k}; j++) O[o + j] = DY[o + j] - Math.exp(LP[o + j]) * sum;`,
+      ]),
+    ].join('\n');
   },
 };

@@ -3,6 +3,7 @@
 import type { Dim, TensorType } from '../ir/types.js';
 import type { OpDef } from './op-def.js';
 import { at, floatOperandsError, formatShape, get } from './shape.js';
+import { matmulGemm } from '../codegen/template-kit.js';
 
 /** [rows, cols] of op(M) for a 2-D shape. */
 function opDims(shape: readonly Dim[], trans: boolean): [Dim, Dim] {
@@ -48,4 +49,5 @@ export const matmul: OpDef<'matmul'> = {
     }
   },
   printAttrs: (a) => [a.transA ? 'transA' : '', a.transB ? 'transB' : ''].filter((s) => s !== '').join(','),
+  kernel: (node, ctx) => matmulGemm(node, ctx),
 };

@@ -2,6 +2,7 @@
 import type { OpDef } from './op-def.js';
 import { lossGradRule, sameShapeTargetRule } from './loss-rules.js';
 import { at, get, scalar } from './shape.js';
+import { lossGradOperands, meanOverElements } from '../codegen/template-kit.js';
 
 export const mse: OpDef<'mse'> = {
   op: 'mse',
@@ -24,6 +25,7 @@ export const mse: OpDef<'mse'> = {
       return { op: 'mse_grad', attrs: {}, inputs: [dy, yhat, y], factor: `2(${name(yhat)}−${name(y)})/N` };
     },
   },
+  kernel: (node, ctx) => meanOverElements(node, ctx, ['const d = P[i] - Y[i];', 'total += d * d;']),
 };
 
 /** dŷ = 2·dL·(ŷ − y)/N, N = number of elements. */
@@ -36,5 +38,14 @@ export const mseGrad: OpDef<'mse_grad'> = {
     const [dl, yhat, y] = [scalar(at(inputs, 0)), at(inputs, 1), at(inputs, 2)];
     const n = yhat.data.length;
     for (let i = 0; i < n; i++) out.data[i] = (2 * dl * (get(yhat, i) - get(y, i))) / n;
+  },
+  kernel(node, ctx) {
+    const [, p] = node.inputs as [number, number, number];
+    const n = ctx.count(ctx.node(p).type.shape);
+    return [
+      lossGradOperands(node, ctx),
+      `const scale = 2 * DL[0] / (${n});`,
+      `for (let i = 0; i < ${n}; i++) O[i] = scale * (P[i] - Y[i]);`,
+    ].join('\n');
   },
 };

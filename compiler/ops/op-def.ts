@@ -1,7 +1,7 @@
 // The contract every op file fulfils. One op = one file: its name, named operands, typed attrs,
-// shape rule, naive reference implementation, VJP rule and (later) kernel template.
-// NOTE: codegen adds a `kernel` field to this interface; keep the rest stable.
-import type { AttrMap, OpName, TensorType } from '../ir/types.js';
+// shape rule, naive reference implementation, VJP rule and kernel template.
+import type { KernelContext } from '../codegen/kernel-context.js';
+import type { AttrMap, NodeOf, OpName, TensorType } from '../ir/types.js';
 
 /** A concrete tensor for the reference interpreter: batch resolved, row-major data. */
 export interface Tensor {
@@ -72,4 +72,15 @@ export interface OpDef<K extends OpName> {
   printAttrs?(attrs: AttrMap[K]): string;
   /** The VJP rule; absent for ops that are never differentiated (backward and update ops). */
   readonly vjp?: VjpRule<{ readonly id: number; readonly inputs: readonly number[]; readonly attrs: AttrMap[K] }>;
+  /**
+   * Pointwise ops: the code of one output element from its operands' element values (identifiers
+   * or expressions, each may appear several times). Single-op kernels and fused loops both use
+   * it, so fused and unfused code compute exactly the same formula.
+   */
+  pointwise?(node: NodeOf<K>, operands: readonly string[]): string;
+  /**
+   * The kernel template: TS statements computing the node in the generated module, specialized
+   * to its static dims (helpers in compiler/codegen/template-kit.ts). Absent only for leaves.
+   */
+  kernel?(node: NodeOf<K>, ctx: KernelContext): string;
 }

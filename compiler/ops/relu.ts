@@ -6,6 +6,7 @@ import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
 export const relu = unaryOp(
   'relu',
   (x) => (x > 0 ? x : 0),
+  (x) => `${x} > 0 ? ${x} : 0`,
   activationVjp<'relu'>('x', (dy, x, _attrs, xn) => ({
     op: 'relu_grad',
     attrs: {},
@@ -15,4 +16,4 @@ export const relu = unaryOp(
 );
 
 /** dx = dy ⊙ [x > 0] */
-export const reluGrad = derivativeOp('relu_grad', 'x', (dy, x) => (x > 0 ? dy : 0));
+export const reluGrad = derivativeOp('relu_grad', 'x', (dy, x) => (x > 0 ? dy : 0), (dy, x) => `${x} > 0 ? ${dy} : 0`);

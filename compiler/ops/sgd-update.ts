@@ -11,6 +11,14 @@ export const sgdUpdate: OpDef<'sgd_update'> = {
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (p, g) => p - attrs.lr * g),
   printAttrs: (a) => `lr=${a.lr}`,
+  pointwise: (node, [p = '', g = '']) => `${p} - ${node.attrs.lr} * ${g}`,
+  kernel(node, ctx) {
+    const [p, g] = node.inputs as [number, number];
+    return [
+      `const Pm = ${ctx.ref(p)}, G = ${ctx.ref(g)}, O = ${ctx.ref(node.id)};`,
+      `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = Pm[i] - ${node.attrs.lr} * G[i];`,
+    ].join('\n');
+  },
 };
 
 /** v ← μ·v + g */
@@ -21,4 +29,12 @@ export const momentumVelocity: OpDef<'momentum_velocity'> = {
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (v, g) => attrs.momentum * v + g),
   printAttrs: (a) => `momentum=${a.momentum}`,
+  pointwise: (node, [v = '', g = '']) => `${node.attrs.momentum} * ${v} + ${g}`,
+  kernel(node, ctx) {
+    const [v, g] = node.inputs as [number, number];
+    return [
+      `const V = ${ctx.ref(v)}, G = ${ctx.ref(g)}, O = ${ctx.ref(node.id)};`,
+      `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = ${node.attrs.momentum} * V[i] + G[i];`,
+    ].join('\n');
+  },
 };

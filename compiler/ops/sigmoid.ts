@@ -7,9 +7,13 @@ export function sigmoidOf(x: number): number {
   return e / (1 + e);
 }
 
+/** `sigmoidOf` as generated code: the branch keeps exp's argument ≤ 0. */
+export const sigmoidCode = (x: string): string => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`;
+
 export const sigmoid = unaryOp(
   'sigmoid',
   sigmoidOf,
+  sigmoidCode,
   // σ' = y(1 − y), written from the saved output: no second exp.
   activationVjp<'sigmoid'>('y', (dy, y, _attrs, xn) => ({
     op: 'sigmoid_grad',
@@ -20,4 +24,4 @@ export const sigmoid = unaryOp(
 );
 
 /** dx = dy ⊙ y(1 − y) */
-export const sigmoidGrad = derivativeOp('sigmoid_grad', 'y', (dy, y) => dy * y * (1 - y));
+export const sigmoidGrad = derivativeOp('sigmoid_grad', 'y', (dy, y) => dy * y * (1 - y), (dy, y) => `${dy} * ${y} * (1 - ${y})`);

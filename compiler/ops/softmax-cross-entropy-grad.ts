@@ -6,6 +6,7 @@
 import type { OpDef, Tensor } from './op-def.js';
 import { crossEntropyRule, lossGradRule } from './loss-rules.js';
 import { at, get, rowsCols, scalar } from './shape.js';
+import { lossGradRows } from '../codegen/template-kit.js';
 
 /** Row r of the target as a dense row of k values (a class index becomes one-hot), and its sum. */
 function targetRow(y: Tensor, r: number, k: number): { row: Float64Array; sum: number } {
@@ -44,4 +45,21 @@ export const softmaxCrossEntropyGrad: OpDef<'softmax_cross_entropy_grad'> = {
     }
   },
   printAttrs: (a) => `input=${a.input}`,
+  kernel(node, ctx) {
+    const [, p, y] = node.inputs as [number, number, number];
+    const shape = ctx.node(p).type.shape;
+    const k = ctx.cols(shape);
+    const rows = ctx.rows(shape);
+    // dx = dL·(p·Σy − y)/n; Σy = 1 for class indices. log_probs store log p.
+    const pj = node.attrs.input === 'log_probs' ? 'Math.exp(P[o + j])' : 'P[o + j]';
+    const body =
+      ctx.node(y).type.dtype === 'i32'
+        ? [`for (let j = 0; j < ${k}; j++) O[o + j] = scale * (${pj} - (j === Y[r] ? 1 : 0));`]
+        : [
+            'let sum = 0;',
+            `for (let j = 0; j < ${k}; j++) sum += Y[o + j];`,
+            `for (let j = 0; j < ${k}; j++) O[o + j] = scale * (${pj} * sum - Y[o + j]);`,
+          ];
+    return lossGradRows(node, ctx, rows, k, body);
+  },
 };

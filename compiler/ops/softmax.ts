@@ -1,5 +1,6 @@
 // softmax along the last axis: exp(x − max x) / Σ exp(x − max x). Subtracting the row max keeps
 // every exponent ≤ 0, so large logits never overflow.
+import { perRow } from '../codegen/template-kit.js';
 import type { OpDef, Tensor } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
 
@@ -20,6 +21,25 @@ export function softmaxRows(x: Tensor, out: Tensor): void {
   }
 }
 
+/** Rows at most this wide are unrolled into locals (each exp computed once, no inner loops). */
+const UNROLL_ROW = 16;
+
+/**
+ * One softmax row of static width `k` in locals: every X[o + j] is read before any O[o + j] is
+ * written (so X may be O), and the sums run in the reference's order (same rounding).
+ */
+function softmaxRowUnrolled(k: number): string[] {
+  const js = Array.from({ length: k }, (_, j) => j);
+  const at = (j: number): string => (j === 0 ? 'o' : `o + ${j}`);
+  return [
+    `const ${js.map((j) => `x${j} = X[${at(j)}]`).join(', ')};`,
+    `const max = Math.max(${js.map((j) => `x${j}`).join(', ')});`,
+    `const ${js.map((j) => `e${j} = Math.exp(x${j} - max)`).join(', ')};`,
+    `const sum = ${js.map((j) => `e${j}`).join(' + ')};`,
+    ...js.map((j) => `O[${at(j)}] = e${j} / sum;`),
+  ];
+}
+
 export const softmax: OpDef<'softmax'> = {
   op: 'softmax',
   leaf: false,
@@ -33,6 +53,20 @@ export const softmax: OpDef<'softmax'> = {
       operand === 0
         ? { op: 'softmax_grad', attrs: {}, inputs: [dy, node.id], factor: `·J_softmax(${name(at(node.inputs, 0))})` }
         : undefined,
+  },
+  kernel(node, ctx) {
+    const [x] = node.inputs as [number];
+    const k = ctx.cols(node.type.shape);
+    return [
+      `const X = ${ctx.ref(x)}, O = ${ctx.ref(node.id)};`,
+      perRow(ctx, node, k <= UNROLL_ROW ? softmaxRowUnrolled(k) : [
+        'let max = -Infinity;',
+        `for (let j = 0; j < ${k}; j++) max = Math.max(max, X[o + j]);`,
+        'let sum = 0;',
+        `for (let j = 0; j < ${k}; j++) sum += Math.exp(X[o + j] - max);`,
+        `for (let j = 0; j < ${k}; j++) O[o + j] = Math.exp(X[o + j] - max) / sum;`,
+      ]),
+    ].join('\n');
   },
 };
 
@@ -51,5 +85,17 @@ export const softmaxGrad: OpDef<'softmax_grad'> = {
       for (let j = 0; j < k; j++) dot += get(dy, base + j) * get(p, base + j);
       for (let j = 0; j < k; j++) out.data[base + j] = get(p, base + j) * (get(dy, base + j) - dot);
     }
+  },
+  kernel(node, ctx) {
+    const [dy, p] = node.inputs as [number, number];
+    const k = ctx.cols(node.type.shape);
+    return [
+      `const DY = ${ctx.ref(dy)}, P = ${ctx.ref(p)}, O = ${ctx.ref(node.id)};`,
+      perRow(ctx, node, [
+        'let dot = 0;',
+        `for (let j = 0; j < ${k}; j++) dot += DY[o + j] * P[o + j];`,
+        `for (let j = 0; j < ${k}; j++) O[o + j] = P[o + j] * (DY[o + j] - dot);`,
+      ]),
+    ].join('\n');
   },
 };

@@ -24,4 +24,17 @@ export const sumRows: OpDef<'sum_rows'> = {
       out.data[j] = acc;
     }
   },
+  kernel(node, ctx) {
+    const [dy] = node.inputs as [number];
+    const src = ctx.node(dy).type.shape;
+    const n = ctx.cols(node.type.shape);
+    return [
+      `const DY = ${ctx.ref(dy)}, O = ${ctx.ref(node.id)};`,
+      `for (let j = 0; j < ${n}; j++) {`,
+      '  let s = 0;',
+      `  for (let r = 0; r < ${ctx.rows(src)}; r++) s += DY[r * ${n} + j];`,
+      '  O[j] = s;',
+      '}',
+    ].join('\n');
+  },
 };

@@ -4,6 +4,7 @@ import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
 export const tanh = unaryOp(
   'tanh',
   (x) => Math.tanh(x),
+  (x) => `Math.tanh(${x})`,
   activationVjp<'tanh'>('y', (dy, y, _attrs, xn) => ({
     op: 'tanh_grad',
     attrs: {},
@@ -13,4 +14,4 @@ export const tanh = unaryOp(
 );
 
 /** dx = dy ⊙ (1 − y²) */
-export const tanhGrad = derivativeOp('tanh_grad', 'y', (dy, y) => dy * (1 - y * y));
+export const tanhGrad = derivativeOp('tanh_grad', 'y', (dy, y) => dy * (1 - y * y), (dy, y) => `${dy} * (1 - ${y} * ${y})`);
