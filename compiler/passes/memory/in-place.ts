@@ -1,5 +1,5 @@
 // Which ops may write their result over one of their operands. The table is checked against
-// the kernel templates in compiler/codegen/kernels.ts: a template is alias-safe when element i
+// the kernel templates in the ops' files (compiler/ops/, `kernel`): a template is alias-safe when element i
 // of the output depends only on element i of each operand and is stored after those reads, so
 // by the time O[i] overwrites X[i], X[i] has been consumed and X[j > i] is still intact.
 import type { OpName } from '../../ir/types.js';
