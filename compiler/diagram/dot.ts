@@ -348,7 +348,7 @@ const VIEW_TITLE: Readonly<Record<DiagramView, string>> = {
 };
 
 /** Explanations the legend adds for what the node labels abbreviate. */
-function legendNotes(ctx: Context): string[] {
+function legendNotes(ctx: Context, kernels: ReadonlyMap<number, string> | undefined): string[] {
   const ops = new Set(ctx.graph.nodes.filter((n) => ctx.shown.has(n.id)).map((n) => n.op));
   const notes: string[] = [];
   if (ops.has('adam_update')) {
@@ -356,6 +356,9 @@ function legendNotes(ctx: Context): string[] {
   }
   if (ctx.folded && ctx.graph.nodes.some((n) => n.role === 'state')) {
     notes.push('Optimizer state (moments, velocities, step counter) is folded into the update nodes; the backward view draws it.');
+  }
+  if (clusters(ctx, kernels).length > 0) {
+    notes.push('A dashed box is one fused kernel: the function k_<name> of the generated code computes everything inside it.');
   }
   return notes;
 }
@@ -371,7 +374,7 @@ export function buildDiagram(graph: Graph, view: DiagramView, options: DiagramOp
     options.legend === false
       ? {}
       : {
-          label: legendLabel(title, new Set(kinds.values()), new Set(edges.map((e) => e.kind)), legendNotes(ctx)),
+          label: legendLabel(title, new Set(kinds.values()), new Set(edges.map((e) => e.kind)), legendNotes(ctx, options.kernels)),
           labelloc: 'b',
           labeljust: 'l',
         };

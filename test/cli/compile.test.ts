@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forwardDot } from '../../compiler/diagram/dot.js';
 import { optimizationPasses, trainingPasses } from '../../compiler/passes/pipeline.js';
 import { compile } from '../../src/api.js';
 import { dumpName, kernelClusters, stageNames, writeOutputAtomic } from '../../src/cli/commands/compile.js';
@@ -257,5 +258,12 @@ describe('kernel clusters in the diagrams', () => {
       ['d(fc1.bias)', 'd(fc1.weight)', 'new(fc1.bias)', 'new(fc1.bias.velocity)', 'new(fc1.weight)', 'new(fc1.weight.velocity)'].sort(),
     );
     expect(new Set(clusters.values()).size).toBe(graph.kernels?.length);
+  });
+
+  it('the legend explains the dashed boxes only when the diagram has them', () => {
+    const { graph } = compile(MNIST);
+    const note = 'A dashed box is one fused kernel';
+    expect(forwardDot(graph, { kernels: kernelClusters(graph) })).toContain(note);
+    expect(forwardDot(graph)).not.toContain(note);
   });
 });
