@@ -65,6 +65,21 @@ export function lossGradOperands(node: Target, ctx: KernelContext): string {
   return `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`;
 }
 
+/**
+ * An element-wise loss gradient over all N elements: `scale = <factor>dL/N`, then per element
+ * `i` one statement (written on the loop's line) or a block of them.
+ */
+export function elementLossGrad(node: Target, ctx: KernelContext, factor: '' | '2 * ', body: readonly string[]): string {
+  const [, p] = node.inputs as [number, number, number];
+  const n = ctx.count(ctx.node(p).type.shape);
+  const loop = `for (let i = 0; i < ${n}; i++)`;
+  return [
+    lossGradOperands(node, ctx),
+    `const scale = ${factor}DL[0] / (${n});`,
+    ...(body.length === 1 ? [`${loop} ${body[0] ?? ''}`] : [`${loop} {`, ...body.map((l) => `  ${l}`), '}']),
+  ].join('\n');
+}
+
 /** A row-wise loss gradient: `scale = dL/rows`, then `body` per row with `o` its first index. */
 export function lossGradRows(node: Target, ctx: KernelContext, rows: string, k: number, body: readonly string[]): string {
   return [

@@ -4,7 +4,7 @@
 import type { OpDef } from './op-def.js';
 import { lossGradRule, PROB_FLOOR, sameShapeTargetRule } from './loss-rules.js';
 import { at, get, scalar } from './shape.js';
-import { lossGradOperands, meanOverElements } from '../codegen/template-kit.js';
+import { elementLossGrad, meanOverElements } from '../codegen/template-kit.js';
 
 export const binaryCrossEntropy: OpDef<'binary_cross_entropy'> = {
   op: 'binary_cross_entropy',
@@ -57,16 +57,6 @@ export const binaryCrossEntropyGrad: OpDef<'binary_cross_entropy_grad'> = {
       out.data[i] = (dl * (pi - get(y, i))) / (Math.max(pi * (1 - pi), PROB_FLOOR) * n);
     }
   },
-  kernel(node, ctx) {
-    const [, p] = node.inputs as [number, number, number];
-    const n = ctx.count(ctx.node(p).type.shape);
-    return [
-      lossGradOperands(node, ctx),
-      `const scale = DL[0] / (${n});`,
-      `for (let i = 0; i < ${n}; i++) {`,
-      '  const p = P[i];',
-      `  O[i] = (scale * (p - Y[i])) / Math.max(p * (1 - p), ${PROB_FLOOR});`,
-      '}',
-    ].join('\n');
-  },
+  kernel: (node, ctx) =>
+    elementLossGrad(node, ctx, '', ['const p = P[i];', `O[i] = (scale * (p - Y[i])) / Math.max(p * (1 - p), ${PROB_FLOOR});`]),
 };

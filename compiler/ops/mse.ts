@@ -2,7 +2,7 @@
 import type { OpDef } from './op-def.js';
 import { lossGradRule, sameShapeTargetRule } from './loss-rules.js';
 import { at, get, scalar } from './shape.js';
-import { lossGradOperands, meanOverElements } from '../codegen/template-kit.js';
+import { elementLossGrad, meanOverElements } from '../codegen/template-kit.js';
 
 export const mse: OpDef<'mse'> = {
   op: 'mse',
@@ -39,13 +39,5 @@ export const mseGrad: OpDef<'mse_grad'> = {
     const n = yhat.data.length;
     for (let i = 0; i < n; i++) out.data[i] = (2 * dl * (get(yhat, i) - get(y, i))) / n;
   },
-  kernel(node, ctx) {
-    const [, p] = node.inputs as [number, number, number];
-    const n = ctx.count(ctx.node(p).type.shape);
-    return [
-      lossGradOperands(node, ctx),
-      `const scale = 2 * DL[0] / (${n});`,
-      `for (let i = 0; i < ${n}; i++) O[i] = scale * (P[i] - Y[i]);`,
-    ].join('\n');
-  },
+  kernel: (node, ctx) => elementLossGrad(node, ctx, '2 * ', ['O[i] = scale * (P[i] - Y[i]);']),
 };

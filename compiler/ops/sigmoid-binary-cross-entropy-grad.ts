@@ -6,7 +6,7 @@
 import type { OpDef } from './op-def.js';
 import { lossGradRule, sameShapeTargetRule } from './loss-rules.js';
 import { at, get, scalar } from './shape.js';
-import { lossGradOperands } from '../codegen/template-kit.js';
+import { elementLossGrad } from '../codegen/template-kit.js';
 
 /** dx = dL·(p − y)/N */
 export const sigmoidBinaryCrossEntropyGrad: OpDef<'sigmoid_binary_cross_entropy_grad'> = {
@@ -20,13 +20,5 @@ export const sigmoidBinaryCrossEntropyGrad: OpDef<'sigmoid_binary_cross_entropy_
     const scale = dl / n;
     for (let i = 0; i < n; i++) out.data[i] = scale * (get(p, i) - get(y, i));
   },
-  kernel(node, ctx) {
-    const [, p] = node.inputs as [number, number, number];
-    const n = ctx.count(ctx.node(p).type.shape);
-    return [
-      lossGradOperands(node, ctx),
-      `const scale = DL[0] / (${n});`,
-      `for (let i = 0; i < ${n}; i++) O[i] = scale * (P[i] - Y[i]);`,
-    ].join('\n');
-  },
+  kernel: (node, ctx) => elementLossGrad(node, ctx, '', ['O[i] = scale * (P[i] - Y[i]);']),
 };
