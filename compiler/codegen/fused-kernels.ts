@@ -4,8 +4,8 @@
 import type { Kernel, Node } from '../ir/types.js';
 import { gemm, type GemmSpec } from './gemm.js';
 import type { KernelContext } from './kernel-context.js';
-import { kernelOf, matmulGemm } from './kernels.js';
-import { linearGemmSpec } from './template-kit.js';
+import { kernelOf } from './kernels.js';
+import { linearGemmSpec, matmulGemm } from './template-kit.js';
 import { adamPrelude, pointwiseExpr } from './pointwise.js';
 import { block, linearSoftmax } from './fused-rows.js';
 

@@ -35,32 +35,13 @@ export function derivativeLoop(ctx: KernelContext, node: Target, f: (dy: string,
 }
 
 /** Rows of a row-major tensor whose last axis is `k`, with a per-row body (`o` is the row's first index). */
-export function perRow(ctx: KernelContext, node: Target, body: readonly string[]): string {
+export function rowLoop(ctx: KernelContext, node: Target, body: readonly string[]): string {
   const k = ctx.cols(node.type.shape);
   return [`for (let r = 0; r < ${ctx.rows(node.type.shape)}; r++) {`, `  const o = r * ${k};`, ...body.map((l) => `  ${l}`), '}'].join('\n');
 }
 
-/** A loss's operands: prediction and target ids, whether the target holds class indices, rows and width. */
-export function lossOperands(ctx: KernelContext, node: NodeOf<'cross_entropy' | 'mse' | 'binary_cross_entropy'>): {
-  p: number;
-  y: number;
-  classIndex: boolean;
-  rows: string;
-  k: number;
-} {
-  const [p, y] = node.inputs as [number, number];
-  const pn = ctx.node(p);
-  return {
-    p,
-    y,
-    classIndex: ctx.node(y).type.dtype === 'i32',
-    rows: ctx.rows(pn.type.shape),
-    k: ctx.cols(pn.type.shape),
-  };
-}
-
 /** `const DL = …, P = …, Y = …, O = …;` for a loss gradient with operands (dL, pred, target). */
-export function lossGradOperands(node: Target, ctx: KernelContext): string {
+function lossGradOperands(node: Target, ctx: KernelContext): string {
   const [dl, p, y] = node.inputs as [number, number, number];
   return `const DL = ${ctx.ref(dl)}, P = ${ctx.ref(p)}, Y = ${ctx.ref(y)}, O = ${ctx.ref(node.id)};`;
 }

@@ -1,11 +1,12 @@
 // cross_entropy = (1/n) Σ_rows −Σ_k y_k·log p_k, reading probabilities (after softmax) or
 // log-probabilities (after log_softmax, attrs.input = 'log_probs'). Targets are class indices
 // (i32 [n]: y is one-hot at that index) or probability rows [n,k].
-import type { AttrMap } from '../ir/types.js';
+import type { KernelContext } from '../codegen/kernel-context.js';
+import { lossGradRows } from '../codegen/template-kit.js';
+import type { AttrMap, NodeOf } from '../ir/types.js';
 import type { OpDef, Tensor } from './op-def.js';
 import { crossEntropyRule, lossGradRule, PROB_FLOOR } from './loss-rules.js';
 import { at, get, rowsCols, scalar } from './shape.js';
-import { lossGradRows, lossOperands } from '../codegen/template-kit.js';
 
 /** Calls f(index, y) for every nonzero target entry of row r (y = 1 for class indices). */
 function forTargets(y: Tensor, r: number, k: number, f: (j: number, yj: number) => void): void {
@@ -24,6 +25,25 @@ function forTargets(y: Tensor, r: number, k: number, f: (j: number, yj: number) 
 /** −log p of a stored prediction, per the input convention. */
 function negLog(v: number, input: AttrMap['cross_entropy']['input']): number {
   return input === 'log_probs' ? -v : -Math.log(Math.max(v, PROB_FLOOR));
+}
+
+/** A loss's operands: prediction and target ids, whether the target holds class indices, rows and width. */
+function lossOperands(ctx: KernelContext, node: NodeOf<'cross_entropy'>): {
+  p: number;
+  y: number;
+  classIndex: boolean;
+  rows: string;
+  k: number;
+} {
+  const [p, y] = node.inputs as [number, number];
+  const pn = ctx.node(p);
+  return {
+    p,
+    y,
+    classIndex: ctx.node(y).type.dtype === 'i32',
+    rows: ctx.rows(pn.type.shape),
+    k: ctx.cols(pn.type.shape),
+  };
 }
 
 export const crossEntropy: OpDef<'cross_entropy'> = {

@@ -2,7 +2,7 @@
 // the log of a rounded-to-zero probability.
 import type { OpDef } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
-import { perRow } from '../codegen/template-kit.js';
+import { rowLoop } from '../codegen/template-kit.js';
 
 export const logSoftmax: OpDef<'log_softmax'> = {
   op: 'log_softmax',
@@ -40,7 +40,7 @@ export const logSoftmax: OpDef<'log_softmax'> = {
     const k = ctx.cols(node.type.shape);
     return [
       `const X = ${ctx.ref(x)}, O = ${ctx.ref(node.id)};`,
-      perRow(ctx, node, [
+      rowLoop(ctx, node, [
         'let max = -Infinity;',
         `for (let j = 0; j < ${k}; j++) max = Math.max(max, X[o + j]);`,
         'let sum = 0;',
@@ -73,7 +73,7 @@ export const logSoftmaxGrad: OpDef<'log_softmax_grad'> = {
     const k = ctx.cols(node.type.shape);
     return [
       `const DY = ${ctx.ref(dy)}, LP = ${ctx.ref(lp)}, O = ${ctx.ref(node.id)};`,
-      perRow(ctx, node, [
+      rowLoop(ctx, node, [
         'let sum = 0;',
         `for (let j = 0; j < ${k}; j++) sum += DY[o + j];`,
         `for (let j = 0; j < ${k}; j++) O[o + j] = DY[o + j] - Math.exp(LP[o + j]) * sum;`,

@@ -1,6 +1,6 @@
 // softmax along the last axis: exp(x − max x) / Σ exp(x − max x). Subtracting the row max keeps
 // every exponent ≤ 0, so large logits never overflow.
-import { perRow } from '../codegen/template-kit.js';
+import { rowLoop } from '../codegen/template-kit.js';
 import type { OpDef, Tensor } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
 
@@ -59,7 +59,7 @@ export const softmax: OpDef<'softmax'> = {
     const k = ctx.cols(node.type.shape);
     return [
       `const X = ${ctx.ref(x)}, O = ${ctx.ref(node.id)};`,
-      perRow(ctx, node, k <= UNROLL_ROW ? softmaxRowUnrolled(k) : [
+      rowLoop(ctx, node, k <= UNROLL_ROW ? softmaxRowUnrolled(k) : [
         'let max = -Infinity;',
         `for (let j = 0; j < ${k}; j++) max = Math.max(max, X[o + j]);`,
         'let sum = 0;',
@@ -91,7 +91,7 @@ export const softmaxGrad: OpDef<'softmax_grad'> = {
     const k = ctx.cols(node.type.shape);
     return [
       `const DY = ${ctx.ref(dy)}, P = ${ctx.ref(p)}, O = ${ctx.ref(node.id)};`,
-      perRow(ctx, node, [
+      rowLoop(ctx, node, [
         'let dot = 0;',
         `for (let j = 0; j < ${k}; j++) dot += DY[o + j] * P[o + j];`,
         `for (let j = 0; j < ${k}; j++) O[o + j] = P[o + j] * (DY[o + j] - dot);`,
