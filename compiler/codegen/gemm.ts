@@ -139,24 +139,24 @@ function columnBlocks(s: BlockSpec, rows: number, cols: number, nFull: number, n
 
 function microKernel(s: BlockSpec, rows: number, cols: number, j: string): string[] {
   const acc = (r: number, c: number): string => `c${r}_${c}`;
-  const ones = s.ones !== undefined;
+  const ones = s.ones;
   const out: string[] = [];
   const decls: string[] = [];
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) decls.push(`${acc(r, c)} = 0`);
   out.push(`let ${decls.join(', ')};`);
-  if (!ones) out.push(`let pa = ${mul('i', s.ai)};`);
+  if (ones === undefined) out.push(`let pa = ${mul('i', s.ai)};`);
   out.push(`let pb = ${mul(j, s.bj)};`);
   out.push(`for (let p = 0; p < ${s.k}; p++) {`);
   const body: string[] = [];
-  if (!ones) for (let r = 0; r < rows; r++) body.push(`const a${r} = ${s.a}[${offset('pa', [r, s.ai])}];`);
+  if (ones === undefined) for (let r = 0; r < rows; r++) body.push(`const a${r} = ${s.a}[${offset('pa', [r, s.ai])}];`);
   for (let c = 0; c < cols; c++) body.push(`const b${c} = ${s.b}[${offset('pb', [c, s.bj])}];`);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) body.push(ones ? `${acc(r, c)} += b${c};` : `${acc(r, c)} += a${r} * b${c};`);
-  if (!ones) body.push(`pa += ${s.ap};`);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) body.push(ones !== undefined ? `${acc(r, c)} += b${c};` : `${acc(r, c)} += a${r} * b${c};`);
+  if (ones === undefined) body.push(`pa += ${s.ap};`);
   body.push(`pb += ${s.bp};`);
   out.push(...indent(body));
   out.push('}');
-  if (ones) {
-    for (let c = 0; c < cols; c++) out.push(...(s.ones?.store(c === 0 ? j : `${j} + ${c}`, acc(0, c)) ?? []));
+  if (ones !== undefined) {
+    for (let c = 0; c < cols; c++) out.push(...ones.store(c === 0 ? j : `${j} + ${c}`, acc(0, c)));
     return out;
   }
   for (let r = 0; r < rows; r++) {

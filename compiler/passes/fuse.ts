@@ -94,13 +94,11 @@ function groupKernels(graph: Graph): Kernel[] {
 
   for (const n of graph.nodes) {
     if (n.op !== 'linear' || owner.has(n.id)) continue;
-    const [reader] = readers.get(n.id) ?? [];
-    const act = reader === undefined ? undefined : node(reader);
-    if (act !== undefined && ACTIVATIONS.has(act.op) && !owner.has(act.id) && (readers.get(n.id) ?? []).length === 1) {
-      claim('linear_activation', [n.id, act.id]);
-    } else if (act !== undefined && ROW_SOFTMAX.has(act.op) && !owner.has(act.id) && (readers.get(n.id) ?? []).length === 1) {
-      claim('linear_softmax', [n.id, act.id]);
-    }
+    // The linear's only reader, if it is still free: its epilogue or row step.
+    const only = readers.get(n.id) ?? [];
+    const act = only.length === 1 && only[0] !== undefined && !owner.has(only[0]) ? node(only[0]) : undefined;
+    if (act !== undefined && ACTIVATIONS.has(act.op)) claim('linear_activation', [n.id, act.id]);
+    else if (act !== undefined && ROW_SOFTMAX.has(act.op)) claim('linear_softmax', [n.id, act.id]);
   }
   const loss = graph.loss === undefined ? undefined : node(graph.loss);
   if (loss !== undefined) {
