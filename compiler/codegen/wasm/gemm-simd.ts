@@ -1,5 +1,5 @@
-// WebAssembly SIMD matmul kernels, specialized to literal dims (phase 1: standalone, not yet wired
-// into the module emitter; see docs/wasm-kernels.md).
+// WebAssembly SIMD matmul kernels, specialized to literal dims; the `wasm-simd` kernel mode
+// (kernels-wasm.ts, module-wasm.ts) embeds one module of them per model. See docs/wasm-kernels.md.
 //
 // Forms (all row-major f32; pointers are byte offsets into the imported memory):
 //   nn: C[m,n] = A[m,k]·B[k,n]      tn: C[m,n] = A[k,m]ᵀ·B[k,n]      nt: C[m,n] = A[m,k]·B[n,k]ᵀ
