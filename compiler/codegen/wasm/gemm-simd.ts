@@ -225,8 +225,8 @@ interface ColumnClass {
 
 /** Walks op(A)/C rows: blocks of R rows, then single tail rows. */
 function rowsLoop(ctx: Ctx, R: number, body: (rows: number, aRow: number, cRow: number) => void): void {
-  const { f, req } = ctx;
-  const aRowStep = req.form === 'tn' ? 4 : 4 * (req.k as number); // bytes from row i of op(A) to row i+1
+  const f = ctx.f;
+  const aRowStep = aStrides(ctx).row;
   scoped(ctx, () => {
     const aRow = take(ctx, ValType.i32);
     const cRow = take(ctx, ValType.i32);
@@ -291,7 +291,7 @@ function nnClasses(ctx: Ctx, V: number): ColumnClass[] {
   ];
 }
 
-/** Byte strides of A for nn/tn: between rows of op(A) (offset immediates) and per step of k. */
+/** Byte strides of A: between rows of op(A) and per step of k (tn reads A down its columns; nn and nt along rows). */
 function aStrides(ctx: Ctx): { row: number; step: number } {
   return ctx.req.form === 'tn' ? { row: 4, step: 4 * (ctx.req.m as number) } : { row: 4 * (ctx.req.k as number), step: 4 };
 }
