@@ -103,9 +103,6 @@ export class Fn {
     body();
     return this.op(0x0b);
   }
-  br(depth: number): this {
-    return this.op(0x0c, ...uleb(depth));
-  }
   brIf(depth: number): this {
     return this.op(0x0d, ...uleb(depth));
   }
@@ -128,20 +125,11 @@ export class Fn {
   i32Eqz(): this {
     return this.op(0x45);
   }
-  i32Ne(): this {
-    return this.op(0x47);
-  }
-  i32LtU(): this {
-    return this.op(0x49);
-  }
   i32Add(): this {
     return this.op(0x6a);
   }
   i32Sub(): this {
     return this.op(0x6b);
-  }
-  i32Mul(): this {
-    return this.op(0x6c);
   }
   i32DivU(): this {
     return this.op(0x6e);
@@ -186,9 +174,6 @@ export class Fn {
   }
   v128Zero(): this {
     return this.simd(0x0c, ...new Array<number>(16).fill(0));
-  }
-  f32x4Splat(): this {
-    return this.simd(0x13);
   }
   f32x4ExtractLane(lane: 0 | 1 | 2 | 3): this {
     return this.simd(0x1f, lane);
