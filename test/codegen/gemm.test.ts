@@ -4,10 +4,11 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { gemm } from '../../compiler/codegen/gemm.js';
+import { compileGemm, type FloatArray, type Form, randomArray } from './gemm-support.js';
 
-type Variant = 'nn' | 'nt' | 'tn';
+type Variant = Form;
 
-function naive(variant: Variant, a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+function naive(variant: Variant, a: FloatArray, b: FloatArray, m: number, k: number, n: number): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -23,38 +24,8 @@ function naive(variant: Variant, a: Float64Array, b: Float64Array, m: number, k:
   return out;
 }
 
-type Kernel = (A: Float64Array, Bm: Float64Array, O: Float64Array, B: number) => void;
-
-function compileGemm(variant: Variant, m: number, k: number, n: number, tile: { rows: number; cols: number }, runtimeRows: boolean): Kernel {
-  // Runtime rows: the batch symbol `B` stands for m (nn/nt) or k (tn), as in generated modules.
-  const mExpr = runtimeRows && variant !== 'tn' ? 'B' : `${m}`;
-  const kExpr = runtimeRows && variant === 'tn' ? 'B' : `${k}`;
-  const code = gemm({
-    c: 'O',
-    a: 'A',
-    b: 'Bm',
-    m: mExpr,
-    n,
-    k: kExpr,
-    ai: variant === 'tn' ? '1' : `${k}`,
-    ap: variant === 'tn' ? `${m}` : '1',
-    bp: variant === 'nt' ? '1' : `${n}`,
-    bj: variant === 'nt' ? `${k}` : '1',
-    tile,
-  });
-  return new Function('A', 'Bm', 'O', 'B', code) as Kernel;
-}
-
 const dims = fc.constantFrom(1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31);
-const rand = (n: number, seed: number): Float64Array => {
-  const out = new Float64Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-};
+const rand = (n: number, seed: number): FloatArray => randomArray(n, seed, Float64Array);
 
 describe('gemm microkernels', () => {
   test.prop(
@@ -78,7 +49,7 @@ describe('gemm microkernels', () => {
 
   test('applies the epilogue once per element (bias add)', () => {
     const code = gemm({ c: 'O', a: 'A', b: 'Bm', m: '3', n: 5, k: '2', ai: '2', ap: '1', bp: '5', bj: '1', tile: { rows: 2, cols: 4 }, epilogue: (acc, j) => `${acc} + bias[${j}]` });
-    const f = new Function('A', 'Bm', 'O', 'bias', code) as (a: Float64Array, b: Float64Array, o: Float64Array, bias: Float64Array) => void;
+    const f = new Function('A', 'Bm', 'O', 'bias', code) as (a: FloatArray, b: FloatArray, o: Float64Array, bias: Float64Array) => void;
     const a = rand(6, 1);
     const b = rand(10, 2);
     const bias = Float64Array.from([1, 2, 3, 4, 5]);

@@ -3,12 +3,9 @@
 // (1, primes, non-multiples), f64 to 1e-12 and f32 to 1e-5, with static and run-time rows.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { chooseTile, gemm, type Tile } from '../../compiler/codegen/gemm.js';
+import { chooseTile, type Tile } from '../../compiler/codegen/gemm.js';
 import { matmul } from '../../compiler/ops/matmul.js';
-
-type Form = 'nn' | 'nt' | 'tn';
-type FloatArray = Float32Array | Float64Array;
-type Kernel = (A: FloatArray, Bm: FloatArray, O: FloatArray, B: number) => void;
+import { compileGemm, type FloatArray, type Form, randomArray } from './gemm-support.js';
 
 /** Every tile `chooseTile` returns over a grid of shapes wider than any rule's thresholds. */
 function reachableTiles(): Tile[] {
@@ -25,37 +22,6 @@ function reachableTiles(): Tile[] {
   return [...seen.values()];
 }
 
-/**
- * The kernel for C[m,n] = op(A)·op(B) in `form`, strided as codegen's matmulGemm does. With
- * `runtimeRows` the batch symbol `B` stands for m (X·W, dY·Wᵀ) or k (Xᵀ·dY), as in modules.
- */
-function compileGemm(form: Form, m: number, k: number, n: number, tile: Tile | undefined, runtimeRows: boolean): Kernel {
-  const code = gemm({
-    c: 'O',
-    a: 'A',
-    b: 'Bm',
-    m: runtimeRows && form !== 'tn' ? 'B' : `${m}`,
-    n,
-    k: runtimeRows && form === 'tn' ? 'B' : `${k}`,
-    ai: form === 'tn' ? '1' : `${k}`,
-    ap: form === 'tn' ? `${m}` : '1',
-    bp: form === 'nt' ? '1' : `${n}`,
-    bj: form === 'nt' ? `${k}` : '1',
-    ...(tile === undefined ? {} : { tile }),
-  });
-  return new Function('A', 'Bm', 'O', 'B', code) as Kernel;
-}
-
-function random(n: number, seed: number, array: Float32ArrayConstructor | Float64ArrayConstructor): FloatArray {
-  const out = new array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
 /** The reference interpreter's matmul (op(A) is [m,k]: A stored [k,m] when transposed). */
 function reference(form: Form, a: FloatArray, b: FloatArray, m: number, k: number, n: number, out: FloatArray): void {
   const transA = form === 'tn';
@@ -68,6 +34,14 @@ function reference(form: Form, a: FloatArray, b: FloatArray, m: number, k: numbe
     { transA, transB },
     { shape: [m, n], data: out },
   );
+}
+
+/** |got − want| ≤ tolerance · max(1, |want|) for every element. */
+function expectClose(got: FloatArray, want: FloatArray, tolerance: number): void {
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] ?? Number.NaN;
+    expect(Math.abs((got[i] ?? Number.NaN) - w)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(w)));
+  }
 }
 
 const tiles = reachableTiles();
@@ -99,17 +73,13 @@ describe('per-shape register tiles', () => {
       `tile ${tile.rows}×${tile.cols} equals the reference matmul (f64 1e-12, f32 1e-5)`,
       (form, m, k, n, runtimeRows, dtype) => {
         const array = dtype === 'f32' ? Float32Array : Float64Array;
-        const a = random(m * k, m * 31 + k, array);
-        const b = random(k * n, n * 17 + k, array);
+        const a = randomArray(m * k, m * 31 + k, array);
+        const b = randomArray(k * n, n * 17 + k, array);
         const got = new array(m * n).fill(Number.NaN);
         compileGemm(form, m, k, n, tile, runtimeRows)(a, b, got, form === 'tn' ? k : m);
         const want = new array(m * n);
         reference(form, a, b, m, k, n, want);
-        const tolerance = dtype === 'f32' ? 1e-5 : 1e-12;
-        for (let i = 0; i < want.length; i++) {
-          const w = want[i] ?? Number.NaN;
-          expect(Math.abs((got[i] ?? Number.NaN) - w)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(w)));
-        }
+        expectClose(got, want, dtype === 'f32' ? 1e-5 : 1e-12);
       },
     );
   }
@@ -117,13 +87,13 @@ describe('per-shape register tiles', () => {
   test.prop([fc.constantFrom<Form>('nn', 'nt', 'tn'), dims, dims, fc.constantFrom(1, 3, 10, 16, 17, 33, 40), fc.boolean()], { numRuns: 120, seed: 11 })(
     'the tile chosen for the shape (no override) equals the reference matmul, f64 to 1e-12',
     (form, m, k, n, runtimeRows) => {
-      const a = random(m * k, m * 7 + k, Float64Array);
-      const b = random(k * n, n * 5 + k, Float64Array);
+      const a = randomArray(m * k, m * 7 + k, Float64Array);
+      const b = randomArray(k * n, n * 5 + k, Float64Array);
       const got = new Float64Array(m * n).fill(Number.NaN);
       compileGemm(form, m, k, n, undefined, runtimeRows)(a, b, got, form === 'tn' ? k : m);
       const want = new Float64Array(m * n);
       reference(form, a, b, m, k, n, want);
-      for (let i = 0; i < want.length; i++) expect(Math.abs((got[i] ?? Number.NaN) - (want[i] ?? Number.NaN))).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[i] ?? 0)));
+      expectClose(got, want, 1e-12);
     },
   );
 });
