@@ -2,7 +2,7 @@
 // graph_rewrite, with names so every rewrite can be traced). A rule anchors on the ops in
 // `match`; its `rewrite` inspects the node and its neighbourhood and returns what the node
 // becomes, or `undefined` when the pattern does not apply there.
-import { consumers, freshId, gradName, nodeIndex, topoOrder } from '../../ir/graph.js';
+import { consumers, freshId, gradName, nodeById, nodeIndex, topoOrder } from '../../ir/graph.js';
 import { createNode, type OpWithAttrs } from '../../ir/node.js';
 import type { Graph, Node, NodeOf, OpName, TensorType } from '../../ir/types.js';
 import { defOf, inferNodeType } from '../../ops/index.js';
@@ -45,19 +45,25 @@ export interface Fired {
   readonly node: string;
 }
 
-function viewOf(graph: Graph): RuleView & { pinned: ReadonlySet<number> } {
+/** The rule view of one graph, with the node index and pinned set the driver reuses for that step. */
+interface StepView extends RuleView {
+  readonly index: ReadonlyMap<number, Node>;
+  readonly pinned: ReadonlySet<number>;
+}
+
+function viewOf(graph: Graph): StepView {
   const index = nodeIndex(graph);
   const readers = consumers(graph);
   const pinned = pinnedIds(graph);
-  const node = (id: number): Node => {
-    const n = index.get(id);
-    if (n === undefined) throw new Error(`internal: simplify: no node %${id} in '${graph.name}'`);
-    return n;
-  };
+  const node = (id: number): Node => nodeById(graph, id, index);
   return {
     node,
     name: (id) => node(id).name,
-    onlyReadBy: (id, reader) => !pinned.has(id) && (readers.get(id) ?? []).every((r) => r === reader) && readers.get(id)?.length === 1,
+    onlyReadBy: (id, reader) => {
+      const rs = readers.get(id) ?? [];
+      return !pinned.has(id) && rs.length === 1 && rs[0] === reader;
+    },
+    index,
     pinned,
   };
 }
@@ -87,29 +93,28 @@ function inferredType<K extends OpName>(node: NodeOf<K>, operands: readonly (Nod
 }
 
 /** `node` with its type inferred again from its (new) operands; a rule bug throws. */
-function retyped(graph: Graph, node: Node, rule: string): Node {
-  const index = nodeIndex(graph);
+function retyped(index: ReadonlyMap<number, Node>, node: Node, rule: string): Node {
   const type = inferredType(node, node.inputs.map((i) => index.get(i)));
   if (typeof type === 'string') throw new Error(`internal: rule '${rule}' made '${node.name}' ill-typed: ${type}`);
   return { ...node, type };
 }
 
-/** The graph after one rewrite of `node`; `next` is the id a new node takes. */
-function apply(graph: Graph, node: Node, r: Rewrite, next: number, rule: string): Graph {
+/** The graph after one rewrite of `node` (`index`: its nodes by id); `next` is the id a new node takes. */
+function apply(graph: Graph, index: ReadonlyMap<number, Node>, node: Node, r: Rewrite, next: number, rule: string): Graph {
   switch (r.kind) {
     case 'use': {
-      const target = nodeIndex(graph).get(r.id);
+      const target = index.get(r.id);
       const out = redirect(graph, new Map([[node.id, r.id]]));
       return target === undefined || node.role !== 'forward' ? out : renameGradients(out, node, target);
     }
     case 'operands': {
-      const edited = retyped(graph, { ...node, inputs: r.inputs }, rule);
+      const edited = retyped(index, { ...node, inputs: r.inputs }, rule);
       return withNodes(graph, graph.nodes.map((n) => (n.id === node.id ? edited : n)));
     }
     case 'node': {
       const { op: _op, attrs: _attrs, ...fields } = node;
       const grad = { of: node.grad?.of ?? node.id, factor: r.factor };
-      const fresh = retyped(graph, createNode(r.op, { ...fields, id: next, inputs: r.inputs, grad }), rule);
+      const fresh = retyped(index, createNode(r.op, { ...fields, id: next, inputs: r.inputs, grad }), rule);
       // The new node stands where the old one stood, then every reader moves over to it.
       const placed = withNodes(graph, graph.nodes.flatMap((n) => (n.id === node.id ? [fresh, n] : [n])));
       return redirect(placed, new Map([[node.id, fresh.id]]));
@@ -118,8 +123,7 @@ function apply(graph: Graph, node: Node, r: Rewrite, next: number, rule: string)
 }
 
 /** The first rule application on `graph`, if any (nodes in graph order, rules in table order). */
-function firstRewrite(graph: Graph, rules: readonly Rule[]): { node: Node; rule: Rule; rewrite: Rewrite } | undefined {
-  const view = viewOf(graph);
+function firstRewrite(graph: Graph, view: StepView, rules: readonly Rule[]): { node: Node; rule: Rule; rewrite: Rewrite } | undefined {
   for (const node of graph.nodes) {
     for (const rule of rules) {
       if (!rule.match.includes(node.op)) continue;
@@ -144,10 +148,11 @@ export function rewriteGraph(graph: Graph, rules: readonly Rule[]): { graph: Gra
   // Every rule removes or shrinks a node, so this bound is only hit by a rule that undoes another.
   const limit = 4 * graph.nodes.length + 16;
   for (let step = 0; ; step++) {
-    const found = firstRewrite(current, rules);
+    const view = viewOf(current);
+    const found = firstRewrite(current, view, rules);
     if (found === undefined) return { graph: current, fired };
     if (step >= limit) throw new Error(`internal: simplify rules did not reach a fixed point on '${graph.name}' (last: ${found.rule.name})`);
-    const rewritten = apply(current, found.node, found.rewrite, next, found.rule.name);
+    const rewritten = apply(current, view.index, found.node, found.rewrite, next, found.rule.name);
     if (found.rewrite.kind === 'node') next++;
     const sorted = topoOrder(rewritten.nodes);
     if (!sorted.ok) throw new Error(`internal: rule '${found.rule.name}' made a cycle at '${found.node.name}'`);
