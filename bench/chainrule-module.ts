@@ -7,7 +7,9 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
 import { compile, type KernelMode } from '../src/api.js';
-import type { PeerId } from './peers/peer.js';
+import { chainrulePeers } from './peers/peer.js';
+
+export { chainrulePeers };
 import type { JobResult } from './job.js';
 import type { JobRunner } from './suite.js';
 import { workloadPath, type Benchmark } from './workloads.js';
@@ -29,12 +31,6 @@ export type ModuleOutcome = { readonly ok: true; readonly module: PreparedModule
 export function moduleKey(b: Benchmark, kernels: KernelMode = 'js'): string {
   return `${b.spec.replace(/\.json$/, '')}-b${b.batch}${kernels === 'js' ? '' : `-${kernels}`}`;
 }
-
-/** The chainrule peers and the kernel mode each one's module is compiled with. */
-export const chainrulePeers: ReadonlyMap<PeerId, KernelMode> = new Map<PeerId, KernelMode>([
-  ['chainrule', 'js'],
-  ['chainrule-wasm', 'wasm-simd'],
-]);
 
 /**
  * Compiles `b`'s spec for its fixed batch (f32) and writes the JS. The file name carries a hash of

@@ -3,7 +3,7 @@
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { assertNever } from '../compiler/ir/types.js';
 import { peers as peerTable } from './peers/index.js';
-import type { PeerId } from './peers/peer.js';
+import { chainrulePeers, type PeerId } from './peers/peer.js';
 import type { BenchmarkResult, OutcomeStatus } from './suite.js';
 import { maxDeviation, TOLERANCE } from './validate.js';
 import { flopsPerIteration, loadNetwork, type Benchmark } from './workloads.js';
@@ -125,19 +125,16 @@ export const targets: readonly Target[] = [
 
 export interface TargetVerdict extends Target {
   /** Which of chainrule's kernel modes was judged. */
-  readonly peer: ChainrulePeer;
+  readonly peer: PeerId;
   readonly measured?: number;
   readonly verdict: 'pass' | 'fail' | 'n/a';
 }
 
-/** chainrule's kernel modes: the default TypeScript loops, and `--kernels wasm-simd`. */
-export const chainrulePeers = ['chainrule', 'chainrule-wasm'] as const;
-export type ChainrulePeer = (typeof chainrulePeers)[number];
 
 /** Every target, judged for each chainrule kernel mode (targets order, then mode order). */
 export function evaluateTargets(summaries: readonly BenchmarkSummary[]): TargetVerdict[] {
   return targets.flatMap((t) =>
-    chainrulePeers.map((peer): TargetVerdict => {
+    [...chainrulePeers.keys()].map((peer): TargetVerdict => {
       const summary = summaries.find((s) => s.benchmark.id === t.benchmark);
       const measured = summary ? speedup(summary, peer, t.versus) : undefined;
       if (measured === undefined) return { ...t, peer, verdict: 'n/a' };
@@ -259,9 +256,9 @@ function targetTable(report: Report): string {
   const rows = targets.map((t) => [
     t.text,
     `×${t.minSpeedup}`,
-    ...chainrulePeers.map((peer) => cell(report.targets.find((v) => v.benchmark === t.benchmark && v.peer === peer))),
+    ...[...chainrulePeers.keys()].map((peer) => cell(report.targets.find((v) => v.benchmark === t.benchmark && v.peer === peer))),
   ]);
-  const titles = chainrulePeers.map((peer) => peerTable.find((p) => p.id === peer)?.label ?? peer);
+  const titles = [...chainrulePeers.keys()].map((peer) => peerTable.find((p) => p.id === peer)?.label ?? peer);
   return table(['target', 'required speedup', ...titles], rows);
 }
 

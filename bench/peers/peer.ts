@@ -1,9 +1,16 @@
 // What a benchmark peer must provide. Each peer module is imported lazily so a worker process
 // only loads the framework it measures (its peak RSS would otherwise include every peer).
 import type { Batch, Weights } from '../data.js';
+import type { KernelMode } from '../../src/api.js';
 import type { Mode, Network } from '../workloads.js';
 
 export type PeerId = 'chainrule' | 'chainrule-wasm' | 'js-reference' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnxruntime';
+
+/** The chainrule peers, in report order, and the kernel mode each one's module is compiled with. */
+export const chainrulePeers: ReadonlyMap<PeerId, KernelMode> = new Map<PeerId, KernelMode>([
+  ['chainrule', 'js'],
+  ['chainrule-wasm', 'wasm-simd'],
+]);
 
 export interface PeerSetup {
   readonly net: Network;
