@@ -24,11 +24,10 @@ import type { GeneratedModel, ModelModule } from '../../../runtime/model.js';
 import type { ShiftOptions } from '../../../runtime/augment.js';
 import { progressReporter, type ProgressSink } from '../../../runtime/progress.js';
 import { train, type EpochMetrics, type TrainState } from '../../../runtime/train.js';
-import { ChainruleError, compile, type CompiledModel } from '../../api.js';
+import { ChainruleError, compile, type CompiledModel, type KernelMode } from '../../api.js';
 import { diagramFiles } from '../../render/diagram-files.js';
 import { locate } from '../../spec/check.js';
 import { kernelMode, kernelsOption, loadSpecForCli, renderLoadReport } from '../spec-input.js';
-import type { KernelMode } from '../../../compiler/codegen/wasm/module-wasm.js';
 import { kernelClusters } from './compile.js';
 
 // ---------------------------------------------------------------------------------------------
