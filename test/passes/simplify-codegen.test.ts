@@ -1,11 +1,10 @@
 // Through the generated code: a float64 module compiled with the simplification passes computes
 // the same loss and gradients (and training steps) as one compiled without them.
 import { describe, expect, it } from 'vitest';
+import type { Graph } from '../../compiler/ir/types.js';
 import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
-import { loadModuleSource } from '../../runtime/load-module.js';
 import type { GeneratedModel } from '../../runtime/model.js';
-import { compile } from '../../src/api.js';
-import { randomFeeds } from '../support/data.js';
+import { compiledModel, randomBatch } from '../codegen/support.js';
 import { exampleSpec } from '../support/examples.js';
 import { rng } from '../support/rng.js';
 import { differences, opCounts } from './simplify-support.js';
@@ -28,10 +27,9 @@ const logSoftmaxRows: GraphSpec = {
   train: { optimizer: 'sgd', lr: 0.1, momentum: 0.9 },
 };
 
-async function model(spec: GraphSpec, disable: readonly string[]): Promise<{ model: GeneratedModel; ops: Record<string, number> }> {
-  const c = compile(spec, { dtype: 'f64', disable });
-  const mod = await loadModuleSource(c.source, c.name);
-  return { model: mod.createModel({ seed: 5 }), ops: opCounts(c.graph) };
+async function model(spec: GraphSpec, disable: readonly string[]): Promise<{ model: GeneratedModel; graph: Graph; ops: Record<string, number> }> {
+  const { compiled, model } = await compiledModel(spec, { dtype: 'f64', disable }, 5);
+  return { model, graph: compiled.graph, ops: opCounts(compiled.graph) };
 }
 
 describe('generated code with and without simplification', () => {
@@ -46,10 +44,7 @@ describe('generated code with and without simplification', () => {
     const [on, off] = await Promise.all([model(spec, []), model(spec, OFF)]);
     expect(on.ops[fusedOp]).toBe(1);
     expect(off.ops[fusedOp]).toBeUndefined();
-    const graph = compile(spec, { dtype: 'f64' }).graph;
-    const feeds = randomFeeds(graph, 6, rng(3));
-    const pick = (role: 'input' | 'target') => Object.fromEntries(graph.nodes.filter((n) => n.role === role).map((n) => [n.name, feeds[n.name] ?? new Float64Array()]));
-    const [inputs, targets] = [pick('input'), pick('target')];
+    const { inputs, targets } = randomBatch(on.graph, 6, rng(3), 'f64');
     const problems: string[] = [];
     problems.push(...differences([on.model.lossAndGrads(inputs, targets)], [off.model.lossAndGrads(inputs, targets)], 'loss'));
     for (const key of Object.keys(off.model.grads)) problems.push(...differences(on.model.grads[key] ?? [], off.model.grads[key] ?? [], `grad ${key}`));
