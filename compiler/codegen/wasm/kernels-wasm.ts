@@ -17,6 +17,7 @@ import type { KernelContext } from '../kernel-context.js';
 import { kernelOf } from '../kernels.js';
 import { block } from '../fused-rows.js';
 import { pointwiseExpr } from '../pointwise.js';
+import { rowLoop } from '../template-kit.js';
 import type { Dim, GemmForm, GemmRequest } from './gemm-simd.js';
 
 /**
@@ -201,17 +202,10 @@ function runMatmul(mm: WasmMatmul, fn: string): string[] {
   return [offsets(mm), ...copies, `${fn}(cAt * 4, ${pointer('a')}, ${pointer('b')}${runtime});`];
 }
 
-/** `for (r) for (j)` over C's rows and columns, with `i` the flat index and `j` the column. */
-function rowsAndColumns(rows: string, n: number, body: readonly string[]): string[] {
-  return [
-    `for (let r = 0; r < ${rows}; r++) {`,
-    `  const o = r * ${n};`,
-    `  for (let j = 0; j < ${n}; j++) {`,
-    '    const i = o + j;',
-    ...body.map((l) => `    ${l}`),
-    '  }',
-    '}',
-  ];
+/** `for (r) for (j)` over C's rows and columns (C is `mm.node`), with `i` the flat index and `j` the column. */
+function rowsAndColumns(mm: WasmMatmul, ctx: KernelContext, body: readonly string[]): string {
+  const n = mm.request.n;
+  return rowLoop(ctx, mm.node, [`for (let j = 0; j < ${n}; j++) {`, '  const i = o + j;', ...body.map((l) => `  ${l}`), '}']);
 }
 
 /** One flat loop over C's elements (`i`). */
@@ -229,12 +223,10 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
   const nodes = kernel.nodes.map((id) => ctx.node(id));
   const updates = withUpdates ? (kernel.updates ?? []).map((id) => ctx.node(id)) : [];
   const fn = mm.request.name;
-  const count = sizeCode(mm.c.size);
-  const n = mm.request.n;
-  const rows = mm.request.m === 'runtime' ? 'B' : `${mm.request.m}`;
+  const count = ctx.count(mm.node.type.shape);
   switch (kernel.pattern) {
     case 'single':
-      if (mm.node.op === 'linear') return linearInto(mm, ctx, ctx.ref(mm.node.id), fn, rows).join('\n');
+      if (mm.node.op === 'linear') return linearInto(mm, ctx, ctx.ref(mm.node.id), fn).join('\n');
       if (updates.length > 0) return gradient(mm, undefined, updates, ctx, fn, count);
       return [
         `const O = ${ctx.ref(mm.node.id)};`,
@@ -255,7 +247,7 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
         ...(storeZ ? [`const Z = ${ctx.ref(lin.id)};`] : []),
         header(mm, `${bias === undefined ? '' : 'bias and '}${act.op} '${act.name}'`),
         ...runMatmul(mm, fn),
-        ...rowsAndColumns(rows, n, [
+        rowsAndColumns(mm, ctx, [
           `const z = ${bias === undefined ? 'heap[cAt + i]' : 'Math.fround(heap[cAt + i] + bias[j])'};`,
           ...(storeZ ? ['Z[i] = z;'] : []),
           `O[i] = ${f};`,
@@ -270,7 +262,7 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
       const rowsCtx: KernelContext = inPlace ? { ...ctx, ref: (id) => ctx.ref(id === lin.id ? sm.id : id) } : ctx;
       return [
         `// ${sm.name} = ${sm.op}(${lin.name})${inPlace ? `, ${lin.name} computed in ${sm.name}'s buffer` : ''}`,
-        block(linearInto(mm, ctx, rowsCtx.ref(lin.id), fn, rows).join('\n')),
+        block(linearInto(mm, ctx, rowsCtx.ref(lin.id), fn).join('\n')),
         block(kernelOf(sm)(sm, rowsCtx)),
       ].join('\n');
     }
@@ -300,7 +292,7 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
 }
 
 /** `target = X·W (+ b)` through wasm: C copied out with the bias added (rounded once to f32). */
-function linearInto(mm: WasmMatmul, ctx: KernelContext, target: string, fn: string, rows: string): string[] {
+function linearInto(mm: WasmMatmul, ctx: KernelContext, target: string, fn: string): string[] {
   const bias = mm.node.inputs[2];
   return [
     `const O = ${target};`,
@@ -308,8 +300,8 @@ function linearInto(mm: WasmMatmul, ctx: KernelContext, target: string, fn: stri
     header(mm, bias === undefined ? 'copied out' : 'bias'),
     ...runMatmul(mm, fn),
     ...(bias === undefined
-      ? elements(sizeCode(mm.c.size), ['O[i] = heap[cAt + i];'])
-      : rowsAndColumns(rows, mm.request.n, ['O[i] = Math.fround(heap[cAt + i] + bias[j]);'])),
+      ? elements(ctx.count(mm.node.type.shape), ['O[i] = heap[cAt + i];'])
+      : [rowsAndColumns(mm, ctx, ['O[i] = Math.fround(heap[cAt + i] + bias[j]);'])]),
   ];
 }
 
@@ -325,16 +317,13 @@ function gradient(mm: WasmMatmul, bias: Node | undefined, updates: readonly Node
   if (bias !== undefined && epilogue.bias !== undefined) {
     const dz = bias.inputs[0];
     if (dz === undefined) throw new Error(`codegen: ${bias.name} has no operand`);
-    const shape = ctx.node(dz).type.shape;
-    const n = ctx.cols(shape);
+    const dzNode = ctx.node(dz);
+    const n = ctx.cols(dzNode.type.shape);
     out.push(
-      `// ${bias.name} = Σrows ${ctx.node(dz).name}: one pass over its rows, summed in doubles`,
+      `// ${bias.name} = Σrows ${dzNode.name}: one pass over its rows, summed in doubles`,
       `const DZ = ${ctx.ref(dz)};`,
       `colSums.fill(0, 0, ${n});`,
-      `for (let r = 0; r < ${ctx.rows(shape)}; r++) {`,
-      `  const o = r * ${n};`,
-      `  for (let j = 0; j < ${n}; j++) colSums[j] += DZ[o + j];`,
-      '}',
+      rowLoop(ctx, dzNode, [`for (let j = 0; j < ${n}; j++) colSums[j] += DZ[o + j];`]),
       ...elements(`${n}`, epilogue.bias('i', 'colSums[i]')),
     );
   }
