@@ -1,10 +1,10 @@
 // Shared by the simplify tests: the joint graph of a spec, the three simplification passes, and a
 // float64 interpreter run with seeded random parameters and feeds.
-import { paramGrads } from '../../compiler/ir/graph.js';
+import { nodeByName } from '../../compiler/ir/graph.js';
 import { createNode, type OpWithAttrs } from '../../compiler/ir/node.js';
 import type { Graph, Node, Role, TensorType } from '../../compiler/ir/types.js';
 import { interpret, type InterpretResult } from '../../compiler/interp/interpret.js';
-import { DEFAULT_TRAIN, runPasses, trainingGraph, type PassContext } from '../../compiler/passes/pipeline.js';
+import { runPasses, trainingGraph, type PassContext } from '../../compiler/passes/pipeline.js';
 import { cse } from '../../compiler/passes/simplify/cse.js';
 import { dce } from '../../compiler/passes/simplify/dce.js';
 import { simplify } from '../../compiler/passes/simplify/simplify.js';
@@ -22,7 +22,7 @@ export function joint(spec: GraphSpec, dtype: 'f32' | 'f64' = 'f64'): { graph: G
 }
 
 /** The graph after dce, cse and simplify, verified after each (runPasses throws on invalid IR). */
-export function simplified(graph: Graph, ctx: PassContext = { dtype: 'f64', train: DEFAULT_TRAIN }): Graph {
+export function simplified(graph: Graph, ctx: PassContext): Graph {
   const stages = runPasses(graph, ctx, simplifyPasses, true);
   return stages[stages.length - 1]?.graph ?? graph;
 }
@@ -73,7 +73,7 @@ export function opCounts(graph: Graph): Record<string, number> {
 }
 
 export function byName(graph: Graph, name: string): Node {
-  const n = graph.nodes.find((m) => m.name === name);
+  const n = nodeByName(graph, name);
   if (n === undefined) throw new Error(`no node '${name}' in ${graph.name}`);
   return n;
 }
@@ -82,5 +82,3 @@ export function byName(graph: Graph, name: string): Node {
 export function handNode(op: OpWithAttrs, id: number, name: string, inputs: readonly number[], type: TensorType, role: Role): Node {
   return createNode(op, { id, name, inputs, type, role });
 }
-
-export { paramGrads };

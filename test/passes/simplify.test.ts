@@ -1,6 +1,7 @@
 // The simplification passes one by one: DCE, CSE, and each rule of the table firing where its
 // pattern is, and not firing where the intermediate it would remove has another reader.
 import { describe, expect, it } from 'vitest';
+import { freshId } from '../../compiler/ir/graph.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { verifyGraph } from '../../compiler/ir/verify.js';
 import { eliminateCommonSubexpressions } from '../../compiler/passes/simplify/cse.js';
@@ -44,7 +45,7 @@ function expectSameResults(before: Graph, after: Graph, batch = 5): void {
 /** A copy of `graph` with `sum_rows(<name>)` as an extra output, so that value has a second reader. */
 function withProbe(graph: Graph, name: string): Graph {
   const target = byName(graph, name);
-  const id = Math.max(...graph.nodes.map((n) => n.id)) + 1;
+  const id = freshId(graph);
   const probe = handNode({ op: 'sum_rows', attrs: {} }, id, 'probe', [target.id], { shape: target.type.shape.slice(1), dtype: target.type.dtype }, 'backward');
   return { ...graph, nodes: [...graph.nodes, probe], outputs: [...graph.outputs, id] };
 }
