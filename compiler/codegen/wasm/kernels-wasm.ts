@@ -11,9 +11,10 @@
 // share the same region. With a fixed batch the memory never grows, so the module's arena itself
 // lives at its start: operands in the arena (parameters, activations, gradients) are passed by
 // `byteOffset` and only the caller's arrays are copied. See docs/wasm-kernels.md.
-import type { Dim as IrDim, Kernel, Node } from '../../ir/types.js';
+import type { Dim as IrDim, Kernel, Node, Shape } from '../../ir/types.js';
 import { gradientEpilogue } from '../fused-kernels.js';
 import type { KernelContext } from '../kernel-context.js';
+import { perRow, staticSize } from '../layout.js';
 import { kernelOf } from '../kernels.js';
 import { block } from '../fused-rows.js';
 import { pointwiseExpr } from '../pointwise.js';
@@ -83,8 +84,11 @@ export interface WasmMatmul {
 /** Where a kernel's matmul runs: wasm, JS (with the reason), or there is none. */
 export type MatmulPath = { readonly kind: 'wasm'; readonly mm: WasmMatmul } | { readonly kind: 'js'; readonly reason: string } | { readonly kind: 'none' };
 
-const sizeOf = (d: Dim): Size => (d === 'runtime' ? { fixed: 0, perRow: 1 } : { fixed: d, perRow: 0 });
-const times = (s: Size, n: number): Size => ({ fixed: s.fixed * n, perRow: s.perRow * n });
+/** A value's size: its literal element count, or elements per batch row. */
+function sizeOf(shape: Shape): Size {
+  const row = perRow(shape);
+  return row === undefined ? { fixed: staticSize(shape), perRow: 0 } : { fixed: 0, perRow: row };
+}
 const irDim = (d: IrDim | undefined): Dim | undefined => (d === 'B' ? 'runtime' : d);
 
 /** The node whose product a kernel computes, if its pattern has one. */
@@ -137,9 +141,9 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs = WASM_MI
     mm: {
       request,
       node,
-      a: { ref: ctx.ref(x), size: times(sizeOf(a0 ?? 1), typeof a1 === 'number' ? a1 : 1), resident: arena.resident(x) },
-      b: { ref: ctx.ref(w), size: times(sizeOf(b0 ?? 1), typeof b1 === 'number' ? b1 : 1), resident: arena.resident(w) },
-      c: { size: times(sizeOf(m), n), resident: false },
+      a: { ref: ctx.ref(x), size: sizeOf(as), resident: arena.resident(x) },
+      b: { ref: ctx.ref(w), size: sizeOf(bs), resident: arena.resident(w) },
+      c: { size: sizeOf(node.type.shape), resident: false },
       base: arena.base,
       shapes,
     },
