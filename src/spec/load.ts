@@ -2,6 +2,7 @@
 // at file:line:col with the node name and a hint. Never throws for bad input.
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
+import { fileProblem } from '../../runtime/errors.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import type { GraphSpec, SpecLocations } from '../../compiler/spec/graph-spec.js';
 import { checkSpecValue, locate, type CheckOptions } from './check.js';
@@ -49,16 +50,14 @@ export function loadSpecFile(path: string, options: CheckOptions = {}): LoadResu
   return loadSpecText(text.replace(/^\uFEFF/, ''), path, options);
 }
 
+/** Hints by what went wrong reading a spec file (`fileProblem`'s words). */
+const READ_HINTS: Readonly<Record<string, string>> = {
+  'no such file': 'check the path; the examples are in examples/*.json',
+  'it is a directory': 'pass a spec file, e.g. examples/mnist_mlp.json',
+  'permission denied': 'check the file permissions',
+};
+
 function readError(path: string, err: unknown): Diagnostic {
-  const code = err instanceof Error && 'code' in err ? String(err.code) : '';
-  switch (code) {
-    case 'ENOENT':
-      return { message: `cannot read '${path}': no such file`, hint: 'check the path; the examples are in examples/*.json' };
-    case 'EISDIR':
-      return { message: `cannot read '${path}': it is a directory`, hint: 'pass a spec file, e.g. examples/mnist_mlp.json' };
-    case 'EACCES':
-      return { message: `cannot read '${path}': permission denied`, hint: 'check the file permissions' };
-    default:
-      return { message: `cannot read '${path}': ${err instanceof Error ? err.message : String(err)}`, hint: 'pass a readable spec file' };
-  }
+  const problem = fileProblem(err);
+  return { message: `cannot read '${path}': ${problem}`, hint: READ_HINTS[problem] ?? 'pass a readable spec file' };
 }
