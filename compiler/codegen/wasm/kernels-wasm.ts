@@ -159,8 +159,8 @@ export function scratchSize(mm: WasmMatmul): Size {
   };
 }
 
-/** `B * 784` or a literal, as code. */
-function sizeCode(s: Size): string {
+/** `B * 784`, `B * 912 + 100400` or a literal, as code. */
+export function sizeCode(s: Size): string {
   const row = s.perRow === 0 ? '' : s.perRow === 1 ? 'B' : `B * ${s.perRow}`;
   if (row === '') return `${s.fixed}`;
   return s.fixed === 0 ? row : `${row} + ${s.fixed}`;

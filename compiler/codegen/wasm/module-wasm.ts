@@ -8,7 +8,7 @@ import type { Layout } from '../layout.js';
 import { kernelBody } from '../fused-kernels.js';
 import type { KernelContext } from '../kernel-context.js';
 import { gemmModule } from './gemm-simd.js';
-import { ASSUMED_BATCH, COPY_ALL, WASM_MIN_MACS, colSumsLength, matmulPath, scratchSize, wasmKernelBody, type MatmulPath, type Size, type WasmArena } from './kernels-wasm.js';
+import { ASSUMED_BATCH, COPY_ALL, WASM_MIN_MACS, colSumsLength, matmulPath, scratchSize, sizeCode, wasmKernelBody, type MatmulPath, type Size, type WasmArena } from './kernels-wasm.js';
 
 /** How a module's kernels compute their matrix products. */
 export type KernelMode = 'js' | 'wasm-simd';
@@ -105,9 +105,9 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
   return { statements: moduleStatements(bytes), ...(arenaLines === undefined ? {} : { arena: arenaLines }), setup, onBatch, body, summary };
 }
 
-/** `Math.max(F1 + B * R1, …)` over distinct sizes, as code. */
+/** `Math.max(B * R1 + F1, …)` over distinct sizes, as code. */
 function maxCode(sizes: readonly Size[]): string {
-  const terms = [...new Set(sizes.map((s) => (s.perRow === 0 ? `${s.fixed}` : `B * ${s.perRow} + ${s.fixed}`)))];
+  const terms = [...new Set(sizes.map(sizeCode))];
   return terms.length === 1 ? (terms[0] ?? '0') : `Math.max(${terms.join(', ')})`;
 }
 
