@@ -23,9 +23,9 @@ export interface EmitOptions {
   readonly tile?: { readonly rows: number; readonly cols: number };
   /** Version string written in the header comment. */
   readonly generator?: string;
-  /** `wasm-simd`: matmuls big enough to win run as WebAssembly SIMD (f32 only). Default `js`. */
+  /** `wasm-simd`: matmuls that have a WebAssembly SIMD form (docs/wasm-kernels.md) run as one; f32 only. Default `js`. */
   readonly kernels?: KernelMode;
-  /** wasm-simd: the smallest matmul (multiply-adds) run in wasm; tests lower it to reach every form. */
+  /** wasm-simd: the smallest matmul (multiply-adds) run in wasm (default 0); tests raise it to reach the JS fallback. */
   readonly wasmMinMacs?: number;
 }
 

@@ -1,8 +1,9 @@
 // Kernels of the `wasm-simd` mode: the matmul of a kernel runs as a WebAssembly SIMD function
 // (gemm-simd.ts) over a scratch region of the wasm memory, and the kernel's epilogue (bias,
 // activation, derivative, bias-gradient row sums, optimizer update) runs in TS over the result,
-// writing the same planned arena values as the JS kernels. Matmuls too small to win keep the
-// JS kernel (fused-kernels.ts), and both paths say in a comment which one they took.
+// writing the same planned arena values as the JS kernels. Matmuls with no wasm form (or nt with a
+// short k, or below a raised `wasmMinMacs`) keep the JS kernel (fused-kernels.ts), and both paths
+// say in a comment which one they took.
 //
 // Scratch scheme: per call, the operands are copied into the wasm memory with
 // `Float32Array.prototype.set` (no allocation), fixed-size operands first and batch-sized ones
@@ -107,7 +108,7 @@ function matmulNode(kernel: Kernel, ctx: KernelContext): Node | undefined {
 }
 
 /** Decides where `kernel`'s matmul runs. */
-export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs = WASM_MIN_MACS, arena: WasmArena = COPY_ALL): MatmulPath {
+export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, arena: WasmArena): MatmulPath {
   const node = matmulNode(kernel, ctx);
   if (node === undefined) return { kind: 'none' };
   const shapeOf = (id: number | undefined): readonly IrDim[] => (id === undefined ? [] : ctx.node(id).type.shape);
