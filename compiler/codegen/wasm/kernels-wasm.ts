@@ -49,13 +49,16 @@ export interface Size {
   readonly perRow: number;
 }
 
-/** One operand of a wasm matmul: what is copied in (or, for C, read out) and where. */
+/** One operand of a wasm matmul: its size, and whether it needs scratch space. */
 interface Operand {
-  /** The array holding the value (an arena view or the caller's array); undefined for C. */
-  readonly ref?: string;
   readonly size: Size;
   /** Already in the wasm memory (an arena view there): passed by byteOffset, not copied. */
   readonly resident: boolean;
+}
+
+/** A or B: also the array holding the value (an arena view or the caller's array). */
+interface Input extends Operand {
+  readonly ref: string;
 }
 
 /** Where the scratch starts and which values already live in the wasm memory. */
@@ -73,8 +76,9 @@ export interface WasmMatmul {
   readonly request: GemmRequest;
   /** The matmul (or linear) node. */
   readonly node: Node;
-  readonly a: Operand;
-  readonly b: Operand;
+  readonly a: Input;
+  readonly b: Input;
+  /** Never resident: the wasm writes C to the scratch, and the epilogue reads it there. */
   readonly c: Operand;
   /** First float of the scratch region. */
   readonly base: number;
@@ -199,12 +203,12 @@ function offsets(mm: WasmMatmul): string {
 }
 
 /** Copies the operands not already in the wasm memory in and calls the wasm matmul (C lands at `heap[cAt…]`). */
-function runMatmul(mm: WasmMatmul, fn: string): string[] {
+function runMatmul(mm: WasmMatmul): string[] {
   const { request: r } = mm;
   const runtime = r.m === 'runtime' || r.k === 'runtime' ? ', B' : '';
-  const pointer = (part: 'a' | 'b'): string => (mm[part].resident ? `${mm[part].ref ?? ''}.byteOffset` : `${part}At * 4`);
-  const copies = (['a', 'b'] as const).filter((p) => !mm[p].resident).map((p) => `heap.set(${mm[p].ref ?? ''}, ${p}At);`);
-  return [offsets(mm), ...copies, `${fn}(cAt * 4, ${pointer('a')}, ${pointer('b')}${runtime});`];
+  const pointer = (part: 'a' | 'b'): string => (mm[part].resident ? `${mm[part].ref}.byteOffset` : `${part}At * 4`);
+  const copies = (['a', 'b'] as const).filter((p) => !mm[p].resident).map((p) => `heap.set(${mm[p].ref}, ${p}At);`);
+  return [offsets(mm), ...copies, `${r.name}(cAt * 4, ${pointer('a')}, ${pointer('b')}${runtime});`];
 }
 
 /** `for (r) for (j)` over C's rows and columns (C is `mm.node`), with `i` the flat index and `j` the column. */
@@ -227,18 +231,11 @@ function header(mm: WasmMatmul, what: string): string {
 export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContext, withUpdates: boolean): string {
   const nodes = kernel.nodes.map((id) => ctx.node(id));
   const updates = withUpdates ? (kernel.updates ?? []).map((id) => ctx.node(id)) : [];
-  const fn = mm.request.name;
-  const count = ctx.count(mm.node.type.shape);
   switch (kernel.pattern) {
     case 'single':
-      if (mm.node.op === 'linear') return linearInto(mm, ctx, ctx.ref(mm.node.id), fn).join('\n');
-      if (updates.length > 0) return gradient(mm, undefined, updates, ctx, fn, count);
-      return [
-        `const O = ${ctx.ref(mm.node.id)};`,
-        header(mm, 'copied out'),
-        ...runMatmul(mm, fn),
-        ...elements(count, ['O[i] = heap[cAt + i];']),
-      ].join('\n');
+      // A linear's fused updates live in its weight-gradient kernels, never here.
+      if (mm.node.op !== 'linear' && updates.length > 0) return gradient(mm, undefined, updates, ctx);
+      return productInto(mm, ctx, ctx.ref(mm.node.id)).join('\n');
     case 'linear_activation': {
       const [lin, act] = nodes;
       if (lin === undefined || act === undefined) throw new Error(`codegen: kernel ${kernel.name} is not linear + activation`);
@@ -251,7 +248,7 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
         ...(bias === undefined ? [] : [`const bias = ${ctx.ref(bias)};`]),
         ...(storeZ ? [`const Z = ${ctx.ref(lin.id)};`] : []),
         header(mm, `${bias === undefined ? '' : 'bias and '}${act.op} '${act.name}'`),
-        ...runMatmul(mm, fn),
+        ...runMatmul(mm),
         rowsAndColumns(mm, ctx, [
           `const z = ${bias === undefined ? 'heap[cAt + i]' : 'Math.fround(heap[cAt + i] + bias[j])'};`,
           ...(storeZ ? ['Z[i] = z;'] : []),
@@ -267,7 +264,7 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
       const rowsCtx: KernelContext = inPlace ? { ...ctx, ref: (id) => ctx.ref(id === lin.id ? sm.id : id) } : ctx;
       return [
         `// ${sm.name} = ${sm.op}(${lin.name})${inPlace ? `, ${lin.name} computed in ${sm.name}'s buffer` : ''}`,
-        block(linearInto(mm, ctx, rowsCtx.ref(lin.id), fn).join('\n')),
+        block(productInto(mm, ctx, rowsCtx.ref(lin.id)).join('\n')),
         block(kernelOf(sm)(sm, rowsCtx)),
       ].join('\n');
     }
@@ -282,28 +279,28 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
         `const S = ${ctx.ref(saved)}, O = ${ctx.ref(grad.id)};`,
         ...(storeM ? [`const M = ${ctx.ref(mm.node.id)};`] : []),
         header(mm, `${grad.op} '${grad.name}'`),
-        ...runMatmul(mm, fn),
-        ...elements(count, ['const d = heap[cAt + i];', ...(storeM ? ['M[i] = d;'] : []), `O[i] = ${f};`]),
+        ...runMatmul(mm),
+        ...elements(ctx.count(mm.node.type.shape), ['const d = heap[cAt + i];', ...(storeM ? ['M[i] = d;'] : []), `O[i] = ${f};`]),
       ].join('\n');
     }
     case 'weight_bias_grad': {
       const [, bias] = nodes;
       if (bias === undefined) throw new Error(`codegen: kernel ${kernel.name} needs a sum_rows`);
-      return gradient(mm, bias, updates, ctx, fn, count);
+      return gradient(mm, bias, updates, ctx);
     }
     default:
       throw new Error(`codegen: kernel ${kernel.name} (${kernel.pattern}) has no wasm form`);
   }
 }
 
-/** `target = X·W (+ b)` through wasm: C copied out with the bias added (rounded once to f32). */
-function linearInto(mm: WasmMatmul, ctx: KernelContext, target: string, fn: string): string[] {
-  const bias = mm.node.inputs[2];
+/** `target = A·B`, or a linear's `X·W + b`, through wasm: C copied out, with the bias added (rounded once to f32). */
+function productInto(mm: WasmMatmul, ctx: KernelContext, target: string): string[] {
+  const bias = mm.node.op === 'linear' ? mm.node.inputs[2] : undefined;
   return [
     `const O = ${target};`,
     ...(bias === undefined ? [] : [`const bias = ${ctx.ref(bias)};`]),
     header(mm, bias === undefined ? 'copied out' : 'bias'),
-    ...runMatmul(mm, fn),
+    ...runMatmul(mm),
     ...(bias === undefined
       ? elements(ctx.count(mm.node.type.shape), ['O[i] = heap[cAt + i];'])
       : [rowsAndColumns(mm, ctx, ['O[i] = Math.fround(heap[cAt + i] + bias[j]);'])]),
@@ -315,10 +312,10 @@ function linearInto(mm: WasmMatmul, ctx: KernelContext, target: string, fn: stri
  * `colSums`, like the JS kernel's ones row), and for trainStep the fused optimizer updates,
  * applied by the JS kernel's own epilogue code (gradientEpilogue).
  */
-function gradient(mm: WasmMatmul, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext, fn: string, count: string): string {
+function gradient(mm: WasmMatmul, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext): string {
   const epilogue = gradientEpilogue(mm.node, bias, updates, ctx);
-  const out = [...epilogue.lines, header(mm, bias === undefined ? 'gradient store' : 'gradient store, bias row sums'), ...runMatmul(mm, fn)];
-  out.push(...elements(count, epilogue.weight('i', 'heap[cAt + i]')));
+  const out = [...epilogue.lines, header(mm, bias === undefined ? 'gradient store' : 'gradient store, bias row sums'), ...runMatmul(mm)];
+  out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'heap[cAt + i]')));
   if (bias !== undefined && epilogue.bias !== undefined) {
     const dz = bias.inputs[0];
     if (dz === undefined) throw new Error(`codegen: ${bias.name} has no operand`);
