@@ -18,8 +18,6 @@ function fill(out: Float32Array, seed: number): void {
   }
 }
 
-const instantiate = instantiateKernels;
-
 interface Case {
   readonly form: GemmForm;
   readonly m: number;
@@ -115,7 +113,7 @@ function runCase(c: Case, runtime: boolean, seed: number, tile?: GemmRequest['ti
   const bytes = gemmModule([req]);
   expect(wasm.validate(bytes)).toBe(true);
   const memory = new wasm.Memory({ initial: 1 });
-  check(c, req, instantiate(bytes, memory).kernel!, memory, seed);
+  check(c, req, instantiateKernels(bytes, memory).kernel!, memory, seed);
 }
 
 const FORMS: readonly GemmForm[] = ['nn', 'nt', 'tn'];
@@ -165,7 +163,7 @@ describe('wasm SIMD gemm: modes and tiles', () => {
       const base = { form, m: 5, k: 19, n: 23, bias: true, accumulate: false };
       const req = requestFor(base, true);
       const memory = new wasm.Memory({ initial: 1 });
-      const kernel = instantiate(gemmModule([req]), memory).kernel!;
+      const kernel = instantiateKernels(gemmModule([req]), memory).kernel!;
       for (const batch of [1, 2, 4, 5, 8, 9, 64, 67]) {
         const c = form === 'tn' ? { ...base, k: batch } : { ...base, m: batch };
         check(c, req, kernel, memory, batch);
@@ -212,7 +210,7 @@ describe('wasm SIMD gemm: modes and tiles', () => {
     const reqs = cases.map((c, i) => requestFor(c, i === 1, `g${i}`));
     const bytes = gemmModule(reqs);
     const memory = new wasm.Memory({ initial: 1 });
-    const exports = instantiate(bytes, memory);
+    const exports = instantiateKernels(bytes, memory);
     expect(Object.keys(exports).sort()).toEqual(['g0', 'g1', 'g2']);
     cases.forEach((c, i) => check(c, reqs[i]!, exports[`g${i}`]!, memory, 900 + i));
   });
