@@ -16,8 +16,7 @@ import type { Dim as IrDim, Kernel, Node, Shape } from '../../ir/types.js';
 import { gradientEpilogue } from '../fused-kernels.js';
 import type { KernelContext } from '../kernel-context.js';
 import { perRow, staticSize } from '../layout.js';
-import { kernelOf } from '../kernels.js';
-import { block } from '../fused-rows.js';
+import { linearSoftmax } from '../fused-rows.js';
 import { pointwiseExpr } from '../pointwise.js';
 import { rowLoop } from '../template-kit.js';
 import type { Dim, GemmForm, GemmRequest } from './gemm-simd.js';
@@ -256,18 +255,9 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
         ]),
       ].join('\n');
     }
-    case 'linear_softmax': {
-      const [lin, sm] = nodes;
-      if (lin === undefined || sm === undefined) throw new Error(`codegen: kernel ${kernel.name} is not linear + softmax`);
-      // As in the JS kernel: without another reader, the logits go straight into the softmax's buffer.
-      const inPlace = !kernel.writes.includes(lin.id);
-      const rowsCtx: KernelContext = inPlace ? { ...ctx, ref: (id) => ctx.ref(id === lin.id ? sm.id : id) } : ctx;
-      return [
-        `// ${sm.name} = ${sm.op}(${lin.name})${inPlace ? `, ${lin.name} computed in ${sm.name}'s buffer` : ''}`,
-        block(productInto(mm, ctx, rowsCtx.ref(lin.id)).join('\n')),
-        block(kernelOf(sm)(sm, rowsCtx)),
-      ].join('\n');
-    }
+    case 'linear_softmax':
+      // The JS kernel's structure, with the logits from the wasm matmul.
+      return linearSoftmax(nodes, ctx, kernel, (lin, rows) => productInto(mm, ctx, rows.ref(lin.id)).join('\n'));
     case 'matmul_activation_grad': {
       const [, grad] = nodes;
       const saved = grad?.inputs[1];
