@@ -27,5 +27,5 @@ export const gelu = unaryOp(
 );
 
 /** dx = dy ⊙ gelu'(x) */
-// The generated module defines `geluDerivative` once (the formula above), when a model uses it.
+// Generated code calls `geluDerivative`, a helper every module defines (compiler/codegen/module-helpers.ts).
 export const geluGrad = derivativeOp('gelu_grad', 'x', (dy, x) => dy * geluDerivative(x), (dy, x) => `${dy} * geluDerivative(${x})`);
