@@ -14,7 +14,7 @@ import type { JobResult } from './job.js';
 import type { JobRunner } from './suite.js';
 import { workloadPath, type Benchmark } from './workloads.js';
 
-export const defaultCacheDir = fileURLToPath(new URL('./.cache/', import.meta.url));
+export const defaultCacheDir = fileURLToPath(new URL('.cache/', import.meta.url));
 
 export interface PreparedModule {
   /** Absolute path of the transpiled module (`bench/.cache/<spec>-b<batch>-<hash>.js`). */
@@ -25,7 +25,9 @@ export interface PreparedModule {
 }
 
 /** The outcome for one (spec, batch): the module, or the compiler's message. */
-export type ModuleOutcome = { readonly ok: true; readonly module: PreparedModule } | { readonly ok: false; readonly message: string };
+export type ModuleOutcome =
+  | { readonly ok: true; readonly module: PreparedModule }
+  | { readonly ok: false; readonly message: string };
 
 /** One module per (spec, batch, kernels): W2 train and W2 forward share theirs. */
 export function moduleKey(b: Benchmark, kernels: KernelMode = 'js'): string {
@@ -39,7 +41,12 @@ export function moduleKey(b: Benchmark, kernels: KernelMode = 'js'): string {
 export function prepareModule(b: Benchmark, cacheDir = defaultCacheDir, kernels: KernelMode = 'js'): PreparedModule {
   const started = performance.now();
   const compiled = compile(workloadPath(b.spec), { dtype: 'f32', batch: b.batch, kernels });
-  const js = transformSync(compiled.source, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: `${compiled.name}.ts` }).code;
+  const js = transformSync(compiled.source, {
+    loader: 'ts',
+    format: 'esm',
+    target: 'es2022',
+    sourcefile: `${compiled.name}.ts`,
+  }).code;
   const compileMs = performance.now() - started;
   const hash = createHash('sha256').update(js).digest('hex').slice(0, 12);
   mkdirSync(cacheDir, { recursive: true });
@@ -52,7 +59,11 @@ export function prepareModule(b: Benchmark, cacheDir = defaultCacheDir, kernels:
 }
 
 /** Prepares every distinct (spec, batch, kernels) among `list`; a compile error is kept, not thrown. */
-export function prepareModules(list: readonly Benchmark[], cacheDir = defaultCacheDir, modes: readonly KernelMode[] = ['js']): Map<string, ModuleOutcome> {
+export function prepareModules(
+  list: readonly Benchmark[],
+  cacheDir = defaultCacheDir,
+  modes: readonly KernelMode[] = ['js'],
+): Map<string, ModuleOutcome> {
   const out = new Map<string, ModuleOutcome>();
   for (const kernels of modes) {
     for (const b of list) {
@@ -85,6 +96,9 @@ export function withChainruleModules(run: JobRunner, modules: ReadonlyMap<string
     const { path, kernels, compileMs } = prepared.module;
     const result: JobResult = await run({ ...job, module: path });
     if (result.status !== 'ok') return result;
-    return { ...result, info: { ...result.info, stepKernels: kernels, compileMs: Math.round(compileMs), module: basename(path) } };
+    return {
+      ...result,
+      info: { ...result.info, stepKernels: kernels, compileMs: Math.round(compileMs), module: basename(path) },
+    };
   };
 }

@@ -30,7 +30,9 @@ export function runJobInChild(job: Job): Promise<JobResult> {
     child.on('close', (code, signal) => {
       const result = parseResultLine(stdout);
       if (result) return resolve(result);
-      const why = signal ? `killed by ${signal}${signal === 'SIGTERM' ? ` (timeout ${TIMEOUT_MS / 1000} s?)` : ''}` : `exit code ${code}`;
+      const why = signal
+        ? `killed by ${signal}${signal === 'SIGTERM' ? ` (timeout ${TIMEOUT_MS / 1000} s?)` : ''}`
+        : `exit code ${code}`;
       fail(`worker printed no result (${why}): ${lastLines(stderr, 5) || '(no stderr)'}`);
     });
   });

@@ -75,7 +75,12 @@ async function validate(session: PeerSession, mode: Mode): Promise<Validation> {
 }
 
 /** Runs chunks of iterations until both minimums are met; chunks grow so the clock is read rarely. */
-async function iterate(session: PeerSession, mode: Mode, minMs: number, minIterations: number): Promise<{ iterations: number; seconds: number }> {
+async function iterate(
+  session: PeerSession,
+  mode: Mode,
+  minMs: number,
+  minIterations: number,
+): Promise<{ iterations: number; seconds: number }> {
   const start = performance.now();
   let iterations = 0;
   let elapsed = 0;
@@ -103,7 +108,10 @@ async function watchHeap<T>(body: () => Promise<T>): Promise<{ value: T; gcCount
   const value = await body();
   const after = getHeapStatistics().used_heap_size;
   const gcs = profiler.stop()?.statistics ?? [];
-  const freed = gcs.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0);
+  const freed = gcs.reduce(
+    (sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize,
+    0,
+  );
   return { value, gcCount: gcs.length, allocatedBytes: Math.max(0, after - before + freed) };
 }
 
@@ -112,10 +120,14 @@ async function measure(job: Job, session: PeerSession): Promise<{ validation: Va
   const validation = await validate(session, mode);
   await iterate(session, mode, job.plan.warmupMs, job.plan.warmupMinIterations);
   const liveBefore = session.liveObjects?.();
-  const { value, gcCount, allocatedBytes } = await watchHeap(() => iterate(session, mode, job.plan.timedMs, job.plan.timedMinIterations));
+  const { value, gcCount, allocatedBytes } = await watchHeap(() =>
+    iterate(session, mode, job.plan.timedMs, job.plan.timedMinIterations),
+  );
   const liveAfter = session.liveObjects?.();
   if (liveBefore !== undefined && liveAfter !== undefined && liveAfter > liveBefore) {
-    throw new Error(`memory is not flat: ${liveAfter - liveBefore} live objects leaked over ${value.iterations} iterations`);
+    throw new Error(
+      `memory is not flat: ${liveAfter - liveBefore} live objects leaked over ${value.iterations} iterations`,
+    );
   }
   return { validation, timing: { ...value, perSecond: value.iterations / value.seconds, gcCount, allocatedBytes } };
 }

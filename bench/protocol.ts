@@ -8,7 +8,13 @@ export const RESULT_MARKER = 'BENCH_RESULT ';
 
 /** Benchmarks travel by id: the table itself is code, shared by both processes. */
 export function encodeJob(job: Job): string {
-  return JSON.stringify({ benchmark: job.benchmark.id, peer: job.peer, seed: job.seed, plan: job.plan, module: job.module });
+  return JSON.stringify({
+    benchmark: job.benchmark.id,
+    peer: job.peer,
+    seed: job.seed,
+    plan: job.plan,
+    module: job.module,
+  });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -19,7 +25,8 @@ function decodePlan(raw: unknown): TimingPlan {
   const plan = isRecord(raw) ? raw : {};
   const num = (key: keyof TimingPlan): number => {
     const v = plan[key];
-    if (typeof v !== 'number' || !(v >= 0)) throw new Error(`job.plan.${key} must be a non-negative number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v >= 0))
+      throw new Error(`job.plan.${key} must be a non-negative number, got ${JSON.stringify(v)}`);
     return v;
   };
   return {
@@ -37,8 +44,15 @@ export function decodeJob(text: string): Job {
   if (typeof benchmark !== 'string') throw new Error('job.benchmark must be a benchmark id such as "w2-train"');
   if (typeof peer !== 'string' || !isPeerId(peer)) throw new Error(`job.peer: unknown peer ${JSON.stringify(peer)}`);
   if (typeof seed !== 'number') throw new Error('job.seed must be a number');
-  if (module !== undefined && typeof module !== 'string') throw new Error('job.module must be the path of a compiled module');
-  return { benchmark: findBenchmark(benchmark), peer, seed, plan: decodePlan(plan), ...(module !== undefined ? { module } : {}) };
+  if (module !== undefined && typeof module !== 'string')
+    throw new Error('job.module must be the path of a compiled module');
+  return {
+    benchmark: findBenchmark(benchmark),
+    peer,
+    seed,
+    plan: decodePlan(plan),
+    ...(module !== undefined ? { module } : {}),
+  };
 }
 
 export function formatResultLine(result: JobResult): string {

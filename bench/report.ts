@@ -82,12 +82,19 @@ export function summarize(results: readonly BenchmarkResult[]): BenchmarkSummary
         ...(perSecond ? { perSecond, gflops: (perSecond.median * flops) / 1e9 } : {}),
         ...(o.samples.length ? { rssMiB: stats(o.samples.map((s) => s.rssBytes / 2 ** 20))!.median } : {}),
         ...(o.samples.length ? { gcPerRun: stats(o.samples.map((s) => s.gcCount))!.median } : {}),
-        ...(o.samples.length ? { allocatedPerIteration: stats(o.samples.map((s) => s.allocatedPerIteration))!.median } : {}),
+        ...(o.samples.length
+          ? { allocatedPerIteration: stats(o.samples.map((s) => s.allocatedPerIteration))!.median }
+          : {}),
         ...(reference && o.validation && o.status === 'ok' ? { deviation: maxDeviation(reference, o.validation) } : {}),
         info: o.info,
       };
     });
-    return { benchmark: result.benchmark, flopsPerIteration: flops, ...(result.reference ? { reference: result.reference } : {}), peers };
+    return {
+      benchmark: result.benchmark,
+      flopsPerIteration: flops,
+      ...(result.reference ? { reference: result.reference } : {}),
+      peers,
+    };
   });
 }
 
@@ -130,7 +137,6 @@ export interface TargetVerdict extends Target {
   readonly verdict: 'pass' | 'fail' | 'n/a';
 }
 
-
 /** Every target, judged for each chainrule kernel mode (targets order, then mode order). */
 export function evaluateTargets(summaries: readonly BenchmarkSummary[]): TargetVerdict[] {
   return targets.flatMap((t) =>
@@ -158,7 +164,11 @@ export interface Report {
   readonly targets: readonly TargetVerdict[];
 }
 
-export function buildReport(results: readonly BenchmarkResult[], meta: Pick<Report, 'mode' | 'runs' | 'seed' | 'loadDuringRun' | 'commit'>, date = new Date()): Report {
+export function buildReport(
+  results: readonly BenchmarkResult[],
+  meta: Pick<Report, 'mode' | 'runs' | 'seed' | 'loadDuringRun' | 'commit'>,
+  date = new Date(),
+): Report {
   const benchmarks = summarize(results);
   const subject = subjectOf(benchmarks);
   return {
@@ -239,7 +249,9 @@ function peerGrid(report: Report, cell: (s: BenchmarkSummary, p: PeerSummary) =>
 }
 
 function ratioTable(report: Report, subject: PeerId): string {
-  const others = [...new Set(report.benchmarks.flatMap((s) => s.peers.map((p) => p.peer)))].filter((p) => p !== subject);
+  const others = [...new Set(report.benchmarks.flatMap((s) => s.peers.map((p) => p.peer)))].filter(
+    (p) => p !== subject,
+  );
   const rows = others.map((peer) => [
     labelOf(peer),
     ...report.benchmarks.map((s) => {
@@ -256,7 +268,9 @@ function targetTable(report: Report): string {
   const rows = targets.map((t) => [
     t.text,
     `×${t.minSpeedup}`,
-    ...[...chainrulePeers.keys()].map((peer) => cell(report.targets.find((v) => v.benchmark === t.benchmark && v.peer === peer))),
+    ...[...chainrulePeers.keys()].map((peer) =>
+      cell(report.targets.find((v) => v.benchmark === t.benchmark && v.peer === peer)),
+    ),
   ]);
   const titles = [...chainrulePeers.keys()].map((peer) => peerTable.find((p) => p.id === peer)?.label ?? peer);
   return table(['target', 'required speedup', ...titles], rows);
@@ -284,7 +298,9 @@ function notes(report: Report): string[] {
   const seen = new Set<string>();
   for (const s of report.benchmarks) {
     for (const p of s.peers) {
-      const info = Object.entries(p.info).map(([k, v]) => `${k}=${v}`).join(', ');
+      const info = Object.entries(p.info)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
       const key = `${p.peer}:${info}`;
       if (info && !seen.has(key) && !('arenaBytes' in p.info)) {
         seen.add(key);
@@ -307,7 +323,10 @@ function loadText(load: Stats | undefined): string {
 
 export function renderMarkdown(report: Report): string {
   const m = report.machine;
-  const runsText = report.mode === 'quick' ? 'one short run each (`--quick`: proves the harness works; the speeds mean nothing)' : `median of ${report.runs} runs, each in a fresh process; (min–max) across runs`;
+  const runsText =
+    report.mode === 'quick'
+      ? 'one short run each (`--quick`: proves the harness works; the speeds mean nothing)'
+      : `median of ${report.runs} runs, each in a fresh process; (min–max) across runs`;
   const parts = [
     `# chainrule benchmark results`,
     '',
@@ -319,7 +338,12 @@ export function renderMarkdown(report: Report): string {
     '',
   ];
   if (report.subject) {
-    parts.push(`Speed ratio of ${report.subject} over each peer (medians; > 1 means ${report.subject} is faster; for W4 the latency ratio inverted).`, '', ratioTable(report, report.subject), '');
+    parts.push(
+      `Speed ratio of ${report.subject} over each peer (medians; > 1 means ${report.subject} is faster; for W4 the latency ratio inverted).`,
+      '',
+      ratioTable(report, report.subject),
+      '',
+    );
   }
   parts.push(
     'Targets from issue 7 (chainrule over the named peer, medians of this run).',
@@ -332,7 +356,11 @@ export function renderMarkdown(report: Report): string {
     '',
     'Memory: peak RSS of the worker process (MiB) · garbage collections during the timed region (per run) · JS heap bytes allocated per iteration; medians over runs.',
     '',
-    peerGrid(report, (_s, p) => (p.rssMiB !== undefined ? `${p.rssMiB.toFixed(0)} MiB · ${p.gcPerRun ?? 0} GC · ${bytesText(p.allocatedPerIteration ?? 0)}/it` : '')),
+    peerGrid(report, (_s, p) =>
+      p.rssMiB !== undefined
+        ? `${p.rssMiB.toFixed(0)} MiB · ${p.gcPerRun ?? 0} GC · ${bytesText(p.allocatedPerIteration ?? 0)}/it`
+        : '',
+    ),
     '',
     'Validation: every peer starts from the same weights and batch; training compares the losses of steps 1 and 2, forward compares the softmax outputs.',
     '',

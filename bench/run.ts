@@ -7,7 +7,13 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chainrulePeers, defaultCacheDir, prepareModules, withChainruleModules, type ModuleOutcome } from './chainrule-module.js';
+import {
+  chainrulePeers,
+  defaultCacheDir,
+  prepareModules,
+  withChainruleModules,
+  type ModuleOutcome,
+} from './chainrule-module.js';
 import { runJobInChild } from './child.js';
 import { fullPlan, quickPlan } from './job.js';
 import { findPeer, peers } from './peers/index.js';
@@ -56,7 +62,11 @@ async function main(): Promise<number> {
   const quick = values.quick;
   const options = {
     benchmarks: list(values.only, benchmarks, findBenchmark),
-    peers: list<PeerId>(values.peers, peers.map((p) => p.id), (id) => findPeer(id).id),
+    peers: list<PeerId>(
+      values.peers,
+      peers.map((p) => p.id),
+      (id) => findPeer(id).id,
+    ),
     runs: quick ? 1 : positiveInt(values.runs, 5, '--runs'),
     plan: quick ? quickPlan : fullPlan,
     seed: positiveInt(values.seed, 1, '--seed'),
@@ -90,19 +100,27 @@ async function main(): Promise<number> {
 }
 
 /** Compiles chainrule's modules here, once, so no worker loads the compiler (see chainrule-module.ts). */
-function compileModules(options: { benchmarks: readonly Benchmark[]; peers: readonly PeerId[] }): Map<string, ModuleOutcome> {
+function compileModules(options: {
+  benchmarks: readonly Benchmark[];
+  peers: readonly PeerId[];
+}): Map<string, ModuleOutcome> {
   const modes = [...chainrulePeers].filter(([peer]) => options.peers.includes(peer)).map(([, kernels]) => kernels);
   if (modes.length === 0) return new Map();
   const modules = prepareModules(options.benchmarks, defaultCacheDir, modes);
   for (const [key, outcome] of modules) {
-    console.error(outcome.ok ? `compiled ${key}: ${outcome.module.kernels} kernels in ${outcome.module.compileMs.toFixed(0)} ms → ${outcome.module.path}` : `error: ${outcome.message}`);
+    console.error(
+      outcome.ok
+        ? `compiled ${key}: ${outcome.module.kernels} kernels in ${outcome.module.compileMs.toFixed(0)} ms → ${outcome.module.path}`
+        : `error: ${outcome.message}`,
+    );
   }
   return modules;
 }
 
 /** The commit measured, flagged when the compiler or runtime has uncommitted changes; undefined outside git. */
 function gitCommit(): string | undefined {
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
   try {
     const dirty = git('status', '--porcelain', '--', 'compiler', 'runtime', 'src/api.ts') !== '';
     return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' +local changes' : ''}`;
@@ -121,7 +139,9 @@ function writeResults(dir: string, report: Report, markdown: string): void {
 /** Disagreeing or crashing peers fail the run; an unavailable peer (e.g. no native binding) only warns. */
 function exitCode(report: Report): number {
   const bad = report.benchmarks.flatMap((s) =>
-    s.peers.filter((p) => p.status === 'failed' || p.status === 'error').map((p) => `${s.benchmark.title} / ${p.peer}: ${p.message ?? p.status}`),
+    s.peers
+      .filter((p) => p.status === 'failed' || p.status === 'error')
+      .map((p) => `${s.benchmark.title} / ${p.peer}: ${p.message ?? p.status}`),
   );
   for (const line of bad) console.error(`error: ${line}`);
   return bad.length ? 1 : 0;

@@ -77,7 +77,14 @@ function record(outcome: Outcome, result: JobResult): void {
   outcome.validation ??= result.validation;
   outcome.info = result.info;
   const { perSecond, iterations, seconds, gcCount, allocatedBytes } = result.timing;
-  outcome.samples.push({ perSecond, iterations, seconds, gcCount, allocatedPerIteration: allocatedBytes / iterations, rssBytes: result.rssBytes });
+  outcome.samples.push({
+    perSecond,
+    iterations,
+    seconds,
+    gcCount,
+    allocatedPerIteration: allocatedBytes / iterations,
+    rssBytes: result.rssBytes,
+  });
 }
 
 /** Compares a benchmark's validations once run 1 has produced them; failures lose their samples. */
@@ -126,7 +133,9 @@ export async function runSuite(options: SuiteOptions, runJob: JobRunner): Promis
     await inPool(jobs, options.concurrency, async ({ result, outcome }) => {
       const job: Job = { benchmark: result.benchmark, peer: outcome.peer, seed: options.seed, plan: options.plan };
       record(outcome, await runJob(job));
-      options.onProgress?.(`run ${run + 1}/${options.runs}  ${result.benchmark.title.padEnd(18)} ${outcome.peer.padEnd(13)} ${describe(outcome, result.benchmark)}`);
+      options.onProgress?.(
+        `run ${run + 1}/${options.runs}  ${result.benchmark.title.padEnd(18)} ${outcome.peer.padEnd(13)} ${describe(outcome, result.benchmark)}`,
+      );
     });
     if (run === 0) results.forEach(validateBenchmark);
   }

@@ -3,7 +3,7 @@
 // `Network` read out of them, so all peers run exactly the layers the compiler sees.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { GraphSpec, NodeSpec } from '../compiler/spec/graph-spec.js';
+import type { GraphSpec, NodeSpec } from '../compiler/frontend/graph-spec.js';
 
 export type Mode = 'train' | 'forward';
 
@@ -81,7 +81,12 @@ export function networkFromSpec(spec: GraphSpec, file: string): Network {
   const inputNames = Object.keys(spec.inputs);
   const inputName = inputNames[0];
   const inputShape = inputName === undefined ? undefined : spec.inputs[inputName];
-  if (inputName === undefined || inputNames.length !== 1 || inputShape?.length !== 2 || typeof inputShape[1] !== 'number') {
+  if (
+    inputName === undefined ||
+    inputNames.length !== 1 ||
+    inputShape?.length !== 2 ||
+    typeof inputShape[1] !== 'number'
+  ) {
     return fail('/inputs', 'expected exactly one input of shape [null, features]');
   }
   const targetName = Object.keys(spec.targets ?? {})[0];

@@ -30,7 +30,14 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
-function panel(x0: number, title: string, series: readonly Series[], epochs: number, yRange: [number, number] | null, asPercent: boolean): string {
+function panel(
+  x0: number,
+  title: string,
+  series: readonly Series[],
+  epochs: number,
+  yRange: [number, number] | null,
+  asPercent: boolean,
+): string {
   const finite = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
   let [lo, hi] = yRange ?? [Math.min(0, ...finite), Math.max(...finite, 1e-9)];
   if (!(hi > lo)) hi = lo + 1;
@@ -48,14 +55,18 @@ function panel(x0: number, title: string, series: readonly Series[], epochs: num
   for (const t of ticksY) {
     const y = fmt(sy(t));
     parts.push(`<line x1="${left}" y1="${y}" x2="${left + w}" y2="${y}" stroke="#eee"/>`);
-    parts.push(`<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${asPercent ? `${fmt(t * 100)}%` : fmt(t)}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${asPercent ? `${fmt(t * 100)}%` : fmt(t)}</text>`,
+    );
   }
   for (const e of niceTicks(1, Math.max(epochs, 1)).filter((e) => Number.isInteger(e) && e >= 1)) {
     parts.push(`<text x="${fmt(sx(e))}" y="${MARGIN.top + h + 16}" text-anchor="middle">${e}</text>`);
   }
   parts.push(`<text x="${left + w / 2}" y="${PANEL_H - 8}" text-anchor="middle">epoch</text>`);
   for (const s of series) {
-    const pts = s.values.flatMap((v, i) => (v !== null && Number.isFinite(v) ? [`${fmt(sx(i + 1))},${fmt(sy(v))}`] : []));
+    const pts = s.values.flatMap((v, i) =>
+      v !== null && Number.isFinite(v) ? [`${fmt(sx(i + 1))},${fmt(sy(v))}`] : [],
+    );
     if (pts.length === 0) continue;
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`);
@@ -72,8 +83,10 @@ function legend(x: number, y: number, series: readonly Series[]): string {
     .map((s, i) => {
       const lx = x + i * 150;
       const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-      return `<line x1="${lx}" y1="${y}" x2="${lx + 28}" y2="${y}" stroke="${s.color}" stroke-width="2"${dash}/>` +
-        `<text x="${lx + 34}" y="${y}" dominant-baseline="middle">${esc(s.label)}</text>`;
+      return (
+        `<line x1="${lx}" y1="${y}" x2="${lx + 28}" y2="${y}" stroke="${s.color}" stroke-width="2"${dash}/>` +
+        `<text x="${lx + 34}" y="${y}" dominant-baseline="middle">${esc(s.label)}</text>`
+      );
     })
     .join('');
 }
@@ -88,8 +101,12 @@ function accuracyFloor(series: readonly Series[]): number {
 export function renderTrainingCurve(history: readonly EpochMetrics[], title = 'training'): string {
   const epochs = history.length;
   const hasVal = history.some((m) => m.valLoss !== null);
-  const loss: Series[] = [{ label: 'train', color: TRAIN_COLOR, dashed: false, values: history.map((m) => m.trainLoss) }];
-  const acc: Series[] = [{ label: 'train', color: TRAIN_COLOR, dashed: false, values: history.map((m) => m.trainAccuracy) }];
+  const loss: Series[] = [
+    { label: 'train', color: TRAIN_COLOR, dashed: false, values: history.map((m) => m.trainLoss) },
+  ];
+  const acc: Series[] = [
+    { label: 'train', color: TRAIN_COLOR, dashed: false, values: history.map((m) => m.trainAccuracy) },
+  ];
   if (hasVal) {
     loss.push({ label: 'validation', color: VAL_COLOR, dashed: true, values: history.map((m) => m.valLoss) });
     acc.push({ label: 'validation', color: VAL_COLOR, dashed: true, values: history.map((m) => m.valAccuracy) });

@@ -76,7 +76,13 @@ function baseMetadata(model: string, dtype: 'f32' | 'f64', epoch: number, run: R
 
 export function writeWeights(
   path: string,
-  w: { model: string; dtype: 'f32' | 'f64'; epoch: number; params: Readonly<Record<string, ArrayLike<number>>>; run: RunInfo },
+  w: {
+    model: string;
+    dtype: 'f32' | 'f64';
+    epoch: number;
+    params: Readonly<Record<string, ArrayLike<number>>>;
+    run: RunInfo;
+  },
   units: ReadonlyMap<string, number>,
 ): void {
   writeSafetensors(path, paramTensors(w.params, w.dtype, units), baseMetadata(w.model, w.dtype, w.epoch, w.run));
@@ -100,8 +106,10 @@ export function writeCheckpoint(
 }
 
 function notOurs(path: string, why: string): RuntimeError {
-  return new RuntimeError(`${path} was not written by chainrule: ${why}`,
-    'pass the weights.safetensors (or checkpoint.safetensors) from a `chainrule train --out DIR` run');
+  return new RuntimeError(
+    `${path} was not written by chainrule: ${why}`,
+    'pass the weights.safetensors (or checkpoint.safetensors) from a `chainrule train --out DIR` run',
+  );
 }
 
 function parseJson<T>(path: string, key: string, text: string | undefined): T {
@@ -152,6 +160,11 @@ export function readCheckpoint(path: string): Checkpoint {
   return {
     model: h.model,
     run: parseJson<RunInfo>(path, 'run', file.metadata['run']),
-    state: { epoch: h.epoch, rngState, model, history: parseJson<EpochMetrics[]>(path, 'history', file.metadata['history']) },
+    state: {
+      epoch: h.epoch,
+      rngState,
+      model,
+      history: parseJson<EpochMetrics[]>(path, 'history', file.metadata['history']),
+    },
   };
 }

@@ -29,15 +29,20 @@ export interface ModelIO {
 function single(kind: string, names: readonly string[], model: string): string {
   const [name] = names;
   if (name === undefined || names.length !== 1) {
-    throw new RuntimeError(`model '${model}' has ${names.length} ${kind}s (${names.join(', ') || 'none'}); training from a dataset needs exactly one`,
-      `declare one ${kind} in the spec`);
+    throw new RuntimeError(
+      `model '${model}' has ${names.length} ${kind}s (${names.join(', ') || 'none'}); training from a dataset needs exactly one`,
+      `declare one ${kind} in the spec`,
+    );
   }
   return name;
 }
 
 /** Elements per row of a `[null, …]` shape. */
 function rowWidth(shape: readonly (number | null)[], what: string, model: string): number {
-  if (shape[0] !== null) throw new RuntimeError(`model '${model}': ${what} has shape [${shape.join(', ')}] without a leading batch dimension (null)`);
+  if (shape[0] !== null)
+    throw new RuntimeError(
+      `model '${model}': ${what} has shape [${shape.join(', ')}] without a leading batch dimension (null)`,
+    );
   return shape.slice(1).reduce<number>((a, d) => a * (d ?? Number.NaN), 1);
 }
 
@@ -57,9 +62,11 @@ export function describeModel(info: ModelInfo): ModelIO {
   else if (targetWidth === 1 && outputWidth === 1) targetKind = 'binary';
   else if (targetWidth === outputWidth && targetWidth > 1) targetKind = 'onehot';
   else {
-    throw new RuntimeError(`model '${model}': cannot feed class labels to target '${targetName}' of shape [${targetShape.join(', ')}] ` +
-      `for output '${outputName}' of width ${outputWidth}`,
-      'use a [null] class-index target with a softmax output, [null, k] one-hot rows, or [null, 1] with a sigmoid output');
+    throw new RuntimeError(
+      `model '${model}': cannot feed class labels to target '${targetName}' of shape [${targetShape.join(', ')}] ` +
+        `for output '${outputName}' of width ${outputWidth}`,
+      'use a [null] class-index target with a softmax output, [null, k] one-hot rows, or [null, 1] with a sigmoid output',
+    );
   }
   return {
     model,
@@ -118,10 +125,16 @@ export class Batcher {
   private readonly full: Batch;
   readonly capacity: number;
 
-  constructor(private readonly io: ModelIO, batchSize: number) {
+  constructor(
+    private readonly io: ModelIO,
+    batchSize: number,
+  ) {
     this.capacity = io.fixedBatch ?? batchSize;
     this.x = floatArray(io.dtype, this.capacity * io.numFeatures);
-    this.y = io.targetKind === 'index' ? new Int32Array(this.capacity) : floatArray(io.dtype, this.capacity * (io.targetKind === 'onehot' ? io.numClasses : 1));
+    this.y =
+      io.targetKind === 'index'
+        ? new Int32Array(this.capacity)
+        : floatArray(io.dtype, this.capacity * (io.targetKind === 'onehot' ? io.numClasses : 1));
     this.full = { inputs: { [io.inputName]: this.x }, targets: { [io.targetName]: this.y }, rows: this.capacity };
   }
 

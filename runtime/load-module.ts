@@ -10,8 +10,10 @@ function transpile(tsSource: string, name: string): string {
   try {
     return transformSync(tsSource, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: `${name}.ts` }).code;
   } catch (err) {
-    throw new RuntimeError(`cannot transpile model module '${name}': ${(err as Error).message}`,
-      'the module must be TypeScript as emitted by `chainrule compile`');
+    throw new RuntimeError(
+      `cannot transpile model module '${name}': ${(err as Error).message}`,
+      'the module must be TypeScript as emitted by `chainrule compile`',
+    );
   }
 }
 
@@ -69,8 +71,12 @@ export async function loadModuleSource(tsSource: string, name: string): Promise<
     throw new RuntimeError(`model module '${name}' failed to load: ${(err as Error).message}`);
   }
   const notChainrule = (why: string): RuntimeError =>
-    new RuntimeError(`'${name}' is not a chainrule model module: ${why}`, 'load the .ts file written by `chainrule compile` or `chainrule train`');
-  if (!isRecord(mod) || !isModelModule(mod)) throw notChainrule(isRecord(mod) ? shapeProblem(mod) ?? '' : 'it exports nothing');
+    new RuntimeError(
+      `'${name}' is not a chainrule model module: ${why}`,
+      'load the .ts file written by `chainrule compile` or `chainrule train`',
+    );
+  if (!isRecord(mod) || !isModelModule(mod))
+    throw notChainrule(isRecord(mod) ? (shapeProblem(mod) ?? '') : 'it exports nothing');
   const probe = modelProblem(mod.createModel({ seed: 0 }));
   if (probe !== undefined) throw notChainrule(probe);
   const create = mod.createModel;
@@ -84,8 +90,10 @@ export async function loadModuleSource(tsSource: string, name: string): Promise<
 function trainingGuarded(model: GeneratedModel, name: string): GeneratedModel {
   if (typeof (model as Partial<GeneratedModel>).trainStep === 'function') return model;
   const refuse = (): never => {
-    throw new RuntimeError(`model '${name}' has no loss, so it has no training step or gradients`,
-      'add a "loss" to the spec (e.g. "loss": { "op": "cross_entropy", "input": "probs", "target": "y" }) and compile again');
+    throw new RuntimeError(
+      `model '${name}' has no loss, so it has no training step or gradients`,
+      'add a "loss" to the spec (e.g. "loss": { "op": "cross_entropy", "input": "probs", "target": "y" }) and compile again',
+    );
   };
   return Object.assign(model, { lossAndGrads: refuse, trainStep: refuse });
 }

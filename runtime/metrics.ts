@@ -2,7 +2,8 @@
 // predicted class), plus a plain-text rendering for the terminal.
 
 export function accuracy(predicted: Int32Array, labels: Int32Array): number {
-  if (predicted.length !== labels.length) throw new Error(`accuracy: ${predicted.length} predictions for ${labels.length} labels`);
+  if (predicted.length !== labels.length)
+    throw new Error(`accuracy: ${predicted.length} predictions for ${labels.length} labels`);
   if (labels.length === 0) return Number.NaN;
   let hits = 0;
   for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) hits++;
@@ -44,7 +45,9 @@ export function formatConfusionMatrix(m: readonly (readonly number[])[], classNa
   m.forEach((row, i) => {
     const r = recall[i]!;
     const cells = row.map((v, j) => String(v).padStart(widths[j]!));
-    lines.push([names[i]!.padEnd(first), ...cells, (Number.isNaN(r) ? '-' : `${(100 * r).toFixed(1)}%`).padStart(7)].join('  '));
+    lines.push(
+      [names[i]!.padEnd(first), ...cells, (Number.isNaN(r) ? '-' : `${(100 * r).toFixed(1)}%`).padStart(7)].join('  '),
+    );
   });
   return lines.join('\n');
 }

@@ -22,7 +22,10 @@ export interface GeneratedModel {
   /** Parameters and optimizer state as plain arrays, for checkpoints. */
   toJSON(): ModelState;
   /** Restores `toJSON()` output (or a params-only subset); validates names and lengths. */
-  loadParams(state: { readonly params: Readonly<Record<string, ArrayLike<number>>>; readonly state?: Readonly<Record<string, ArrayLike<number>>> }): void;
+  loadParams(state: {
+    readonly params: Readonly<Record<string, ArrayLike<number>>>;
+    readonly state?: Readonly<Record<string, ArrayLike<number>>>;
+  }): void;
 }
 
 export interface ModelState {

@@ -17,7 +17,8 @@ export interface ProgressOptions {
   readonly now?: () => number;
 }
 
-const pct = (x: number | null): string => (x === null || Number.isNaN(x) ? '   -   ' : `${(100 * x).toFixed(2).padStart(6)}%`);
+const pct = (x: number | null): string =>
+  x === null || Number.isNaN(x) ? '   -   ' : `${(100 * x).toFixed(2).padStart(6)}%`;
 const num = (x: number | null): string => (x === null || Number.isNaN(x) ? '  -   ' : x.toFixed(4));
 
 function duration(seconds: number): string {
@@ -31,8 +32,10 @@ function duration(seconds: number): string {
 export function formatEpochLine(m: EpochMetrics, epochs: number): string {
   const w = String(epochs).length;
   const val = m.valLoss === null ? '' : `  val_loss ${num(m.valLoss)}  val_acc ${pct(m.valAccuracy)}`;
-  return `epoch ${String(m.epoch).padStart(w)}/${epochs}  loss ${num(m.trainLoss)}  acc ${pct(m.trainAccuracy)}${val}` +
-    `  ${Math.round(m.stepsPerSecond)} steps/s  ${duration(m.trainSeconds)}`;
+  return (
+    `epoch ${String(m.epoch).padStart(w)}/${epochs}  loss ${num(m.trainLoss)}  acc ${pct(m.trainAccuracy)}${val}` +
+    `  ${Math.round(m.stepsPerSecond)} steps/s  ${duration(m.trainSeconds)}`
+  );
 }
 
 /** One frame of the live bar, fitted to `width` columns (the bar shrinks, then goes). */

@@ -60,7 +60,9 @@ export function encodeSafetensors(
     const { data, shape } = tensors[name]!;
     const count = shape.reduce((a, b) => a * b, 1);
     if (count !== data.length) {
-      throw new RuntimeError(`tensor '${name}': shape [${shape.join(', ')}] holds ${count} values but the data has ${data.length}`);
+      throw new RuntimeError(
+        `tensor '${name}': shape [${shape.join(', ')}] holds ${count} values but the data has ${data.length}`,
+      );
     }
     header[name] = { dtype: dtypeOf(data), shape: [...shape], data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;
@@ -116,7 +118,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'input'): Safetens
   } catch (err) {
     throw bad(source, `the header is not JSON (${(err as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw bad(source, 'the header is not a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw bad(source, 'the header is not a JSON object');
 
   const dataBytes = bytes.length - headerEnd;
   const tensors: Record<string, NamedTensor> = {};
@@ -144,14 +147,19 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'input'): Safetens
     }
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end < begin || end > dataBytes) throw bad(source, `tensor '${name}' has data_offsets [${begin}, ${end}] outside the ${dataBytes} data bytes`);
+    if (end < begin || end > dataBytes)
+      throw bad(source, `tensor '${name}' has data_offsets [${begin}, ${end}] outside the ${dataBytes} data bytes`);
     if (end - begin !== count * elementBytes(dtype)) {
-      throw bad(source, `tensor '${name}' has ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${count * elementBytes(dtype)}`);
+      throw bad(
+        source,
+        `tensor '${name}' has ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${count * elementBytes(dtype)}`,
+      );
     }
     // Copy so the typed array is aligned whatever the offset. NOTE: not `slice`, which on a
     // Node Buffer is a view into a possibly shared pool.
     const raw = new Uint8Array(bytes.subarray(headerEnd + begin, headerEnd + end)).buffer;
-    const data = dtype === 'F64' ? new Float64Array(raw) : dtype === 'F32' ? new Float32Array(raw) : new Int32Array(raw);
+    const data =
+      dtype === 'F64' ? new Float64Array(raw) : dtype === 'F32' ? new Float32Array(raw) : new Int32Array(raw);
     tensors[name] = { data, shape: shape as number[] };
     ranges.push([begin, end, name]);
   }
@@ -162,7 +170,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'input'): Safetens
     if (begin !== at) throw bad(source, `tensor '${name}' starts at byte ${begin}, expected ${at} (overlap or hole)`);
     at = end;
   }
-  if (at !== dataBytes) throw bad(source, `${dataBytes - at} bytes after the last tensor are not described by the header`);
+  if (at !== dataBytes)
+    throw bad(source, `${dataBytes - at} bytes after the last tensor are not described by the header`);
   return { tensors, metadata };
 }
 
@@ -171,8 +180,10 @@ export function readSafetensors(path: string): SafetensorsFile {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new RuntimeError(`cannot read weights file ${path}: ${fileProblem(err)}`,
-      'check the path; `chainrule train --out DIR` writes DIR/weights.safetensors');
+    throw new RuntimeError(
+      `cannot read weights file ${path}: ${fileProblem(err)}`,
+      'check the path; `chainrule train --out DIR` writes DIR/weights.safetensors',
+    );
   }
   return decodeSafetensors(bytes, path);
 }

@@ -103,7 +103,13 @@ function paramsFinite(model: GeneratedModel): boolean {
  * gradients but never updates the weights). For a fixed-batch model the last partial batch is
  * zero-padded: its predictions count, its loss does not.
  */
-export function evaluate(model: GeneratedModel, io: ModelIO, ds: Dataset, batchSize: number, withLoss = true): Evaluation {
+export function evaluate(
+  model: GeneratedModel,
+  io: ModelIO,
+  ds: Dataset,
+  batchSize: number,
+  withLoss = true,
+): Evaluation {
   const batcher = new Batcher(io, batchSize);
   const order = identity(ds.numRows);
   const predictions = new Int32Array(ds.numRows);
@@ -150,8 +156,10 @@ export function train(model: GeneratedModel, io: ModelIO, options: TrainOptions)
   // (a different remainder every epoch, since the order is reshuffled).
   const stepsPerEpoch = io.fixedBatch === null ? Math.ceil(data.numRows / size) : Math.floor(data.numRows / size);
   if (stepsPerEpoch === 0) {
-    throw new RuntimeError(`${data.source} has ${data.numRows} training rows, fewer than model '${io.model}''s fixed batch of ${size}`,
-      'compile without --batch (any batch size) or use more data');
+    throw new RuntimeError(
+      `${data.source} has ${data.numRows} training rows, fewer than model '${io.model}''s fixed batch of ${size}`,
+      'compile without --batch (any batch size) or use more data',
+    );
   }
   const predictions = new Int32Array(size);
 
@@ -176,7 +184,13 @@ export function train(model: GeneratedModel, io: ModelIO, options: TrainOptions)
       lossSum += loss * count;
       seen += count;
       callbacks?.onStep?.({
-        epoch, epochs, step: step + 1, stepsPerEpoch, loss: lossSum / seen, accuracy: hits / seen, seconds: (performance.now() - t0) / 1000,
+        epoch,
+        epochs,
+        step: step + 1,
+        stepsPerEpoch,
+        loss: lossSum / seen,
+        accuracy: hits / seen,
+        seconds: (performance.now() - t0) / 1000,
       });
     }
     const trainSeconds = (performance.now() - t0) / 1000;

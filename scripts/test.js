@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then run vitest once with its JSON reporter, and finish with the plain
+// `npm test`: type-check, format and lint check, then run vitest once with its JSON reporter, and finish with the plain
 // line `N passed, N failed` that CI counts (vitest's own summary is not parsed by CI).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, existsSync } from 'node:fs';
@@ -9,8 +9,11 @@ const report = new URL('../.vitest-report.json', import.meta.url).pathname;
 const extra = process.argv.slice(2);
 
 const tsc = spawnSync(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
-const typeErrors = tsc.status === 0 ? 0 : 1;
-if (typeErrors) console.error('type-check failed (see above)');
+if (tsc.status !== 0) console.error('type-check failed (see above)');
+// House rules: Biome checks formatting and lint in one pass (`npm run format` fixes both).
+const biome = spawnSync(bin('biome'), ['ci', '.'], { stdio: 'inherit' });
+if (biome.status !== 0) console.error('format/lint check failed (see above; `npm run format` fixes formatting)');
+const typeErrors = (tsc.status === 0 ? 0 : 1) + (biome.status === 0 ? 0 : 1);
 
 rmSync(report, { force: true });
 const run = spawnSync(

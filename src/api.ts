@@ -7,11 +7,11 @@ import type { KernelMode } from '../compiler/codegen/wasm/module-wasm.js';
 import { ChainruleError } from '../compiler/diagnostics.js';
 import type { FloatDType, Graph, MemoryPlan } from '../compiler/ir/types.js';
 import { compileGraph, type Stage } from '../compiler/passes/pipeline.js';
-import type { GraphSpec, TrainSpec } from '../compiler/spec/graph-spec.js';
+import type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
 import { loadModuleSource } from '../runtime/load-module.js';
 import type { GeneratedModel, ModelModule } from '../runtime/model.js';
-import { checkSpecValue, locate } from './spec/check.js';
-import { loadSpecFile } from './spec/load.js';
+import { checkSpecValue, locate } from './frontend/check.js';
+import { loadSpecFile } from './frontend/load.js';
 
 export interface CompileOptions {
   /** Float type of the generated module (default `f32`; `f64` for gradient checking). */
@@ -78,7 +78,9 @@ export type SpecInput = GraphSpec | string;
 export function compile(input: SpecInput, options: CompileOptions = {}): CompiledModel {
   const dtype = options.dtype ?? 'f32';
   if (options.kernels === 'wasm-simd' && dtype !== 'f32') {
-    throw new RangeError(`kernels 'wasm-simd' needs dtype 'f32' (the WebAssembly matmuls are float32 only); use kernels 'js' with dtype '${dtype}'`);
+    throw new RangeError(
+      `kernels 'wasm-simd' needs dtype 'f32' (the WebAssembly matmuls are float32 only); use kernels 'js' with dtype '${dtype}'`,
+    );
   }
   const spec = resolveSpec(input, dtype, options.batch);
   const result = compileGraph(spec, {
@@ -116,7 +118,10 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
  *   const model = await load('examples/xor_mlp.json', { seed: 7 });
  *   const loss = model.trainStep({ x }, { y });
  */
-export async function load(input: SpecInput, options: CompileOptions & { readonly seed?: number } = {}): Promise<GeneratedModel> {
+export async function load(
+  input: SpecInput,
+  options: CompileOptions & { readonly seed?: number } = {},
+): Promise<GeneratedModel> {
   const mod = await loadModule(input, options);
   return mod.createModel(options.seed !== undefined ? { seed: options.seed } : {});
 }
@@ -141,8 +146,12 @@ function resolveSpec(input: SpecInput, dtype: FloatDType, batch: number | undefi
 
 function compileStats(stages: readonly Stage[], graph: Graph, dtype: FloatDType): CompileStats {
   const bytes = dtype === 'f32' ? 4 : 8;
-  const size = (plan: MemoryPlan): ArenaSize => ({ fixedBytes: plan.fixedSize * bytes, bytesPerRow: plan.batchRowSize * bytes });
-  const beforeFusion = stages.find((s) => s.pass === 'add-optimizer' || s.pass === 'build' && stages.length === 1)?.graph ?? graph;
+  const size = (plan: MemoryPlan): ArenaSize => ({
+    fixedBytes: plan.fixedSize * bytes,
+    bytesPerRow: plan.batchRowSize * bytes,
+  });
+  const beforeFusion =
+    stages.find((s) => s.pass === 'add-optimizer' || (s.pass === 'build' && stages.length === 1))?.graph ?? graph;
   const countNodes = (g: Graph): number => g.nodes.filter((n) => !LEAF_ROLES.has(n.role)).length;
   const unplanned = naiveLayout(graph);
   return {

@@ -2,8 +2,18 @@
 // model; `graph()` builds a spec in TypeScript; `loadSpecFile` checks a spec file with located
 // diagnostics.
 export { compile, load, loadModule, ChainruleError } from './api.js';
-export type { CompileOptions, CompiledModel, CompileStats, ArenaSize, KernelMode, SpecInput, Stage, GeneratedModel, ModelModule } from './api.js';
-export { graph, GraphBuilder } from './spec/builder.js';
-export { loadSpecFile, loadSpecText, type LoadResult } from './spec/load.js';
+export type {
+  CompileOptions,
+  CompiledModel,
+  CompileStats,
+  ArenaSize,
+  KernelMode,
+  SpecInput,
+  Stage,
+  GeneratedModel,
+  ModelModule,
+} from './api.js';
+export { graph, GraphBuilder } from './frontend/builder.js';
+export { loadSpecFile, loadSpecText, type LoadResult } from './frontend/load.js';
 export { formatDiagnostic, type Diagnostic } from '../compiler/diagnostics.js';
-export type { GraphSpec, TrainSpec } from '../compiler/spec/graph-spec.js';
+export type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';

@@ -2,7 +2,15 @@
 // with the benchmark's weights as initializers. Field numbers follow onnx/onnx.proto.
 import { weightOf, type Weights } from '../data.js';
 import type { Network } from '../workloads.js';
-import { bytesField, type Field, float32LittleEndian, intField, message, messageField, stringField } from './protobuf.js';
+import {
+  bytesField,
+  type Field,
+  float32LittleEndian,
+  intField,
+  message,
+  messageField,
+  stringField,
+} from './protobuf.js';
 
 /** Pinned to what onnxruntime 1.x reads without conversion. */
 export const ONNX_IR_VERSION = 8;
@@ -23,7 +31,13 @@ const TypeTensor = { elemType: 1, shape: 2 } as const;
 const Shape = { dim: 1 } as const;
 const Dimension = { dimValue: 1 } as const;
 
-function node(opType: string, name: string, inputs: readonly string[], output: string, attributes: readonly Field[] = []): Field {
+function node(
+  opType: string,
+  name: string,
+  inputs: readonly string[],
+  output: string,
+  attributes: readonly Field[] = [],
+): Field {
   return messageField(Graph.node, [
     ...inputs.map((i) => stringField(Node.input, i)),
     stringField(Node.output, output),
@@ -34,7 +48,11 @@ function node(opType: string, name: string, inputs: readonly string[], output: s
 }
 
 function intAttribute(name: string, value: number): Field {
-  return messageField(Node.attribute, [stringField(Attribute.name, name), intField(Attribute.type, ATTRIBUTE_INT), intField(Attribute.i, value)]);
+  return messageField(Node.attribute, [
+    stringField(Attribute.name, name),
+    intField(Attribute.type, ATTRIBUTE_INT),
+    intField(Attribute.i, value),
+  ]);
 }
 
 function initializer(name: string, dims: readonly number[], values: Float32Array): Field {
@@ -47,7 +65,10 @@ function initializer(name: string, dims: readonly number[], values: Float32Array
 }
 
 function floatTensorValue(field: number, name: string, dims: readonly number[]): Field {
-  const shape = messageField(TypeTensor.shape, dims.map((d) => messageField(Shape.dim, [intField(Dimension.dimValue, d)])));
+  const shape = messageField(
+    TypeTensor.shape,
+    dims.map((d) => messageField(Shape.dim, [intField(Dimension.dimValue, d)])),
+  );
   const tensorType = messageField(TypeProto.tensorType, [intField(TypeTensor.elemType, TENSOR_FLOAT), shape]);
   return messageField(field, [stringField(ValueInfo.name, name), messageField(ValueInfo.type, [tensorType])]);
 }

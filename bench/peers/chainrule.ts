@@ -29,13 +29,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Checked as far as the benchmark relies on it; the rest is the generated module's contract. */
 function isModelModule(mod: unknown): mod is ModelModule {
-  return isRecord(mod) && typeof mod['createModel'] === 'function' && isRecord(mod['modelInfo']) && typeof mod['modelInfo']['arenaBytes'] === 'number';
+  return (
+    isRecord(mod) &&
+    typeof mod['createModel'] === 'function' &&
+    isRecord(mod['modelInfo']) &&
+    typeof mod['modelInfo']['arenaBytes'] === 'number'
+  );
 }
 
 async function importModule(path: string): Promise<ModelModule> {
   const mod: unknown = await import(pathToFileURL(path).href);
   if (!isModelModule(mod)) {
-    throw new Error(`${path} is not a chainrule module (needs createModel and modelInfo.arenaBytes); delete bench/.cache and re-run`);
+    throw new Error(
+      `${path} is not a chainrule module (needs createModel and modelInfo.arenaBytes); delete bench/.cache and re-run`,
+    );
   }
   return mod;
 }
@@ -43,11 +50,15 @@ async function importModule(path: string): Promise<ModelModule> {
 export async function openChainrule(setup: PeerSetup): Promise<PeerSession> {
   const { net, batch, data } = setup;
   if (setup.module === undefined) {
-    throw new Error('the chainrule peer needs job.module, the JS compiled by the parent (prepareModule in bench/chainrule-module.ts)');
+    throw new Error(
+      'the chainrule peer needs job.module, the JS compiled by the parent (prepareModule in bench/chainrule-module.ts)',
+    );
   }
   const module = await importModule(setup.module);
   if (module.modelInfo.batch !== batch) {
-    throw new Error(`${setup.module} was compiled for batch ${module.modelInfo.batch ?? 'dynamic'}, the workload needs ${batch}`);
+    throw new Error(
+      `${setup.module} was compiled for batch ${module.modelInfo.batch ?? 'dynamic'}, the workload needs ${batch}`,
+    );
   }
   const model = module.createModel({ seed: 1 });
   copyWeights(model, setup);

@@ -38,7 +38,11 @@ export async function openTfjs(setup: PeerSetup, backend: TfjsBackend): Promise<
   const { net, batch, data } = setup;
   const layers = net.layers.map((l) => ({
     activation: l.activation === 'relu' ? ('relu' as const) : ('linear' as const),
-    w: tf.variable(tf.tensor2d(weightOf(setup.weights, `${l.name}.weight`), [l.inputs, l.units]), true, `${l.name}.weight`),
+    w: tf.variable(
+      tf.tensor2d(weightOf(setup.weights, `${l.name}.weight`), [l.inputs, l.units]),
+      true,
+      `${l.name}.weight`,
+    ),
     b: tf.variable(tf.tensor1d(weightOf(setup.weights, `${l.name}.bias`)), true, `${l.name}.bias`),
   }));
   const variables = layers.flatMap((l) => [l.w, l.b]);

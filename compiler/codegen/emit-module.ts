@@ -2,8 +2,16 @@
 // preallocated arena, one function per kernel, seeded initialization, validation with clear
 // messages. The skeleton is built with ts-morph structures in one go; bodies are written as
 // text. Output is deterministic (no dates, no object identity, stable ordering).
-import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
-import { kernelsOf } from '../ir/kernels.js';
+import {
+  IndentationText,
+  NewLineKind,
+  Project,
+  QuoteKind,
+  StructureKind,
+  VariableDeclarationKind,
+  type StatementStructures,
+} from 'ts-morph';
+import { kernelsOf } from '../ir/kernel-list.js';
 import type { Dim, FloatDType, Graph, Kernel, Node, Shape } from '../ir/types.js';
 import { kernelBody } from './fused-kernels.js';
 import type { KernelContext } from './kernel-context.js';
@@ -48,7 +56,10 @@ export function emitModule(graph: Graph, options: EmitOptions): string {
     },
   });
   const api = apiFacts(graph, schedule);
-  const wasm = options.kernels === 'wasm-simd' ? wasmModulePlan(kernelsOf(graph), ctx, { batch: options.batch, layout, minMacs: options.wasmMinMacs }) : undefined;
+  const wasm =
+    options.kernels === 'wasm-simd'
+      ? wasmModulePlan(kernelsOf(graph), ctx, { batch: options.batch, layout, minMacs: options.wasmMinMacs })
+      : undefined;
   const statements: (StatementStructures | string)[] = [
     ...typeDeclarations(api, floatArray),
     {
@@ -69,7 +80,9 @@ export function emitModule(graph: Graph, options: EmitOptions): string {
       parameters: [{ name: 'options', type: 'CreateModelOptions', initializer: '{}' }],
       returnType: 'Model',
       statements: (w) => {
-        w.write(createModelBody({ graph, api, schedule, layout, names, ctx, byId, floatArray, fixedBatch, options, wasm }));
+        w.write(
+          createModelBody({ graph, api, schedule, layout, names, ctx, byId, floatArray, fixedBatch, options, wasm }),
+        );
       },
     },
     ...runtimeHelpers(floatArray),
@@ -97,7 +110,12 @@ export function sanitize(name: string): string {
   return s === '' ? 'v' : s;
 }
 
-function kernelContext(graph: Graph, names: Map<number, string>, options: EmitOptions, floatArray: string): KernelContext {
+function kernelContext(
+  graph: Graph,
+  names: Map<number, string>,
+  options: EmitOptions,
+  floatArray: string,
+): KernelContext {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const dim = (d: Dim): string => (d === 'B' ? 'B' : `${d}`);
   const product = (shape: Shape): string => {
@@ -222,7 +240,10 @@ function typeDeclarations(api: ApiFacts, floatArray: string): StatementStructure
     );
   }
   if (api.classOutput) {
-    methods.push('/** Arg-max class per row (a view, overwritten by the next call). */', 'predict(inputs: Inputs): Int32Array;');
+    methods.push(
+      '/** Arg-max class per row (a view, overwritten by the next call). */',
+      'predict(inputs: Inputs): Int32Array;',
+    );
   }
   methods.push(
     '/** Parameters and optimizer state as plain arrays (JSON-serializable). */',
@@ -235,7 +256,7 @@ function typeDeclarations(api: ApiFacts, floatArray: string): StatementStructure
       kind: StructureKind.Interface,
       name: 'Inputs',
       isExported: true,
-      docs: ['Flat row-major input arrays keyed by the spec\'s input names.'],
+      docs: ["Flat row-major input arrays keyed by the spec's input names."],
       properties: api.inputs.map((n) => prop(n, dataType(n))),
     },
     {
@@ -267,7 +288,13 @@ function typeDeclarations(api: ApiFacts, floatArray: string): StatementStructure
       name: 'CreateModelOptions',
       isExported: true,
       properties: [
-        { name: 'seed', type: 'number', hasQuestionToken: true, isReadonly: true, docs: ['Seed for the weight initialization.'] },
+        {
+          name: 'seed',
+          type: 'number',
+          hasQuestionToken: true,
+          isReadonly: true,
+          docs: ['Seed for the weight initialization.'],
+        },
         {
           name: 'checkFinite',
           type: 'boolean',
@@ -329,12 +356,16 @@ function createModelBody(b: BodyInput): string {
     if (s === undefined) continue;
     switch (s.kind) {
       case 'fixed':
-        out.push(`const ${names.get(node.id)} = arena.subarray(${s.offset}, ${s.offset + s.size}); // ${describe(node)}`);
+        out.push(
+          `const ${names.get(node.id)} = arena.subarray(${s.offset}, ${s.offset + s.size}); // ${describe(node)}`,
+        );
         break;
       case 'batch':
         if (fixedBatch) {
           const off = layout.fixedSize + s.rowOffset * batchRows;
-          out.push(`const ${names.get(node.id)} = arena.subarray(${off}, ${off + s.rowSize * batchRows}); // ${describe(node)}`);
+          out.push(
+            `const ${names.get(node.id)} = arena.subarray(${off}, ${off + s.rowSize * batchRows}); // ${describe(node)}`,
+          );
         } else {
           batchViews.push(node);
           out.push(`let ${names.get(node.id)} = arena; // ${describe(node)}: ${s.rowSize} per row`);
@@ -375,9 +406,12 @@ function createModelBody(b: BodyInput): string {
   for (const p of api.params) {
     if (p.op !== 'param') continue;
     const { init, fanIn, fanOut } = p.attrs;
-    const limit = init === 'he_uniform' ? Math.sqrt(6 / fanIn) : init === 'glorot_uniform' ? Math.sqrt(6 / (fanIn + fanOut)) : 0;
+    const limit =
+      init === 'he_uniform' ? Math.sqrt(6 / fanIn) : init === 'glorot_uniform' ? Math.sqrt(6 / (fanIn + fanOut)) : 0;
     if (init === 'zeros') continue;
-    out.push(`fillUniform(${name(p.id)}, ${limit}, seed, ${JSON.stringify(p.name)}); // ${init}(fan_in=${fanIn}, fan_out=${fanOut})`);
+    out.push(
+      `fillUniform(${name(p.id)}, ${limit}, seed, ${JSON.stringify(p.name)}); // ${init}(fan_in=${fanIn}, fan_out=${fanOut})`,
+    );
   }
   out.push('');
   if (wasm !== undefined) out.push(...wasm.setup);
@@ -388,7 +422,9 @@ function createModelBody(b: BodyInput): string {
     out.push('/** Points every activation view at B rows; allocates only when the batch grows. */');
     out.push('function useBatch(B: number): void {');
     out.push('  if (B === batch) return;');
-    out.push(`  if (B * ${layout.batchRowSize} > batchArena.length) batchArena = new ${floatArray}(B * ${layout.batchRowSize});`);
+    out.push(
+      `  if (B * ${layout.batchRowSize} > batchArena.length) batchArena = new ${floatArray}(B * ${layout.batchRowSize});`,
+    );
     for (const n of batchViews) {
       const s = layout.storage.get(n.id);
       if (s?.kind !== 'batch') continue;
@@ -486,8 +522,8 @@ function createModelBody(b: BodyInput): string {
   out.push(
     'function loadParams(saved: { readonly params: Readonly<Record<string, ArrayLike<number>>>; readonly state?: Readonly<Record<string, ArrayLike<number>>> }): void {',
   );
-  out.push('  copyRecord(\'params\', saved.params, params, true);');
-  out.push('  if (saved.state !== undefined) copyRecord(\'state\', saved.state, state, false);');
+  out.push("  copyRecord('params', saved.params, params, true);");
+  out.push("  if (saved.state !== undefined) copyRecord('state', saved.state, state, false);");
   out.push('}');
   out.push('');
   const members = ['params', 'grads', 'state', 'forward'];
@@ -503,12 +539,19 @@ function kernelFunctionName(kernel: Kernel, withUpdates: boolean): string {
 }
 
 /** A kernel's function, with a comment naming every node it computes (and its chain-rule factor). */
-function kernelFunction(kernel: Kernel, ctx: KernelContext, bParam: string, withUpdates: boolean, wasm?: WasmModulePlan): string[] {
+function kernelFunction(
+  kernel: Kernel,
+  ctx: KernelContext,
+  bParam: string,
+  withUpdates: boolean,
+  wasm?: WasmModulePlan,
+): string[] {
   const lines = kernel.nodes.map((id) => {
     const node = ctx.node(id);
     return node.grad ? `${describe(node)} — chain-rule factor ${node.grad.factor}` : describe(node);
   });
-  if (withUpdates) for (const id of kernel.updates ?? []) lines.push(`${describe(ctx.node(id))}: optimizer update, fused`);
+  if (withUpdates)
+    for (const id of kernel.updates ?? []) lines.push(`${describe(ctx.node(id))}: optimizer update, fused`);
   const out: string[] = [];
   if (lines.length === 1) out.push(`/** ${lines[0]} */`);
   else out.push(`/**`, ` * Fused kernel (${kernel.pattern}):`, ...lines.map((l) => ` * - ${l}`), ` */`);
@@ -555,8 +598,12 @@ function validationFunctions(api: ApiFacts, floatArray: string, options: EmitOpt
       // One value per row (class indices): the count alone, not `64 = 64` or `3×1 = 3`.
       const shown =
         n.type.shape.length === 1
-          ? fixed !== undefined ? `${fixed}` : '${B}'
-          : fixed !== undefined ? `${n.type.shape.join('×')} = ${row * fixed}` : `\${B}×${row} = \${B * ${row}}`;
+          ? fixed !== undefined
+            ? `${fixed}`
+            : '${B}'
+          : fixed !== undefined
+            ? `${n.type.shape.join('×')} = ${row * fixed}`
+            : `\${B}×${row} = \${B * ${row}}`;
       lines.push(
         `  if (${len} !== ${expected}) {`,
         `    throw new RangeError(\`${n.name}: expected ${shown} values${fixed !== undefined ? '' : ` (B = \${B} rows, from the first input)`}, got \${${len}}\`);`,
@@ -574,7 +621,9 @@ function validationFunctions(api: ApiFacts, floatArray: string, options: EmitOpt
   };
   // Inputs.
   out.push(`function checkInputs(inputs: Inputs, finite: boolean): number {`);
-  out.push(`  if (typeof inputs !== 'object' || inputs === null) throw new TypeError('inputs: expected an object of typed arrays');`);
+  out.push(
+    `  if (typeof inputs !== 'object' || inputs === null) throw new TypeError('inputs: expected an object of typed arrays');`,
+  );
   out.push(...expectKeys('inputs', api.inputs));
   if (fixed !== undefined) out.push(`  const B = ${fixed};`);
   api.inputs.forEach((n, i) => {
@@ -586,7 +635,9 @@ function validationFunctions(api: ApiFacts, floatArray: string, options: EmitOpt
   out.push('}');
   out.push('');
   out.push(`function checkTargets(targets: Targets, B: number, finite: boolean): void {`);
-  out.push(`  if (typeof targets !== 'object' || targets === null) throw new TypeError('targets: expected an object of typed arrays');`);
+  out.push(
+    `  if (typeof targets !== 'object' || targets === null) throw new TypeError('targets: expected an object of typed arrays');`,
+  );
   out.push(...expectKeys('targets', api.targets));
   for (const n of api.targets) {
     out.push(...checkArray(n, 'targets', false));

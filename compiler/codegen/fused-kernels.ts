@@ -4,7 +4,7 @@
 import type { Kernel, Node } from '../ir/types.js';
 import { gemm, type GemmSpec } from './gemm.js';
 import type { KernelContext } from './kernel-context.js';
-import { kernelOf } from './kernels.js';
+import { kernelOf } from './kernel-lookup.js';
 import { linearGemmSpec, matmulGemm } from './template-kit.js';
 import { adamPrelude, pointwiseExpr } from './pointwise.js';
 import { block, linearSoftmax } from './fused-rows.js';
@@ -26,7 +26,8 @@ export function kernelBody(kernel: Kernel, ctx: KernelContext, withUpdates: bool
       return matmulActivationGrad(nodes, ctx, kernel);
     case 'weight_bias_grad': {
       const [w, b] = nodes;
-      if (w === undefined || b === undefined) throw new Error(`codegen: kernel ${kernel.name} needs a matmul and a sum_rows`);
+      if (w === undefined || b === undefined)
+        throw new Error(`codegen: kernel ${kernel.name} needs a matmul and a sum_rows`);
       return gradientMatmul(w, b, updates, ctx, kernel);
     }
     case 'linear_softmax':
@@ -47,7 +48,8 @@ function rounded(ctx: KernelContext, expr: string): string {
 
 function linearActivation(nodes: readonly Node[], ctx: KernelContext, kernel: Kernel): string {
   const [lin, act] = nodes;
-  if (lin?.op !== 'linear' || act === undefined) throw new Error(`codegen: kernel ${kernel.name} is not linear + activation`);
+  if (lin?.op !== 'linear' || act === undefined)
+    throw new Error(`codegen: kernel ${kernel.name} is not linear + activation`);
   const [x, w, b] = lin.inputs as [number, number, number | undefined];
   const xs = ctx.node(x).type.shape;
   const k = ctx.cols(xs);
@@ -75,7 +77,8 @@ function linearActivation(nodes: readonly Node[], ctx: KernelContext, kernel: Ke
 
 function matmulActivationGrad(nodes: readonly Node[], ctx: KernelContext, kernel: Kernel): string {
   const [mm, grad] = nodes;
-  if (mm?.op !== 'matmul' || grad === undefined) throw new Error(`codegen: kernel ${kernel.name} is not matmul + derivative`);
+  if (mm?.op !== 'matmul' || grad === undefined)
+    throw new Error(`codegen: kernel ${kernel.name} is not matmul + derivative`);
   const saved = grad.inputs[1];
   if (saved === undefined) throw new Error(`codegen: ${grad.name} has no saved operand`);
   const f = pointwiseExpr(grad, ['d', 'S[' + 'IDX' + ']']);
@@ -102,7 +105,13 @@ function matmulActivationGrad(nodes: readonly Node[], ctx: KernelContext, kernel
  * given), and for trainStep the parameters' optimizer updates applied as each gradient element
  * is produced. The gradients are still stored: `grads` stays valid after trainStep.
  */
-function gradientMatmul(mm: Node, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext, kernel: Kernel): string {
+function gradientMatmul(
+  mm: Node,
+  bias: Node | undefined,
+  updates: readonly Node[],
+  ctx: KernelContext,
+  kernel: Kernel,
+): string {
   if (mm.op !== 'matmul') throw new Error(`codegen: kernel ${kernel.name} does not start with a matmul`);
   const { lines, weight, bias: biasStore } = gradientEpilogue(mm, bias, updates, ctx);
   const spec: Partial<GemmSpec> = {
@@ -127,7 +136,12 @@ export interface GradientEpilogue {
  * The epilogue of `gradientMatmul`, apart from the matmul: shared with the WebAssembly kernels
  * (compiler/codegen/wasm/kernels-wasm.ts), which run it over the wasm matmul's result.
  */
-export function gradientEpilogue(mm: Node, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext): GradientEpilogue {
+export function gradientEpilogue(
+  mm: Node,
+  bias: Node | undefined,
+  updates: readonly Node[],
+  ctx: KernelContext,
+): GradientEpilogue {
   const lines: string[] = [`const G = ${ctx.ref(mm.id)};`];
   if (bias !== undefined) lines.push(`const GB = ${ctx.ref(bias.id)};`);
   const chainW = chainOf(mm.id, updates);
@@ -146,7 +160,9 @@ export function gradientEpilogue(mm: Node, bias: Node | undefined, updates: read
     if (t !== undefined) lines.push(...adamPrelude(u, ctx.ref(t)));
   }
   const describe = updates.length === 0 ? '' : `, then ${[...new Set(updates.map((u) => u.op))].join(', ')} in place`;
-  lines.push(`// ${mm.name} = ${mm.grad?.factor ?? 'Xᵀ·dZ'}${bias === undefined ? '' : ` and ${bias.name} = Σrows`}${describe}`);
+  lines.push(
+    `// ${mm.name} = ${mm.grad?.factor ?? 'Xᵀ·dZ'}${bias === undefined ? '' : ` and ${bias.name} = Σrows`}${describe}`,
+  );
   const apply = (g: number, chain: readonly Node[], index: string, acc: string): string[] => {
     const local = new Map<number, string>([[g, 'g']]);
     const out = [`  const g = ${rounded(ctx, acc)};`, `  ${g === mm.id ? 'G' : 'GB'}[${index}] = g;`];

@@ -3,7 +3,7 @@
 // its op's own template, so the arithmetic (and every rounding) is exactly the unfused code's.
 import type { Kernel, Node, NodeOf } from '../ir/types.js';
 import type { KernelContext } from './kernel-context.js';
-import { kernelOf } from './kernels.js';
+import { kernelOf } from './kernel-lookup.js';
 
 /** Statements in their own block, so each step's `const X = …` names stay local. */
 export function block(statements: string): string {

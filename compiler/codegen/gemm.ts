@@ -45,7 +45,8 @@ export interface GemmSpec {
   readonly onesRow?: { readonly store: (j: string, acc: string) => readonly string[] };
 }
 
-const mul = (a: string, b: string): string => (a === '0' || b === '0' ? '0' : a === '1' ? b : b === '1' ? a : `${a} * ${b}`);
+const mul = (a: string, b: string): string =>
+  a === '0' || b === '0' ? '0' : a === '1' ? b : b === '1' ? a : `${a} * ${b}`;
 const add = (a: string, b: string): string => (a === '0' ? b : b === '0' ? a : `${a} + ${b}`);
 const staticInt = (code: string): number | undefined => (/^\d+$/.test(code) ? Number(code) : undefined);
 
@@ -150,7 +151,9 @@ function microKernel(s: BlockSpec, rows: number, cols: number, j: string): strin
   const body: string[] = [];
   if (ones === undefined) for (let r = 0; r < rows; r++) body.push(`const a${r} = ${s.a}[${offset('pa', [r, s.ai])}];`);
   for (let c = 0; c < cols; c++) body.push(`const b${c} = ${s.b}[${offset('pb', [c, s.bj])}];`);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) body.push(ones !== undefined ? `${acc(r, c)} += b${c};` : `${acc(r, c)} += a${r} * b${c};`);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++)
+      body.push(ones !== undefined ? `${acc(r, c)} += b${c};` : `${acc(r, c)} += a${r} * b${c};`);
   if (ones === undefined) body.push(`pa += ${s.ap};`);
   body.push(`pb += ${s.bp};`);
   out.push(...indent(body));

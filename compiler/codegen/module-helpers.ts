@@ -7,10 +7,13 @@ export function runtimeHelpers(floatArray: string): StatementStructures[] {
     kind: StructureKind.Function,
     name,
     docs: [doc],
-    parameters: params === '' ? [] : params.split(';').map((p) => {
-      const [n, t] = p.split(':').map((s) => s.trim()) as [string, string];
-      return { name: n, type: t };
-    }),
+    parameters:
+      params === ''
+        ? []
+        : params.split(';').map((p) => {
+            const [n, t] = p.split(':').map((s) => s.trim()) as [string, string];
+            return { name: n, type: t };
+          }),
     returnType,
     statements: body,
   });
@@ -88,16 +91,16 @@ export function runtimeHelpers(floatArray: string): StatementStructures[] {
       'void',
       [
         'for (const key of Object.keys(from)) {',
-        '  if (!(key in into)) throw new RangeError(`${what}: unknown name \'${key}\' (expected one of ${Object.keys(into).join(\', \')})`);',
+        "  if (!(key in into)) throw new RangeError(`${what}: unknown name '${key}' (expected one of ${Object.keys(into).join(', ')})`);",
         '}',
         'for (const key of Object.keys(into)) {',
         '  const src = from[key];',
         '  const dst = into[key] as ' + floatArray + ';',
         '  if (src === undefined) {',
-        '    if (complete) throw new RangeError(`${what}: missing \'${key}\'`);',
+        "    if (complete) throw new RangeError(`${what}: missing '${key}'`);",
         '    continue;',
         '  }',
-        '  if (src.length !== dst.length) throw new RangeError(`${what}: \'${key}\' needs ${dst.length} values, got ${src.length}`);',
+        "  if (src.length !== dst.length) throw new RangeError(`${what}: '${key}' needs ${dst.length} values, got ${src.length}`);",
         '  for (let i = 0; i < dst.length; i++) dst[i] = src[i] as number;',
         '}',
       ].join('\n'),

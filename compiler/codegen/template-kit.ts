@@ -37,7 +37,12 @@ export function derivativeLoop(ctx: KernelContext, node: Target, f: (dy: string,
 /** Rows of a row-major tensor whose last axis is `k`, with a per-row body (`o` is the row's first index). */
 export function rowLoop(ctx: KernelContext, node: Target, body: readonly string[]): string {
   const k = ctx.cols(node.type.shape);
-  return [`for (let r = 0; r < ${ctx.rows(node.type.shape)}; r++) {`, `  const o = r * ${k};`, ...body.map((l) => `  ${l}`), '}'].join('\n');
+  return [
+    `for (let r = 0; r < ${ctx.rows(node.type.shape)}; r++) {`,
+    `  const o = r * ${k};`,
+    ...body.map((l) => `  ${l}`),
+    '}',
+  ].join('\n');
 }
 
 /** `const DL = …, P = …, Y = …, O = …;` for a loss gradient with operands (dL, pred, target). */
@@ -50,7 +55,12 @@ function lossGradOperands(node: Target, ctx: KernelContext): string {
  * An element-wise loss gradient over all N elements: `scale = <factor>dL/N`, then per element
  * `i` one statement (written on the loop's line) or a block of them.
  */
-export function elementLossGrad(node: Target, ctx: KernelContext, factor: '' | '2 * ', body: readonly string[]): string {
+export function elementLossGrad(
+  node: Target,
+  ctx: KernelContext,
+  factor: '' | '2 * ',
+  body: readonly string[],
+): string {
   const [, p] = node.inputs as [number, number, number];
   const n = ctx.count(ctx.node(p).type.shape);
   const loop = `for (let i = 0; i < ${n}; i++)`;
@@ -62,7 +72,13 @@ export function elementLossGrad(node: Target, ctx: KernelContext, factor: '' | '
 }
 
 /** A row-wise loss gradient: `scale = dL/rows`, then `body` per row with `o` its first index. */
-export function lossGradRows(node: Target, ctx: KernelContext, rows: string, k: number, body: readonly string[]): string {
+export function lossGradRows(
+  node: Target,
+  ctx: KernelContext,
+  rows: string,
+  k: number,
+  body: readonly string[],
+): string {
   return [
     lossGradOperands(node, ctx),
     `const scale = DL[0] / ${rows};`,
@@ -81,7 +97,19 @@ export function linearGemmSpec(node: NodeOf<'linear'>, ctx: KernelContext): Gemm
   const [x] = node.inputs as [number];
   const k = ctx.cols(ctx.node(x).type.shape);
   const n = node.attrs.units;
-  return { c: 'O', a: 'X', b: 'W', m: ctx.rows(node.type.shape), n, k: `${k}`, ai: `${k}`, ap: '1', bp: `${n}`, bj: '1', tile: ctx.tile };
+  return {
+    c: 'O',
+    a: 'X',
+    b: 'W',
+    m: ctx.rows(node.type.shape),
+    n,
+    k: `${k}`,
+    ai: `${k}`,
+    ap: '1',
+    bp: `${n}`,
+    bj: '1',
+    tile: ctx.tile,
+  };
 }
 
 /**
@@ -105,7 +133,11 @@ export function meanOverElements(node: Target, ctx: KernelContext, body: readonl
  * C = op(A)·op(B) for a matmul node (transposes folded into the strides), with optional fused
  * stores (`store`, `onesRow`) for the fused kernels.
  */
-export function matmulGemm(node: Node, ctx: KernelContext, extra: Partial<Pick<GemmSpec, 'store' | 'onesRow'>> = {}): string {
+export function matmulGemm(
+  node: Node,
+  ctx: KernelContext,
+  extra: Partial<Pick<GemmSpec, 'store' | 'onesRow'>> = {},
+): string {
   if (node.op !== 'matmul') throw new Error(`codegen: ${node.name} is not a matmul`);
   const [a, b] = node.inputs as [number, number];
   const as = ctx.node(a).type.shape;

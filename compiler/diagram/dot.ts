@@ -3,7 +3,16 @@
 // gradient drawn on the same rank as the value it differentiates, as in the classic backprop
 // figures). Pure and deterministic: DOT ids are node names, never object identity.
 import { assertNever, type Graph, type Node, type Role } from '../ir/types.js';
-import { type DotAttrs, type DotCluster, type DotDocument, type DotEdge, type DotNode, escapeHtml, html, writeDot } from './dot-text.js';
+import {
+  type DotAttrs,
+  type DotCluster,
+  type DotDocument,
+  type DotEdge,
+  type DotNode,
+  escapeHtml,
+  html,
+  writeDot,
+} from './dot-text.js';
 import {
   backwardOpText,
   foldedUpdateFormula,
@@ -118,7 +127,10 @@ function kindOf(node: Node, outputs: ReadonlySet<number>): NodeKind {
 
 /** Optimizer state and the updates of that state: drawn only when the optimizer is not folded. */
 function isOptimizerState(node: Node, kind: ReadonlyMap<number, NodeKind>): boolean {
-  return node.role === 'state' || (node.role === 'update' && node.assigns !== undefined && kind.get(node.assigns) === 'state');
+  return (
+    node.role === 'state' ||
+    (node.role === 'update' && node.assigns !== undefined && kind.get(node.assigns) === 'state')
+  );
 }
 
 /** Which nodes a view draws. The backward view keeps the loss and the parameters it updates. */
@@ -188,7 +200,9 @@ function gradientName(ctx: Context, node: Node): string {
   const of = node.grad?.of;
   if (of === undefined) return node.name;
   const title = gradTitle(ctx.name(of));
-  const summed = (ctx.readers.get(node.id) ?? []).some((r) => r.op === 'add' && r.role === 'backward' && r.grad?.of === of);
+  const summed = (ctx.readers.get(node.id) ?? []).some(
+    (r) => r.op === 'add' && r.role === 'backward' && r.grad?.of === of,
+  );
   if (!summed) return title;
   const via = gradientInput(ctx, node)?.grad?.of;
   return via === undefined || via === of ? title : `${title} via ${ctx.name(via)}`;
@@ -224,7 +238,9 @@ function nodeLabel(ctx: Context, node: Node, kind: NodeKind): DotAttrs {
     }
     case 'update': {
       const target = node.assigns === undefined ? node.name : ctx.name(node.assigns);
-      const formula = ctx.folded ? foldedUpdateFormula(node, ctx.name, ctx.nodeOf) : updateFormula(node, ctx.name, ctx.nodeOf);
+      const formula = ctx.folded
+        ? foldedUpdateFormula(node, ctx.name, ctx.nodeOf)
+        : updateFormula(node, ctx.name, ctx.nodeOf);
       return twoLine(`${target} ←`, formula ?? node.op);
     }
     default:
@@ -264,7 +280,9 @@ function forwardEdges(ctx: Context, node: Node): DiagramEdge[] {
 function backwardEdges(ctx: Context, node: Node): DiagramEdge[] {
   const edges = node.inputs
     .filter((i) => carriesGradient(ctx, i) && ctx.shown.has(i))
-    .map((i) => edge(ctx, i, node.id, 'backward', factorLabel(localFactor(node), shapeText(ctx.byId.get(i)?.type.shape ?? []))));
+    .map((i) =>
+      edge(ctx, i, node.id, 'backward', factorLabel(localFactor(node), shapeText(ctx.byId.get(i)?.type.shape ?? []))),
+    );
   const of = node.grad?.of;
   if (of === undefined || !ctx.shown.has(of)) return edges;
   // The seed starts at the loss itself; every other gradient is tied to the value it differentiates.
@@ -355,10 +373,14 @@ function legendNotes(ctx: Context, kernels: ReadonlyMap<number, string> | undefi
     notes.push('Adam: m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), where m, v are running means of g and g² and t counts the steps.');
   }
   if (ctx.folded && ctx.graph.nodes.some((n) => n.role === 'state')) {
-    notes.push('Optimizer state (moments, velocities, step counter) is folded into the update nodes; the backward view draws it.');
+    notes.push(
+      'Optimizer state (moments, velocities, step counter) is folded into the update nodes; the backward view draws it.',
+    );
   }
   if (clusters(ctx, kernels).length > 0) {
-    notes.push('A dashed box is one fused kernel: the function k_<name> of the generated code computes everything inside it.');
+    notes.push(
+      'A dashed box is one fused kernel: the function k_<name> of the generated code computes everything inside it.',
+    );
   }
   return notes;
 }
@@ -374,7 +396,12 @@ export function buildDiagram(graph: Graph, view: DiagramView, options: DiagramOp
     options.legend === false
       ? {}
       : {
-          label: legendLabel(title, new Set(kinds.values()), new Set(edges.map((e) => e.kind)), legendNotes(ctx, options.kernels)),
+          label: legendLabel(
+            title,
+            new Set(kinds.values()),
+            new Set(edges.map((e) => e.kind)),
+            legendNotes(ctx, options.kernels),
+          ),
           labelloc: 'b',
           labeljust: 'l',
         };

@@ -155,7 +155,9 @@ export function updateFormula(node: Node, name: NameOf, nodeOf: NodeOf): string 
     case 'momentum_velocity':
       return `${node.attrs.momentum}·v + g`;
     case 'adam_moment':
-      return node.attrs.squared ? `${node.attrs.beta}·v + (1−${node.attrs.beta})·g²` : `${node.attrs.beta}·m + (1−${node.attrs.beta})·g`;
+      return node.attrs.squared
+        ? `${node.attrs.beta}·v + (1−${node.attrs.beta})·g²`
+        : `${node.attrs.beta}·m + (1−${node.attrs.beta})·g`;
     case 'step_increment':
       return 't + 1';
     case 'adam_update':

@@ -3,7 +3,19 @@
 import { escapeHtml, type Html, html } from './dot-text.js';
 import { type EdgeKind, edgeMeaning, edgeSwatch, type NodeKind, nodeLook } from './style.js';
 
-const NODE_ORDER: readonly NodeKind[] = ['input', 'target', 'param', 'state', 'forward', 'output', 'loss', 'seed', 'grad', 'sum', 'update'];
+const NODE_ORDER: readonly NodeKind[] = [
+  'input',
+  'target',
+  'param',
+  'state',
+  'forward',
+  'output',
+  'loss',
+  'seed',
+  'grad',
+  'sum',
+  'update',
+];
 const EDGE_ORDER: readonly EdgeKind[] = ['forward', 'backward', 'tie', 'update', 'assign'];
 const PER_ROW = 3;
 

@@ -12,8 +12,14 @@ const SHAPES = new Set(
     'component promoter cds terminator utr record Mrecord rarrow larrow'
   ).split(' '),
 );
-const STYLES = new Set('filled invisible invis diagonals rounded dashed dotted solid bold striped wedged radial tapered'.split(' '));
-const ARROWS = new Set('normal inv dot invdot odot invodot none tee empty invempty diamond odiamond ediamond crow box obox open halfopen vee'.split(' '));
+const STYLES = new Set(
+  'filled invisible invis diagonals rounded dashed dotted solid bold striped wedged radial tapered'.split(' '),
+);
+const ARROWS = new Set(
+  'normal inv dot invdot odot invodot none tee empty invempty diamond odiamond ediamond crow box obox open halfopen vee'.split(
+    ' ',
+  ),
+);
 const CHOICES: Readonly<Record<string, ReadonlySet<string>>> = {
   rankdir: new Set(['TB', 'LR', 'BT', 'RL']),
   labelloc: new Set(['t', 'b', 'c']),
@@ -26,7 +32,23 @@ const CHOICES: Readonly<Record<string, ReadonlySet<string>>> = {
 const COLOR_KEYS = new Set(['color', 'fillcolor', 'fontcolor', 'bgcolor', 'pencolor', 'labelfontcolor']);
 const NAMED_COLOR = /^(white|black|none|transparent|gr[ae]y\d{0,3}|red|blue|green|orange|purple)$/i;
 const HEX_COLOR = /^#[0-9a-f]{6}([0-9a-f]{2})?$/i;
-const HTML_TAGS = new Set(['TABLE', 'TR', 'TD', 'FONT', 'B', 'I', 'U', 'O', 'S', 'BR', 'SUB', 'SUP', 'HR', 'VR', 'IMG']);
+const HTML_TAGS = new Set([
+  'TABLE',
+  'TR',
+  'TD',
+  'FONT',
+  'B',
+  'I',
+  'U',
+  'O',
+  'S',
+  'BR',
+  'SUB',
+  'SUP',
+  'HR',
+  'VR',
+  'IMG',
+]);
 const VOID_TAGS = new Set(['BR', 'HR', 'VR', 'IMG']);
 
 function validColor(value: string): boolean {
@@ -40,7 +62,10 @@ function validColor(value: string): boolean {
 function attrProblem(key: string, value: string): string | undefined {
   if (key === 'shape' && !SHAPES.has(value)) return `unknown shape '${value}' (Graphviz would draw a box)`;
   if (key === 'style') {
-    const bad = value.split(',').map((s) => s.trim()).filter((s) => !STYLES.has(s));
+    const bad = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => !STYLES.has(s));
     if (bad.length > 0) return `unknown style '${bad.join(',')}' (Graphviz ignores it)`;
   }
   if ((key === 'arrowhead' || key === 'arrowtail') && !ARROWS.has(value)) return `unknown arrow '${value}'`;
@@ -64,13 +89,14 @@ export function htmlProblem(markup: string): string | undefined {
   if (stack.length > 0) return `<${stack.join('>, <')}> is never closed`;
   const text = markup.replace(/<[^>]*>/g, '');
   if (/[<>]/.test(text)) return 'a bare < or > in label text (write &lt; or &gt;)';
-  if (/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);)/.test(text)) return 'a bare & in label text (write &amp;)';
+  if (/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);)/.test(text))
+    return 'a bare & in label text (write &amp;)';
   return undefined;
 }
 
 /** Every problem in `dot`, each prefixed with its line; empty when Graphviz draws it as written. */
 export function dotWarnings(dot: string): string[] {
-  let read;
+  let read: ReturnType<typeof readDot>;
   try {
     read = readDot(dot);
   } catch (err) {
@@ -85,7 +111,10 @@ export function dotWarnings(dot: string): string[] {
   const declared = (id: string): boolean => (read.nodes.get(id)?.attrs.size ?? 0) > 0;
   for (const e of read.edges) {
     for (const id of [e.from, e.to]) {
-      if (!declared(id)) problems.push(`line ${e.line}: edge endpoint '${id}' is not a declared node (it would be drawn as a bare ellipse)`);
+      if (!declared(id))
+        problems.push(
+          `line ${e.line}: edge endpoint '${id}' is not a declared node (it would be drawn as a bare ellipse)`,
+        );
     }
   }
   const rankOf = new Map<string, number>();

@@ -157,13 +157,15 @@ class Reader {
   }
 
   private expectPunct(text: string): void {
-    if (!this.isPunct(text)) throw new DotReadError(`expected '${text}' but found '${this.peek()?.text ?? 'end of file'}'`, this.lineHere());
+    if (!this.isPunct(text))
+      throw new DotReadError(`expected '${text}' but found '${this.peek()?.text ?? 'end of file'}'`, this.lineHere());
     this.pos++;
   }
 
   private id(): DotRead {
     const t = this.peek();
-    if (t === undefined || t.kind === 'punct') throw new DotReadError(`expected a name but found '${t?.text ?? 'end of file'}'`, this.lineHere());
+    if (t === undefined || t.kind === 'punct')
+      throw new DotReadError(`expected a name but found '${t?.text ?? 'end of file'}'`, this.lineHere());
     this.pos++;
     return { text: t.text, html: t.kind === 'html', line: t.line };
   }
@@ -192,10 +194,12 @@ class Reader {
   read(): ReadDot {
     if (this.peek()?.text === 'strict') this.pos++;
     const kind = this.id();
-    if (kind.text !== 'digraph' && kind.text !== 'graph') throw new DotReadError(`expected 'digraph' but found '${kind.text}'`, kind.line);
+    if (kind.text !== 'digraph' && kind.text !== 'graph')
+      throw new DotReadError(`expected 'digraph' but found '${kind.text}'`, kind.line);
     const name = this.isPunct('{') ? '' : this.id().text;
     this.block(undefined, this.graph);
-    if (this.pos < this.tokens.length) throw new DotReadError(`unexpected '${this.peek()?.text}' after the graph`, this.lineHere());
+    if (this.pos < this.tokens.length)
+      throw new DotReadError(`unexpected '${this.peek()?.text}' after the graph`, this.lineHere());
     return {
       name,
       graph: this.graph,
@@ -259,7 +263,12 @@ class Reader {
     const list = this.attrList();
     if (chain.length === 1) {
       if (!this.nodes.has(first.text) || list.size > 0) {
-        const node: ReadNode = { id: first.text, attrs: list, line: first.line, ...(cluster === undefined ? {} : { cluster }) };
+        const node: ReadNode = {
+          id: first.text,
+          attrs: list,
+          line: first.line,
+          ...(cluster === undefined ? {} : { cluster }),
+        };
         this.nodes.set(first.text, node);
       }
       return [first.text];

@@ -51,9 +51,21 @@ export function nodeLook(kind: NodeKind): NodeLook {
     case 'target':
       return { shape: 'parallelogram', style: 'filled', fill: '#fff6d5', border: '#a07800', meaning: 'target' };
     case 'param':
-      return { shape: 'cylinder', style: 'filled', fill: '#ffedd5', border: '#c26a00', meaning: 'parameter (weight, bias)' };
+      return {
+        shape: 'cylinder',
+        style: 'filled',
+        fill: '#ffedd5',
+        border: '#c26a00',
+        meaning: 'parameter (weight, bias)',
+      };
     case 'state':
-      return { shape: 'cylinder', style: 'filled,dashed', fill: '#f1f1f1', border: '#757575', meaning: 'optimizer state' };
+      return {
+        shape: 'cylinder',
+        style: 'filled,dashed',
+        fill: '#f1f1f1',
+        border: '#757575',
+        meaning: 'optimizer state',
+      };
     case 'forward':
       return { shape: 'box', style: 'rounded,filled', fill: '#e3eefa', border: BLUE, meaning: 'forward operation' };
     case 'output':
@@ -65,7 +77,13 @@ export function nodeLook(kind: NodeKind): NodeLook {
     case 'grad':
       return { shape: 'box', style: 'rounded,filled', fill: '#fdeaea', border: RED, meaning: 'gradient ∂L/∂·' };
     case 'sum':
-      return { shape: 'circle', style: 'filled', fill: '#fdeaea', border: RED, meaning: 'Σ: sum of gradients at a fan-out' };
+      return {
+        shape: 'circle',
+        style: 'filled',
+        fill: '#fdeaea',
+        border: RED,
+        meaning: 'Σ: sum of gradients at a fan-out',
+      };
     case 'update':
       return { shape: 'hexagon', style: 'filled', fill: '#f1e4f7', border: '#6a1b9a', meaning: 'optimizer update' };
     default:

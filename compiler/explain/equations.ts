@@ -10,7 +10,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { gradName, nodeIndex } from '../ir/graph.js';
 import { assertNever, type Graph, type Node } from '../ir/types.js';
 import { trainingGraph, type PipelineOptions } from '../passes/pipeline.js';
-import type { GraphSpec } from '../spec/graph-spec.js';
+import type { GraphSpec } from '../frontend/graph-spec.js';
 
 /** Longest expanded parameter equation; longer ones refer to the per-tensor lines instead. */
 const MAX_EXPANDED = 240;
@@ -58,7 +58,11 @@ function findHead(graph: Graph, byId: ReadonlyMap<number, Node>): Head | undefin
         : { tensor: logits.id, formula: `(exp(${pred.name}) − ${y})/n`, note: 'log_softmax + cross_entropy, n rows' };
     case 'binary_cross_entropy':
       if (logits === undefined) return undefined;
-      return { tensor: logits.id, formula: `(${pred.name} − ${y})/N`, note: 'sigmoid + binary_cross_entropy, N elements' };
+      return {
+        tensor: logits.id,
+        formula: `(${pred.name} − ${y})/N`,
+        note: 'sigmoid + binary_cross_entropy, N elements',
+      };
     case 'mse':
       return { tensor: pred.id, formula: `2(${pred.name} − ${y})/N`, note: 'mse, N elements' };
     default:
@@ -179,10 +183,13 @@ export function explainGraph(graph: Graph): string {
   const stopAtHead = (tensor: string): boolean => head === undefined || tensor !== ex.name(head.tensor);
   const lines: string[] = [];
   const lossNode = graph.loss === undefined ? undefined : ex.node(graph.loss);
-  lines.push(`gradients of ${graph.name}: L = ${lossNode === undefined ? '?' : `${lossNode.op}(${lossNode.inputs.map((i) => ex.name(i)).join(', ')})`}`);
+  lines.push(
+    `gradients of ${graph.name}: L = ${lossNode === undefined ? '?' : `${lossNode.op}(${lossNode.inputs.map((i) => ex.name(i)).join(', ')})`}`,
+  );
   lines.push('');
   lines.push('backward, one tensor at a time:');
-  if (head !== undefined && headAt >= 0) lines.push(`  ${sym(ex.name(head.tensor))} = ${head.formula}    [${head.note}]`);
+  if (head !== undefined && headAt >= 0)
+    lines.push(`  ${sym(ex.name(head.tensor))} = ${head.formula}    [${head.note}]`);
   for (const { tensor, grad } of below) {
     if (tensor.op === 'param') continue;
     lines.push(`  ${sym(tensor.name)} = ${ex.expr(grad.id, (t, n) => n.id === grad.id && t === tensor.name).text}`);

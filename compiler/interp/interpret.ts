@@ -68,9 +68,17 @@ function inferBatch(graph: Graph, feeds: InterpretFeeds['feeds'], errors: Diagno
     const row = sizeOf(resolve(n.type.shape, 1));
     const rows = data.length / row;
     if (!Number.isInteger(rows) || rows < 1) {
-      errors.push({ message: `${n.op} '${n.name}' has ${data.length} values, not a positive multiple of ${row} (one row of ${formatShape(n.type.shape)})`, node: n.name, hint: 'feed whole rows, flat and row-major' });
+      errors.push({
+        message: `${n.op} '${n.name}' has ${data.length} values, not a positive multiple of ${row} (one row of ${formatShape(n.type.shape)})`,
+        node: n.name,
+        hint: 'feed whole rows, flat and row-major',
+      });
     } else if (batch !== undefined && rows !== batch) {
-      errors.push({ message: `${n.op} '${n.name}' has ${rows} rows but an earlier feed has ${batch}`, node: n.name, hint: 'every input and target must have the same batch size' });
+      errors.push({
+        message: `${n.op} '${n.name}' has ${rows} rows but an earlier feed has ${batch}`,
+        node: n.name,
+        hint: 'every input and target must have the same batch size',
+      });
     } else batch = rows;
   }
   return batch ?? 1;
@@ -82,17 +90,30 @@ function loadLeaf(node: Node, shape: readonly number[], args: InterpretFeeds, er
   const source = node.op === 'param' ? args.params : node.op === 'state' ? args.state : args.feeds;
   const data = source?.[node.name];
   if (data === undefined) {
-    if (node.op !== 'state') errors.push({ message: `no value for ${node.op} '${node.name}' ${formatShape(shape)}`, node: node.name, hint: `pass it in ${node.op === 'param' ? 'params' : 'feeds'}` });
+    if (node.op !== 'state')
+      errors.push({
+        message: `no value for ${node.op} '${node.name}' ${formatShape(shape)}`,
+        node: node.name,
+        hint: `pass it in ${node.op === 'param' ? 'params' : 'feeds'}`,
+      });
     return out; // optimizer state starts at zero
   }
   if (data.length !== out.data.length) {
-    errors.push({ message: `${node.op} '${node.name}' has ${data.length} values but ${formatShape(shape)} needs ${out.data.length}`, node: node.name, hint: 'arrays are flat and row-major' });
+    errors.push({
+      message: `${node.op} '${node.name}' has ${data.length} values but ${formatShape(shape)} needs ${out.data.length}`,
+      node: node.name,
+      hint: 'arrays are flat and row-major',
+    });
     return out;
   }
   for (let i = 0; i < data.length; i++) {
     const v = data[i] ?? Number.NaN;
     if (!Number.isFinite(v) || (node.type.dtype === 'i32' && !Number.isInteger(v))) {
-      errors.push({ message: `${node.op} '${node.name}' has the value ${v} at index ${i}`, node: node.name, hint: node.type.dtype === 'i32' ? 'class-index targets are integers' : 'values must be finite numbers' });
+      errors.push({
+        message: `${node.op} '${node.name}' has the value ${v} at index ${i}`,
+        node: node.name,
+        hint: node.type.dtype === 'i32' ? 'class-index targets are integers' : 'values must be finite numbers',
+      });
       return out;
     }
     out.data[i] = v;

@@ -23,14 +23,22 @@ function checkType<K extends OpName>(node: NodeOf<K>, byId: ReadonlyMap<number, 
   if (def.leaf) {
     if (node.inputs.length > 0) return `leaf ${node.op} has operands`;
     const roles: readonly Role[] = LEAF_ROLES[node.op] ?? [];
-    return roles.includes(node.role) ? undefined : `leaf ${node.op} has role '${node.role}' (expected ${roles.join(' or ')})`;
+    return roles.includes(node.role)
+      ? undefined
+      : `leaf ${node.op} has role '${node.role}' (expected ${roles.join(' or ')})`;
   }
   const operands = node.inputs.map((i) => byId.get(i));
   const types = operands.map((n) => n?.type).filter((t): t is TensorType => t !== undefined);
   if (types.length !== operands.length) return undefined; // reported by the use-before-def rule
-  const inferred = inferNodeType(def, types, node.attrs, operands.map((n) => n?.name ?? '?'));
+  const inferred = inferNodeType(
+    def,
+    types,
+    node.attrs,
+    operands.map((n) => n?.name ?? '?'),
+  );
   if (typeof inferred === 'string') return `shape rule fails: ${inferred}`;
-  if (!sameType(inferred, node.type)) return `type is ${formatType(node.type)} but ${node.op} infers ${formatType(inferred)}`;
+  if (!sameType(inferred, node.type))
+    return `type is ${formatType(node.type)} but ${node.op} infers ${formatType(inferred)}`;
   return undefined;
 }
 
@@ -39,8 +47,10 @@ function checkAssigns(node: Node, byId: ReadonlyMap<number, Node>, assigned: Map
   if (node.role !== 'update') return `has role '${node.role}' but assigns a leaf (only update nodes may)`;
   const leaf = byId.get(node.assigns);
   if (leaf === undefined) return `assigns %${node.assigns}, which does not exist`;
-  if (leaf.op !== 'param' && leaf.op !== 'state') return `assigns '${leaf.name}' (op ${leaf.op}), but only param and state leaves hold values across steps`;
-  if (!sameType(leaf.type, node.type)) return `assigns '${leaf.name}' of type ${formatType(leaf.type)} a value of type ${formatType(node.type)}`;
+  if (leaf.op !== 'param' && leaf.op !== 'state')
+    return `assigns '${leaf.name}' (op ${leaf.op}), but only param and state leaves hold values across steps`;
+  if (!sameType(leaf.type, node.type))
+    return `assigns '${leaf.name}' of type ${formatType(leaf.type)} a value of type ${formatType(node.type)}`;
   const other = assigned.get(leaf.id);
   if (other !== undefined) return `assigns '${leaf.name}', already assigned by '${other}'`;
   assigned.set(leaf.id, node.name);
@@ -59,7 +69,8 @@ export function verifyGraph(graph: Graph): string[] {
     if (names.has(node.name)) report(`duplicate name '${node.name}'`);
     // Defined-before-use on the stored order also proves the graph acyclic.
     for (const i of node.inputs) if (!byId.has(i)) report(`reads %${i} before it is defined (or it does not exist)`);
-    if (node.grad !== undefined && !byId.has(node.grad.of)) report(`differentiates %${node.grad.of}, which is not defined before it`);
+    if (node.grad !== undefined && !byId.has(node.grad.of))
+      report(`differentiates %${node.grad.of}, which is not defined before it`);
     const typeProblem = checkType(node, byId);
     if (typeProblem !== undefined) report(typeProblem);
     const assignProblem = checkAssigns(node, byId, assigned);
@@ -71,7 +82,8 @@ export function verifyGraph(graph: Graph): string[] {
   if (graph.loss !== undefined) {
     const loss = byId.get(graph.loss);
     if (loss === undefined) problems.push(`loss %${graph.loss} does not exist`);
-    else if (loss.type.shape.length !== 0) problems.push(`loss '${loss.name}' is ${formatType(loss.type)}, not a scalar`);
+    else if (loss.type.shape.length !== 0)
+      problems.push(`loss '${loss.name}' is ${formatType(loss.type)}, not a scalar`);
   }
   return problems;
 }

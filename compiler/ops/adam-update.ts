@@ -12,9 +12,15 @@ export const adamMoment: OpDef<'adam_moment'> = {
   inputNames: ['m', 'g'],
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference: (inputs, attrs, out) =>
-    mapBinary(at(inputs, 0), at(inputs, 1), out, (m, g) => attrs.beta * m + (1 - attrs.beta) * (attrs.squared ? g * g : g)),
+    mapBinary(
+      at(inputs, 0),
+      at(inputs, 1),
+      out,
+      (m, g) => attrs.beta * m + (1 - attrs.beta) * (attrs.squared ? g * g : g),
+    ),
   printAttrs: (a) => (a.squared ? `beta=${a.beta},squared` : `beta=${a.beta}`),
-  pointwise: (node, [m = '', g = '']) => `${node.attrs.beta} * ${m} + ${1 - node.attrs.beta} * ${node.attrs.squared ? `${g} * ${g}` : g}`,
+  pointwise: (node, [m = '', g = '']) =>
+    `${node.attrs.beta} * ${m} + ${1 - node.attrs.beta} * ${node.attrs.squared ? `${g} * ${g}` : g}`,
   kernel(node, ctx) {
     const [m, g] = node.inputs as [number, number];
     const { beta, squared } = node.attrs;
@@ -32,7 +38,8 @@ export const stepIncrement: OpDef<'step_increment'> = {
   inputNames: ['t'],
   inferType(inputs, _attrs, labels): TensorType | string {
     const t = at(inputs, 0);
-    if (t.shape.length !== 0) return `${labels[0] ?? 't'} is ${formatShape(t.shape)} but the step counter must be a scalar []`;
+    if (t.shape.length !== 0)
+      return `${labels[0] ?? 't'} is ${formatShape(t.shape)} but the step counter must be a scalar []`;
     return sameTypeRule(inputs, labels);
   },
   reference: (inputs, _attrs, out) => mapUnary(at(inputs, 0), out, (t) => t + 1),
@@ -51,7 +58,8 @@ export const adamUpdate: OpDef<'adam_update'> = {
     const bad = floatOperandsError(inputs, labels);
     if (bad !== undefined) return bad;
     const t = at(inputs, 3);
-    if (t.shape.length !== 0) return `${labels[3] ?? 't'} is ${formatShape(t.shape)} but the step counter must be a scalar []`;
+    if (t.shape.length !== 0)
+      return `${labels[3] ?? 't'} is ${formatShape(t.shape)} but the step counter must be a scalar []`;
     return sameTypeRule(inputs.slice(0, 3), labels.slice(0, 3));
   },
   reference(inputs, attrs, out) {

@@ -58,5 +58,8 @@ export const binaryCrossEntropyGrad: OpDef<'binary_cross_entropy_grad'> = {
     }
   },
   kernel: (node, ctx) =>
-    elementLossGrad(node, ctx, '', ['const p = P[i];', `O[i] = (scale * (p - Y[i])) / Math.max(p * (1 - p), ${PROB_FLOOR});`]),
+    elementLossGrad(node, ctx, '', [
+      'const p = P[i];',
+      `O[i] = (scale * (p - Y[i])) / Math.max(p * (1 - p), ${PROB_FLOOR});`,
+    ]),
 };

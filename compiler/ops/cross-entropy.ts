@@ -28,7 +28,10 @@ function negLog(v: number, input: AttrMap['cross_entropy']['input']): number {
 }
 
 /** A loss's operands: prediction and target ids, whether the target holds class indices, rows and width. */
-function lossOperands(ctx: KernelContext, node: NodeOf<'cross_entropy'>): {
+function lossOperands(
+  ctx: KernelContext,
+  node: NodeOf<'cross_entropy'>,
+): {
   p: number;
   y: number;
   classIndex: boolean;
@@ -71,7 +74,8 @@ export const crossEntropy: OpDef<'cross_entropy'> = {
   },
   kernel(node, ctx) {
     const { p, y, classIndex, rows, k } = lossOperands(ctx, node);
-    const logOf = node.attrs.input === 'log_probs' ? (v: string) => v : (v: string) => `Math.log(Math.max(${v}, ${PROB_FLOOR}))`;
+    const logOf =
+      node.attrs.input === 'log_probs' ? (v: string) => v : (v: string) => `Math.log(Math.max(${v}, ${PROB_FLOOR}))`;
     const body = classIndex
       ? [`total -= ${logOf(`P[r * ${k} + Y[r]]`)};`]
       : [
@@ -119,7 +123,8 @@ export const crossEntropyGrad: OpDef<'cross_entropy_grad'> = {
     const classIndex = ctx.node(y).type.dtype === 'i32';
     const logProbs = node.attrs.input === 'log_probs';
     // probs: ∂/∂p of −Σ y log p / n = −y / (p n); log-probs: −y / n.
-    const value = (t: string, pj: string): string => (logProbs ? `-(${t}) * scale` : `-(${t}) * scale / Math.max(${pj}, ${PROB_FLOOR})`);
+    const value = (t: string, pj: string): string =>
+      logProbs ? `-(${t}) * scale` : `-(${t}) * scale / Math.max(${pj}, ${PROB_FLOOR})`;
     const body = classIndex
       ? [`for (let j = 0; j < ${k}; j++) O[o + j] = j === Y[r] ? ${value('1', 'P[o + j]')} : 0;`]
       : [`for (let j = 0; j < ${k}; j++) O[o + j] = Y[o + j] === 0 ? 0 : ${value('Y[o + j]', 'P[o + j]')};`];

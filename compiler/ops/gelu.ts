@@ -28,4 +28,9 @@ export const gelu = unaryOp(
 
 /** dx = dy ⊙ gelu'(x) */
 // Generated code calls `geluDerivative`, a helper every module defines (compiler/codegen/module-helpers.ts).
-export const geluGrad = derivativeOp('gelu_grad', 'x', (dy, x) => dy * geluDerivative(x), (dy, x) => `${dy} * geluDerivative(${x})`);
+export const geluGrad = derivativeOp(
+  'gelu_grad',
+  'x',
+  (dy, x) => dy * geluDerivative(x),
+  (dy, x) => `${dy} * geluDerivative(${x})`,
+);

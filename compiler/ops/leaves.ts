@@ -35,4 +35,3 @@ export const fill: OpDef<'fill'> = {
   },
   printAttrs: (a) => `value=${a.value}`,
 };
-

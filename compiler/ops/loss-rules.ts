@@ -34,7 +34,8 @@ export function crossEntropyRule(
 ): TensorType | string {
   const [pl, tl] = labels;
   if (!isFloat(pred.dtype)) return `${pl} is ${formatType(pred)} but must be a float tensor`;
-  if (pred.shape.length !== 2) return `${pl} is ${formatShape(pred.shape)} but cross_entropy needs rows of class scores [n,k]`;
+  if (pred.shape.length !== 2)
+    return `${pl} is ${formatShape(pred.shape)} but cross_entropy needs rows of class scores [n,k]`;
   const rows = at(pred.shape, 0);
   if (target.dtype === 'i32') {
     if (target.shape.length !== 1 || target.shape[0] !== rows) {

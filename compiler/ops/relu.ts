@@ -16,4 +16,9 @@ export const relu = unaryOp(
 );
 
 /** dx = dy ⊙ [x > 0] */
-export const reluGrad = derivativeOp('relu_grad', 'x', (dy, x) => (x > 0 ? dy : 0), (dy, x) => `${x} > 0 ? ${dy} : 0`);
+export const reluGrad = derivativeOp(
+  'relu_grad',
+  'x',
+  (dy, x) => (x > 0 ? dy : 0),
+  (dy, x) => `${x} > 0 ? ${dy} : 0`,
+);

@@ -8,7 +8,8 @@ export function sigmoidOf(x: number): number {
 }
 
 /** `sigmoidOf` as generated code: the branch keeps exp's argument ≤ 0. */
-export const sigmoidCode = (x: string): string => `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`;
+export const sigmoidCode = (x: string): string =>
+  `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`;
 
 export const sigmoid = unaryOp(
   'sigmoid',
@@ -24,4 +25,9 @@ export const sigmoid = unaryOp(
 );
 
 /** dx = dy ⊙ y(1 − y) */
-export const sigmoidGrad = derivativeOp('sigmoid_grad', 'y', (dy, y) => dy * y * (1 - y), (dy, y) => `${dy} * ${y} * (1 - ${y})`);
+export const sigmoidGrad = derivativeOp(
+  'sigmoid_grad',
+  'y',
+  (dy, y) => dy * y * (1 - y),
+  (dy, y) => `${dy} * ${y} * (1 - ${y})`,
+);

@@ -13,7 +13,8 @@ function targetRow(y: Tensor, r: number, k: number): { row: Float64Array; sum: n
   const row = new Float64Array(k);
   if (y.data instanceof Int32Array) {
     const c = get(y, r);
-    if (!(c >= 0 && c < k)) throw new Error(`softmax_cross_entropy_grad: class index ${c} in row ${r} is outside [0, ${k - 1}]`);
+    if (!(c >= 0 && c < k))
+      throw new Error(`softmax_cross_entropy_grad: class index ${c} in row ${r} is outside [0, ${k - 1}]`);
     row[c] = 1;
     return { row, sum: 1 };
   }

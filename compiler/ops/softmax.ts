@@ -59,13 +59,19 @@ export const softmax: OpDef<'softmax'> = {
     const k = ctx.cols(node.type.shape);
     return [
       `const X = ${ctx.ref(x)}, O = ${ctx.ref(node.id)};`,
-      rowLoop(ctx, node, k <= UNROLL_ROW ? softmaxRowUnrolled(k) : [
-        'let max = -Infinity;',
-        `for (let j = 0; j < ${k}; j++) max = Math.max(max, X[o + j]);`,
-        'let sum = 0;',
-        `for (let j = 0; j < ${k}; j++) sum += Math.exp(X[o + j] - max);`,
-        `for (let j = 0; j < ${k}; j++) O[o + j] = Math.exp(X[o + j] - max) / sum;`,
-      ]),
+      rowLoop(
+        ctx,
+        node,
+        k <= UNROLL_ROW
+          ? softmaxRowUnrolled(k)
+          : [
+              'let max = -Infinity;',
+              `for (let j = 0; j < ${k}; j++) max = Math.max(max, X[o + j]);`,
+              'let sum = 0;',
+              `for (let j = 0; j < ${k}; j++) sum += Math.exp(X[o + j] - max);`,
+              `for (let j = 0; j < ${k}; j++) O[o + j] = Math.exp(X[o + j] - max) / sum;`,
+            ],
+      ),
     ].join('\n');
   },
 };

@@ -14,4 +14,9 @@ export const tanh = unaryOp(
 );
 
 /** dx = dy ⊙ (1 − y²) */
-export const tanhGrad = derivativeOp('tanh_grad', 'y', (dy, y) => dy * (1 - y * y), (dy, y) => `${dy} * (1 - ${y} * ${y})`);
+export const tanhGrad = derivativeOp(
+  'tanh_grad',
+  'y',
+  (dy, y) => dy * (1 - y * y),
+  (dy, y) => `${dy} * (1 - ${y} * ${y})`,
+);

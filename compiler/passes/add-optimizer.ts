@@ -8,7 +8,7 @@ import { freshId, nodeIndex, paramGrads } from '../ir/graph.js';
 import { createNode, type OpWithAttrs } from '../ir/node.js';
 import type { Graph, Node, TensorType } from '../ir/types.js';
 import { inferNodeType, ops } from '../ops/index.js';
-import type { TrainSpec } from '../spec/graph-spec.js';
+import type { TrainSpec } from '../frontend/graph-spec.js';
 import type { PassContext } from './context.js';
 
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
@@ -36,16 +36,26 @@ class Appender {
   }
 
   state(name: string, type: TensorType): number {
-    return this.push(createNode({ op: 'state', attrs: {} }, { id: this.next++, name, inputs: [], type, role: 'state' }));
+    return this.push(
+      createNode({ op: 'state', attrs: {} }, { id: this.next++, name, inputs: [], type, role: 'state' }),
+    );
   }
 
   /** An update node writing leaf `assigns`, typed by its op's shape rule. */
   update(op: OpWithAttrs, inputs: readonly number[], assigns: number): number {
     const operands = inputs.map((i) => this.node(i));
     const leaf = this.node(assigns);
-    const type = inferNodeType(ops[op.op], operands.map((n) => n.type), op.attrs, operands.map((n) => n.name));
-    if (typeof type === 'string') throw new Error(`internal: update of '${leaf.name}' (${op.op}) is ill-typed: ${type}`);
-    return this.push(createNode(op, { id: this.next++, name: `new(${leaf.name})`, inputs, type, role: 'update', assigns }));
+    const type = inferNodeType(
+      ops[op.op],
+      operands.map((n) => n.type),
+      op.attrs,
+      operands.map((n) => n.name),
+    );
+    if (typeof type === 'string')
+      throw new Error(`internal: update of '${leaf.name}' (${op.op}) is ill-typed: ${type}`);
+    return this.push(
+      createNode(op, { id: this.next++, name: `new(${leaf.name})`, inputs, type, role: 'update', assigns }),
+    );
   }
 }
 
@@ -60,7 +70,13 @@ function addSgd(a: Appender, train: Extract<TrainSpec, { optimizer: 'sgd' }>, pa
   a.update({ op: 'sgd_update', attrs: { lr: train.lr } }, [param.id, vNew], param.id);
 }
 
-function addAdam(a: Appender, train: Extract<TrainSpec, { optimizer: 'adam' }>, step: number, param: Node, grad: number): void {
+function addAdam(
+  a: Appender,
+  train: Extract<TrainSpec, { optimizer: 'adam' }>,
+  step: number,
+  param: Node,
+  grad: number,
+): void {
   const beta1 = train.beta1 ?? ADAM_DEFAULTS.beta1;
   const beta2 = train.beta2 ?? ADAM_DEFAULTS.beta2;
   const eps = train.eps ?? ADAM_DEFAULTS.eps;
@@ -74,7 +90,10 @@ function addAdam(a: Appender, train: Extract<TrainSpec, { optimizer: 'adam' }>, 
 /** The optimizer pass. Parameters without a gradient (not on a path to the loss) are left as they are. */
 export function addOptimizer(graph: Graph, ctx: PassContext): Graph {
   const grads = paramGrads(graph);
-  if (grads.size === 0) throw new Error(`cannot add an optimizer to '${graph.name}': no parameter has a gradient (run differentiate first)`);
+  if (grads.size === 0)
+    throw new Error(
+      `cannot add an optimizer to '${graph.name}': no parameter has a gradient (run differentiate first)`,
+    );
   const a = new Appender(graph);
   const params = graph.nodes.filter((n) => n.op === 'param');
   const train = ctx.train;

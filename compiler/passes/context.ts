@@ -1,6 +1,6 @@
 // What every pass receives besides the graph: the compile options.
 import type { FloatDType, Graph } from '../ir/types.js';
-import type { TrainSpec } from '../spec/graph-spec.js';
+import type { TrainSpec } from '../frontend/graph-spec.js';
 
 export interface PassContext {
   readonly dtype: FloatDType;

@@ -33,7 +33,12 @@ class Tape {
   /** Appends a backward node; its type comes from the op's shape rule. */
   emit(op: OpWithAttrs, name: string, inputs: readonly number[], of: number, factor: string): number {
     const operands = inputs.map((i) => this.node(i));
-    const type: TensorType | string = inferNodeType(ops[op.op], operands.map((n) => n.type), op.attrs, operands.map((n) => n.name));
+    const type: TensorType | string = inferNodeType(
+      ops[op.op],
+      operands.map((n) => n.type),
+      op.attrs,
+      operands.map((n) => n.name),
+    );
     if (typeof type === 'string') throw new Error(`internal: backward node '${name}' (${op.op}) is ill-typed: ${type}`);
     const base: NodeBaseFields = { id: this.next++, name, inputs, type, role: 'backward', grad: { of, factor } };
     const node = createNode(op, base);
@@ -43,7 +48,14 @@ class Tape {
   }
 
   seed(loss: Node): number {
-    const base: NodeBaseFields = { id: this.next++, name: gradName(loss.name), inputs: [], type: loss.type, role: 'const', grad: { of: loss.id, factor: '1' } };
+    const base: NodeBaseFields = {
+      id: this.next++,
+      name: gradName(loss.name),
+      inputs: [],
+      type: loss.type,
+      role: 'const',
+      grad: { of: loss.id, factor: '1' },
+    };
     const node = createNode({ op: 'fill', attrs: { value: 1 } }, base);
     this.added.push(node);
     this.index.set(node.id, node);
@@ -53,7 +65,10 @@ class Tape {
 
 /** Ids of the nodes on a path from a parameter to the loss. */
 function gradientPath(graph: Graph, loss: number): Set<number> {
-  const fromParams = descendants(graph, graph.nodes.filter((n) => n.op === 'param').map((n) => n.id));
+  const fromParams = descendants(
+    graph,
+    graph.nodes.filter((n) => n.op === 'param').map((n) => n.id),
+  );
   const toLoss = ancestors(graph, [loss]);
   return new Set([...fromParams].filter((id) => toLoss.has(id)));
 }
@@ -69,9 +84,16 @@ function contributionCounts(graph: Graph, path: ReadonlySet<number>): Map<number
 }
 
 /** Applies one node's VJP rule to each on-path operand; returns [operand id, contribution id]. */
-function backprop<K extends OpName>(tape: Tape, node: NodeOf<K>, dy: number, path: ReadonlySet<number>, counts: ReadonlyMap<number, number>): [number, number][] {
+function backprop<K extends OpName>(
+  tape: Tape,
+  node: NodeOf<K>,
+  dy: number,
+  path: ReadonlySet<number>,
+  counts: ReadonlyMap<number, number>,
+): [number, number][] {
   const rule = defOf(node).vjp;
-  if (rule === undefined) throw new Error(`differentiation rule for '${node.op}' not implemented (node '${node.name}')`);
+  if (rule === undefined)
+    throw new Error(`differentiation rule for '${node.op}' not implemented (node '${node.name}')`);
   const ctx: VjpContext<NodeOf<K>> = { node, dy, name: (id) => tape.node(id).name };
   const seen = new Map<number, number>();
   const out: [number, number][] = [];
@@ -79,7 +101,9 @@ function backprop<K extends OpName>(tape: Tape, node: NodeOf<K>, dy: number, pat
     if (!path.has(operand)) return;
     const contribution: GradEquation | number | undefined = rule.grad(ctx, k);
     if (contribution === undefined) {
-      throw new Error(`'${node.op}' has no gradient for its operand ${k} ('${tape.node(operand).name}'), which lies on a path to a parameter`);
+      throw new Error(
+        `'${node.op}' has no gradient for its operand ${k} ('${tape.node(operand).name}'), which lies on a path to a parameter`,
+      );
     }
     if (typeof contribution === 'number') return void out.push([operand, contribution]);
     const target = tape.node(operand).name;
@@ -108,7 +132,8 @@ export function differentiate(graph: Graph, _ctx: PassContext): Graph {
     const parts = [...(contributions.get(node.id) ?? [])].reverse();
     if (parts.length === 0) continue;
     const first = parts[0] ?? 0;
-    const dy = parts.length === 1 ? first : tape.emit({ op: 'add', attrs: {} }, gradName(node.name), parts, node.id, 'Σ');
+    const dy =
+      parts.length === 1 ? first : tape.emit({ op: 'add', attrs: {} }, gradName(node.name), parts, node.id, 'Σ');
     if (defOf(node).leaf) continue;
     for (const [operand, id] of backprop(tape, node, dy, path, counts)) {
       contributions.set(operand, [...(contributions.get(operand) ?? []), id]);

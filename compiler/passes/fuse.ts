@@ -12,14 +12,20 @@
 // and optimizer updates ride along in the kernel that computes their parameter's gradient
 // (`updates`; trainStep runs them there, lossAndGrads runs the kernel without them).
 import { consumers, nodeIndex, paramGrads } from '../ir/graph.js';
-import { identifier, isLeaf } from '../ir/kernels.js';
+import { identifier, isLeaf } from '../ir/kernel-list.js';
 import type { FusionPattern, Graph, Kernel, Node, OpName } from '../ir/types.js';
 import type { Pass } from './context.js';
 
 /** Activations a matmul epilogue can apply. */
 const ACTIVATIONS: ReadonlySet<OpName> = new Set(['relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'identity']);
 /** Activation derivatives a backward matmul epilogue can apply (operands: dy, saved). */
-const ACTIVATION_GRADS: ReadonlySet<OpName> = new Set(['relu_grad', 'leaky_relu_grad', 'sigmoid_grad', 'tanh_grad', 'gelu_grad']);
+const ACTIVATION_GRADS: ReadonlySet<OpName> = new Set([
+  'relu_grad',
+  'leaky_relu_grad',
+  'sigmoid_grad',
+  'tanh_grad',
+  'gelu_grad',
+]);
 /** Row-wise normalizations that can run in place on a linear's output. */
 const ROW_SOFTMAX: ReadonlySet<OpName> = new Set(['softmax', 'log_softmax']);
 /** Gradients of a loss w.r.t. its prediction (or, fused by `simplify`, the logits): operands (dL, pred, target). */
@@ -33,7 +39,12 @@ const LOSS_GRADS: ReadonlySet<OpName> = new Set([
 /** Ops computed element by element with no cross-element reads: they can share one loop. */
 export const POINTWISE: ReadonlySet<OpName> = new Set([...ACTIVATIONS, ...ACTIVATION_GRADS, 'add']);
 /** Update ops that are elementwise over their parameter (step_increment is a scalar: not fused). */
-const ELEMENTWISE_UPDATES: ReadonlySet<OpName> = new Set(['sgd_update', 'momentum_velocity', 'adam_moment', 'adam_update']);
+const ELEMENTWISE_UPDATES: ReadonlySet<OpName> = new Set([
+  'sgd_update',
+  'momentum_velocity',
+  'adam_moment',
+  'adam_update',
+]);
 
 export const fuse: Pass = {
   name: 'fuse',
@@ -55,7 +66,8 @@ function derivativesFromOutputs(graph: Graph): Graph {
     const act = graph.nodes.find(
       (a) =>
         a.inputs[0] === saved &&
-        ((n.op === 'relu_grad' && a.op === 'relu') || (n.op === 'leaky_relu_grad' && a.op === 'leaky_relu' && a.attrs.alpha === n.attrs.alpha)),
+        ((n.op === 'relu_grad' && a.op === 'relu') ||
+          (n.op === 'leaky_relu_grad' && a.op === 'leaky_relu' && a.attrs.alpha === n.attrs.alpha)),
     );
     return act === undefined ? n : { ...n, inputs: [dy, act.id] };
   });
@@ -145,9 +157,18 @@ function groupKernels(graph: Graph): Kernel[] {
     .filter((d) => !d.nodes.every((id) => owner.get(id) !== d))
     .map((d) => {
       const pattern: FusionPattern = d.pattern === 'elementwise' && d.nodes.length === 1 ? 'single' : d.pattern;
-      const writes = d.nodes.filter((id) => pinned.has(id) || node(id).assigns !== undefined || (readers.get(id) ?? []).some((r) => owner.get(r) !== d));
+      const writes = d.nodes.filter(
+        (id) =>
+          pinned.has(id) || node(id).assigns !== undefined || (readers.get(id) ?? []).some((r) => owner.get(r) !== d),
+      );
       const name = unique(kernelName(pattern, d, node), taken);
-      const kernel: Kernel = { name, pattern, nodes: d.nodes, writes, ...(d.updates?.length ? { updates: d.updates } : {}) };
+      const kernel: Kernel = {
+        name,
+        pattern,
+        nodes: d.nodes,
+        writes,
+        ...(d.updates?.length ? { updates: d.updates } : {}),
+      };
       return kernel;
     });
 }
@@ -169,7 +190,8 @@ function attachUpdates(
 ): void {
   const index = nodeIndex(graph);
   for (const d of drafts) {
-    if (d.pattern !== 'weight_bias_grad' && !(d.pattern === 'single' && index.get(d.nodes[0] ?? -1)?.op === 'matmul')) continue;
+    if (d.pattern !== 'weight_bias_grad' && !(d.pattern === 'single' && index.get(d.nodes[0] ?? -1)?.op === 'matmul'))
+      continue;
     const updates: number[] = [];
     for (const g of d.nodes.filter((id) => grads.has(id))) {
       const chain = updateChain(graph, g, readers);
@@ -224,10 +246,11 @@ function orderKernels(graph: Graph, kernels: readonly Kernel[]): Kernel[] {
   const deps = kernels.map((k, i) => {
     const ids = [...k.nodes, ...(k.updates ?? [])];
     const set = new Set<number>();
-    for (const id of ids) for (const input of index.get(id)?.inputs ?? []) {
-      const p = producer.get(input);
-      if (p !== undefined && p !== i) set.add(p);
-    }
+    for (const id of ids)
+      for (const input of index.get(id)?.inputs ?? []) {
+        const p = producer.get(input);
+        if (p !== undefined && p !== i) set.add(p);
+      }
     return set;
   });
   // A fused update overwrites its parameter in place, so it runs after every other kernel that
@@ -261,7 +284,9 @@ function orderKernels(graph: Graph, kernels: readonly Kernel[]): Kernel[] {
 function kernelName(pattern: FusionPattern, d: Draft, node: (id: number) => Node): string {
   const first = node(d.nodes[0] ?? -1);
   const last = node(d.nodes[d.nodes.length - 1] ?? -1);
-  const withUpdate = d.updates?.length ? `_${node(d.updates[d.updates.length - 1] ?? -1).op.replace(/_update$/, '')}` : '';
+  const withUpdate = d.updates?.length
+    ? `_${node(d.updates[d.updates.length - 1] ?? -1).op.replace(/_update$/, '')}`
+    : '';
   switch (pattern) {
     case 'single':
       return identifier(first.name) + withUpdate;

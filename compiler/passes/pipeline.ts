@@ -1,11 +1,11 @@
 // The compiler, readable in one list: the passes that turn the forward IR into the joint
 // training graph, then the optimizing passes that simplify, fuse and plan it, in order.
 import type { Diagnostic } from '../diagnostics.js';
-import { buildGraph, type BuildOptions } from '../ir/build.js';
+import { buildGraph, type BuildOptions } from '../frontend/build-graph.js';
 import { ancestors } from '../ir/graph.js';
 import type { Graph } from '../ir/types.js';
 import { assertValidGraph } from '../ir/verify.js';
-import type { GraphSpec, TrainSpec } from '../spec/graph-spec.js';
+import type { GraphSpec, TrainSpec } from '../frontend/graph-spec.js';
 import { addOptimizer } from './add-optimizer.js';
 import type { Pass, PassContext } from './context.js';
 import { differentiate } from './differentiate.js';
@@ -30,13 +30,7 @@ export const trainingPasses: readonly Pass[] = [
  * The optimizing passes, in order. Each can be switched off by name (`--no-<name>`), or all at
  * once (`-O0`); the output must not change beyond rounding either way (tests check this).
  */
-export const optimizationPasses: readonly Pass[] = [
-  dce,
-  cse,
-  simplify,
-  fuse,
-  planMemory,
-];
+export const optimizationPasses: readonly Pass[] = [dce, cse, simplify, fuse, planMemory];
 
 /** One stage of a pipeline run: the graph after a pass (`build` is the forward graph). */
 export interface Stage {
@@ -117,14 +111,37 @@ export function trainingGraph(spec: GraphSpec, options: PipelineOptions): Pipeli
   const verify = options.verify ?? true;
   if (verify) assertValidGraph(built.graph, 'build');
   if (built.graph.loss === undefined) {
-    return { ok: false, errors: [{ message: `spec '${spec.name}' has no loss, so there is nothing to train`, pointer: '', hint: 'add "loss": { "op": "cross_entropy", "input": ..., "target": ... }' }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          message: `spec '${spec.name}' has no loss, so there is nothing to train`,
+          pointer: '',
+          hint: 'add "loss": { "op": "cross_entropy", "input": ..., "target": ... }',
+        },
+      ],
+    };
   }
   const trainable = ancestors(built.graph, [built.graph.loss]);
   if (!built.graph.nodes.some((n) => n.op === 'param' && trainable.has(n.id))) {
-    return { ok: false, errors: [{ message: `spec '${spec.name}' has no parameter the loss depends on, so there is nothing to train`, pointer: '/nodes', hint: 'add a linear node between the inputs and the loss' }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          message: `spec '${spec.name}' has no parameter the loss depends on, so there is nothing to train`,
+          pointer: '/nodes',
+          hint: 'add a linear node between the inputs and the loss',
+        },
+      ],
+    };
   }
   const ctx: PassContext = { dtype: options.dtype, train: options.train ?? spec.train ?? DEFAULT_TRAIN };
   const stages = runPasses(built.graph, ctx, options.passes ?? trainingPasses, verify);
   const last = stages[stages.length - 1];
-  return { ok: true, graph: last?.graph ?? built.graph, stages: [{ pass: 'build', graph: built.graph }, ...stages], ctx };
+  return {
+    ok: true,
+    graph: last?.graph ?? built.graph,
+    stages: [{ pass: 'build', graph: built.graph }, ...stages],
+    ctx,
+  };
 }

@@ -13,7 +13,7 @@ import type { Pass } from './context.js';
 import { analyzeMemory, type ArenaKind, type MemoryAnalysis, type MemoryValue } from './memory/analyze.js';
 import { packBuffers, type Buffer } from './memory/pack.js';
 
-export { kernelsOf } from '../ir/kernels.js';
+export { kernelsOf } from '../ir/kernel-list.js';
 export { analyzeMemory } from './memory/analyze.js';
 export type { ArenaKind, MemoryAnalysis, MemoryValue, PinReason, ValueClass } from './memory/analyze.js';
 export { inPlaceOps } from './memory/in-place.js';
@@ -46,7 +46,10 @@ export function layoutOf(analysis: MemoryAnalysis): MemoryPlan {
   const planned = analysis.values.filter((v) => v.class.kind === 'planned');
   const root = inPlaceRoots(planned);
   for (const arena of ARENAS) {
-    const buffers = chainBuffers(planned.filter((v) => v.arena === arena), root);
+    const buffers = chainBuffers(
+      planned.filter((v) => v.arena === arena),
+      root,
+    );
     const packed = packBuffers(buffers, end[arena]);
     end[arena] = packed.end;
     for (const v of planned) {
@@ -84,7 +87,8 @@ function chainBuffers(values: readonly MemoryValue[], root: (id: number) => numb
     const key = root(v.node.id);
     const c = chains.get(key);
     if (c === undefined) chains.set(key, { size: v.size, first: v.range.first, last: v.range.last });
-    else chains.set(key, { size: c.size, first: Math.min(c.first, v.range.first), last: Math.max(c.last, v.range.last) });
+    else
+      chains.set(key, { size: c.size, first: Math.min(c.first, v.range.first), last: Math.max(c.last, v.range.last) });
   }
   return [...chains].map(([key, c]) => ({ key, size: c.size, range: { first: c.first, last: c.last } }));
 }

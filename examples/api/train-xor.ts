@@ -3,9 +3,14 @@
 import { graph, load } from '../../src/index.js';
 
 const spec = graph('xor')
-  .input('x', [null, 2]).target('y', [null, 1])
-  .linear('fc1', 8).tanh('h1').linear('fc2', 1).sigmoid('p')
-  .output('p').loss('binary_cross_entropy', 'p', 'y')
+  .input('x', [null, 2])
+  .target('y', [null, 1])
+  .linear('fc1', 8)
+  .tanh('h1')
+  .linear('fc2', 1)
+  .sigmoid('p')
+  .output('p')
+  .loss('binary_cross_entropy', 'p', 'y')
   .train({ optimizer: 'adam', lr: 0.05 })
   .build();
 

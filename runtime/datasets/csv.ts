@@ -32,8 +32,10 @@ function readRecords(path: string): CsvRecord[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RuntimeError(`cannot read ${path}: ${fileProblem(err)}`,
-      'pass --data mnist|iris|xor|spirals or the path of a CSV file');
+    throw new RuntimeError(
+      `cannot read ${path}: ${fileProblem(err)}`,
+      'pass --data mnist|iris|xor|spirals or the path of a CSV file',
+    );
   }
   try {
     const lines: number[] = [];
@@ -60,8 +62,16 @@ const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 function parseNumber(cell: string, where: string, column: string): number {
   const v = cell === '' ? Number.NaN : Number(cell);
   if (Number.isFinite(v)) return v;
-  const what = cell === '' ? 'is empty' : NON_FINITE.test(cell) || !Number.isNaN(v) ? `is ${cell} (not a finite number)` : `'${cell}' is not a number`;
-  throw new RuntimeError(`${where}: column '${column}' ${what}`, 'every feature must be a finite number; fill in or drop that row');
+  const what =
+    cell === ''
+      ? 'is empty'
+      : NON_FINITE.test(cell) || !Number.isNaN(v)
+        ? `is ${cell} (not a finite number)`
+        : `'${cell}' is not a number`;
+  throw new RuntimeError(
+    `${where}: column '${column}' ${what}`,
+    'every feature must be a finite number; fill in or drop that row',
+  );
 }
 
 /** Maps label strings to class indices deterministically. */
@@ -82,13 +92,20 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
   if (!header) throw new RuntimeError(`${path} is empty`, 'the first line must name the columns, e.g. `x1,x2,label`');
   const columns = header.record;
   const unlabelled = options.featuresOnlyWhen === columns.length;
-  let labelCol = options.label !== undefined ? columns.indexOf(options.label) : unlabelled ? -1 : columns.length - 1;
+  const labelCol = options.label !== undefined ? columns.indexOf(options.label) : unlabelled ? -1 : columns.length - 1;
   if (options.label !== undefined && labelCol < 0 && !unlabelled) {
-    throw new RuntimeError(`${path}:${header.info.lines}: no column named '${options.label}'`, `the header has: ${columns.join(', ')}`);
+    throw new RuntimeError(
+      `${path}:${header.info.lines}: no column named '${options.label}'`,
+      `the header has: ${columns.join(', ')}`,
+    );
   }
   const rows = records.slice(1);
   const numFeatures = columns.length - (labelCol >= 0 ? 1 : 0);
-  if (numFeatures < 1) throw new RuntimeError(`${path}: no feature columns`, 'the header must name at least one feature column besides the label');
+  if (numFeatures < 1)
+    throw new RuntimeError(
+      `${path}: no feature columns`,
+      'the header must name at least one feature column besides the label',
+    );
 
   const features = new Float64Array(rows.length * numFeatures);
   const rawLabels: string[] = [];
@@ -96,8 +113,10 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
   rows.forEach(({ record, info }, r) => {
     const where = `${path}:${info.lines}`;
     if (record.length !== columns.length) {
-      throw new RuntimeError(`${where}: expected ${columns.length} columns (as in the header) but found ${record.length}`,
-        'every row needs one value per header column; check for missing or extra commas');
+      throw new RuntimeError(
+        `${where}: expected ${columns.length} columns (as in the header) but found ${record.length}`,
+        'every row needs one value per header column; check for missing or extra commas',
+      );
     }
     let f = 0;
     record.forEach((cell, c) => {
@@ -113,8 +132,10 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
   rawLabels.forEach((l, r) => {
     const c = index.get(l);
     if (c === undefined) {
-      throw new RuntimeError(`${path}:${rowLines[r]}: unknown class '${l}' in column '${columns[labelCol]}'`,
-        `the model was trained on the classes: ${classNames.join(', ')}`);
+      throw new RuntimeError(
+        `${path}:${rowLines[r]}: unknown class '${l}' in column '${columns[labelCol]}'`,
+        `the model was trained on the classes: ${classNames.join(', ')}`,
+      );
     }
     labels[r] = c;
   });

@@ -38,7 +38,8 @@ export function validateDataset(ds: Dataset): void {
         `got ${ds.features.length} and ${ds.labels.length}`,
     );
   }
-  if (ds.numRows === 0) throw new RuntimeError(`${ds.source} has no data rows`, 'add at least one row below the header');
+  if (ds.numRows === 0)
+    throw new RuntimeError(`${ds.source} has no data rows`, 'add at least one row below the header');
   const f = ds.numFeatures;
   for (let r = 0; r < ds.numRows; r++) {
     for (let c = 0; c < f; c++) {
@@ -112,7 +113,8 @@ export function splitDataset(ds: Dataset, valFraction: number, seed: number): Sp
     train.push(...rows.slice(nVal));
   }
   if (val.length === 0) return { train: ds };
-  if (train.length === 0) throw new RuntimeError(`${ds.source}: a validation split of ${valFraction} leaves no training rows`);
+  if (train.length === 0)
+    throw new RuntimeError(`${ds.source}: a validation split of ${valFraction} leaves no training rows`);
   // Keep the shuffled order rather than class blocks (matters only for people reading the rows).
   const rank = new Int32Array(ds.numRows);
   order.forEach((r, i) => (rank[r] = i));
@@ -147,7 +149,8 @@ export function applyStandardizer(ds: Dataset, s: Standardizer): Dataset {
   if (s.mean.length !== f) {
     throw new RuntimeError(`standardization was fitted on ${s.mean.length} features but ${ds.source} has ${f}`);
   }
-  const features = ds.features instanceof Float32Array ? new Float32Array(ds.features.length) : new Float64Array(ds.features.length);
+  const features =
+    ds.features instanceof Float32Array ? new Float32Array(ds.features.length) : new Float64Array(ds.features.length);
   for (let r = 0; r < ds.numRows; r++) {
     for (let c = 0; c < f; c++) features[r * f + c] = (ds.features[r * f + c]! - s.mean[c]!) / s.std[c]!;
   }

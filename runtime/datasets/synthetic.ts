@@ -19,7 +19,16 @@ export function makeXor(options: { rows?: number; seed: number }): Dataset {
     features[2 * i + 1] = b + 0.1 * rng.normal();
     labels[i] = a ^ b;
   }
-  return { source: 'xor', features, labels, numRows: n, numFeatures: 2, numClasses: 2, classNames: ['0', '1'], featureNames: ['a', 'b'] };
+  return {
+    source: 'xor',
+    features,
+    labels,
+    numRows: n,
+    numFeatures: 2,
+    numClasses: 2,
+    classNames: ['0', '1'],
+    featureNames: ['a', 'b'],
+  };
 }
 
 /**
@@ -41,5 +50,14 @@ export function makeSpirals(options: { rows?: number; seed: number }): Dataset {
     features[2 * i + 1] = t * Math.sin(angle) + 0.02 * rng.normal();
     labels[i] = cls;
   }
-  return { source: 'spirals', features, labels, numRows: n, numFeatures: 2, numClasses: 2, classNames: ['0', '1'], featureNames: ['x', 'y'] };
+  return {
+    source: 'spirals',
+    features,
+    labels,
+    numRows: n,
+    numFeatures: 2,
+    numClasses: 2,
+    classNames: ['0', '1'],
+    featureNames: ['x', 'y'],
+  };
 }

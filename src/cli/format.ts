@@ -65,7 +65,8 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], read: Sour
 
 /** Diagnostics in file order (stable; unlocated ones last), so errors and warnings interleave as in the source. */
 export function sortByLocation(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const key = (d: Diagnostic): [string, number, number] => (d.loc ? [d.loc.file, d.loc.line, d.loc.col] : ['\uffff', 0, 0]);
+  const key = (d: Diagnostic): [string, number, number] =>
+    d.loc ? [d.loc.file, d.loc.line, d.loc.col] : ['\uffff', 0, 0];
   return diagnostics
     .map((d, i) => ({ d, i, k: key(d) }))
     .sort((a, b) => (a.k[0] < b.k[0] ? -1 : a.k[0] > b.k[0] ? 1 : 0) || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.i - b.i)

@@ -26,7 +26,9 @@ const commands: readonly (() => Command)[] = [
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('chainrule')
-    .description('Neural-network graph compiler: chain-rule backward graphs, standalone TypeScript kernels, Graphviz diagrams.')
+    .description(
+      'Neural-network graph compiler: chain-rule backward graphs, standalone TypeScript kernels, Graphviz diagrams.',
+    )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -34,7 +36,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const command = make();
     // The command list shows one line per command; `chainrule <cmd> --help` shows the rest.
     if (command.summary() === '') command.summary(firstSentence(command.description()));
-    program.addCommand(command.exitOverride().showHelpAfterError(`(run 'chainrule ${command.name()} --help' for usage)`));
+    program.addCommand(
+      command.exitOverride().showHelpAfterError(`(run 'chainrule ${command.name()} --help' for usage)`),
+    );
   }
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -3,7 +3,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { FloatDType } from '../../compiler/ir/types.js';
 import { KERNEL_MODES, type KernelMode } from '../../compiler/codegen/wasm/module-wasm.js';
-import { loadSpecFile, type LoadResult } from '../spec/load.js';
+import { loadSpecFile, type LoadResult } from '../frontend/load.js';
 import { countSummary, readSourceFile, renderDiagnostics, sortByLocation, type SourceReader } from './format.js';
 
 export interface GraphOptions {
@@ -17,7 +17,10 @@ export function dtypeOption(): Option {
 
 /** `--kernels js|wasm-simd`: how the generated module computes its matmuls. */
 export function kernelsOption(): Option {
-  return new Option('--kernels <mode>', 'matmul kernels: js (TypeScript loops) or wasm-simd (embedded WebAssembly SIMD; f32 only)')
+  return new Option(
+    '--kernels <mode>',
+    'matmul kernels: js (TypeScript loops) or wasm-simd (embedded WebAssembly SIMD; f32 only)',
+  )
     .choices(KERNEL_MODES)
     .default('js');
 }
@@ -28,7 +31,9 @@ export function kernelMode(raw: string | undefined): KernelMode {
 }
 
 export function batchOption(): Option {
-  return new Option('--batch <n>', 'compile for a fixed batch size (default: chosen at run time)').argParser(parseBatch);
+  return new Option('--batch <n>', 'compile for a fixed batch size (default: chosen at run time)').argParser(
+    parseBatch,
+  );
 }
 
 export function parseBatch(value: string): number {

@@ -4,7 +4,13 @@ import { type DiagramOptions, type DiagramView, hasBackward, viewDot } from '../
 import type { Graph } from '../../compiler/ir/types.js';
 import { renderSvg, type RenderOptions } from './svg.js';
 
-export type DiagramFileName = 'forward.dot' | 'forward.svg' | 'backward.dot' | 'backward.svg' | 'joint.dot' | 'joint.svg';
+export type DiagramFileName =
+  | 'forward.dot'
+  | 'forward.svg'
+  | 'backward.dot'
+  | 'backward.svg'
+  | 'joint.dot'
+  | 'joint.svg';
 
 export interface DiagramFilesOptions extends DiagramOptions, RenderOptions {
   /** Also write the joint view (forward and backward side by side). Default false. */
@@ -18,7 +24,10 @@ export interface DiagramFilesOptions extends DiagramOptions, RenderOptions {
  *   const files = await diagramFiles(trainingGraphResult.graph);
  *   for (const [name, text] of Object.entries(files)) writeFileSync(join(outDir, name), text);
  */
-export async function diagramFiles(graph: Graph, options: DiagramFilesOptions = {}): Promise<Partial<Record<DiagramFileName, string>>> {
+export async function diagramFiles(
+  graph: Graph,
+  options: DiagramFilesOptions = {},
+): Promise<Partial<Record<DiagramFileName, string>>> {
   const backward = hasBackward(graph);
   const views: DiagramView[] = ['forward'];
   if (backward) views.push('backward');

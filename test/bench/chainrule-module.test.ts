@@ -43,7 +43,15 @@ describe('chainrule modules for the bench', () => {
     const seen: Job[] = [];
     const fake = async (job: Job): Promise<JobResult> => {
       seen.push(job);
-      return { status: 'ok', benchmark: job.benchmark.id, peer: job.peer, validation: {}, timing: { iterations: 1, seconds: 1, perSecond: 1, gcCount: 0, allocatedBytes: 0 }, rssBytes: 1, info: { arenaBytes: 8 } };
+      return {
+        status: 'ok',
+        benchmark: job.benchmark.id,
+        peer: job.peer,
+        validation: {},
+        timing: { iterations: 1, seconds: 1, perSecond: 1, gcCount: 0, allocatedBytes: 0 },
+        rssBytes: 1,
+        info: { arenaBytes: 8 },
+      };
     };
     const modules = prepareModules([w1, broken], cacheDir);
     const run = withChainruleModules(fake, modules);
@@ -58,8 +66,15 @@ describe('chainrule modules for the bench', () => {
     expect(seen[0]?.module).toBe(prepared.module.path);
     expect(seen[1]?.module).toBeUndefined();
     expect(seen).toHaveLength(2); // the broken compile started no worker
-    expect(chainrule.status === 'ok' && chainrule.info).toMatchObject({ arenaBytes: 8, module: expect.stringMatching(/^w1-b16-/) });
+    expect(chainrule.status === 'ok' && chainrule.info).toMatchObject({
+      arenaBytes: 8,
+      module: expect.stringMatching(/^w1-b16-/),
+    });
     expect(tfjs.status === 'ok' && tfjs.info).toEqual({ arenaBytes: 8 });
-    expect(failed).toMatchObject({ status: 'error', peer: 'chainrule', message: expect.stringMatching(/missing-w9\.json/) });
+    expect(failed).toMatchObject({
+      status: 'error',
+      peer: 'chainrule',
+      message: expect.stringMatching(/missing-w9\.json/),
+    });
   });
 });

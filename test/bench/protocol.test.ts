@@ -17,8 +17,12 @@ describe('bench worker protocol', () => {
   it('rejects malformed jobs with the field at fault', () => {
     const good = { benchmark: 'w1-train', peer: 'js-reference', seed: 1, plan: quickPlan };
     expect(() => decodeJob(JSON.stringify({ ...good, peer: 'pytorch' }))).toThrow(/job\.peer: unknown peer "pytorch"/);
-    expect(() => decodeJob(JSON.stringify({ ...good, benchmark: 'w9-train' }))).toThrow(/unknown benchmark 'w9-train'; expected one of: w1-train/);
-    expect(() => decodeJob(JSON.stringify({ ...good, plan: { ...quickPlan, timedMs: -1 } }))).toThrow(/job\.plan\.timedMs/);
+    expect(() => decodeJob(JSON.stringify({ ...good, benchmark: 'w9-train' }))).toThrow(
+      /unknown benchmark 'w9-train'; expected one of: w1-train/,
+    );
+    expect(() => decodeJob(JSON.stringify({ ...good, plan: { ...quickPlan, timedMs: -1 } }))).toThrow(
+      /job\.plan\.timedMs/,
+    );
     expect(() => decodeJob('[]')).toThrow(/job\.benchmark/);
     expect(() => decodeJob(JSON.stringify({ ...good, module: 7 }))).toThrow(/job\.module must be the path/);
   });

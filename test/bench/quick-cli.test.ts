@@ -16,7 +16,10 @@ interface PeerResult {
 }
 interface Results {
   readonly mode: string;
-  readonly benchmarks: readonly { readonly benchmark: { readonly id: string }; readonly peers: readonly PeerResult[] }[];
+  readonly benchmarks: readonly {
+    readonly benchmark: { readonly id: string };
+    readonly peers: readonly PeerResult[];
+  }[];
 }
 
 const out = mkdtempSync(join(tmpdir(), 'chainrule-bench-quick-'));
@@ -25,18 +28,31 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe('npm run bench -- --quick (real process)', () => {
   it('exits 0; every workload ran every peer that can run it, and all agree to 1e-4', async () => {
     const code = await new Promise<number>((resolve) => {
-      execFile('npm', ['run', 'bench', '--', '--quick', '--out', out], { cwd: root, env: { ...process.env, CI: 'true' } }, (err) =>
-        resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1),
+      execFile(
+        'npm',
+        ['run', 'bench', '--', '--quick', '--out', out],
+        { cwd: root, env: { ...process.env, CI: 'true' } },
+        (err) => resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1),
       );
     });
     expect(code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     expect(results.mode).toBe('quick');
-    expect(results.benchmarks.map((b) => b.benchmark.id)).toEqual(['w1-train', 'w2-train', 'w3-train', 'w2-forward', 'w3-forward', 'w4-forward']);
+    expect(results.benchmarks.map((b) => b.benchmark.id)).toEqual([
+      'w1-train',
+      'w2-train',
+      'w3-train',
+      'w2-forward',
+      'w3-forward',
+      'w4-forward',
+    ]);
     for (const b of results.benchmarks) {
       const ran = b.peers.filter((p) => p.status !== 'unavailable');
       // Both chainrule kernel modes and both tfjs backends run every workload.
-      expect(ran.map((p) => p.peer), b.benchmark.id).toEqual(expect.arrayContaining(['chainrule', 'chainrule-wasm', 'tfjs-cpu', 'tfjs-wasm']));
+      expect(
+        ran.map((p) => p.peer),
+        b.benchmark.id,
+      ).toEqual(expect.arrayContaining(['chainrule', 'chainrule-wasm', 'tfjs-cpu', 'tfjs-wasm']));
       for (const p of ran) {
         expect(p.status, `${b.benchmark.id} / ${p.peer}`).toBe('ok');
         expect(p.deviation ?? 0, `${b.benchmark.id} / ${p.peer}`).toBeLessThanOrEqual(1e-4);

@@ -18,7 +18,14 @@ import type { KernelMode } from '../../src/api.js';
 
 const w1 = findBenchmark('w1-train');
 /** W1's network for inference at an odd batch: the one workload onnxruntime can join on W1. */
-const w1Forward: Benchmark = { id: 'w1-forward', title: 'W1 forward', spec: 'w1.json', batch: 5, mode: 'forward', metric: 'throughput' };
+const w1Forward: Benchmark = {
+  id: 'w1-forward',
+  title: 'W1 forward',
+  spec: 'w1.json',
+  batch: 5,
+  mode: 'forward',
+  metric: 'throughput',
+};
 const plan = { ...quickPlan, timedMs: 5 };
 const cacheDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
@@ -32,12 +39,19 @@ function moduleFor(benchmark: Benchmark, kernels: KernelMode = 'js'): string {
 }
 const job = (benchmark: Benchmark, peer: PeerId): Job => {
   const kernels = chainrulePeers.get(peer);
-  return { benchmark, peer, seed: 3, plan, ...(kernels === undefined ? {} : { module: moduleFor(benchmark, kernels) }) };
+  return {
+    benchmark,
+    peer,
+    seed: 3,
+    plan,
+    ...(kernels === undefined ? {} : { module: moduleFor(benchmark, kernels) }),
+  };
 };
 const trainingPeers = ['chainrule', 'js-reference', 'tfjs-cpu', 'tfjs-wasm'] as const;
 
 function ok(result: JobResult): Extract<JobResult, { status: 'ok' }> {
-  if (result.status !== 'ok') throw new Error(`${result.peer} on ${result.benchmark}: ${result.status}: ${result.message}`);
+  if (result.status !== 'ok')
+    throw new Error(`${result.peer} on ${result.benchmark}: ${result.status}: ${result.message}`);
   return result;
 }
 
@@ -81,7 +95,10 @@ describe('bench --quick harness on W1', () => {
 
   it('chainrule refuses a module compiled for another batch', async () => {
     const wrong = await runJob({ ...job(w1, 'chainrule'), module: moduleFor(w1Forward) });
-    expect(wrong).toMatchObject({ status: 'error', message: expect.stringMatching(/compiled for batch 5, the workload needs 16/) });
+    expect(wrong).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/compiled for batch 5, the workload needs 16/),
+    });
   });
 
   it('onnxruntime (ONNX model written by bench/onnx) and chainrule match the JS forward pass', async () => {
@@ -114,12 +131,16 @@ describe('bench --quick harness on W1', () => {
     // tfjs-cpu is listed first but alone against two agreeing peers, so it cannot be the reference.
     expect(results[0]!.reference).toBe('js-reference');
     expect(outcomes.find((o) => o.peer === 'tfjs-wasm')!.samples).toHaveLength(2);
-    expect(renderMarkdown(buildReport(results, { mode: 'quick', runs: 2, seed: 3 }))).toMatch(/tfjs cpu \| \*\*FAILED\*\*/);
+    expect(renderMarkdown(buildReport(results, { mode: 'quick', runs: 2, seed: 3 }))).toMatch(
+      /tfjs cpu \| \*\*FAILED\*\*/,
+    );
   });
 
   it('runs the suite in-process and renders every peer into the report', async () => {
     const ids = peers.map((p) => p.id);
-    const results = await runSuite({ benchmarks: [w1], peers: ids, runs: 1, plan, seed: 3, concurrency: 1 }, (j) => w1Run(j.peer));
+    const results = await runSuite({ benchmarks: [w1], peers: ids, runs: 1, plan, seed: 3, concurrency: 1 }, (j) =>
+      w1Run(j.peer),
+    );
     const report = buildReport(results, { mode: 'quick', runs: 1, seed: 3 });
     const markdown = renderMarkdown(report);
     for (const p of peers) expect(markdown).toContain(`| ${p.label} |`);
@@ -141,7 +162,7 @@ describe('bench --quick harness on W1', () => {
     expect(r.validation.losses).toEqual(inProcess.validation.losses);
   });
 
-  it('a chainrule worker imports the compiled file only, so its RSS stays near plain Node\'s', async () => {
+  it("a chainrule worker imports the compiled file only, so its RSS stays near plain Node's", async () => {
     const r = ok(await runJobInChild(job(w1, 'chainrule')));
     expect(r.validation.losses).toEqual(ok(await w1Run('chainrule')).validation.losses);
     // Node + tsx + W1's model is ~80 MiB; loading the compiler (ts-morph, esbuild) costs ~120 MiB more.
@@ -150,7 +171,7 @@ describe('bench --quick harness on W1', () => {
 });
 
 describe('suite bookkeeping', () => {
-  it('skips peers without the benchmark\'s mode instead of running them', async () => {
+  it("skips peers without the benchmark's mode instead of running them", async () => {
     const seen: string[] = [];
     const results: BenchmarkResult[] = await runSuite(
       { benchmarks: [w1], peers: ['onnxruntime'], runs: 1, plan, seed: 3, concurrency: 1 },

@@ -1,7 +1,15 @@
 // The published numbers: medians, ranges, units, speed ratios and the target verdicts.
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../../bench/peers/peer.js';
-import { bytesText, compact, evaluateTargets, formatSpeed, speedup, stats, type BenchmarkSummary } from '../../bench/report.js';
+import {
+  bytesText,
+  compact,
+  evaluateTargets,
+  formatSpeed,
+  speedup,
+  stats,
+  type BenchmarkSummary,
+} from '../../bench/report.js';
 import { findBenchmark, flopsPerIteration, loadNetwork } from '../../bench/workloads.js';
 
 function summary(id: string, rates: Partial<Record<PeerId, number>>): BenchmarkSummary {

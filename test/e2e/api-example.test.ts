@@ -15,6 +15,11 @@ describe('examples/api/train-xor.ts', () => {
     expect(match, out).not.toBeNull();
     const [, loss, predictions] = match as unknown as [string, string, string];
     expect(Number(loss)).toBeLessThan(0.01);
-    expect(predictions.trim().split(' ').map((p) => Math.round(Number(p)))).toEqual([0, 1, 1, 0]);
+    expect(
+      predictions
+        .trim()
+        .split(' ')
+        .map((p) => Math.round(Number(p))),
+    ).toEqual([0, 1, 1, 0]);
   }, 60_000);
 });

@@ -39,7 +39,10 @@ describe('bad data', () => {
 
   it('a label out of range for the model: names the row and both class counts', async () => {
     const path = csv('labels.csv', [...IRIS_ROWS, '5.0,3.0,1.5,0.2,3']);
-    const err = await failsCleanly(path, /labels\.csv:6 \(row 5\): label 3 is out of range: model 'iris_mlp' predicts 3 classes \(0\.\.2\)/);
+    const err = await failsCleanly(
+      path,
+      /labels\.csv:6 \(row 5\): label 3 is out of range: model 'iris_mlp' predicts 3 classes \(0\.\.2\)/,
+    );
     expect(err).toMatch(/hint: the data has 4 classes; give the last linear layer 4 units/);
   });
 
@@ -57,15 +60,28 @@ describe('bad data', () => {
   });
 
   it('an unknown dataset or a missing file', async () => {
-    await failsCleanly('irs', /unknown dataset 'irs'\n  hint: use one of mnist, iris, xor, spirals, or a path ending in \.csv/);
+    await failsCleanly(
+      'irs',
+      /unknown dataset 'irs'\n {2}hint: use one of mnist, iris, xor, spirals, or a path ending in \.csv/,
+    );
     await failsCleanly(join(dir, 'missing.csv'), /cannot read .*missing\.csv: no such file/);
   });
 
   it('as a real process: exit code 1, the message on stderr, no stack trace', async () => {
     const path = csv('nan2.csv', [IRIS_ROWS[0]!, '7.0,3.2,nan,1.4,1']);
-    const r = await cliProcess(['train', 'examples/iris_mlp.json', '--data', path, '--out', join(dir, 'never'), '--quiet']);
+    const r = await cliProcess([
+      'train',
+      'examples/iris_mlp.json',
+      '--data',
+      path,
+      '--out',
+      join(dir, 'never'),
+      '--quiet',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: ${path}:3: column 'petal_length' is nan (not a finite number)\n  hint: every feature must be a finite number; fill in or drop that row\n`);
+    expect(r.stderr).toBe(
+      `error: ${path}:3: column 'petal_length' is nan (not a finite number)\n  hint: every feature must be a finite number; fill in or drop that row\n`,
+    );
     expect(r.stdout).toBe('');
   });
 });
@@ -73,15 +89,40 @@ describe('bad data', () => {
 describe('never loses work', () => {
   it('a diverging run stops with a message and keeps the last good checkpoint', async () => {
     const out = join(dir, 'diverge');
-    const ok = await cli(['train', 'examples/iris_mlp.json', '--data', 'iris', '--epochs', '2', '--out', out, '--quiet', '--no-diagrams']);
+    const ok = await cli([
+      'train',
+      'examples/iris_mlp.json',
+      '--data',
+      'iris',
+      '--epochs',
+      '2',
+      '--out',
+      out,
+      '--quiet',
+      '--no-diagrams',
+    ]);
     expect(ok.code).toBe(0);
     const weights = readFileSync(join(out, 'weights.safetensors'));
     const checkpoint = readFileSync(join(out, 'checkpoint.safetensors'));
     // Continue the same run with an absurd learning rate: the loss becomes NaN/Inf in epoch 3.
-    const r = await cli(['train', 'examples/iris_mlp.json', '--resume', out, '--epochs', '5', '--lr', '1e38', '--quiet']);
+    const r = await cli([
+      'train',
+      'examples/iris_mlp.json',
+      '--resume',
+      out,
+      '--epochs',
+      '5',
+      '--lr',
+      '1e38',
+      '--quiet',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: training diverged in epoch 3, step \d+ \(loss (NaN|Infinity)\); the last good checkpoint \(epoch 2\) is kept in .*checkpoint\.safetensors\n/);
-    expect(r.stderr).toMatch(/hint: lower the learning rate \(now 1e\+38\), e\.g\. --lr 1e\+37, and continue with --resume /);
+    expect(r.stderr).toMatch(
+      /^error: training diverged in epoch 3, step \d+ \(loss (NaN|Infinity)\); the last good checkpoint \(epoch 2\) is kept in .*checkpoint\.safetensors\n/,
+    );
+    expect(r.stderr).toMatch(
+      /hint: lower the learning rate \(now 1e\+38\), e\.g\. --lr 1e\+37, and continue with --resume /,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(readFileSync(join(out, 'weights.safetensors')).equals(weights)).toBe(true);
     expect(readFileSync(join(out, 'checkpoint.safetensors')).equals(checkpoint)).toBe(true);
@@ -94,15 +135,43 @@ describe('never loses work', () => {
 
   it('diverging in the first epoch says that no checkpoint exists yet', async () => {
     const out = join(dir, 'diverge-early');
-    const r = await cli(['train', 'examples/iris_mlp.json', '--data', 'iris', '--lr', '1e38', '--out', out, '--quiet', '--no-diagrams']);
+    const r = await cli([
+      'train',
+      'examples/iris_mlp.json',
+      '--data',
+      'iris',
+      '--lr',
+      '1e38',
+      '--out',
+      out,
+      '--quiet',
+      '--no-diagrams',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: training diverged in epoch 1, step \d+ .*; no epoch completed, so no checkpoint was written\n  hint: lower the learning rate/);
+    expect(r.stderr).toMatch(
+      /^error: training diverged in epoch 1, step \d+ .*; no epoch completed, so no checkpoint was written\n {2}hint: lower the learning rate/,
+    );
     expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(false);
   });
 
   it('resume and eval refuse files that do not belong to the spec', async () => {
     const out = join(dir, 'mismatch');
-    expect((await cli(['train', 'examples/xor_mlp.json', '--data', 'xor', '--epochs', '1', '--out', out, '--quiet', '--no-diagrams'])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          'train',
+          'examples/xor_mlp.json',
+          '--data',
+          'xor',
+          '--epochs',
+          '1',
+          '--out',
+          out,
+          '--quiet',
+          '--no-diagrams',
+        ])
+      ).code,
+    ).toBe(0);
     const resume = await cli(['train', 'examples/iris_mlp.json', '--resume', out, '--epochs', '3', '--quiet']);
     expect(resume.code).toBe(1);
     expect(resume.stderr).toMatch(/^error: the checkpoint in .*mismatch is for model 'xor_mlp', not 'iris_mlp'/);
@@ -110,7 +179,7 @@ describe('never loses work', () => {
     expect(ev.code).toBe(1);
     expect(ev.stderr).toMatch(/holds weights of model 'xor_mlp', but examples\/iris_mlp\.json is model 'iris_mlp'/);
     const again = await cli(['train', 'examples/xor_mlp.json', '--resume', out, '--epochs', '1', '--quiet']);
-    expect(again.stderr).toMatch(/has already trained 1 epoch\n  hint: pass --epochs N with N > 1/);
+    expect(again.stderr).toMatch(/has already trained 1 epoch\n {2}hint: pass --epochs N with N > 1/);
     const junk = join(dir, 'junk.safetensors');
     writeFileSync(junk, 'not weights');
     const bad = await cli(['eval', 'examples/xor_mlp.json', '--weights', junk]);

@@ -19,10 +19,12 @@ export interface Run {
 export async function cli(args: readonly string[]): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
-  const capture = (sink: string[]) => (chunk: string | Uint8Array): boolean => {
-    sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
+  const capture =
+    (sink: string[]) =>
+    (chunk: string | Uint8Array): boolean => {
+      sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    };
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture(out));
   const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture(err));
   const cwd = process.cwd();

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  applyStandardizer, fitStandardizer, loadCsv, loadDataset, loadIris, loadMnist, makeSpirals, makeXor, splitDataset, validateDataset,
+  applyStandardizer,
+  fitStandardizer,
+  loadCsv,
+  loadDataset,
+  loadIris,
+  loadMnist,
+  makeSpirals,
+  makeXor,
+  splitDataset,
+  validateDataset,
   type Dataset,
 } from '../../runtime/datasets/index.js';
 import { Batcher, checkDataFits, describeModel } from '../../runtime/feed.js';
@@ -90,7 +99,9 @@ describe('CSV files', () => {
   it('maps labels with the class names of a trained model', () => {
     const path = csv('c.csv', 'a,label\n1,virginica\n2,setosa\n');
     expect(Array.from(loadCsv(path, { classNames: ['setosa', 'versicolor', 'virginica'] }).labels)).toEqual([2, 0]);
-    expect(() => loadCsv(path, { classNames: ['setosa'] })).toThrow(/c.csv:2: unknown class 'virginica' in column 'label'/);
+    expect(() => loadCsv(path, { classNames: ['setosa'] })).toThrow(
+      /c.csv:2: unknown class 'virginica' in column 'label'/,
+    );
   });
 
   it('names the file and line of a row with the wrong column count', () => {
@@ -99,11 +110,17 @@ describe('CSV files', () => {
   });
 
   it('names the file, line and column of NaN, Inf, empty and non-numeric values', () => {
-    expect(() => loadCsv(csv('e.csv', 'a,b,label\n1,2,x\n1,NaN,y\n'))).toThrow(/e.csv:3: column 'b' is NaN \(not a finite number\)/);
+    expect(() => loadCsv(csv('e.csv', 'a,b,label\n1,2,x\n1,NaN,y\n'))).toThrow(
+      /e.csv:3: column 'b' is NaN \(not a finite number\)/,
+    );
     expect(() => loadCsv(csv('f.csv', 'a,b,label\n-Infinity,2,x\n'))).toThrow(/f.csv:2: column 'a' is -Infinity/);
     expect(() => loadCsv(csv('g.csv', 'a,b,label\n1,,x\n'))).toThrow(/g.csv:2: column 'b' is empty/);
-    expect(() => loadCsv(csv('h.csv', 'a,b,label\n1,2,x\n1,two,x\n'))).toThrow(/h.csv:3: column 'b' 'two' is not a number/);
-    expect(() => loadCsv(csv('i.csv', 'a,b,label\n1,1e999,x\n'))).toThrow(/i.csv:2: column 'b' is 1e999 \(not a finite number\)/);
+    expect(() => loadCsv(csv('h.csv', 'a,b,label\n1,2,x\n1,two,x\n'))).toThrow(
+      /h.csv:3: column 'b' 'two' is not a number/,
+    );
+    expect(() => loadCsv(csv('i.csv', 'a,b,label\n1,1e999,x\n'))).toThrow(
+      /i.csv:2: column 'b' is 1e999 \(not a finite number\)/,
+    );
   });
 
   it('reports malformed CSV, a missing label column, an empty or missing file', () => {
@@ -126,7 +143,15 @@ function toy(n: number): Dataset {
     features[2 * i] = i;
     features[2 * i + 1] = 10 + 2 * i;
   }
-  return { source: 'toy', features, labels: new Int32Array(n).map((_, i) => i % 3), numRows: n, numFeatures: 2, numClasses: 3, classNames: ['a', 'b', 'c'] };
+  return {
+    source: 'toy',
+    features,
+    labels: new Int32Array(n).map((_, i) => i % 3),
+    numRows: n,
+    numFeatures: 2,
+    numClasses: 3,
+    classNames: ['a', 'b', 'c'],
+  };
 }
 
 describe('split, standardize, validate', () => {
@@ -176,15 +201,31 @@ describe('split, standardize, validate', () => {
 });
 
 const info: ModelInfo = {
-  name: 'm', dtype: 'f32', batch: null, inputs: { x: [null, 2] }, targets: { y: [null] }, outputs: { probs: [null, 3] }, classTargets: ['y'], arenaBytes: 0,
+  name: 'm',
+  dtype: 'f32',
+  batch: null,
+  inputs: { x: [null, 2] },
+  targets: { y: [null] },
+  outputs: { probs: [null, 3] },
+  classTargets: ['y'],
+  arenaBytes: 0,
 };
 
 describe('feeding a model', () => {
   it('checks the feature count and label range against the model, with both numbers', () => {
     const io = describeModel(info);
-    expect(() => checkDataFits(io, loadIris())).toThrow(/iris has 4 features per row but model 'm' expects 2 \(input 'x'\)/);
-    const four: Dataset = { ...toy(6), labels: Int32Array.from([0, 1, 2, 3, 0, 1]), numClasses: 4, classNames: ['a', 'b', 'c', 'd'] };
-    expect(() => checkDataFits(io, four)).toThrow(/toy row 4: label 'd' \(class 3\) is out of range: model 'm' predicts 3 classes \(0..2\)/);
+    expect(() => checkDataFits(io, loadIris())).toThrow(
+      /iris has 4 features per row but model 'm' expects 2 \(input 'x'\)/,
+    );
+    const four: Dataset = {
+      ...toy(6),
+      labels: Int32Array.from([0, 1, 2, 3, 0, 1]),
+      numClasses: 4,
+      classNames: ['a', 'b', 'c', 'd'],
+    };
+    expect(() => checkDataFits(io, four)).toThrow(
+      /toy row 4: label 'd' \(class 3\) is out of range: model 'm' predicts 3 classes \(0..2\)/,
+    );
   });
 
   it('encodes labels as indices, one-hot rows or a 0/1 column', () => {
@@ -205,7 +246,11 @@ describe('feeding a model', () => {
     const io = describeModel(info);
     const b = new Batcher(io, 4);
     const sizes = [0, 4, 8].map((s) => b.fill(ds, order, s, Math.min(4, 10 - s)));
-    expect(sizes.map((s) => [s.rows, s.inputs['x']!.length, s.targets['y']!.length])).toEqual([[4, 8, 4], [4, 8, 4], [2, 4, 2]]);
+    expect(sizes.map((s) => [s.rows, s.inputs['x']!.length, s.targets['y']!.length])).toEqual([
+      [4, 8, 4],
+      [4, 8, 4],
+      [2, 4, 2],
+    ]);
     expect(Array.from(sizes[2]!.targets['y']!)).toEqual([order[8]! % 3, order[9]! % 3]);
     const fixed = new Batcher(describeModel({ ...info, batch: 4 }), 99).fill(ds, order, 8, 2);
     expect([fixed.rows, fixed.inputs['x']!.length]).toEqual([2, 8]);

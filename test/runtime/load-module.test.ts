@@ -26,8 +26,10 @@ describe('loadModuleSource', () => {
     );
     const noInfo = 'export function createModel() { return {}; }';
     await expect(loadModuleSource(noInfo, 'm')).rejects.toThrow(/does not export `modelInfo`/);
-    const noMethods = fixture.replace('return { params, grads, forward, lossAndGrads, trainStep, predict, toJSON, loadParams };',
-      'return { params, grads, forward, lossAndGrads, predict, toJSON, loadParams };');
+    const noMethods = fixture.replace(
+      'return { params, grads, forward, lossAndGrads, trainStep, predict, toJSON, loadParams };',
+      'return { params, grads, forward, lossAndGrads, predict, toJSON, loadParams };',
+    );
     await expect(loadModuleSource(noMethods, 'm')).rejects.toThrow(/has only one of `lossAndGrads` and `trainStep`/);
   });
 
@@ -44,21 +46,24 @@ describe('specs without a loss', () => {
     return (targets ? g.target('y', [null]) : g).linear('fc', 3).softmax('p').output('p').build();
   };
 
-  it.each([false, true])('load an inference-only model (unused targets: %s): forward and predict work, training says why not', async (targets) => {
-    const model = await load(spec(targets));
-    const x = new Float32Array([1, 2, 3, 4, -1, -2, -3, -4]);
-    expect(model.forward({ x })['p']).toHaveLength(6);
-    expect(model.predict?.({ x })).toHaveLength(2);
-    const err = (() => {
-      try {
-        model.trainStep({ x }, {});
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
-    expect(err).toBeInstanceOf(RuntimeError);
-    expect((err as RuntimeError).message).toBe("model 'infer' has no loss, so it has no training step or gradients");
-    expect(() => model.lossAndGrads({ x }, {})).toThrow(/has no loss/);
-  });
+  it.each([false, true])(
+    'load an inference-only model (unused targets: %s): forward and predict work, training says why not',
+    async (targets) => {
+      const model = await load(spec(targets));
+      const x = new Float32Array([1, 2, 3, 4, -1, -2, -3, -4]);
+      expect(model.forward({ x })['p']).toHaveLength(6);
+      expect(model.predict?.({ x })).toHaveLength(2);
+      const err = (() => {
+        try {
+          model.trainStep({ x }, {});
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(RuntimeError);
+      expect((err as RuntimeError).message).toBe("model 'infer' has no loss, so it has no training step or gradients");
+      expect(() => model.lossAndGrads({ x }, {})).toThrow(/has no loss/);
+    },
+  );
 });

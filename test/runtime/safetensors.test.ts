@@ -37,7 +37,10 @@ describe('safetensors', () => {
     expect(headerText.startsWith('{')).toBe(true);
     expect(headerText.trimEnd().endsWith('}')).toBe(true);
     expect(headerText.slice(headerText.trimEnd().length)).toMatch(/^ *$/); // padding is spaces
-    const header = JSON.parse(headerText) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+    const header = JSON.parse(headerText) as Record<
+      string,
+      { dtype: string; shape: number[]; data_offsets: [number, number] }
+    >;
     expect(header['__metadata__']).toEqual({ format: 'chainrule' });
     const data = bytes.subarray(8 + n);
     const entries = Object.entries(header).filter(([k]) => k !== '__metadata__');
@@ -50,11 +53,20 @@ describe('safetensors', () => {
       covered += end - begin;
       // Decode the first element by hand (little-endian) and compare with what was written.
       const view = new DataView(data.buffer, data.byteOffset + begin, end - begin);
-      const first = e.dtype === 'F32' ? view.getFloat32(0, true) : e.dtype === 'F64' ? view.getFloat64(0, true) : view.getInt32(0, true);
+      const first =
+        e.dtype === 'F32'
+          ? view.getFloat32(0, true)
+          : e.dtype === 'F64'
+            ? view.getFloat64(0, true)
+            : view.getInt32(0, true);
       expect(first).toBe(tensors[name as keyof typeof tensors].data[0]);
     }
     expect(covered).toBe(data.length); // the tensors tile the data section exactly
-    expect(header['fc1.weight']).toEqual({ dtype: 'F32', shape: [3, 2], data_offsets: header['fc1.weight']!.data_offsets });
+    expect(header['fc1.weight']).toEqual({
+      dtype: 'F32',
+      shape: [3, 2],
+      data_offsets: header['fc1.weight']!.data_offsets,
+    });
     expect(header['optimizer/step']!.dtype).toBe('F64');
   });
 
@@ -72,23 +84,32 @@ describe('safetensors', () => {
 
   it('rejects malformed files with a reason', () => {
     const good = encodeSafetensors(tensors);
-    expect(() => decodeSafetensors(good.subarray(0, 5), 'x.safetensors')).toThrow(/x.safetensors is not a valid safetensors file: .*fewer than the 8-byte/);
+    expect(() => decodeSafetensors(good.subarray(0, 5), 'x.safetensors')).toThrow(
+      /x.safetensors is not a valid safetensors file: .*fewer than the 8-byte/,
+    );
     expect(() => decodeSafetensors(good.subarray(0, 20))).toThrow(/header length \d+ runs past the end/);
     expect(() => decodeSafetensors(good.subarray(0, good.length - 4))).toThrow(/outside the \d+ data bytes/);
     const extra = new Uint8Array(good.length + 4);
     extra.set(good);
     expect(() => decodeSafetensors(extra)).toThrow(/4 bytes after the last tensor/);
-    const headerJson = JSON.stringify({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } });
+    const headerJson = JSON.stringify({
+      a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+      b: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+    });
     const head = Buffer.alloc(8);
     head.writeBigUInt64LE(BigInt(headerJson.length));
-    expect(() => decodeSafetensors(Buffer.concat([head, Buffer.from(headerJson), Buffer.alloc(8)]))).toThrow(/overlap or hole/);
+    expect(() => decodeSafetensors(Buffer.concat([head, Buffer.from(headerJson), Buffer.alloc(8)]))).toThrow(
+      /overlap or hole/,
+    );
     const bf16 = JSON.stringify({ a: { dtype: 'BF16', shape: [1], data_offsets: [0, 2] } });
     head.writeBigUInt64LE(BigInt(bf16.length));
     expect(() => decodeSafetensors(Buffer.concat([head, Buffer.from(bf16), Buffer.alloc(2)]))).toThrow(/dtype "BF16"/);
   });
 
   it('refuses a shape that does not match the data', () => {
-    expect(() => encodeSafetensors({ w: { data: new Float32Array(5), shape: [2, 2] } })).toThrow(/shape \[2, 2\] holds 4 values but the data has 5/);
+    expect(() => encodeSafetensors({ w: { data: new Float32Array(5), shape: [2, 2] } })).toThrow(
+      /shape \[2, 2\] holds 4 values but the data has 5/,
+    );
   });
 
   it('writes atomically: the old file survives a failed write and no temp file is left', () => {
@@ -106,8 +127,12 @@ describe('safetensors', () => {
   });
 
   it('says which file could not be read', () => {
-    expect(() => readSafetensors(join(dir, 'nope.safetensors'))).toThrow(/cannot read weights file .*nope.safetensors: no such file/);
+    expect(() => readSafetensors(join(dir, 'nope.safetensors'))).toThrow(
+      /cannot read weights file .*nope.safetensors: no such file/,
+    );
     writeFileSync(join(dir, 'junk.safetensors'), 'hello world, not tensors');
-    expect(() => readSafetensors(join(dir, 'junk.safetensors'))).toThrow(/junk.safetensors is not a valid safetensors file/);
+    expect(() => readSafetensors(join(dir, 'junk.safetensors'))).toThrow(
+      /junk.safetensors is not a valid safetensors file/,
+    );
   });
 });

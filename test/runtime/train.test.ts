@@ -4,7 +4,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHECKPOINT_FILE, readCheckpoint, readWeights, writeCheckpoint, writeWeights, type RunInfo } from '../../runtime/checkpoint.js';
+import {
+  CHECKPOINT_FILE,
+  readCheckpoint,
+  readWeights,
+  writeCheckpoint,
+  writeWeights,
+  type RunInfo,
+} from '../../runtime/checkpoint.js';
 import { renderTrainingCurve } from '../../runtime/chart.js';
 import { applyStandardizer, fitStandardizer, loadIris, splitDataset } from '../../runtime/datasets/index.js';
 import { checkDataFits, describeModel } from '../../runtime/feed.js';
@@ -39,7 +46,14 @@ describe('train', () => {
     const model = mod.createModel({ seed: 1 });
     const before = evaluate(model, io, data.val, 16);
     const epochs: EpochMetrics[] = [];
-    const result = train(model, io, { epochs: 30, batchSize: 16, seed: 1, train: data.train, val: data.val, callbacks: { onEpochEnd: (m) => epochs.push(m) } });
+    const result = train(model, io, {
+      epochs: 30,
+      batchSize: 16,
+      seed: 1,
+      train: data.train,
+      val: data.val,
+      callbacks: { onEpochEnd: (m) => epochs.push(m) },
+    });
     expect(result.status).toBe('done');
     expect(epochs.map((m) => m.epoch)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(epochs[0]!.steps).toBe(Math.ceil(120 / 16)); // 8 steps: the last batch has 8 rows
@@ -52,7 +66,9 @@ describe('train', () => {
     expect(accuracy(after.predictions, data.val.labels)).toBe(after.accuracy);
     const cm = confusionMatrix(after.predictions, data.val.labels, 3);
     expect(cm.flat().reduce((a, b) => a + b, 0)).toBe(30);
-    expect(formatConfusionMatrix(cm, data.val.classNames).split('\n')[0]).toMatch(/^true\\pred\s+setosa\s+versicolor\s+virginica\s+recall$/);
+    expect(formatConfusionMatrix(cm, data.val.classNames).split('\n')[0]).toMatch(
+      /^true\\pred\s+setosa\s+versicolor\s+virginica\s+recall$/,
+    );
   });
 
   it('is deterministic: the same seed gives identical metrics and weights', async () => {
@@ -63,7 +79,10 @@ describe('train', () => {
       const model = mod.createModel({ seed });
       const r = train(model, io, { epochs: 3, batchSize: 8, seed, train: data.train, val: data.val });
       if (r.status !== 'done') throw new Error('diverged');
-      return { params: model.toJSON().params, metrics: r.state.history.map(({ trainSeconds: _t, stepsPerSecond: _s, ...m }) => m) };
+      return {
+        params: model.toJSON().params,
+        metrics: r.state.history.map(({ trainSeconds: _t, stepsPerSecond: _s, ...m }) => m),
+      };
     };
     const a = run(4);
     expect(run(4)).toEqual(a);
@@ -80,7 +99,16 @@ describe('train', () => {
     const first = mod.createModel({ seed: 2 });
     const r1 = train(first, io, { epochs: 1, batchSize: 16, seed: 9, train: data.train, val: data.val });
     if (r1.status !== 'done') throw new Error('diverged');
-    const run: RunInfo = { data: 'iris', seed: 9, valSplit: 0.2, batchSize: 16, lr: 0.1, epochs: 2, classNames: data.train.classNames, standardizer: data.standardizer };
+    const run: RunInfo = {
+      data: 'iris',
+      seed: 9,
+      valSplit: 0.2,
+      batchSize: 16,
+      lr: 0.1,
+      epochs: 2,
+      classNames: data.train.classNames,
+      standardizer: data.standardizer,
+    };
     const path = join(dir, CHECKPOINT_FILE);
     writeCheckpoint(path, { model: 'softmax_regression', dtype: 'f32', run, state: r1.state }, units);
 
@@ -89,7 +117,14 @@ describe('train', () => {
     expect(ckpt.state.epoch).toBe(1);
     expect(Object.keys(ckpt.state.model.state).sort()).toEqual(['fc.bias.v', 'fc.weight.v']);
     const resumed = mod.createModel({ seed: 123 }); // init is overwritten by the checkpoint
-    const r2 = train(resumed, io, { epochs: 2, batchSize: 16, seed: 9, train: data.train, val: data.val, resume: ckpt.state });
+    const r2 = train(resumed, io, {
+      epochs: 2,
+      batchSize: 16,
+      seed: 9,
+      train: data.train,
+      val: data.val,
+      resume: ckpt.state,
+    });
     if (r2.status !== 'done') throw new Error('diverged');
     for (const [name, p] of Object.entries(straight.params)) expect(resumed.params[name]).toEqual(p);
     expect(r2.state.history).toHaveLength(2);
@@ -125,7 +160,12 @@ describe('train', () => {
     const bad = await load(1e20);
     const seen: number[] = [];
     const r = train(bad.createModel({ seed: 1 }), io, {
-      epochs: 5, batchSize: 16, seed: 1, train: data.train, resume: r1.state, callbacks: { onEpochEnd: (m) => seen.push(m.epoch) },
+      epochs: 5,
+      batchSize: 16,
+      seed: 1,
+      train: data.train,
+      resume: r1.state,
+      callbacks: { onEpochEnd: (m) => seen.push(m.epoch) },
     });
     expect(r.status).toBe('diverged');
     if (r.status !== 'diverged') return;
@@ -144,13 +184,26 @@ describe('weights files', () => {
     const mod = await load();
     const model = mod.createModel({ seed: 1 });
     const path = join(dir, 'weights.safetensors');
-    const run: RunInfo = { data: 'iris', seed: 1, valSplit: 0.2, batchSize: 16, lr: 0.1, epochs: 1, classNames: ['a', 'b', 'c'], standardizer: null };
+    const run: RunInfo = {
+      data: 'iris',
+      seed: 1,
+      valSplit: 0.2,
+      batchSize: 16,
+      lr: 0.1,
+      epochs: 1,
+      classNames: ['a', 'b', 'c'],
+      standardizer: null,
+    };
     writeWeights(path, { model: 'softmax_regression', dtype: 'f32', epoch: 1, params: model.params, run }, units);
     const w = readWeights(path);
     expect(w.model).toBe('softmax_regression');
     expect(w.run).toEqual(run);
     expect(w.params['fc.weight']).toEqual(model.params['fc.weight']);
-    const header = JSON.parse(readFileSync(path).subarray(8, 8 + readFileSync(path).readUInt32LE(0)).toString()) as Record<string, { shape: number[] }>;
+    const header = JSON.parse(
+      readFileSync(path)
+        .subarray(8, 8 + readFileSync(path).readUInt32LE(0))
+        .toString(),
+    ) as Record<string, { shape: number[] }>;
     expect(header['fc.weight']!.shape).toEqual([4, 3]);
     expect(header['fc.bias']!.shape).toEqual([3]);
     expect(() => readCheckpoint(path)).toThrow(/weights file, not a checkpoint/);
@@ -158,7 +211,16 @@ describe('weights files', () => {
 });
 
 describe('progress and chart', () => {
-  const m: EpochMetrics = { epoch: 2, trainLoss: 0.5, trainAccuracy: 0.875, valLoss: 0.25, valAccuracy: 0.9, steps: 10, trainSeconds: 0.5, stepsPerSecond: 20 };
+  const m: EpochMetrics = {
+    epoch: 2,
+    trainLoss: 0.5,
+    trainAccuracy: 0.875,
+    valLoss: 0.25,
+    valAccuracy: 0.9,
+    steps: 10,
+    trainSeconds: 0.5,
+    stepsPerSecond: 20,
+  };
 
   it('prints one line per epoch when not on a terminal, a live bar on one', () => {
     const out: string[] = [];
@@ -167,7 +229,9 @@ describe('progress and chart', () => {
     plain.onStep?.({ epoch: 2, epochs: 10, step: 5, stepsPerEpoch: 10, loss: 1, accuracy: 0.5, seconds: 0.1 });
     plain.onEpochEnd?.(m, { epoch: 2, rngState: 0, model: { params: {}, state: {} }, history: [] });
     expect(out).toEqual([`${formatEpochLine(m, 10)}\n`]);
-    expect(out[0]).toMatch(/^epoch  2\/10  loss 0\.5000  acc  87\.50%  val_loss 0\.2500  val_acc  90\.00%  20 steps\/s  0\.5s\n$/);
+    expect(out[0]).toMatch(
+      /^epoch {2}2\/10 {2}loss 0\.5000 {2}acc {2}87\.50% {2}val_loss 0\.2500 {2}val_acc {2}90\.00% {2}20 steps\/s {2}0\.5s\n$/,
+    );
 
     const tty: string[] = [];
     let t = 0;
@@ -175,11 +239,19 @@ describe('progress and chart', () => {
     live.onEpochStart?.(2, 10, 10);
     for (let step = 1; step <= 10; step++) {
       t += 30;
-      live.onStep?.({ epoch: 2, epochs: 10, step, stepsPerEpoch: 10, loss: 1 / step, accuracy: step / 10, seconds: t / 1000 });
+      live.onStep?.({
+        epoch: 2,
+        epochs: 10,
+        step,
+        stepsPerEpoch: 10,
+        loss: 1 / step,
+        accuracy: step / 10,
+        seconds: t / 1000,
+      });
     }
     expect(tty.length).toBeGreaterThan(1);
     expect(tty.length).toBeLessThan(10); // redraws are throttled
-    expect(tty[tty.length - 1]).toMatch(/\[=+\] 10\/10 .*steps\/s  ETA 0\.0s/);
+    expect(tty[tty.length - 1]).toMatch(/\[=+\] 10\/10 .*steps\/s {2}ETA 0\.0s/);
     const quiet: string[] = [];
     const q = progressReporter({ write: (s) => quiet.push(s), isTTY: true }, { quiet: true });
     q.onStep?.({ epoch: 1, epochs: 1, step: 1, stepsPerEpoch: 1, loss: 1, accuracy: 1, seconds: 1 });

@@ -1,12 +1,14 @@
 // The bundled example specs, read once for tests.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
+import type { GraphSpec } from '../../compiler/frontend/graph-spec.js';
 
 const dir = new URL('../../examples/', import.meta.url);
 
 /** Every examples/*.json, by file stem (`mnist_mlp`). */
 export function exampleSpecs(): ReadonlyMap<string, GraphSpec> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   return new Map(files.map((f) => [f.replace(/\.json$/, ''), parseSpec(readFileSync(new URL(f, dir), 'utf8'))]));
 }
 
@@ -18,7 +20,7 @@ export function exampleSpec(name: string): GraphSpec {
 }
 
 function parseSpec(text: string): GraphSpec {
-  // NOTE: test input only; the product loads specs through src/spec with full validation.
+  // NOTE: test input only; the product loads specs through src/frontend with full validation.
   const value: GraphSpec = JSON.parse(text);
   return value;
 }

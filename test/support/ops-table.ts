@@ -58,10 +58,34 @@ export const opRows: readonly AnyOpRow[] = [
   { op: 'softmax', attrs: {}, operands: [m(3, 5)], tol: TOL },
   { op: 'log_softmax', attrs: {}, operands: [m(3, 5)], tol: TOL },
   { op: 'add', attrs: {}, operands: [m(3, 4), m(3, 4), m(3, 4)], tol: TOL },
-  { op: 'cross_entropy', label: 'probs, class indices', attrs: { input: 'probs' }, operands: [m(4, 3, 'probRows'), v(4, 'classIndex')], tol: TOL },
-  { op: 'cross_entropy', label: 'probs, probability rows', attrs: { input: 'probs' }, operands: [m(4, 3, 'probRows'), m(4, 3, 'probRows')], tol: TOL },
-  { op: 'cross_entropy', label: 'log_probs, class indices', attrs: { input: 'log_probs' }, operands: [m(4, 3, 'logProbRows'), v(4, 'classIndex')], tol: TOL },
-  { op: 'cross_entropy', label: 'log_probs, rows', attrs: { input: 'log_probs' }, operands: [m(4, 3, 'logProbRows'), m(4, 3, 'probRows')], tol: TOL },
+  {
+    op: 'cross_entropy',
+    label: 'probs, class indices',
+    attrs: { input: 'probs' },
+    operands: [m(4, 3, 'probRows'), v(4, 'classIndex')],
+    tol: TOL,
+  },
+  {
+    op: 'cross_entropy',
+    label: 'probs, probability rows',
+    attrs: { input: 'probs' },
+    operands: [m(4, 3, 'probRows'), m(4, 3, 'probRows')],
+    tol: TOL,
+  },
+  {
+    op: 'cross_entropy',
+    label: 'log_probs, class indices',
+    attrs: { input: 'log_probs' },
+    operands: [m(4, 3, 'logProbRows'), v(4, 'classIndex')],
+    tol: TOL,
+  },
+  {
+    op: 'cross_entropy',
+    label: 'log_probs, rows',
+    attrs: { input: 'log_probs' },
+    operands: [m(4, 3, 'logProbRows'), m(4, 3, 'probRows')],
+    tol: TOL,
+  },
   { op: 'mse', attrs: {}, operands: [m(3, 2), m(3, 2)], tol: TOL },
   { op: 'binary_cross_entropy', attrs: {}, operands: [m(3, 2, 'unit'), m(3, 2, 'unit')], tol: TOL },
   // Backward ops (emitted by VJP rules; never differentiated themselves).
@@ -75,19 +99,41 @@ export const opRows: readonly AnyOpRow[] = [
   { op: 'gelu_grad', attrs: {}, operands: [m(2, 3), m(2, 3)], tol: TOL },
   { op: 'softmax_grad', attrs: {}, operands: [m(2, 3), m(2, 3, 'probRows')], tol: TOL },
   { op: 'log_softmax_grad', attrs: {}, operands: [m(2, 3), m(2, 3, 'logProbRows')], tol: TOL },
-  { op: 'cross_entropy_grad', attrs: { input: 'probs' }, operands: [s(), m(2, 3, 'probRows'), v(2, 'classIndex')], tol: TOL },
+  {
+    op: 'cross_entropy_grad',
+    attrs: { input: 'probs' },
+    operands: [s(), m(2, 3, 'probRows'), v(2, 'classIndex')],
+    tol: TOL,
+  },
   { op: 'mse_grad', attrs: {}, operands: [s(), m(2, 3), m(2, 3)], tol: TOL },
   { op: 'binary_cross_entropy_grad', attrs: {}, operands: [s(), m(2, 3, 'unit'), m(2, 3, 'unit')], tol: TOL },
   // Fused loss gradients (built by the simplify pass).
-  { op: 'softmax_cross_entropy_grad', label: 'probs, class indices', attrs: { input: 'probs' }, operands: [s(), m(2, 3, 'probRows'), v(2, 'classIndex')], tol: TOL },
-  { op: 'softmax_cross_entropy_grad', label: 'log_probs, rows', attrs: { input: 'log_probs' }, operands: [s(), m(2, 3, 'logProbRows'), m(2, 3, 'probRows')], tol: TOL },
+  {
+    op: 'softmax_cross_entropy_grad',
+    label: 'probs, class indices',
+    attrs: { input: 'probs' },
+    operands: [s(), m(2, 3, 'probRows'), v(2, 'classIndex')],
+    tol: TOL,
+  },
+  {
+    op: 'softmax_cross_entropy_grad',
+    label: 'log_probs, rows',
+    attrs: { input: 'log_probs' },
+    operands: [s(), m(2, 3, 'logProbRows'), m(2, 3, 'probRows')],
+    tol: TOL,
+  },
   { op: 'sigmoid_binary_cross_entropy_grad', attrs: {}, operands: [s(), m(2, 3, 'unit'), m(2, 3, 'unit')], tol: TOL },
   // Optimizer updates.
   { op: 'sgd_update', attrs: { lr: 0.1 }, operands: [m(2, 3), m(2, 3)], tol: TOL },
   { op: 'momentum_velocity', attrs: { momentum: 0.9 }, operands: [m(2, 3), m(2, 3)], tol: TOL },
   { op: 'adam_moment', attrs: { beta: 0.9, squared: false }, operands: [m(2, 3), m(2, 3)], tol: TOL },
   { op: 'step_increment', attrs: {}, operands: [s('step')], tol: TOL },
-  { op: 'adam_update', attrs: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, operands: [m(2, 3), m(2, 3), m(2, 3, 'positive'), s('step')], tol: TOL },
+  {
+    op: 'adam_update',
+    attrs: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    operands: [m(2, 3), m(2, 3), m(2, 3, 'positive'), s('step')],
+    tol: TOL,
+  },
 ];
 
 export function rowName(row: AnyOpRow): string {
@@ -118,12 +164,20 @@ export function sampleOperand(spec: OperandSpec, classes: number, r: Rng): Float
     case 'unit':
       return fill(() => r.uniform(0.1, 0.9));
     case 'probRows':
-      return rowsOf(fill(() => r.normal()), k, softmaxRow);
+      return rowsOf(
+        fill(() => r.normal()),
+        k,
+        softmaxRow,
+      );
     case 'logProbRows':
-      return rowsOf(fill(() => r.normal()), k, (row) => {
-        softmaxRow(row);
-        row.forEach((p, j) => (row[j] = Math.log(p)));
-      });
+      return rowsOf(
+        fill(() => r.normal()),
+        k,
+        (row) => {
+          softmaxRow(row);
+          row.forEach((p, j) => (row[j] = Math.log(p)));
+        },
+      );
     case 'classIndex':
       return Int32Array.from({ length: n }, () => r.int(0, classes));
     case 'step':

@@ -2,7 +2,7 @@
 import type { Graph } from '../../compiler/ir/types.js';
 import { differentiate } from '../../compiler/passes/differentiate.js';
 import { trainingGraph, type PipelineOptions } from '../../compiler/passes/pipeline.js';
-import type { GraphSpec } from '../../compiler/spec/graph-spec.js';
+import type { GraphSpec } from '../../compiler/frontend/graph-spec.js';
 
 /** Forward and joint graphs of a spec (the pipeline verifies the IR after every pass). */
 export function compileSpec(spec: GraphSpec, options: Partial<PipelineOptions> = {}): { forward: Graph; joint: Graph } {
@@ -14,6 +14,9 @@ export function compileSpec(spec: GraphSpec, options: Partial<PipelineOptions> =
 }
 
 /** Forward graph and its differentiated graph, without optimizer. */
-export function gradientGraph(spec: GraphSpec, options: Partial<PipelineOptions> = {}): { forward: Graph; joint: Graph } {
+export function gradientGraph(
+  spec: GraphSpec,
+  options: Partial<PipelineOptions> = {},
+): { forward: Graph; joint: Graph } {
   return compileSpec(spec, { ...options, passes: [{ name: 'differentiate', run: differentiate }] });
 }

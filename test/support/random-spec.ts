@@ -6,18 +6,49 @@
 // activation, softmax/log_softmax mid-graph, add joins), fan-out (a tensor read by a branch and
 // by the join), every loss with each valid target form, and an optional train block.
 import fc from 'fast-check';
-import type { GraphSpec, LossSpec, NodeSpec, SpecOp, TrainSpec } from '../../compiler/spec/graph-spec.js';
+import type { GraphSpec, LossSpec, NodeSpec, SpecOp, TrainSpec } from '../../compiler/frontend/graph-spec.js';
 
-export type Activation = Extract<SpecOp, 'relu' | 'leaky_relu' | 'sigmoid' | 'tanh' | 'gelu' | 'identity' | 'softmax' | 'log_softmax'>;
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'identity', 'softmax', 'log_softmax'];
+export type Activation = Extract<
+  SpecOp,
+  'relu' | 'leaky_relu' | 'sigmoid' | 'tanh' | 'gelu' | 'identity' | 'softmax' | 'log_softmax'
+>;
+export const ACTIVATIONS: readonly Activation[] = [
+  'relu',
+  'leaky_relu',
+  'sigmoid',
+  'tanh',
+  'gelu',
+  'identity',
+  'softmax',
+  'log_softmax',
+];
 
 /** How the graph ends: the head op and loss, with the target form. */
-export type Head = 'softmax_ce_index' | 'softmax_ce_rows' | 'log_softmax_ce_index' | 'log_softmax_ce_rows' | 'sigmoid_bce' | 'mse';
-export const HEADS: readonly Head[] = ['softmax_ce_index', 'softmax_ce_rows', 'log_softmax_ce_index', 'log_softmax_ce_rows', 'sigmoid_bce', 'mse'];
+export type Head =
+  | 'softmax_ce_index'
+  | 'softmax_ce_rows'
+  | 'log_softmax_ce_index'
+  | 'log_softmax_ce_rows'
+  | 'sigmoid_bce'
+  | 'mse';
+export const HEADS: readonly Head[] = [
+  'softmax_ce_index',
+  'softmax_ce_rows',
+  'log_softmax_ce_index',
+  'log_softmax_ce_rows',
+  'sigmoid_bce',
+  'mse',
+];
 
 /** One step of the plan, applied to the current tensor. */
 export type Step =
-  | { readonly kind: 'dense'; readonly units: number; readonly bias: boolean; readonly act: Activation | null; readonly alpha: number }
+  | {
+      readonly kind: 'dense';
+      readonly units: number;
+      readonly bias: boolean;
+      readonly act: Activation | null;
+      readonly alpha: number;
+    }
   | { readonly kind: 'act'; readonly act: Activation; readonly alpha: number }
   /** Fan-out: the current tensor feeds a branch (linear [+ activation]) and the join `add`. */
   | { readonly kind: 'residual'; readonly act: Activation | null; readonly bias: boolean; readonly arms: number }
@@ -54,9 +85,26 @@ const alphaArb = fc.constantFrom(0.01, 0.1, 0.2);
 function stepArb(maxWidth: number): fc.Arbitrary<Step> {
   const units = fc.integer({ min: 1, max: maxWidth });
   return fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('dense' as const), units, bias: fc.boolean(), act: fc.option(activationArb(), { nil: null }), alpha: alphaArb }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('dense' as const),
+        units,
+        bias: fc.boolean(),
+        act: fc.option(activationArb(), { nil: null }),
+        alpha: alphaArb,
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('act' as const), act: activationArb(), alpha: alphaArb }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('residual' as const), act: fc.option(activationArb(), { nil: null }), bias: fc.boolean(), arms: fc.integer({ min: 1, max: 2 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('residual' as const),
+        act: fc.option(activationArb(), { nil: null }),
+        bias: fc.boolean(),
+        arms: fc.integer({ min: 1, max: 2 }),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('skip' as const), pick: fc.nat({ max: 31 }) }) },
   );
 }
@@ -122,7 +170,15 @@ export function specFromPlan(plan: Plan): GraphSpec {
   const dense = (input: Tensor, units: number, bias: boolean): Tensor =>
     emit({ name: fresh('fc'), op: 'linear', input: input.name, units, ...(bias ? {} : { bias: false }) }, units);
   const activate = (input: Tensor, act: Activation, alpha: number): Tensor =>
-    emit({ name: fresh(act === 'log_softmax' ? 'lsm' : act.slice(0, 4)), op: act, input: input.name, ...(act === 'leaky_relu' ? { alpha } : {}) }, input.width);
+    emit(
+      {
+        name: fresh(act === 'log_softmax' ? 'lsm' : act.slice(0, 4)),
+        op: act,
+        input: input.name,
+        ...(act === 'leaky_relu' ? { alpha } : {}),
+      },
+      input.width,
+    );
 
   let current: Tensor = { name: 'x', width: plan.inputWidth };
   for (const step of plan.steps) {
@@ -159,7 +215,10 @@ export function specFromPlan(plan: Plan): GraphSpec {
   const k = plan.classes;
   const logits = dense(current, k, plan.headBias);
   const head = headOf(plan.head, logits, activate);
-  const outputs = plan.extraOutput && current.name !== 'x' && current.name !== head.output ? [head.output, current.name] : [head.output];
+  const outputs =
+    plan.extraOutput && current.name !== 'x' && current.name !== head.output
+      ? [head.output, current.name]
+      : [head.output];
   return {
     name: 'random',
     inputs: { x: [null, plan.inputWidth] },
@@ -180,12 +239,20 @@ function headOf(
     case 'softmax_ce_index':
     case 'softmax_ce_rows': {
       const p = activate(logits, 'softmax', 0);
-      return { output: p.name, loss: { op: 'cross_entropy', input: p.name, target: 'y' }, classIndex: head === 'softmax_ce_index' };
+      return {
+        output: p.name,
+        loss: { op: 'cross_entropy', input: p.name, target: 'y' },
+        classIndex: head === 'softmax_ce_index',
+      };
     }
     case 'log_softmax_ce_index':
     case 'log_softmax_ce_rows': {
       const p = activate(logits, 'log_softmax', 0);
-      return { output: p.name, loss: { op: 'cross_entropy', input: p.name, target: 'y' }, classIndex: head === 'log_softmax_ce_index' };
+      return {
+        output: p.name,
+        loss: { op: 'cross_entropy', input: p.name, target: 'y' },
+        classIndex: head === 'log_softmax_ce_index',
+      };
     }
     case 'sigmoid_bce': {
       const p = activate(logits, 'sigmoid', 0);

@@ -2,7 +2,7 @@
 // loss taken from tfjs's own loss functions on logits (softmaxCrossEntropy, sigmoidCrossEntropy,
 // meanSquaredError) and gradients from tfjs's autodiff.
 import * as tf from '@tensorflow/tfjs';
-import type { GraphSpec, NodeSpec } from '../../compiler/spec/graph-spec.js';
+import type { GraphSpec, NodeSpec } from '../../compiler/frontend/graph-spec.js';
 
 export type ParamTensors = Record<string, tf.Variable>;
 
@@ -45,7 +45,14 @@ export function tfLoss(spec: GraphSpec, params: ParamTensors, x: tf.Tensor, y: t
   const values = new Map<string, tf.Tensor>([['x', x]]);
   for (const node of spec.nodes) {
     const names = node.inputs ?? (node.input === undefined ? [] : [node.input]);
-    values.set(node.name, apply(node, names.map((n) => values.get(n) ?? tf.scalar(Number.NaN)), params));
+    values.set(
+      node.name,
+      apply(
+        node,
+        names.map((n) => values.get(n) ?? tf.scalar(Number.NaN)),
+        params,
+      ),
+    );
   }
   const loss = spec.loss;
   if (loss === undefined) throw new Error('spec has no loss');
@@ -66,8 +73,12 @@ export function tfLoss(spec: GraphSpec, params: ParamTensors, x: tf.Tensor, y: t
   }
 }
 
-export function tfVariables(params: Record<string, Float64Array | Float32Array>, shapes: Record<string, number[]>): ParamTensors {
+export function tfVariables(
+  params: Record<string, Float64Array | Float32Array>,
+  shapes: Record<string, number[]>,
+): ParamTensors {
   const out: ParamTensors = {};
-  for (const [name, data] of Object.entries(params)) out[name] = tf.variable(tf.tensor(Float32Array.from(data), shapes[name]), true, `${name}_${Math.random()}`);
+  for (const [name, data] of Object.entries(params))
+    out[name] = tf.variable(tf.tensor(Float32Array.from(data), shapes[name]), true, `${name}_${Math.random()}`);
   return out;
 }

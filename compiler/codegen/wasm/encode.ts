@@ -21,7 +21,8 @@ export function uleb(value: number): number[] {
 
 /** Signed LEB128 (i32). */
 export function sleb(value: number): number[] {
-  if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw new RangeError(`sleb: ${value} is not an i32`);
+  if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff)
+    throw new RangeError(`sleb: ${value} is not an i32`);
   const out: number[] = [];
   let v = value;
   for (;;) {

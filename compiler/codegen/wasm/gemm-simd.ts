@@ -68,7 +68,10 @@ export interface Tile {
  * outside row blocks (a k×12 panel of B stays in L1/L2 while every row of A passes over it). A
  * literal m below 4 only runs the one-row tail, so it gets the widest tile that does not spill.
  */
-export function chooseSchedule(req: Pick<GemmRequest, 'form' | 'm'>): { readonly tile: Tile; readonly order: LoopOrder } {
+export function chooseSchedule(req: Pick<GemmRequest, 'form' | 'm'>): {
+  readonly tile: Tile;
+  readonly order: LoopOrder;
+} {
   if (req.form === 'nt') return { tile: { rows: 2, cols: 4 }, order: 'cols' };
   if (req.m !== 'runtime' && req.m < 4) return { tile: { rows: 1, cols: 4 }, order: 'cols' };
   return { tile: { rows: 4, cols: 3 }, order: 'cols' };
@@ -76,7 +79,14 @@ export function chooseSchedule(req: Pick<GemmRequest, 'form' | 'm'>): { readonly
 
 /** The parameter list of a request's function, in order. */
 export function gemmParams(req: GemmRequest): string[] {
-  return ['c', 'a', 'b', ...(req.bias ? ['bias'] : []), ...(req.m === 'runtime' ? ['m'] : []), ...(req.k === 'runtime' ? ['k'] : [])];
+  return [
+    'c',
+    'a',
+    'b',
+    ...(req.bias ? ['bias'] : []),
+    ...(req.m === 'runtime' ? ['m'] : []),
+    ...(req.k === 'runtime' ? ['k'] : []),
+  ];
 }
 
 /** One module exporting a function per request (in order). Same requests → same bytes. */
@@ -109,7 +119,8 @@ interface Ctx {
 }
 
 function checkDim(what: string, d: Dim): void {
-  if (d !== 'runtime' && !(Number.isInteger(d) && d >= 1)) throw new Error(`wasm gemm: ${what} must be a positive integer or 'runtime', got ${d}`);
+  if (d !== 'runtime' && !(Number.isInteger(d) && d >= 1))
+    throw new Error(`wasm gemm: ${what} must be a positive integer or 'runtime', got ${d}`);
 }
 
 function validate(req: GemmRequest): void {
@@ -119,9 +130,11 @@ function validate(req: GemmRequest): void {
   // Strides must be literals: the run-time dim may only be one no stride depends on.
   const allowed = req.form === 'tn' ? 'k' : 'm';
   const other = allowed === 'k' ? 'm' : 'k';
-  if (req[other] === 'runtime') throw new Error(`wasm gemm '${req.name}': form ${req.form} supports a run-time ${allowed}, not ${other}`);
+  if (req[other] === 'runtime')
+    throw new Error(`wasm gemm '${req.name}': form ${req.form} supports a run-time ${allowed}, not ${other}`);
   const positive = (x: number): boolean => Number.isInteger(x) && x >= 1;
-  if (req.tile !== undefined && !(positive(req.tile.rows) && positive(req.tile.cols))) throw new Error(`wasm gemm '${req.name}': bad tile`);
+  if (req.tile !== undefined && !(positive(req.tile.rows) && positive(req.tile.cols)))
+    throw new Error(`wasm gemm '${req.name}': bad tile`);
   if (req.unroll !== undefined && !positive(req.unroll)) throw new Error(`wasm gemm '${req.name}': bad unroll`);
 }
 
@@ -245,7 +258,11 @@ function rowsLoop(ctx: Ctx, R: number, body: (rows: number, aRow: number, cRow: 
 }
 
 /** Walks column blocks class by class: B's pointer, the byte offset into a C row, bias's pointer. */
-function columnsLoop(ctx: Ctx, classes: readonly ColumnClass[], body: (cls: ColumnClass, b: number, j: number, bias: number | undefined) => void): void {
+function columnsLoop(
+  ctx: Ctx,
+  classes: readonly ColumnClass[],
+  body: (cls: ColumnClass, b: number, j: number, bias: number | undefined) => void,
+): void {
   const f = ctx.f;
   scoped(ctx, () => {
     const b = take(ctx, ValType.i32);
@@ -268,14 +285,28 @@ function columnsLoop(ctx: Ctx, classes: readonly ColumnClass[], body: (cls: Colu
 /** The whole product: tiles over rows × column classes in the requested loop order. */
 function tiles(ctx: Ctx, R: number, classes: readonly ColumnClass[], order: LoopOrder): void {
   const f = ctx.f;
-  const invoke = (cls: ColumnClass, rows: number, aRow: number, cRow: number, b: number, j: number, bias: number | undefined): void =>
+  const invoke = (
+    cls: ColumnClass,
+    rows: number,
+    aRow: number,
+    cRow: number,
+    b: number,
+    j: number,
+    bias: number | undefined,
+  ): void =>
     scoped(ctx, () => {
       const c = take(ctx, ValType.i32);
       f.get(cRow).get(j).i32Add().set(c);
       cls.tile(rows, { aRow, b, c, bias });
     });
-  if (order === 'rows') rowsLoop(ctx, R, (rows, aRow, cRow) => columnsLoop(ctx, classes, (cls, b, j, bias) => invoke(cls, rows, aRow, cRow, b, j, bias)));
-  else columnsLoop(ctx, classes, (cls, b, j, bias) => rowsLoop(ctx, R, (rows, aRow, cRow) => invoke(cls, rows, aRow, cRow, b, j, bias)));
+  if (order === 'rows')
+    rowsLoop(ctx, R, (rows, aRow, cRow) =>
+      columnsLoop(ctx, classes, (cls, b, j, bias) => invoke(cls, rows, aRow, cRow, b, j, bias)),
+    );
+  else
+    columnsLoop(ctx, classes, (cls, b, j, bias) =>
+      rowsLoop(ctx, R, (rows, aRow, cRow) => invoke(cls, rows, aRow, cRow, b, j, bias)),
+    );
 }
 
 // ---- nn / tn: vectorized along n ----
@@ -286,18 +317,37 @@ function nnClasses(ctx: Ctx, V: number): ColumnClass[] {
   const scalarTail = n % 4;
   return [
     { width: 4 * V, count: Math.floor(n / (4 * V)), bStep: 16 * V, tile: (rows, at) => nnTile(ctx, rows, V, at) },
-    { width: 4 * vecTail, count: vecTail > 0 ? 1 : 0, bStep: 16 * vecTail, tile: (rows, at) => nnTile(ctx, rows, vecTail, at) },
-    { width: scalarTail, count: scalarTail > 0 ? 1 : 0, bStep: 4 * scalarTail, tile: (rows, at) => nnScalarTile(ctx, rows, scalarTail, at) },
+    {
+      width: 4 * vecTail,
+      count: vecTail > 0 ? 1 : 0,
+      bStep: 16 * vecTail,
+      tile: (rows, at) => nnTile(ctx, rows, vecTail, at),
+    },
+    {
+      width: scalarTail,
+      count: scalarTail > 0 ? 1 : 0,
+      bStep: 4 * scalarTail,
+      tile: (rows, at) => nnScalarTile(ctx, rows, scalarTail, at),
+    },
   ];
 }
 
 /** Byte strides of A: between rows of op(A) and per step of k (tn reads A down its columns; nn and nt along rows). */
 function aStrides(ctx: Ctx): { row: number; step: number } {
-  return ctx.req.form === 'tn' ? { row: 4, step: 4 * (ctx.req.m as number) } : { row: 4 * (ctx.req.k as number), step: 4 };
+  return ctx.req.form === 'tn'
+    ? { row: 4, step: 4 * (ctx.req.m as number) }
+    : { row: 4 * (ctx.req.k as number), step: 4 };
 }
 
 /** Steps over k with two walking pointers (A, B); `step(u)` emits one step at unrolled offset u. */
-function kLoop(ctx: Ctx, at: At, aStep: number, bStep: number, unroll: number, step: (pa: number, pb: number, u: number) => void): void {
+function kLoop(
+  ctx: Ctx,
+  at: At,
+  aStep: number,
+  bStep: number,
+  unroll: number,
+  step: (pa: number, pb: number, u: number) => void,
+): void {
   const f = ctx.f;
   scoped(ctx, () => {
     const pa = take(ctx, ValType.i32);
@@ -330,9 +380,14 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
     const av = take(ctx, ValType.v128);
     for (const a of acc.flat()) f.v128Zero().set(a);
     kLoop(ctx, at, step, 4 * n, ctx.req.unroll ?? NN_UNROLL, (pa, pb, u) => {
-      for (let v = 0; v < V; v++) f.get(pb).v128Load(u * 4 * n + 16 * v).set(bv[v]!);
+      for (let v = 0; v < V; v++)
+        f.get(pb)
+          .v128Load(u * 4 * n + 16 * v)
+          .set(bv[v]!);
       for (let r = 0; r < rows; r++) {
-        f.get(pa).v128Load32Splat(u * step + r * row).set(av);
+        f.get(pa)
+          .v128Load32Splat(u * step + r * row)
+          .set(av);
         for (let v = 0; v < V; v++) f.get(acc[r]![v]!).get(av).get(bv[v]!).f32x4Mul().f32x4Add().set(acc[r]![v]!);
       }
     });
@@ -341,7 +396,10 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
         const off = 4 * r * n + 16 * v;
         f.get(at.c).get(acc[r]![v]!);
         if (ctx.req.accumulate) f.get(at.c).v128Load(off).f32x4Add();
-        if (at.bias !== undefined) f.get(at.bias).v128Load(16 * v).f32x4Add();
+        if (at.bias !== undefined)
+          f.get(at.bias)
+            .v128Load(16 * v)
+            .f32x4Add();
         f.v128Store(off);
       }
     }
@@ -359,13 +417,19 @@ function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
     const as = take(ctx, ValType.f32);
     for (const a of acc.flat()) f.f32Const(0).set(a);
     kLoop(ctx, at, step, 4 * n, 1, (pa, pb) => {
-      for (let j = 0; j < width; j++) f.get(pb).f32Load(4 * j).set(bs[j]!);
+      for (let j = 0; j < width; j++)
+        f.get(pb)
+          .f32Load(4 * j)
+          .set(bs[j]!);
       for (let r = 0; r < rows; r++) {
-        f.get(pa).f32Load(r * row).set(as);
+        f.get(pa)
+          .f32Load(r * row)
+          .set(as);
         for (let j = 0; j < width; j++) f.get(acc[r]![j]!).get(as).get(bs[j]!).f32Mul().f32Add().set(acc[r]![j]!);
       }
     });
-    for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) storeScalar(ctx, at, acc[r]![j]!, 4 * (r * n + j), 4 * j);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < width; j++) storeScalar(ctx, at, acc[r]![j]!, 4 * (r * n + j), 4 * j);
   });
 }
 
@@ -403,7 +467,8 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
     const bv = Array.from({ length: J }, () => take(ctx, ValType.v128));
     for (const a of acc.flat()) f.v128Zero().set(a);
     const fma = (): void => {
-      for (let r = 0; r < rows; r++) for (let j = 0; j < J; j++) f.get(acc[r]![j]!).get(av[r]!).get(bv[j]!).f32x4Mul().f32x4Add().set(acc[r]![j]!);
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < J; j++) f.get(acc[r]![j]!).get(av[r]!).get(bv[j]!).f32x4Mul().f32x4Add().set(acc[r]![j]!);
     };
     scoped(ctx, () => {
       const pa = take(ctx, ValType.i32);
@@ -411,16 +476,28 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
       f.get(at.aRow).set(pa);
       f.get(at.b).set(pb);
       repeat(ctx, { literal: Math.floor(k / 4) }, () => {
-        for (let r = 0; r < rows; r++) f.get(pa).v128Load(r * rowBytes).set(av[r]!);
-        for (let j = 0; j < J; j++) f.get(pb).v128Load(j * rowBytes).set(bv[j]!);
+        for (let r = 0; r < rows; r++)
+          f.get(pa)
+            .v128Load(r * rowBytes)
+            .set(av[r]!);
+        for (let j = 0; j < J; j++)
+          f.get(pb)
+            .v128Load(j * rowBytes)
+            .set(bv[j]!);
         fma();
         bump(f, pa, 16);
         bump(f, pb, 16);
       });
       // k % 4 leftovers: one element in lane 0, zeros elsewhere, into the same accumulators.
       for (let t = 0; t < k % 4; t++) {
-        for (let r = 0; r < rows; r++) f.get(pa).v128Load32Zero(r * rowBytes + 4 * t).set(av[r]!);
-        for (let j = 0; j < J; j++) f.get(pb).v128Load32Zero(j * rowBytes + 4 * t).set(bv[j]!);
+        for (let r = 0; r < rows; r++)
+          f.get(pa)
+            .v128Load32Zero(r * rowBytes + 4 * t)
+            .set(av[r]!);
+        for (let j = 0; j < J; j++)
+          f.get(pb)
+            .v128Load32Zero(j * rowBytes + 4 * t)
+            .set(bv[j]!);
         fma();
       }
     });

@@ -86,7 +86,10 @@ export interface WasmMatmul {
 }
 
 /** Where a kernel's matmul runs: wasm, JS (with the reason), or there is none. */
-export type MatmulPath = { readonly kind: 'wasm'; readonly mm: WasmMatmul } | { readonly kind: 'js'; readonly reason: string } | { readonly kind: 'none' };
+export type MatmulPath =
+  | { readonly kind: 'wasm'; readonly mm: WasmMatmul }
+  | { readonly kind: 'js'; readonly reason: string }
+  | { readonly kind: 'none' };
 
 /** A value's size: its literal element count, or elements per batch row. */
 function sizeOf(shape: Shape): Size {
@@ -128,7 +131,8 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
   const m = transA ? a1 : a0;
   const k = transA ? a0 : a1;
   const n = transB ? b0 : b1;
-  if (m === undefined || k === undefined || typeof n !== 'number') return { kind: 'js', reason: 'the output width is not static' };
+  if (m === undefined || k === undefined || typeof n !== 'number')
+    return { kind: 'js', reason: 'the output width is not static' };
   // Strides are literals in wasm: only the batch dim (m for nn/nt, k for tn) may be a run-time one.
   if ((form === 'tn' ? m : k) === 'runtime') return { kind: 'js', reason: `a run-time batch in ${form}'s strides` };
   const shapes = `[${as.join(',')}]${transA ? 'ᵀ' : ''}·[${bs.join(',')}]${transB ? 'ᵀ' : ''}`;
@@ -138,7 +142,8 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
     const batchNote = m === 'runtime' || k === 'runtime' ? ` at batch ${ASSUMED_BATCH}` : '';
     return { kind: 'js', reason: `${shapes}: ${macs} multiply-adds${batchNote}, below the wasm threshold ${minMacs}` };
   }
-  if (form === 'nt' && typeof k === 'number' && k < NT_MIN_K) return { kind: 'js', reason: `${shapes}: nt with k = ${k} < ${NT_MIN_K} is faster in JS` };
+  if (form === 'nt' && typeof k === 'number' && k < NT_MIN_K)
+    return { kind: 'js', reason: `${shapes}: nt with k = ${k} < ${NT_MIN_K} is faster in JS` };
   const request: GemmRequest = { name: `mm_${kernel.name}`, form, m, k, n };
   return {
     kind: 'wasm',
@@ -213,7 +218,12 @@ function runMatmul(mm: WasmMatmul): string[] {
 /** `for (r) for (j)` over C's rows and columns (C is `mm.node`), with `i` the flat index and `j` the column. */
 function rowsAndColumns(mm: WasmMatmul, ctx: KernelContext, body: readonly string[]): string {
   const n = mm.request.n;
-  return rowLoop(ctx, mm.node, [`for (let j = 0; j < ${n}; j++) {`, '  const i = o + j;', ...body.map((l) => `  ${l}`), '}']);
+  return rowLoop(ctx, mm.node, [
+    `for (let j = 0; j < ${n}; j++) {`,
+    '  const i = o + j;',
+    ...body.map((l) => `  ${l}`),
+    '}',
+  ]);
 }
 
 /** One flat loop over C's elements (`i`). */
@@ -237,7 +247,8 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
       return productInto(mm, ctx, ctx.ref(mm.node.id)).join('\n');
     case 'linear_activation': {
       const [lin, act] = nodes;
-      if (lin === undefined || act === undefined) throw new Error(`codegen: kernel ${kernel.name} is not linear + activation`);
+      if (lin === undefined || act === undefined)
+        throw new Error(`codegen: kernel ${kernel.name} is not linear + activation`);
       const bias = lin.inputs[2];
       const f = pointwiseExpr(act, ['z']);
       if (f === undefined) throw new Error(`codegen: ${act.op} has no pointwise form`);
@@ -261,7 +272,8 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
     case 'matmul_activation_grad': {
       const [, grad] = nodes;
       const saved = grad?.inputs[1];
-      if (grad === undefined || saved === undefined) throw new Error(`codegen: kernel ${kernel.name} is not matmul + derivative`);
+      if (grad === undefined || saved === undefined)
+        throw new Error(`codegen: kernel ${kernel.name} is not matmul + derivative`);
       const f = pointwiseExpr(grad, ['d', 'S[i]']);
       if (f === undefined) throw new Error(`codegen: ${grad.op} has no pointwise form`);
       const storeM = kernel.writes.includes(mm.node.id);
@@ -270,7 +282,11 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
         ...(storeM ? [`const M = ${ctx.ref(mm.node.id)};`] : []),
         header(mm, `${grad.op} '${grad.name}'`),
         ...runMatmul(mm),
-        ...elements(ctx.count(mm.node.type.shape), ['const d = heap[cAt + i];', ...(storeM ? ['M[i] = d;'] : []), `O[i] = ${f};`]),
+        ...elements(ctx.count(mm.node.type.shape), [
+          'const d = heap[cAt + i];',
+          ...(storeM ? ['M[i] = d;'] : []),
+          `O[i] = ${f};`,
+        ]),
       ].join('\n');
     }
     case 'weight_bias_grad': {
@@ -304,7 +320,11 @@ function productInto(mm: WasmMatmul, ctx: KernelContext, target: string): string
  */
 function gradient(mm: WasmMatmul, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext): string {
   const epilogue = gradientEpilogue(mm.node, bias, updates, ctx);
-  const out = [...epilogue.lines, header(mm, bias === undefined ? 'gradient store' : 'gradient store, bias row sums'), ...runMatmul(mm)];
+  const out = [
+    ...epilogue.lines,
+    header(mm, bias === undefined ? 'gradient store' : 'gradient store, bias row sums'),
+    ...runMatmul(mm),
+  ];
   out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'heap[cAt + i]')));
   if (bias !== undefined && epilogue.bias !== undefined) {
     const dz = bias.inputs[0];
@@ -323,7 +343,11 @@ function gradient(mm: WasmMatmul, bias: Node | undefined, updates: readonly Node
 }
 
 /** Widest bias-gradient row among the wasm kernels (the length of `colSums`). */
-export function colSumsLength(kernels: readonly Kernel[], paths: ReadonlyMap<string, MatmulPath>, ctx: KernelContext): number {
+export function colSumsLength(
+  kernels: readonly Kernel[],
+  paths: ReadonlyMap<string, MatmulPath>,
+  ctx: KernelContext,
+): number {
   let widest = 0;
   for (const k of kernels) {
     if (k.pattern !== 'weight_bias_grad' || paths.get(k.name)?.kind !== 'wasm') continue;

@@ -8,7 +8,19 @@ import type { Layout } from '../layout.js';
 import { kernelBody } from '../fused-kernels.js';
 import type { KernelContext } from '../kernel-context.js';
 import { gemmModule } from './gemm-simd.js';
-import { ASSUMED_BATCH, COPY_ALL, WASM_MIN_MACS, colSumsLength, matmulPath, scratchSize, sizeCode, wasmKernelBody, type MatmulPath, type Size, type WasmArena } from './kernels-wasm.js';
+import {
+  ASSUMED_BATCH,
+  COPY_ALL,
+  WASM_MIN_MACS,
+  colSumsLength,
+  matmulPath,
+  scratchSize,
+  sizeCode,
+  wasmKernelBody,
+  type MatmulPath,
+  type Size,
+  type WasmArena,
+} from './kernels-wasm.js';
 
 /** How a module's kernels compute their matrix products. */
 export type KernelMode = 'js' | 'wasm-simd';
@@ -47,12 +59,17 @@ export interface WasmPlanOptions {
  * (every value but the caller's arrays) is placed in it and operands there are not copied.
  */
 export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o: WasmPlanOptions): WasmModulePlan {
-  if (ctx.dtype !== 'f32') throw new Error("codegen: kernels 'wasm-simd' needs dtype f32 (the wasm matmuls are float32 only)");
+  if (ctx.dtype !== 'f32')
+    throw new Error("codegen: kernels 'wasm-simd' needs dtype f32 (the wasm matmuls are float32 only)");
   const { batch, layout } = o;
   const arenaFloats = batch === undefined ? 0 : layout.fixedSize + layout.batchRowSize * batch;
   const arena: WasmArena =
-    batch === undefined ? COPY_ALL : { base: Math.ceil(arenaFloats / 16) * 16, resident: (id) => layout.storage.get(id)?.kind !== 'external' };
-  const paths = new Map<string, MatmulPath>(kernels.map((k) => [k.name, matmulPath(k, ctx, o.minMacs ?? WASM_MIN_MACS, arena)]));
+    batch === undefined
+      ? COPY_ALL
+      : { base: Math.ceil(arenaFloats / 16) * 16, resident: (id) => layout.storage.get(id)?.kind !== 'external' };
+  const paths = new Map<string, MatmulPath>(
+    kernels.map((k) => [k.name, matmulPath(k, ctx, o.minMacs ?? WASM_MIN_MACS, arena)]),
+  );
   const wasm = kernels.flatMap((k) => {
     const p = paths.get(k.name);
     return p?.kind === 'wasm' ? [p.mm] : [];
@@ -89,7 +106,9 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     `const { ${wasm.map((mm) => mm.request.name).join(', ')} } = wasmKernels;`,
     `/** The whole wasm memory as floats${batch === undefined ? ' (re-created when the scratch grows)' : ''}. */`,
     `${batch === undefined ? 'let' : 'const'} heap = new Float32Array(wasmMemory.buffer);`,
-    ...(widest > 0 ? [`/** Bias-gradient column sums, in doubles. */`, `const colSums = new Float64Array(${widest});`] : []),
+    ...(widest > 0
+      ? [`/** Bias-gradient column sums, in doubles. */`, `const colSums = new Float64Array(${widest});`]
+      : []),
     '',
   ];
   const onBatch =
@@ -102,7 +121,14 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
           '  heap = new Float32Array(wasmMemory.buffer);',
           '}',
         ];
-  return { statements: moduleStatements(bytes), ...(arenaLines === undefined ? {} : { arena: arenaLines }), setup, onBatch, body, summary };
+  return {
+    statements: moduleStatements(bytes),
+    ...(arenaLines === undefined ? {} : { arena: arenaLines }),
+    setup,
+    onBatch,
+    body,
+    summary,
+  };
 }
 
 /** `Math.max(B * R1 + F1, …)` over distinct sizes, as code. */

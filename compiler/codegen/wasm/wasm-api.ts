@@ -19,7 +19,10 @@ export interface WasmModule {
 export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => WasmModule;
-  readonly Instance: new (module: WasmModule, imports: { readonly env: { readonly memory: WasmMemory } }) => WasmInstance;
+  readonly Instance: new (
+    module: WasmModule,
+    imports: { readonly env: { readonly memory: WasmMemory } },
+  ) => WasmInstance;
   readonly Memory: new (descriptor: { readonly initial: number; readonly maximum?: number }) => WasmMemory;
 }
 

@@ -2,7 +2,7 @@
 // how big, whether it is pinned (and why), its live range, and which operand it overwrites in
 // place. Shared by the pass (which turns it into offsets) and the plan text.
 import { paramGrads } from '../../ir/graph.js';
-import { isLeaf, kernelsOf } from '../../ir/kernels.js';
+import { isLeaf, kernelsOf } from '../../ir/kernel-list.js';
 import { assertNever, type Graph, type Kernel, type Node } from '../../ir/types.js';
 import { perRow, staticSize } from '../../codegen/layout.js';
 import { inPlaceOps } from './in-place.js';
@@ -111,7 +111,11 @@ function classify(node: Node, pin: PinReason | undefined): ValueClass {
  * arena and size, both planned (a pinned or external operand must survive; a pinned result
  * must not share). The first eligible operand wins.
  */
-function inPlaceChoices(graph: Graph, kernels: readonly Kernel[], values: ReadonlyMap<number, MemoryValue>): Map<number, number> {
+function inPlaceChoices(
+  graph: Graph,
+  kernels: readonly Kernel[],
+  values: ReadonlyMap<number, MemoryValue>,
+): Map<number, number> {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const choices = new Map<number, number>();
   kernels.forEach((kernel, k) => {

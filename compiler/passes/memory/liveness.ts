@@ -1,7 +1,7 @@
 // Liveness over the kernel order: which kernel writes each stored value and which kernels read
 // it. The order is the full training step (forward, loss, backward, updates); see plan-memory.ts
 // for why a plan valid for it is valid for `forward` and `lossAndGrads` too.
-import { kernelReads } from '../../ir/kernels.js';
+import { kernelReads } from '../../ir/kernel-list.js';
 import type { Graph, Kernel } from '../../ir/types.js';
 
 /** Kernel indices touching one value; a leaf has no writer. */
@@ -24,7 +24,11 @@ export interface LiveRange {
  * does not come after its writer, or read without ever being written while not `storedOutside`
  * (leaves: the caller's arrays, parameters, state, constants).
  */
-export function kernelUses(graph: Graph, kernels: readonly Kernel[], storedOutside: (id: number) => boolean): Map<number, Uses> {
+export function kernelUses(
+  graph: Graph,
+  kernels: readonly Kernel[],
+  storedOutside: (id: number) => boolean,
+): Map<number, Uses> {
   const names = new Map(graph.nodes.map((n) => [n.id, n.name]));
   const uses = new Map<number, { -readonly [K in keyof Uses]: Uses[K] }>();
   const entry = (id: number): { -readonly [K in keyof Uses]: Uses[K] } => {
@@ -40,7 +44,9 @@ export function kernelUses(graph: Graph, kernels: readonly Kernel[], storedOutsi
     for (const id of [...kernel.writes, ...(kernel.updates ?? [])]) {
       const e = entry(id);
       if (e.writer !== undefined) {
-        throw new Error(`plan-memory: '${names.get(id) ?? `%${id}`}' is written by kernel #${e.writer} and again by #${k} '${kernel.name}'`);
+        throw new Error(
+          `plan-memory: '${names.get(id) ?? `%${id}`}' is written by kernel #${e.writer} and again by #${k} '${kernel.name}'`,
+        );
       }
       e.writer = k;
     }
@@ -53,7 +59,9 @@ export function kernelUses(graph: Graph, kernels: readonly Kernel[], storedOutsi
   for (const [id, e] of uses) {
     const name = names.get(id) ?? `%${id}`;
     if (e.writer === undefined && e.firstRead !== undefined && !storedOutside(id)) {
-      throw new Error(`plan-memory: kernel #${e.firstRead} reads '${name}', which no kernel stores (check the fuse pass's writes)`);
+      throw new Error(
+        `plan-memory: kernel #${e.firstRead} reads '${name}', which no kernel stores (check the fuse pass's writes)`,
+      );
     }
     if (e.writer !== undefined && e.firstRead !== undefined && e.firstRead <= e.writer) {
       throw new Error(`plan-memory: kernel #${e.firstRead} reads '${name}' before kernel #${e.writer} writes it`);

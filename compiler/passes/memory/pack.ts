@@ -26,7 +26,11 @@ export function packBuffers(buffers: readonly Buffer[], base: number): Packed {
   const offsets = new Map<number, number>();
   let end = base;
   for (const buffer of order) {
-    const offset = bestFit(buffer, placed.filter((p) => overlaps(p.buffer.range, buffer.range)), base);
+    const offset = bestFit(
+      buffer,
+      placed.filter((p) => overlaps(p.buffer.range, buffer.range)),
+      base,
+    );
     placed.push({ buffer, offset });
     offsets.set(buffer.key, offset);
     end = Math.max(end, offset + buffer.size);
@@ -35,7 +39,11 @@ export function packBuffers(buffers: readonly Buffer[], base: number): Packed {
 }
 
 /** The lowest offset of the smallest gap that holds `buffer`, else just above every live neighbour. */
-function bestFit(buffer: Buffer, live: readonly { readonly buffer: Buffer; readonly offset: number }[], base: number): number {
+function bestFit(
+  buffer: Buffer,
+  live: readonly { readonly buffer: Buffer; readonly offset: number }[],
+  base: number,
+): number {
   const byOffset = [...live].sort((a, b) => a.offset - b.offset);
   let cursor = base;
   let best: { offset: number; gap: number } | undefined;

@@ -23,14 +23,21 @@ export function memoryPlanText(graph: Graph): string {
     .map((v) => ({ v, s: plan.storage.get(v.node.id) }))
     .sort((a, b) => storageRank(a.s) - storageRank(b.s) || offsetOf(a.s) - offsetOf(b.s) || first(a.v) - first(b.v));
   const byId = new Map(graph.nodes.map((n) => [n.id, n.name]));
-  const kernelRef = (k: number | undefined): string => (k === undefined ? '-' : `#${k} ${kernelName(analysis.kernels[k])}`);
+  const kernelRef = (k: number | undefined): string =>
+    k === undefined ? '-' : `#${k} ${kernelName(analysis.kernels[k])}`;
   const table = rows.map(({ v, s }) => [
     v.node.name,
     formatType(v.node.type),
     arenaText(s),
     s?.kind === 'fixed' ? `${s.offset}` : s?.kind === 'batch' ? `${s.rowOffset}` : '-',
     sizeText(v, bytes),
-    v.uses.writer !== undefined ? kernelRef(v.uses.writer) : v.class.kind === 'external' ? 'caller' : v.class.kind === 'pinned' ? 'init' : '-',
+    v.uses.writer !== undefined
+      ? kernelRef(v.uses.writer)
+      : v.class.kind === 'external'
+        ? 'caller'
+        : v.class.kind === 'pinned'
+          ? 'init'
+          : '-',
     kernelRef(v.uses.lastRead),
     note(v, s, plan, byId),
   ]);
@@ -42,7 +49,12 @@ function totals(plan: MemoryPlan, unplanned: MemoryPlan, bytes: number): string[
   const saved = (a: number, b: number): string => (b === 0 ? '-' : `${(((b - a) / b) * 100).toFixed(1)}%`);
   return columns([
     ['arena', 'planned', 'unplanned', 'saved'],
-    ['fixed', `${plan.fixedSize} floats = ${plan.fixedSize * bytes} B`, `${unplanned.fixedSize} floats = ${unplanned.fixedSize * bytes} B`, saved(plan.fixedSize, unplanned.fixedSize)],
+    [
+      'fixed',
+      `${plan.fixedSize} floats = ${plan.fixedSize * bytes} B`,
+      `${unplanned.fixedSize} floats = ${unplanned.fixedSize * bytes} B`,
+      saved(plan.fixedSize, unplanned.fixedSize),
+    ],
     [
       'batch',
       `${plan.batchRowSize} floats = ${plan.batchRowSize * bytes} B per row`,
@@ -128,5 +140,10 @@ function sameRegion(a: Storage | undefined, b: Storage | undefined): boolean {
 function columns(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }

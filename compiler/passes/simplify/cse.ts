@@ -24,7 +24,10 @@ function duplicates(graph: Graph): Map<number, number> {
   for (const n of graph.nodes) {
     if (defOf(n).leaf || n.assigns !== undefined) continue;
     // Operands are redirected first, so chains of duplicates collapse in one sweep.
-    const key = nodeKey(n, n.inputs.map((i) => replace.get(i) ?? i));
+    const key = nodeKey(
+      n,
+      n.inputs.map((i) => replace.get(i) ?? i),
+    );
     const kept = first.get(key);
     if (kept === undefined) first.set(key, n.id);
     else if (!pinned.has(n.id)) replace.set(n.id, kept);

@@ -12,7 +12,8 @@ export const identityRule: Rule = {
   name: 'identity',
   description: 'identity(x) → x (readers read x; an identity that is an output stays)',
   match: ['identity'],
-  rewrite: (node): Rewrite | undefined => (node.inputs[0] === undefined ? undefined : { kind: 'use', id: node.inputs[0] }),
+  rewrite: (node): Rewrite | undefined =>
+    node.inputs[0] === undefined ? undefined : { kind: 'use', id: node.inputs[0] },
 };
 
 function isZero(node: Node): boolean {
@@ -37,5 +38,6 @@ export const singleAdd: Rule = {
   name: 'single-add',
   description: 'add(x) → x (a sum of one term, as other rewrites may leave)',
   match: ['add'],
-  rewrite: (node): Rewrite | undefined => (node.inputs.length === 1 && node.inputs[0] !== undefined ? { kind: 'use', id: node.inputs[0] } : undefined),
+  rewrite: (node): Rewrite | undefined =>
+    node.inputs.length === 1 && node.inputs[0] !== undefined ? { kind: 'use', id: node.inputs[0] } : undefined,
 };

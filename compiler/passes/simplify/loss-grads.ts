@@ -22,13 +22,15 @@ function fuseHead(
   if (dy === undefined || p === undefined) return undefined;
   const lossGrad = view.node(dy);
   const [dl, lp, y] = lossGrad.inputs;
-  if (!accept(lossGrad) || dl === undefined || lp !== p || y === undefined || !view.onlyReadBy(dy, head.id)) return undefined;
+  if (!accept(lossGrad) || dl === undefined || lp !== p || y === undefined || !view.onlyReadBy(dy, head.id))
+    return undefined;
   return { kind: 'node', op, inputs: [dl, p, y], factor: factor(p, y) };
 }
 
 export const softmaxCrossEntropy: Rule = {
   name: 'softmax-cross-entropy',
-  description: 'softmax_grad(cross_entropy_grad[probs](dL, p, y), p) → softmax_cross_entropy_grad[probs](dL, p, y) = dL·(p − y)/n',
+  description:
+    'softmax_grad(cross_entropy_grad[probs](dL, p, y), p) → softmax_cross_entropy_grad[probs](dL, p, y) = dL·(p − y)/n',
   match: ['softmax_grad'],
   rewrite: (node, view) =>
     fuseHead(
@@ -64,7 +66,8 @@ function sigmoidText(view: RuleView, p: number): string {
 
 export const sigmoidBce: Rule = {
   name: 'sigmoid-bce',
-  description: 'sigmoid_grad(binary_cross_entropy_grad(dL, p, y), p) → sigmoid_binary_cross_entropy_grad(dL, p, y) = dL·(p − y)/N',
+  description:
+    'sigmoid_grad(binary_cross_entropy_grad(dL, p, y), p) → sigmoid_binary_cross_entropy_grad(dL, p, y) = dL·(p − y)/N',
   match: ['sigmoid_grad'],
   rewrite: (node, view) =>
     fuseHead(

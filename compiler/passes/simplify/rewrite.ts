@@ -89,18 +89,33 @@ function renameGradients(graph: Graph, from: Node, to: Node): Graph {
 function inferredType<K extends OpName>(node: NodeOf<K>, operands: readonly (Node | undefined)[]): TensorType | string {
   const types = operands.map((n) => n?.type).filter((t) => t !== undefined);
   if (types.length !== operands.length) return 'it reads a node that does not exist';
-  return inferNodeType(defOf(node), types, node.attrs, operands.map((n) => n?.name ?? '?'));
+  return inferNodeType(
+    defOf(node),
+    types,
+    node.attrs,
+    operands.map((n) => n?.name ?? '?'),
+  );
 }
 
 /** `node` with its type inferred again from its (new) operands; a rule bug throws. */
 function retyped(index: ReadonlyMap<number, Node>, node: Node, rule: string): Node {
-  const type = inferredType(node, node.inputs.map((i) => index.get(i)));
+  const type = inferredType(
+    node,
+    node.inputs.map((i) => index.get(i)),
+  );
   if (typeof type === 'string') throw new Error(`internal: rule '${rule}' made '${node.name}' ill-typed: ${type}`);
   return { ...node, type };
 }
 
 /** The graph after one rewrite of `node` (`index`: its nodes by id); `next` is the id a new node takes. */
-function apply(graph: Graph, index: ReadonlyMap<number, Node>, node: Node, r: Rewrite, next: number, rule: string): Graph {
+function apply(
+  graph: Graph,
+  index: ReadonlyMap<number, Node>,
+  node: Node,
+  r: Rewrite,
+  next: number,
+  rule: string,
+): Graph {
   switch (r.kind) {
     case 'use': {
       const target = index.get(r.id);
@@ -109,21 +124,31 @@ function apply(graph: Graph, index: ReadonlyMap<number, Node>, node: Node, r: Re
     }
     case 'operands': {
       const edited = retyped(index, { ...node, inputs: r.inputs }, rule);
-      return withNodes(graph, graph.nodes.map((n) => (n.id === node.id ? edited : n)));
+      return withNodes(
+        graph,
+        graph.nodes.map((n) => (n.id === node.id ? edited : n)),
+      );
     }
     case 'node': {
       const { op: _op, attrs: _attrs, ...fields } = node;
       const grad = { of: node.grad?.of ?? node.id, factor: r.factor };
       const fresh = retyped(index, createNode(r.op, { ...fields, id: next, inputs: r.inputs, grad }), rule);
       // The new node stands where the old one stood, then every reader moves over to it.
-      const placed = withNodes(graph, graph.nodes.flatMap((n) => (n.id === node.id ? [fresh, n] : [n])));
+      const placed = withNodes(
+        graph,
+        graph.nodes.flatMap((n) => (n.id === node.id ? [fresh, n] : [n])),
+      );
       return redirect(placed, new Map([[node.id, fresh.id]]));
     }
   }
 }
 
 /** The first rule application on `graph`, if any (nodes in graph order, rules in table order). */
-function firstRewrite(graph: Graph, view: StepView, rules: readonly Rule[]): { node: Node; rule: Rule; rewrite: Rewrite } | undefined {
+function firstRewrite(
+  graph: Graph,
+  view: StepView,
+  rules: readonly Rule[],
+): { node: Node; rule: Rule; rewrite: Rewrite } | undefined {
   for (const node of graph.nodes) {
     for (const rule of rules) {
       if (!rule.match.includes(node.op)) continue;
@@ -151,7 +176,10 @@ export function rewriteGraph(graph: Graph, rules: readonly Rule[]): { graph: Gra
     const view = viewOf(current);
     const found = firstRewrite(current, view, rules);
     if (found === undefined) return { graph: current, fired };
-    if (step >= limit) throw new Error(`internal: simplify rules did not reach a fixed point on '${graph.name}' (last: ${found.rule.name})`);
+    if (step >= limit)
+      throw new Error(
+        `internal: simplify rules did not reach a fixed point on '${graph.name}' (last: ${found.rule.name})`,
+      );
     const rewritten = apply(current, view.index, found.node, found.rewrite, next, found.rule.name);
     if (found.rewrite.kind === 'node') next++;
     const sorted = topoOrder(rewritten.nodes);

@@ -3,7 +3,14 @@ import { addZero, identityRule, singleAdd } from './identity.js';
 import { logSoftmaxNll, sigmoidBce, softmaxCrossEntropy } from './loss-grads.js';
 import type { Rule } from './rewrite.js';
 
-export const simplifyRules: readonly Rule[] = [softmaxCrossEntropy, logSoftmaxNll, sigmoidBce, identityRule, singleAdd, addZero];
+export const simplifyRules: readonly Rule[] = [
+  softmaxCrossEntropy,
+  logSoftmaxNll,
+  sigmoidBce,
+  identityRule,
+  singleAdd,
+  addZero,
+];
 
 /** The table as text, one rule per line: name, root ops, before → after. */
 export function formatRules(rules: readonly Rule[] = simplifyRules): string {

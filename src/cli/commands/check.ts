@@ -7,11 +7,16 @@ import { batchOption, dtypeOption, graphOptions, loadSpecForCli } from '../spec-
 
 export function checkCommand(): Command {
   return new Command('check')
-    .description('Validate a spec file: syntax, names, references, cycles, ops, loss pairing and shapes.\nPrints a one-line summary and exits 0, or prints every error located at file:line:col and exits 1.')
+    .description(
+      'Validate a spec file: syntax, names, references, cycles, ops, loss pairing and shapes.\nPrints a one-line summary and exits 0, or prints every error located at file:line:col and exits 1.',
+    )
     .argument('<spec>', 'path to the spec (JSON; // and /* */ comments allowed)')
     .addOption(dtypeOption())
     .addOption(batchOption())
-    .addHelpText('after', '\nExamples:\n  $ chainrule check examples/mnist_mlp.json\n  ok: mnist_mlp — 4 nodes, 101,770 parameters, outputs probs [B,10], loss cross_entropy\n  $ chainrule check examples/residual_mlp.json --batch 32')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ chainrule check examples/mnist_mlp.json\n  ok: mnist_mlp — 4 nodes, 101,770 parameters, outputs probs [B,10], loss cross_entropy\n  $ chainrule check examples/residual_mlp.json --batch 32',
+    )
     .action((path: string, raw: { dtype?: string; batch?: number }) => {
       const loaded = loadSpecForCli(path, graphOptions(raw));
       if (loaded === undefined) return;

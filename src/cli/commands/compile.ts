@@ -6,15 +6,23 @@ import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { explainGraph } from '../../../compiler/explain/equations.js';
 import { printGraph } from '../../../compiler/ir/print.js';
-import { printKernels } from '../../../compiler/ir/kernels.js';
+import { printKernels } from '../../../compiler/ir/kernel-list.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { optimizationPasses, trainingPasses, type Stage } from '../../../compiler/passes/pipeline.js';
 import { memoryPlanText } from '../../../compiler/passes/plan-memory.js';
 import { ChainruleError, compile, type ArenaSize, type CompiledModel } from '../../api.js';
 import { diagramFiles } from '../../render/diagram-files.js';
-import { locate } from '../../spec/check.js';
+import { locate } from '../../frontend/check.js';
 import { formatCount } from '../format.js';
-import { batchOption, dtypeOption, graphOptions, kernelMode, kernelsOption, loadSpecForCli, renderLoadReport } from '../spec-input.js';
+import {
+  batchOption,
+  dtypeOption,
+  graphOptions,
+  kernelMode,
+  kernelsOption,
+  loadSpecForCli,
+  renderLoadReport,
+} from '../spec-input.js';
 
 /** Every stage a compile can have, in pipeline order; an IR dump is numbered by its place here. */
 export function stageNames(): readonly string[] {
@@ -33,7 +41,10 @@ function parseDumpAfter(value: string): string {
 
 /** A failure the user can fix; printed as `error: …` + hint, exit 1, nothing written. */
 class CompileFailure extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -79,27 +90,42 @@ Examples:
 export function compileCommand(): Command {
   const command = new Command('compile')
     .summary('Compile a spec to a standalone TypeScript module, with diagrams, gradient equations and IR dumps.')
-    .description('Compile a spec to a standalone TypeScript module (inference and training step), with diagrams, gradient equations, memory plan and IR dumps. Deterministic: the same spec gives the same bytes.')
+    .description(
+      'Compile a spec to a standalone TypeScript module (inference and training step), with diagrams, gradient equations, memory plan and IR dumps. Deterministic: the same spec gives the same bytes.',
+    )
     .argument('<spec>', 'path to the spec (JSON)')
     .requiredOption('--out <dir>', 'output folder (created if missing)')
     .addOption(dtypeOption())
     .addOption(batchOption())
     .addOption(kernelsOption())
-    .addOption(new Option('--dump-after <pass>', `write the IR after this pass to DIR/ir/ ('${DUMP_ALL}': after every pass; '${DUMP_PLAN}': after memory planning)`).argParser(parseDumpAfter))
-    .addOption(new Option('-O, --optimize <level>', 'optimization level: 0 skips every optimizing pass').choices(['0', '1']).default('1'))
+    .addOption(
+      new Option(
+        '--dump-after <pass>',
+        `write the IR after this pass to DIR/ir/ ('${DUMP_ALL}': after every pass; '${DUMP_PLAN}': after memory planning)`,
+      ).argParser(parseDumpAfter),
+    )
+    .addOption(
+      new Option('-O, --optimize <level>', 'optimization level: 0 skips every optimizing pass')
+        .choices(['0', '1'])
+        .default('1'),
+    )
     .option('--quiet', 'print nothing on success');
-  for (const pass of optimizationPasses) command.addOption(new Option(`--no-${pass.name}`, `skip the ${pass.name} pass`));
+  for (const pass of optimizationPasses)
+    command.addOption(new Option(`--no-${pass.name}`, `skip the ${pass.name} pass`));
   return command.addHelpText('after', examples).action(async (path: string, flags: CompileFlags, self: Command) => {
     const started = performance.now();
     if (kernelMode(flags.kernels) === 'wasm-simd' && flags.dtype === 'f64') {
-      self.error("error: --kernels wasm-simd needs --dtype f32 (the WebAssembly matmuls are float32 only); drop --dtype f64 or use --kernels js");
+      self.error(
+        'error: --kernels wasm-simd needs --dtype f32 (the WebAssembly matmuls are float32 only); drop --dtype f64 or use --kernels js',
+      );
     }
     const compiled = compileForCli(path, flags, disabledPasses(flags, self));
     if (compiled === undefined) return;
     try {
       const files = await outputFiles(compiled, flags.dumpAfter);
       writeOutputAtomic(flags.out, files);
-      if (flags.quiet !== true) process.stdout.write(summary(compiled, flags.out, files, (performance.now() - started) / 1000));
+      if (flags.quiet !== true)
+        process.stdout.write(summary(compiled, flags.out, files, (performance.now() - started) / 1000));
     } catch (err) {
       if (!(err instanceof CompileFailure)) throw err;
       process.stderr.write(`error: ${err.message}${err.hint !== undefined ? `\n  hint: ${err.hint}` : ''}\n`);
@@ -124,10 +150,17 @@ function compileForCli(path: string, flags: CompileFlags, disable: readonly stri
   const loaded = loadSpecForCli(path, options);
   if (loaded === undefined) return undefined;
   try {
-    return compile(loaded.spec, { ...options, optimize: flags.optimize !== '0', disable, kernels: kernelMode(flags.kernels) });
+    return compile(loaded.spec, {
+      ...options,
+      optimize: flags.optimize !== '0',
+      disable,
+      kernels: kernelMode(flags.kernels),
+    });
   } catch (err) {
     if (!(err instanceof ChainruleError)) throw err;
-    process.stderr.write(renderLoadReport({ ok: false, errors: locate(err.diagnostics, loaded.locations), warnings: [] }, path));
+    process.stderr.write(
+      renderLoadReport({ ok: false, errors: locate(err.diagnostics, loaded.locations), warnings: [] }, path),
+    );
     process.exitCode = 1;
     return undefined;
   }
@@ -144,7 +177,8 @@ export async function outputFiles(compiled: CompiledModel, dumpAfter: string | u
   files.set('kernels.txt', printKernels(compiled.graph));
   files.set('memory-plan.txt', memoryPlanText(compiled.graph));
   files.set('ir/final.txt', irText(compiled.graph));
-  for (const stage of dumpedStages(compiled.stages, dumpAfter)) files.set(`ir/${dumpName(stage.pass)}`, irText(stage.graph));
+  for (const stage of dumpedStages(compiled.stages, dumpAfter))
+    files.set(`ir/${dumpName(stage.pass)}`, irText(stage.graph));
   return files;
 }
 
@@ -153,7 +187,9 @@ export async function outputFiles(compiled: CompiledModel, dumpAfter: string | u
  * fused into a gradient kernel (`trainStep`'s variant) are drawn inside it too.
  */
 export function kernelClusters(graph: Graph): ReadonlyMap<number, string> {
-  return new Map((graph.kernels ?? []).flatMap((k) => [...k.nodes, ...(k.updates ?? [])].map((id) => [id, k.name] as const)));
+  return new Map(
+    (graph.kernels ?? []).flatMap((k) => [...k.nodes, ...(k.updates ?? [])].map((id) => [id, k.name] as const)),
+  );
 }
 
 /** The IR, then the kernels (once fused) and the memory plan (once planned): each dump shows what its pass did. */
@@ -176,7 +212,11 @@ export function dumpedStages(stages: readonly Stage[], dumpAfter: string | undef
   if (dumpAfter === DUMP_PLAN) {
     // The planning stage is the first whose graph carries a memory plan (no pass name assumed).
     const planned = stages.find((s) => s.graph.memory !== undefined);
-    if (planned === undefined) throw new CompileFailure('--dump-after plan: no pass planned memory in this compile', 'memory planning is an optimizing pass; drop -O0 and its --no-<pass> flag');
+    if (planned === undefined)
+      throw new CompileFailure(
+        '--dump-after plan: no pass planned memory in this compile',
+        'memory planning is an optimizing pass; drop -O0 and its --no-<pass> flag',
+      );
     return [planned];
   }
   const stage = stages.find((s) => s.pass === dumpAfter);
@@ -184,7 +224,9 @@ export function dumpedStages(stages: readonly Stage[], dumpAfter: string | undef
   const training = trainingPasses.some((p) => p.name === dumpAfter);
   throw new CompileFailure(
     `--dump-after ${dumpAfter}: that pass did not run in this compile`,
-    training ? 'the training passes run only for specs with a loss' : `it is an optimizing pass; drop -O0 and --no-${dumpAfter}`,
+    training
+      ? 'the training passes run only for specs with a loss'
+      : `it is an optimizing pass; drop -O0 and --no-${dumpAfter}`,
   );
 }
 
@@ -206,7 +248,10 @@ export function writeOutputAtomic(dir: string, files: OutputFiles): void {
     temp = mkdtempSync(join(parent, `.${basename(target)}.chainrule-`));
   } catch (err) {
     // The temp folder goes beside DIR (same file system, so the final renames are atomic).
-    throw new CompileFailure(`cannot write next to ${dir}: ${describe(err)}`, 'choose an --out folder whose parent folder you can write to');
+    throw new CompileFailure(
+      `cannot write next to ${dir}: ${describe(err)}`,
+      'choose an --out folder whose parent folder you can write to',
+    );
   }
   try {
     const staged = join(temp, 'new');
@@ -222,7 +267,10 @@ export function writeOutputAtomic(dir: string, files: OutputFiles): void {
     swapIn(staged, target, join(temp, 'old'), topLevel(files));
   } catch (err) {
     if (err instanceof CompileFailure) throw err;
-    throw new CompileFailure(`cannot write ${dir}: ${describe(err)}`, 'check the folder is writable and the disk has space; nothing in it was changed');
+    throw new CompileFailure(
+      `cannot write ${dir}: ${describe(err)}`,
+      'check the folder is writable and the disk has space; nothing in it was changed',
+    );
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }

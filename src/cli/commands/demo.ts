@@ -36,7 +36,13 @@ export function demoCommand(): Command {
             `compiling to TypeScript${wasm ? ' (matmuls as WebAssembly SIMD)' : ''}, then training on MNIST: 8,000 digits, 2,000 held out, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}\n\n`,
         );
         const r = await runTraining({
-          specPath: SPEC, data: 'mnist', epochs: flags.epochs, valSplit: 0.2, seed: 1, augment: MNIST_SHIFT, out: flags.out,
+          specPath: SPEC,
+          data: 'mnist',
+          epochs: flags.epochs,
+          valSplit: 0.2,
+          seed: 1,
+          augment: MNIST_SHIFT,
+          out: flags.out,
           ...(flags.quiet === true ? { quiet: true } : {}),
           kernels,
         });
@@ -56,7 +62,9 @@ export function demoCommand(): Command {
             `next:\n` +
             `  npx chainrule eval ${spec} --weights ${join(dir, WEIGHTS_FILE)}\n` +
             `  npx chainrule train ${spec} --resume ${dir} --epochs ${flags.epochs + 5}\n` +
-            (wasm ? '' : `  npm start -- --kernels wasm-simd    (the same demo with WebAssembly SIMD matmuls, several times faster)\n`),
+            (wasm
+              ? ''
+              : `  npm start -- --kernels wasm-simd    (the same demo with WebAssembly SIMD matmuls, several times faster)\n`),
         );
       });
     });

@@ -6,8 +6,16 @@ import type { Graph } from '../../../compiler/ir/types.js';
 import { trainingGraph } from '../../../compiler/passes/pipeline.js';
 import { renderPng } from '../../render/png.js';
 import { GraphvizError, renderSvg } from '../../render/svg.js';
-import { locate } from '../../spec/check.js';
-import { batchOption, dtypeOption, graphOptions, type GraphOptions, type LoadedSpec, loadSpecForCli, renderLoadReport } from '../spec-input.js';
+import { locate } from '../../frontend/check.js';
+import {
+  batchOption,
+  dtypeOption,
+  graphOptions,
+  type GraphOptions,
+  type LoadedSpec,
+  loadSpecForCli,
+  renderLoadReport,
+} from '../spec-input.js';
 
 type Format = 'dot' | 'svg' | 'png';
 
@@ -25,7 +33,8 @@ interface DrawFlags {
 
 function parseWidth(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 16 || n > 20000) throw new InvalidArgumentError(`expected a width in pixels (16–20000), got '${value}'.`);
+  if (!/^\d+$/.test(value.trim()) || n < 16 || n > 20000)
+    throw new InvalidArgumentError(`expected a width in pixels (16–20000), got '${value}'.`);
   return n;
 }
 
@@ -48,14 +57,22 @@ export function drawCommand(): Command {
     .argument('<spec>', 'path to the spec (JSON)')
     .addOption(new Option('--view <view>', 'which graph to draw').choices(diagramViews).default('joint'))
     .addOption(new Option('--format <format>', 'output format').choices(['dot', 'svg', 'png']).default('svg'))
-    .option('-o, --output <file>', 'write to this file (default: stdout for dot/svg, <name>.<view>.png for png; "-" is stdout)')
+    .option(
+      '-o, --output <file>',
+      'write to this file (default: stdout for dot/svg, <name>.<view>.png for png; "-" is stdout)',
+    )
     .addOption(new Option('--width <px>', 'PNG width in pixels (default: the SVG size)').argParser(parseWidth))
-    .addOption(new Option('--rankdir <dir>', 'layout direction: LR (left to right) or TB (top to bottom); default TB for joint, else LR').choices(['LR', 'TB']))
     .addOption(
-      new Option('--optimizer <mode>', 'optimizer state: full (every state tensor and update) or folded into one update per parameter').choices([
-        'full',
-        'folded',
-      ]),
+      new Option(
+        '--rankdir <dir>',
+        'layout direction: LR (left to right) or TB (top to bottom); default TB for joint, else LR',
+      ).choices(['LR', 'TB']),
+    )
+    .addOption(
+      new Option(
+        '--optimizer <mode>',
+        'optimizer state: full (every state tensor and update) or folded into one update per parameter',
+      ).choices(['full', 'folded']),
     )
     .option('--no-legend', 'leave out the title and legend')
     .addOption(dtypeOption())
@@ -79,13 +96,17 @@ export function drawCommand(): Command {
 /** The joint training graph, or undefined (errors printed) when the spec cannot be trained. */
 function jointGraph(loaded: LoadedSpec, path: string, options: GraphOptions): Graph | undefined {
   if (loaded.spec.loss === undefined) {
-    process.stderr.write(`${path}: error: spec '${loaded.spec.name}' has no loss, so it has no backward graph to draw\n  hint: draw it with --view forward, or add "loss": { "op": "cross_entropy", "input": ..., "target": ... }\n`);
+    process.stderr.write(
+      `${path}: error: spec '${loaded.spec.name}' has no loss, so it has no backward graph to draw\n  hint: draw it with --view forward, or add "loss": { "op": "cross_entropy", "input": ..., "target": ... }\n`,
+    );
     process.exitCode = 1;
     return undefined;
   }
   const result = trainingGraph(loaded.spec, options);
   if (result.ok) return result.graph;
-  process.stderr.write(renderLoadReport({ ok: false, errors: locate(result.errors, loaded.locations), warnings: [] }, path));
+  process.stderr.write(
+    renderLoadReport({ ok: false, errors: locate(result.errors, loaded.locations), warnings: [] }, path),
+  );
   process.exitCode = 1;
   return undefined;
 }
@@ -97,7 +118,9 @@ async function emit(dot: string, flags: DrawFlags, defaultPng: string): Promise<
     svg = await renderSvg(dot, { onWarning: (w) => process.stderr.write(`warning: diagram: ${w}\n`) });
   } catch (err) {
     if (!(err instanceof GraphvizError)) throw err;
-    process.stderr.write(`error: ${err.message}\n  hint: this is a bug in chainrule's diagram writer; rerun with --format dot to see the DOT\n`);
+    process.stderr.write(
+      `error: ${err.message}\n  hint: this is a bug in chainrule's diagram writer; rerun with --format dot to see the DOT\n`,
+    );
     process.exitCode = 1;
     return;
   }
@@ -117,7 +140,9 @@ function write(data: string | Buffer, file: string | undefined): void {
     writeFileSync(file, data);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`error: cannot write ${file}: ${reason}\n  hint: check that the directory exists and is writable\n`);
+    process.stderr.write(
+      `error: cannot write ${file}: ${reason}\n  hint: check that the directory exists and is writable\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -34,7 +34,13 @@ export function evalCommand(): Command {
     .requiredOption('--weights <file>', 'weights.safetensors (or checkpoint.safetensors) written by `chainrule train`')
     .option('--data <name|file.csv>', 'mnist, iris, xor, spirals, or a CSV file (default: the training data)')
     .option('--label <column>', 'CSV: the label column (default: as in training, else the last column)')
-    .addOption(new Option('--split <part>', 'which rows: the held-out validation rows, the training rows, or all').choices(['val', 'train', 'all']))
+    .addOption(
+      new Option('--split <part>', 'which rows: the held-out validation rows, the training rows, or all').choices([
+        'val',
+        'train',
+        'all',
+      ]),
+    )
     .option('--seed <n>', 'seed of the split (default: as in training)', parseSeed)
     .option('--val-split <f>', 'validation fraction of the split (default: as in training)', parseFraction)
     .addHelpText('after', examples)
@@ -45,21 +51,29 @@ export function evalCommand(): Command {
         const { prepared, model, weights } = trained;
         const run = weights.run;
         const data = flags.data ?? run?.data;
-        if (data === undefined) throw new RuntimeError(`${flags.weights} does not record its training data`, 'pass --data');
+        if (data === undefined)
+          throw new RuntimeError(`${flags.weights} does not record its training data`, 'pass --data');
         const sameData = run !== undefined && data === run.data;
         const split: SplitName = flags.split ?? (sameData && run.valSplit > 0 ? 'val' : 'all');
         const label = flags.label ?? run?.label;
-        const prep = prepareData({
-          data,
-          seed: flags.seed ?? run?.seed ?? 1,
-          valSplit: flags.valSplit ?? run?.valSplit ?? 0.2,
-          standardize: false,
-          standardizer: run?.standardizer ?? null,
-          ...(label !== undefined ? { label } : {}),
-          ...(run ? { classNames: run.classNames } : {}),
-        }, prepared.io);
+        const prep = prepareData(
+          {
+            data,
+            seed: flags.seed ?? run?.seed ?? 1,
+            valSplit: flags.valSplit ?? run?.valSplit ?? 0.2,
+            standardize: false,
+            standardizer: run?.standardizer ?? null,
+            ...(label !== undefined ? { label } : {}),
+            ...(run ? { classNames: run.classNames } : {}),
+          },
+          prepared.io,
+        );
         const ds = split === 'all' ? prep.all : split === 'train' ? prep.train : prep.val;
-        if (ds === undefined) throw new RuntimeError('there are no validation rows (the split fraction is 0)', 'use --split all or --val-split 0.2');
+        if (ds === undefined)
+          throw new RuntimeError(
+            'there are no validation rows (the split fraction is 0)',
+            'use --split all or --val-split 0.2',
+          );
         const result = evaluate(model, prepared.io, ds, run?.batchSize ?? 256);
         const hits = Math.round(accuracy(result.predictions, ds.labels) * ds.numRows);
         const what = split === 'all' ? 'all rows' : split === 'val' ? 'held-out rows' : 'training rows';

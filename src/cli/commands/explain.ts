@@ -1,16 +1,21 @@
 // `chainrule explain SPEC`: the gradient of every tensor and parameter as a chain-rule product.
 import { Command } from 'commander';
 import { explainSpec } from '../../../compiler/explain/equations.js';
-import { locate } from '../../spec/check.js';
+import { locate } from '../../frontend/check.js';
 import { batchOption, dtypeOption, graphOptions, loadSpecForCli, renderLoadReport } from '../spec-input.js';
 
 export function explainCommand(): Command {
   return new Command('explain')
-    .description('Print the gradient equations of a spec, derived by the chain rule:\nthe backward pass one tensor at a time, then ∂L/∂ of every parameter.')
+    .description(
+      'Print the gradient equations of a spec, derived by the chain rule:\nthe backward pass one tensor at a time, then ∂L/∂ of every parameter.',
+    )
     .argument('<spec>', 'path to the spec (JSON); it needs a loss')
     .addOption(dtypeOption())
     .addOption(batchOption())
-    .addHelpText('after', '\nExamples:\n  $ chainrule explain examples/two_layer_sigmoid.json\n  $ chainrule explain examples/residual_mlp.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ chainrule explain examples/two_layer_sigmoid.json\n  $ chainrule explain examples/residual_mlp.json',
+    )
     .action((path: string, raw: { dtype?: string; batch?: number }) => {
       const options = graphOptions(raw);
       const loaded = loadSpecForCli(path, options);
@@ -20,7 +25,9 @@ export function explainCommand(): Command {
         process.stdout.write(result.text);
         return;
       }
-      process.stderr.write(renderLoadReport({ ok: false, errors: locate(result.errors, loaded.locations), warnings: [] }, path));
+      process.stderr.write(
+        renderLoadReport({ ok: false, errors: locate(result.errors, loaded.locations), warnings: [] }, path),
+      );
       process.exitCode = 1;
     });
 }

@@ -3,8 +3,16 @@
 import { Command, Option } from 'commander';
 import { printGraph } from '../../../compiler/ir/print.js';
 import { trainingGraph, trainingPasses } from '../../../compiler/passes/pipeline.js';
-import { locate } from '../../spec/check.js';
-import { renderLoadReport, batchOption, dtypeOption, graphOptions, loadSpecForCli, type GraphOptions, type LoadedSpec } from '../spec-input.js';
+import { locate } from '../../frontend/check.js';
+import {
+  renderLoadReport,
+  batchOption,
+  dtypeOption,
+  graphOptions,
+  loadSpecForCli,
+  type GraphOptions,
+  type LoadedSpec,
+} from '../spec-input.js';
 
 const stageNames = ['build', ...trainingPasses.map((p) => p.name)];
 
@@ -17,13 +25,23 @@ interface IrFlags {
 
 export function irCommand(): Command {
   return new Command('ir')
-    .description('Print the IR of a spec: one typed equation per line (%k name: type = op[attrs] operands).\nBackward nodes note what they differentiate (# ∂ %k name factor); update nodes what they assign (# → %k).')
+    .description(
+      'Print the IR of a spec: one typed equation per line (%k name: type = op[attrs] operands).\nBackward nodes note what they differentiate (# ∂ %k name factor); update nodes what they assign (# → %k).',
+    )
     .argument('<spec>', 'path to the spec (JSON)')
     .option('--grad', 'print the joint training graph: forward, backward (chain rule) and optimizer update')
-    .addOption(new Option('--after <pass>', 'print the graph after one pass, or after every pass').choices([...stageNames, 'all']))
+    .addOption(
+      new Option('--after <pass>', 'print the graph after one pass, or after every pass').choices([
+        ...stageNames,
+        'all',
+      ]),
+    )
     .addOption(dtypeOption())
     .addOption(batchOption())
-    .addHelpText('after', `\nPasses: ${stageNames.join(', ')}\n\nExamples:\n  $ chainrule ir examples/mnist_mlp.json\n  $ chainrule ir examples/mnist_mlp.json --grad\n  $ chainrule ir examples/residual_mlp.json --after all --dtype f64 --batch 8`)
+    .addHelpText(
+      'after',
+      `\nPasses: ${stageNames.join(', ')}\n\nExamples:\n  $ chainrule ir examples/mnist_mlp.json\n  $ chainrule ir examples/mnist_mlp.json --grad\n  $ chainrule ir examples/residual_mlp.json --after all --dtype f64 --batch 8`,
+    )
     .action((path: string, flags: IrFlags) => {
       const options = graphOptions(flags);
       const loaded = loadSpecForCli(path, options);

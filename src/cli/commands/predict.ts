@@ -2,7 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { RuntimeError } from '../../../runtime/errors.js';
-import { applyStandardizer, loadCsv, loadDataset, validateDataset, type Dataset } from '../../../runtime/datasets/index.js';
+import {
+  applyStandardizer,
+  loadCsv,
+  loadDataset,
+  validateDataset,
+  type Dataset,
+} from '../../../runtime/datasets/index.js';
 import { checkDataFits } from '../../../runtime/feed.js';
 import { predictRows } from '../../../runtime/predict.js';
 import { loadTrained, reportErrors } from './train.js';
@@ -67,7 +73,10 @@ export function predictCommand(): Command {
           try {
             writeFileSync(flags.output, text);
           } catch (err) {
-            throw new RuntimeError(`cannot write ${flags.output}: ${(err as Error).message}`, 'check that the directory exists and is writable');
+            throw new RuntimeError(
+              `cannot write ${flags.output}: ${(err as Error).message}`,
+              'check that the directory exists and is writable',
+            );
           }
           process.stderr.write(`wrote ${ds.numRows} predictions to ${flags.output}\n`);
         }

@@ -1,0 +1,73 @@
+// The typed form of a chainrule spec (the JSON format fixed in DESIGN.md). `src/frontend` parses and
+// validates JSON files into this shape and the TS builder produces it directly; the compiler
+// only ever sees this object, never raw JSON.
+import type { SourceLoc } from '../ir/types.js';
+
+/** `null` is the batch dimension. */
+export type SpecShape = readonly (number | null)[];
+
+export type SpecOp =
+  | 'linear'
+  | 'relu'
+  | 'leaky_relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'gelu'
+  | 'identity'
+  | 'softmax'
+  | 'log_softmax'
+  | 'add';
+
+export type SpecLossOp = 'cross_entropy' | 'mse' | 'binary_cross_entropy';
+
+export interface NodeSpec {
+  readonly name: string;
+  readonly op: SpecOp;
+  /** Single operand. */
+  readonly input?: string;
+  /** Several operands (`add`). */
+  readonly inputs?: readonly string[];
+  /** `linear`: output features. */
+  readonly units?: number;
+  /** `linear`: false drops the bias (default true). */
+  readonly bias?: boolean;
+  /** `leaky_relu`: negative slope (default 0.01). */
+  readonly alpha?: number;
+}
+
+export interface LossSpec {
+  readonly op: SpecLossOp;
+  readonly input: string;
+  readonly target: string;
+}
+
+export type TrainSpec =
+  | { readonly optimizer: 'sgd'; readonly lr: number; readonly momentum?: number; readonly seed?: number }
+  | {
+      readonly optimizer: 'adam';
+      readonly lr: number;
+      readonly beta1?: number;
+      readonly beta2?: number;
+      readonly eps?: number;
+      readonly seed?: number;
+    };
+
+export interface GraphSpec {
+  readonly $schema?: string;
+  readonly name: string;
+  readonly inputs: Readonly<Record<string, SpecShape>>;
+  readonly targets?: Readonly<Record<string, SpecShape>>;
+  readonly nodes: readonly NodeSpec[];
+  readonly outputs: readonly string[];
+  readonly loss?: LossSpec;
+  readonly train?: TrainSpec;
+}
+
+/**
+ * Source positions of a parsed spec, keyed by JSON pointer (`/nodes/2/units`), so compiler
+ * diagnostics can be located without the compiler knowing about JSON.
+ */
+export interface SpecLocations {
+  readonly file: string;
+  at(pointer: string): SourceLoc | undefined;
+}

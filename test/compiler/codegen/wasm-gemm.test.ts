@@ -1,0 +1,331 @@
+// The WebAssembly SIMD matmul generator against a float64 reference: every form (A·B, A·Bᵀ, Aᵀ·B),
+// literal and run-time batch dims, odd shapes (1 and primes, so every edge tile runs), the
+// benchmark shapes, bias and accumulate epilogues, tile overrides; plus the encoder's LEB128,
+// validation, determinism, and that nothing outside C is written.
+import { describe, expect, test } from 'vitest';
+import { encodeModule, Fn, sleb, uleb, ValType } from '../../../compiler/codegen/wasm/encode.js';
+import {
+  chooseSchedule,
+  gemmModule,
+  gemmParams,
+  type GemmForm,
+  type GemmRequest,
+} from '../../../compiler/codegen/wasm/gemm-simd.js';
+import {
+  instantiateKernels,
+  wasm,
+  type WasmKernel as Kernel,
+  type WasmMemory,
+} from '../../../compiler/codegen/wasm/wasm-api.js';
+
+/** Deterministic pseudo-random f32 values in [-1, 1). */
+function fill(out: Float32Array, seed: number): void {
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < out.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
+  }
+}
+
+interface Case {
+  readonly form: GemmForm;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly bias: boolean;
+  readonly accumulate: boolean;
+}
+
+/** Element (i, p) of op(A) and (p, j) of op(B) for a form. */
+const aAt = (c: Case, a: Float32Array, i: number, p: number): number =>
+  c.form === 'tn' ? a[p * c.m + i]! : a[i * c.k + p]!;
+const bAt = (c: Case, b: Float32Array, p: number, j: number): number =>
+  c.form === 'nt' ? b[j * c.k + p]! : b[p * c.n + j]!;
+
+// Guard cells around every operand catch writes outside C; offsets are 4 mod 16 (never 16-aligned).
+const GUARD = 9;
+const SENTINEL = 12345.5;
+
+/**
+ * Runs one case through `kernel` (the exported function of `req`) and compares with a float64
+ * reference: |C − ref| ≤ 1e-5 · (Σ|a·b| + |bias| + |C₀|) per element, the f32 accumulation bound.
+ */
+function check(c: Case, req: GemmRequest, kernel: Kernel, memory: WasmMemory, seed: number): void {
+  const sizes = { a: c.m * c.k, b: c.k * c.n, bias: c.n, c: c.m * c.n };
+  let next = 1;
+  const place = (len: number): number => {
+    const at = next + GUARD;
+    next = at + len + GUARD;
+    return at;
+  };
+  const at = { a: place(sizes.a), b: place(sizes.b), bias: place(sizes.bias), c: place(sizes.c) };
+  const needed = (next + 16) * 4;
+  if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+  const heap = new Float32Array(memory.buffer);
+  heap.fill(SENTINEL, 0, next + 16);
+  const view = (key: keyof typeof at): Float32Array => heap.subarray(at[key], at[key] + sizes[key]);
+  fill(view('a'), seed);
+  fill(view('b'), seed + 1);
+  fill(view('bias'), seed + 2);
+  fill(view('c'), seed + 3);
+  const a = view('a').slice();
+  const b = view('b').slice();
+  const bias = view('bias').slice();
+  const c0 = view('c').slice();
+  const args: Record<string, number> = { c: at.c * 4, a: at.a * 4, b: at.b * 4, bias: at.bias * 4, m: c.m, k: c.k };
+  kernel(...gemmParams(req).map((p) => args[p]!));
+  const out = view('c');
+  for (let i = 0; i < c.m; i++) {
+    for (let j = 0; j < c.n; j++) {
+      let ref = 0;
+      let scale = 0;
+      for (let p = 0; p < c.k; p++) {
+        const prod = aAt(c, a, i, p) * bAt(c, b, p, j);
+        ref += prod;
+        scale += Math.abs(prod);
+      }
+      if (c.bias) {
+        ref += bias[j]!;
+        scale += Math.abs(bias[j]!);
+      }
+      if (c.accumulate) {
+        ref += c0[i * c.n + j]!;
+        scale += Math.abs(c0[i * c.n + j]!);
+      }
+      const got = out[i * c.n + j]!;
+      if (!(Math.abs(got - ref) <= 1e-5 * scale + 1e-30)) {
+        throw new Error(`${req.name} ${JSON.stringify(c)}: C[${i},${j}] = ${got}, expected ${ref}`);
+      }
+    }
+  }
+  // Only C changed: A, B, bias as given, and every guard cell (between and around them) untouched.
+  const same = (x: Float32Array, y: Float32Array): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+  expect(same(view('a'), a) && same(view('b'), b) && same(view('bias'), bias)).toBe(true);
+  const starts = Object.values(at).sort((x, y) => x - y);
+  const ends = new Map(Object.entries(at).map(([key, start]) => [start, start + sizes[key as keyof typeof sizes]]));
+  let gap = 0;
+  for (const start of [...starts, next + 16]) {
+    for (let i = gap; i < start; i++)
+      if (heap[i] !== SENTINEL) throw new Error(`${req.name} ${JSON.stringify(c)}: wrote cell ${i} outside C`);
+    gap = ends.get(start) ?? start;
+  }
+}
+
+/** The request for a case: the batch dim (m for nn/nt, k for tn) literal or run-time. */
+function requestFor(c: Case, runtime: boolean, name = 'kernel', tile?: GemmRequest['tile']): GemmRequest {
+  const batch = c.form === 'tn' ? 'k' : 'm';
+  return {
+    name,
+    form: c.form,
+    m: runtime && batch === 'm' ? 'runtime' : c.m,
+    k: runtime && batch === 'k' ? 'runtime' : c.k,
+    n: c.n,
+    bias: c.bias,
+    accumulate: c.accumulate,
+    ...(tile === undefined ? {} : { tile }),
+  };
+}
+
+function runCase(
+  c: Case,
+  runtime: boolean,
+  seed: number,
+  tile?: GemmRequest['tile'],
+  extra: Pick<GemmRequest, 'order' | 'unroll'> = {},
+): void {
+  const req = { ...requestFor(c, runtime, 'kernel', tile), ...extra };
+  const bytes = gemmModule([req]);
+  expect(wasm.validate(bytes)).toBe(true);
+  const memory = new wasm.Memory({ initial: 1 });
+  check(c, req, instantiateKernels(bytes, memory).kernel!, memory, seed);
+}
+
+const FORMS: readonly GemmForm[] = ['nn', 'nt', 'tn'];
+const ODD = [1, 3, 7, 13, 17, 31];
+const BENCH: readonly (readonly [number, number, number])[] = [
+  [64, 784, 128],
+  [64, 128, 10],
+  [128, 784, 512],
+  [128, 512, 512],
+  [1, 784, 128],
+];
+
+describe('wasm SIMD gemm: odd shapes', () => {
+  for (const form of FORMS) {
+    for (const runtime of [false, true]) {
+      test(`${form}, ${runtime ? 'run-time' : 'literal'} batch dim, every m, k, n in {1, 3, 7, 13, 17, 31}`, () => {
+        let seed = 1;
+        for (const m of ODD) {
+          for (const k of ODD) {
+            for (const n of ODD) {
+              // Cycle through the four epilogues so each shows up on every dim.
+              const mode = seed % 4;
+              runCase({ form, m, k, n, bias: mode >= 2, accumulate: mode % 2 === 1 }, runtime, seed++);
+            }
+          }
+        }
+      });
+    }
+  }
+});
+
+describe('wasm SIMD gemm: benchmark shapes', () => {
+  for (const form of FORMS) {
+    test(`${form}: ${BENCH.map((s) => s.join('×')).join(', ')}`, () => {
+      let seed = 100;
+      for (const [m, k, n] of BENCH) {
+        runCase({ form, m, k, n, bias: false, accumulate: false }, false, seed++);
+        runCase({ form, m, k, n, bias: true, accumulate: true }, true, seed++);
+      }
+    });
+  }
+});
+
+describe('wasm SIMD gemm: modes and tiles', () => {
+  test('one run-time module serves several batch sizes, including 0 (writes nothing)', () => {
+    for (const form of FORMS) {
+      const base = { form, m: 5, k: 19, n: 23, bias: true, accumulate: false };
+      const req = requestFor(base, true);
+      const memory = new wasm.Memory({ initial: 1 });
+      const kernel = instantiateKernels(gemmModule([req]), memory).kernel!;
+      for (const batch of [1, 2, 4, 5, 8, 9, 64, 67]) {
+        const c = form === 'tn' ? { ...base, k: batch } : { ...base, m: batch };
+        check(c, req, kernel, memory, batch);
+      }
+      // Batch 0: C has no rows (nn/nt) or is just the bias (tn, k = 0).
+      const heap = new Float32Array(memory.buffer);
+      heap.fill(7, 0, 4096);
+      const args: Record<string, number> = { c: 64, a: 4000, b: 8000, bias: 12000, m: 0, k: 0 };
+      kernel(...gemmParams(req).map((p) => args[p]!));
+      const changed = heap.subarray(0, 4096).some((v) => v !== 7);
+      expect(changed).toBe(false); // bias cells hold 7 too, so C = 0 + bias = 7 for tn
+    }
+  });
+
+  test('tile, loop order and unroll overrides (1×1 up to 6×4, rows or columns outside, k unrolled 1–3) give the same results', () => {
+    let seed = 500;
+    for (const form of FORMS) {
+      for (const tile of [
+        { rows: 1, cols: 1 },
+        { rows: 3, cols: 3 },
+        { rows: 6, cols: 2 },
+        { rows: 4, cols: 4 },
+        { rows: 5, cols: 1 },
+      ]) {
+        for (const [m, k, n] of [
+          [13, 17, 31],
+          [31, 13, 1],
+          [7, 1, 50],
+        ] as const) {
+          const order = seed % 3 === 0 ? 'rows' : 'cols';
+          runCase({ form, m, k, n, bias: true, accumulate: true }, seed % 2 === 0, seed, tile, {
+            order,
+            unroll: 1 + (seed % 3),
+          });
+          seed++;
+        }
+      }
+    }
+  });
+
+  test('several kernels in one module, each under its own export name', () => {
+    const cases: Case[] = [
+      { form: 'nn', m: 9, k: 11, n: 6, bias: true, accumulate: false },
+      { form: 'nt', m: 9, k: 6, n: 11, bias: false, accumulate: true },
+      { form: 'tn', m: 11, k: 9, n: 6, bias: false, accumulate: false },
+    ];
+    const reqs = cases.map((c, i) => requestFor(c, i === 1, `g${i}`));
+    const bytes = gemmModule(reqs);
+    const memory = new wasm.Memory({ initial: 1 });
+    const exports = instantiateKernels(bytes, memory);
+    expect(Object.keys(exports).sort()).toEqual(['g0', 'g1', 'g2']);
+    cases.forEach((c, i) => check(c, reqs[i]!, exports[`g${i}`]!, memory, 900 + i));
+  });
+
+  test('schedule: nn/tn 4×3 vectors, nt 2×4, a literal m below 4 one row of 4 vectors; column panels outside', () => {
+    expect(chooseSchedule({ form: 'nn', m: 'runtime' })).toEqual({ tile: { rows: 4, cols: 3 }, order: 'cols' });
+    expect(chooseSchedule({ form: 'tn', m: 64 })).toEqual({ tile: { rows: 4, cols: 3 }, order: 'cols' });
+    expect(chooseSchedule({ form: 'nn', m: 1 })).toEqual({ tile: { rows: 1, cols: 4 }, order: 'cols' });
+    expect(chooseSchedule({ form: 'nt', m: 1 })).toEqual({ tile: { rows: 2, cols: 4 }, order: 'cols' });
+  });
+
+  test('parameters: c, a, b, then bias, then the run-time dim', () => {
+    expect(gemmParams({ name: 'x', form: 'nn', m: 'runtime', k: 3, n: 4, bias: true })).toEqual([
+      'c',
+      'a',
+      'b',
+      'bias',
+      'm',
+    ]);
+    expect(gemmParams({ name: 'x', form: 'tn', m: 3, k: 'runtime', n: 4 })).toEqual(['c', 'a', 'b', 'k']);
+    expect(gemmParams({ name: 'x', form: 'nt', m: 3, k: 5, n: 4 })).toEqual(['c', 'a', 'b']);
+  });
+
+  test('deterministic: the same requests give the same bytes; different ones differ', () => {
+    const reqs: GemmRequest[] = [
+      { name: 'f', form: 'nn', m: 'runtime', k: 784, n: 128, bias: true },
+      { name: 'g', form: 'nt', m: 64, k: 10, n: 128 },
+      { name: 'h', form: 'tn', m: 784, k: 'runtime', n: 128, accumulate: true },
+    ];
+    const first = gemmModule(reqs);
+    expect(gemmModule(reqs.map((r) => ({ ...r })))).toEqual(first);
+    expect(gemmModule([{ ...reqs[0]!, n: 127 }, ...reqs.slice(1)])).not.toEqual(first);
+  });
+
+  test('rejects what it cannot generate', () => {
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 3, k: 'runtime', n: 4 }])).toThrow(/run-time m, not k/);
+    expect(() => gemmModule([{ name: 'x', form: 'tn', m: 'runtime', k: 3, n: 4 }])).toThrow(/run-time k, not m/);
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 0, k: 3, n: 4 }])).toThrow(/m must be a positive integer/);
+    expect(() => gemmModule([{ name: 'x', form: 'nt', m: 2, k: 3, n: 2.5 }])).toThrow(/n must be a positive integer/);
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 2, k: 3, n: 4, tile: { rows: 0, cols: 2 } }])).toThrow(
+      /bad tile/,
+    );
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 2, k: 3, n: 4, unroll: 0 }])).toThrow(/bad unroll/);
+    const dup: GemmRequest = { name: 'x', form: 'nn', m: 1, k: 1, n: 1 };
+    expect(() => gemmModule([dup, dup])).toThrow(/duplicate export name/);
+  });
+});
+
+describe('wasm encoder', () => {
+  test('LEB128 encodings', () => {
+    expect(uleb(0)).toEqual([0]);
+    expect(uleb(127)).toEqual([0x7f]);
+    expect(uleb(128)).toEqual([0x80, 0x01]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(uleb(0xffffffff)).toEqual([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect(sleb(0)).toEqual([0]);
+    expect(sleb(63)).toEqual([0x3f]);
+    expect(sleb(64)).toEqual([0xc0, 0x00]);
+    expect(sleb(-1)).toEqual([0x7f]);
+    expect(sleb(-64)).toEqual([0x40]);
+    expect(sleb(-65)).toEqual([0xbf, 0x7f]);
+    expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+    expect(() => uleb(-1)).toThrow(RangeError);
+    expect(() => sleb(2 ** 31)).toThrow(RangeError);
+  });
+
+  test('a hand-built SIMD function validates and runs (sum of four lanes × 2)', () => {
+    const fn = new Fn([ValType.i32], [ValType.f32]);
+    const v = fn.local(ValType.v128);
+    fn.get(0).v128Load(4).tee(v).get(v).f32x4Add().set(v);
+    fn.get(v).f32x4ExtractLane(0).get(v).f32x4ExtractLane(1).f32Add();
+    fn.get(v).f32x4ExtractLane(2).f32Add().get(v).f32x4ExtractLane(3).f32Add();
+    const bytes = encodeModule([{ name: 'sum2', fn }]);
+    expect(wasm.validate(bytes)).toBe(true);
+    const memory = new wasm.Memory({ initial: 1 });
+    new Float32Array(memory.buffer).set([0, 0, 1, 2, 3, 4], 0);
+    const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as Record<
+      string,
+      (p: number) => number
+    >;
+    expect(exports.sum2!(4)).toBe(20); // lanes at byte 4 + 4: elements 2..5
+  });
+
+  test('a body with a type error does not validate (validation is a real check)', () => {
+    const fn = new Fn([ValType.i32]);
+    fn.get(0).f32x4Add(); // one i32 operand where two v128 are needed
+    expect(wasm.validate(encodeModule([{ name: 'bad', fn }]))).toBe(false);
+  });
+});
