@@ -126,3 +126,27 @@ export function stepProblems(
   problems.push(...recordMismatches(model.toJSON().state, second.state, 'step 2 state', tol));
   return problems;
 }
+
+/**
+ * Names a spec accepts that collide or clash once made identifiers: `x` and `_x` (sanitized
+ * alike before), `x_`, reserved words, the module's own identifiers (`B`, `arena`, `params`,
+ * `forward`, a prelude helper's name) and a name ending in what a kernel suffix adds.
+ */
+export const collidingNames: GraphSpec = {
+  name: 'names',
+  inputs: { x: [null, 3], _x: [null, 3], x_: [null, 3] },
+  targets: { class: [null] },
+  nodes: [
+    { name: 'function', op: 'add', inputs: ['x', '_x'] },
+    { name: 'B', op: 'add', inputs: ['function', 'x_'] },
+    { name: 'arena', op: 'linear', input: 'B', units: 4 },
+    { name: 'params', op: 'tanh', input: 'arena' },
+    { name: 'fillUniform', op: 'linear', input: 'params', units: 4 },
+    { name: 'forward', op: 'relu', input: 'fillUniform' },
+    { name: 'constructor', op: 'linear', input: 'forward', units: 3 },
+    { name: 'probs', op: 'softmax', input: 'constructor' },
+  ],
+  outputs: ['probs'],
+  loss: { op: 'cross_entropy', input: 'probs', target: 'class' },
+  train: { optimizer: 'adam', lr: 0.01, seed: 3 },
+};
