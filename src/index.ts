@@ -3,6 +3,7 @@
 // diagnostics.
 export { compile, load, loadModule, ChainruleError } from './api.js';
 export type {
+  EmitFormat,
   CompileOptions,
   CompiledModel,
   CompileStats,

@@ -325,7 +325,9 @@ function printValue(v: InfoValue): string {
           ...indent(v.entries.flatMap((e) => [...(e.doc ? doc([e.doc]) : []), `${e.key}: ${printValue(e.value)},`])),
           '}',
         ].join('\n')
-      : `{ ${v.entries.map((e) => `${e.key}: ${printValue(e.value)}`).join(', ')} }`;
+      : v.entries.length === 0
+        ? '{}'
+        : `{ ${v.entries.map((e) => `${e.key}: ${printValue(e.value)}`).join(', ')} }`;
   }
   return typeof v === 'string' ? JSON.stringify(v) : `${v}`;
 }

@@ -2,7 +2,7 @@
 // random feeds in the model's float type, and one tolerance rule for comparing arrays.
 import type { FloatDType, Graph } from '../../../compiler/ir/types.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
-import { loadModuleSource } from '../../../runtime/load-module.js';
+import { loadModuleJs, loadModuleSource } from '../../../runtime/load-module.js';
 import { interpret, type InterpretResult } from '../../../compiler/interp/interpret.js';
 import type { Feed, FloatArray, GeneratedModel } from '../../../runtime/model.js';
 import { compile, type CompileOptions, type CompiledModel } from '../../../src/api.js';
@@ -22,7 +22,11 @@ export async function compiledModel(
   seed: number,
 ): Promise<{ compiled: CompiledModel; model: GeneratedModel }> {
   const compiled = compile(spec, options);
-  const mod = await loadModuleSource(compiled.source, compiled.name);
+  // The emitted JavaScript when there is one (what Node and browsers import), else the TypeScript.
+  const mod =
+    compiled.js === undefined
+      ? await loadModuleSource(compiled.source, compiled.name)
+      : await loadModuleJs(compiled.js, compiled.name);
   return { compiled, model: mod.createModel({ seed }) };
 }
 

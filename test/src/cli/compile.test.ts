@@ -317,7 +317,7 @@ describe('kernel clusters in the diagrams', () => {
         .filter(([, k]) => k === kernel)
         .map(([id]) => name(id))
         .sort();
-    expect(members('d_fc1_weight_bias_sgd')).toEqual(
+    expect(members('d_fc1_weight_bias')).toEqual(
       [
         'd(fc1.bias)',
         'd(fc1.weight)',
