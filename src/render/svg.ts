@@ -13,14 +13,15 @@
 // (every label fell back to the edge's `tailhead->` text) and lacks the DejaVu Sans metrics of
 // Graphviz 16.1 that make boxes fit the text resvg draws. Neither engine reports Graphviz
 // *warnings* (both only throw on errors), so the DOT is also checked by `dotWarnings` first.
-import { Graphviz } from '@hpcc-js/wasm-graphviz';
+import type { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { dotWarnings } from '../../compiler/diagram/lint-dot.js';
 
 let engine: Promise<Graphviz> | undefined;
 
 /** The Graphviz engine, loaded once per process (the WebAssembly module is ~1 MB). */
 function graphviz(): Promise<Graphviz> {
-  engine ??= Graphviz.load();
+  // Imported on first use, so commands and programs that draw nothing never load it.
+  engine ??= import('@hpcc-js/wasm-graphviz').then(({ Graphviz }) => Graphviz.load());
   return engine;
 }
 
