@@ -35,6 +35,8 @@ export const gelu: OpDef<'gelu'> = {
       factor: `⊙gelu'(${xn})`,
     })),
   ),
+  // NOTE: no `tfjs` layer: tfjs's 'gelu' is the erf form, and its 'gelu_new' (this tanh form) does
+  // not load back (tfjs 4.22 camel-cases the name to an unknown 'geluNew').
   onnx: (_node, c) => {
     const [x = ''] = c.inputs;
     const t = geluTanhOnnx(c, x);

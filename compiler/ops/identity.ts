@@ -1,6 +1,7 @@
 // identity(x) = x. Its VJP passes the incoming gradient through unchanged (no backward node).
 import { unaryOp } from './elementwise.js';
 import type { OpDef } from './op-def.js';
+import { tfjsActivation } from './tfjs.js';
 
 export const identity: OpDef<'identity'> = {
   ...unaryOp(
@@ -12,5 +13,6 @@ export const identity: OpDef<'identity'> = {
       grad: ({ dy }, operand) => (operand === 0 ? dy : undefined),
     },
   ),
+  tfjs: () => tfjsActivation('linear'),
   onnx: (_node, c) => c.op('Identity', c.inputs),
 };

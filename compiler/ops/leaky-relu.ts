@@ -19,6 +19,7 @@ export const leakyRelu: OpDef<'leaky_relu'> = {
     })),
     (a) => `alpha=${a.alpha}`,
   ),
+  tfjs: (node) => ({ className: 'LeakyReLU', config: { alpha: node.attrs.alpha } }),
   onnx: (node, c) => c.op('LeakyRelu', c.inputs, { alpha: float(node.attrs.alpha) }),
 };
 

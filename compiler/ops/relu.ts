@@ -3,6 +3,7 @@
 // kink; a subgradient of 0 keeps dead units dead and matches the fused kernels' `x > 0` test.
 import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
 import type { OpDef } from './op-def.js';
+import { tfjsActivation } from './tfjs.js';
 
 export const relu: OpDef<'relu'> = {
   ...unaryOp(
@@ -16,6 +17,7 @@ export const relu: OpDef<'relu'> = {
       factor: `⊙relu'(${xn})`,
     })),
   ),
+  tfjs: () => tfjsActivation('relu'),
   onnx: (_node, c) => c.op('Relu', c.inputs),
 };
 

@@ -1,6 +1,7 @@
 // sigmoid(x) = 1 / (1 + e^−x), evaluated without overflow for large |x|.
 import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
 import type { OpDef } from './op-def.js';
+import { tfjsActivation } from './tfjs.js';
 
 export function sigmoidOf(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
@@ -25,6 +26,7 @@ export const sigmoid: OpDef<'sigmoid'> = {
       factor: `⊙σ'(${xn})`,
     })),
   ),
+  tfjs: () => tfjsActivation('sigmoid'),
   onnx: (_node, c) => c.op('Sigmoid', c.inputs),
 };
 

@@ -1,6 +1,7 @@
 // tanh(x); its derivative 1 − y² is written from the saved output.
 import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
 import type { OpDef } from './op-def.js';
+import { tfjsActivation } from './tfjs.js';
 
 export const tanh: OpDef<'tanh'> = {
   ...unaryOp(
@@ -14,6 +15,7 @@ export const tanh: OpDef<'tanh'> = {
       factor: `⊙tanh'(${xn})`,
     })),
   ),
+  tfjs: () => tfjsActivation('tanh'),
   onnx: (_node, c) => c.op('Tanh', c.inputs),
 };
 
