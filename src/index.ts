@@ -21,4 +21,4 @@ export type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
 // WebAssembly, loaded on first use).
 export { viewDot, diagramViews, type DiagramView, type DiagramOptions } from '../compiler/diagram/dot.js';
 export { diagramFiles, type DiagramFileName, type DiagramFilesOptions } from './render/diagram-files.js';
-export { renderSvg, GraphvizError, type RenderOptions } from './render/svg.js';
+export { renderSvg, GraphvizError } from './render/svg.js';

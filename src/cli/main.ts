@@ -17,6 +17,7 @@ const commands: Readonly<Record<string, () => Promise<() => Command>>> = {
   eval: async () => (await import('./commands/eval.js')).evalCommand,
   predict: async () => (await import('./commands/predict.js')).predictCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
 };
 
 /**
