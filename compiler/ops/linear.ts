@@ -75,4 +75,5 @@ export const linear: OpDef<'linear'> = {
       }),
     ].join('\n');
   },
+  onnx: (node, c) => c.op(node.attrs.bias ? 'Gemm' : 'MatMul', c.inputs),
 };

@@ -10,6 +10,7 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { demoCommand } from './commands/demo.js';
+import { exportCommand } from './commands/export.js';
 import { studioCommand } from './commands/studio.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -23,6 +24,7 @@ const commands: readonly (() => Command)[] = [
   evalCommand,
   predictCommand,
   demoCommand,
+  exportCommand,
   studioCommand,
 ];
 

@@ -91,8 +91,7 @@ async function drawView(graph: Graph, view: DiagramView): Promise<StudioDiagram>
       return { ...e, attrs: { ...e.attrs, id: info.id, tooltip } };
     }),
   };
-  // Graphviz warnings (an attribute it would ignore) only matter to the golden files, not here.
-  const svg = await renderSvg(writeDot(document), { onWarning: () => {} });
+  const svg = await renderSvg(writeDot(document));
   return { svg, edges, kinds: Object.fromEntries(diagram.kinds) };
 }
 
