@@ -1,22 +1,26 @@
 // tanh(x); its derivative 1 − y² is written from the saved output.
-import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
+import { activationVjp, derivativeOp, plainActivation, unaryOp } from './elementwise.js';
 
-export const tanh = unaryOp(
-  'tanh',
-  (x) => Math.tanh(x),
-  (x) => `Math.tanh(${x})`,
-  activationVjp<'tanh'>('y', (dy, y, _attrs, xn) => ({
+export const tanh = unaryOp('tanh', {
+  f: (x) => Math.tanh(x),
+  code: (x) => `Math.tanh(${x})`,
+  vjp: activationVjp<'tanh'>('y', (dy, y, _attrs, xn) => ({
     op: 'tanh_grad',
     attrs: {},
     inputs: [dy, y],
     factor: `⊙tanh'(${xn})`,
   })),
-);
+  spec: plainActivation('hyperbolic tangent'),
+  // (e^2x − 1)/(e^2x + 1)
+  examples: [{ operands: [[-2, 0, 0.5]], output: [-0.9640275800758169, 0, 0.46211715726000974] }],
+});
 
 /** dx = dy ⊙ (1 − y²) */
-export const tanhGrad = derivativeOp(
-  'tanh_grad',
-  'y',
-  (dy, y) => dy * (1 - y * y),
-  (dy, y) => `${dy} * (1 - ${y} * ${y})`,
-);
+export const tanhGrad = derivativeOp('tanh_grad', {
+  saved: 'y',
+  df: (dy, y) => dy * (1 - y * y),
+  code: (dy, y) => `${dy} * (1 - ${y} * ${y})`,
+  prime: "tanh'",
+  examples: [{ operands: [[2], [0.5]], output: [2 * 0.75] }],
+  domains: ['real', 'unit'],
+});
