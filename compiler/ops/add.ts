@@ -46,4 +46,5 @@ export const add: SpecNodeOpDef<'add'> = {
       `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = ${node.inputs.map((_, i) => `A${i}[i]`).join(' + ')};`,
     ].join('\n');
   },
+  onnx: (_node, c) => c.inputs.slice(1).reduce((acc, x) => c.op('Add', [acc, x]), c.inputs[0] ?? ''),
 };

@@ -28,6 +28,7 @@ export interface UnaryOpOptions<K extends OpName> {
   readonly helpers?: readonly string[];
   readonly examples?: readonly OpExample<K>[];
   readonly domains?: readonly OperandDomain[];
+  readonly onnx?: OpDef<K>['onnx'];
 }
 
 /** Copies the optional fields that are set (the definitions stay free of `undefined` keys). */
@@ -59,6 +60,7 @@ export function unaryOp<K extends OpName>(op: K, o: UnaryOpOptions<K>): Activati
       helpers: o.helpers,
       examples: o.examples,
       domains: o.domains,
+      onnx: o.onnx,
     }),
   };
 }
@@ -77,6 +79,7 @@ export interface DerivativeOpOptions<K extends OpName> {
   readonly helpers?: readonly string[];
   readonly examples?: readonly OpExample<K>[];
   readonly domains?: readonly OperandDomain[];
+  readonly onnx?: OpDef<K>['onnx'];
 }
 
 /** The derivative op of an activation: dx = dy ⊙ f'(saved), `saved` being its input x or output y. */
@@ -98,6 +101,7 @@ export function derivativeOp<K extends OpName>(op: K, o: DerivativeOpOptions<K>)
       helpers: o.helpers,
       examples: o.examples,
       domains: o.domains,
+      onnx: o.onnx,
     }),
   };
 }

@@ -1,5 +1,6 @@
 // gelu, the tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
 import { activationVjp, derivativeOp, plainActivation, unaryOp } from './elementwise.js';
+import type { OnnxContext } from './onnx.js';
 
 const C = Math.sqrt(2 / Math.PI);
 const K = 0.044715;
@@ -12,6 +13,13 @@ export function geluOf(x: number): number {
 export function geluDerivative(x: number): number {
   const t = Math.tanh(C * (x + K * x * x * x));
   return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * C * (1 + 3 * K * x * x);
+}
+
+/** ONNX: t = tanh(C·(x + K·x³)), shared by gelu and its derivative (the exact tanh form, no opset-20 Gelu). */
+function geluTanhOnnx(c: OnnxContext, x: string): string {
+  const cube = c.op('Mul', [c.op('Mul', [x, x]), x]);
+  const inner = c.op('Add', [x, c.op('Mul', [c.scalar(K), cube])]);
+  return c.op('Tanh', [c.op('Mul', [c.scalar(C), inner])]);
 }
 
 export const gelu = unaryOp('gelu', {
@@ -27,6 +35,11 @@ export const gelu = unaryOp('gelu', {
   feedInit: 'he_uniform',
   // gelu(1) = 0.5·(1 + tanh(0.7978845608·1.044715))
   examples: [{ operands: [[1, 0, -1]], output: [0.8411919906082768, 0, -0.15880800939172324] }],
+  onnx: (_node, c) => {
+    const [x = ''] = c.inputs;
+    const t = geluTanhOnnx(c, x);
+    return c.op('Mul', [c.op('Mul', [c.scalar(0.5), x]), c.op('Add', [c.scalar(1), t])]);
+  },
 });
 
 /** dx = dy ⊙ gelu'(x) */
@@ -47,4 +60,15 @@ export const geluGrad = derivativeOp('gelu_grad', {
       output: [1, 1.0829640838457826],
     },
   ],
+  onnx: (_node, c) => {
+    // dx = dy·(0.5(1 + t) + 0.5·x·(1 − t²)·C·(1 + 3K·x²)), t = tanh(C(x + K·x³))
+    const [dy = '', x = ''] = c.inputs;
+    const t = geluTanhOnnx(c, x);
+    const mul = (a: string, b: string): string => c.op('Mul', [a, b]);
+    const left = mul(c.scalar(0.5), c.op('Add', [c.scalar(1), t]));
+    const sech2 = c.op('Sub', [c.scalar(1), mul(t, t)]);
+    const inner = c.op('Add', [c.scalar(1), mul(c.scalar(3 * K), mul(x, x))]);
+    const right = mul(mul(mul(c.scalar(0.5 * C), x), sech2), inner);
+    return mul(dy, c.op('Add', [left, right]));
+  },
 });

@@ -10,4 +10,5 @@ export const identity = unaryOp('identity', {
   },
   spec: plainActivation('x unchanged'),
   examples: [{ operands: [[-2, 0, 3]], output: [-2, 0, 3] }],
+  onnx: (_node, c) => c.op('Identity', c.inputs),
 });

@@ -1,6 +1,7 @@
 // leaky_relu(x) = x for x > 0, alpha·x otherwise (alpha defaults to 0.01 in the spec).
 // NOTE: at x = 0 the derivative is alpha (the x ≤ 0 branch), as tfjs's LeakyRelu gradient.
 import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
+import { float } from './onnx.js';
 
 export const DEFAULT_LEAKY_ALPHA = 0.01;
 
@@ -28,6 +29,7 @@ export const leakyRelu = unaryOp('leaky_relu', {
     { attrs: { alpha: 0.2 }, operands: [[-2, -0.5, 0, 0.5, 3]], output: [-0.4, -0.1, 0, 0.5, 3] },
   ],
   domains: ['awayFromZero'],
+  onnx: (node, c) => c.op('LeakyRelu', c.inputs, { alpha: float(node.attrs.alpha) }),
 });
 
 /** dx = dy ⊙ (x > 0 ? 1 : alpha) */
@@ -49,4 +51,8 @@ export const leakyReluGrad = derivativeOp('leaky_relu_grad', {
     },
   ],
   domains: ['real', 'awayFromZero'],
+  onnx: (node, c) => {
+    const [dy = '', x = ''] = c.inputs;
+    return c.op('Where', [c.op('Greater', [x, c.scalar(0)]), dy, c.op('Mul', [dy, c.scalar(node.attrs.alpha)])]);
+  },
 });

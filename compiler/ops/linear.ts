@@ -87,4 +87,5 @@ export const linear: SpecNodeOpDef<'linear'> = {
       }),
     ].join('\n');
   },
+  onnx: (node, c) => c.op(node.attrs.bias ? 'Gemm' : 'MatMul', c.inputs),
 };

@@ -8,6 +8,7 @@
 import type { KernelContext } from '../codegen/kernel-context.js';
 import type { SpecAttrName, SpecAttrs } from '../frontend/graph-spec.js';
 import type { AttrMap, InitName, NodeOf, OpName, TensorType } from '../ir/types.js';
+import type { OnnxContext } from './onnx.js';
 
 /** A concrete tensor for the reference interpreter: batch resolved, row-major data. */
 export interface Tensor {
@@ -198,6 +199,12 @@ export interface OpDef<K extends OpName> {
    * to its static dims (helpers in compiler/codegen/template-kit.ts). Absent only for leaves.
    */
   kernel?(node: NodeOf<K>, ctx: KernelContext): string;
+  /**
+   * How the node lowers to standard ONNX ops (opset `ONNX_OPSET` in ./onnx.ts), emitted through
+   * `ctx`; returns the value name holding the node's output. Absent only for leaves, which the
+   * exporter turns into graph inputs or initializers.
+   */
+  onnx?(node: NodeOf<K>, ctx: OnnxContext): string;
 }
 
 /** An op a spec node may use (its `spec` trait says `use: 'node'`). */

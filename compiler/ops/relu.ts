@@ -16,6 +16,7 @@ export const relu = unaryOp('relu', {
   feedInit: 'he_uniform',
   examples: [{ operands: [[-2, -0.5, 0, 0.5, 3]], output: [0, 0, 0, 0.5, 3] }],
   domains: ['awayFromZero'],
+  onnx: (_node, c) => c.op('Relu', c.inputs),
 });
 
 /** dx = dy ⊙ [x > 0] */
@@ -34,4 +35,8 @@ export const reluGrad = derivativeOp('relu_grad', {
     },
   ],
   domains: ['real', 'awayFromZero'],
+  onnx: (_node, c) => {
+    const [dy = '', x = ''] = c.inputs;
+    return c.op('Where', [c.op('Greater', [x, c.scalar(0)]), dy, c.scalar(0)]);
+  },
 });

@@ -28,6 +28,7 @@ export const sigmoid = unaryOp('sigmoid', {
     { operands: [[-2, 0, 0.5]], output: [0.11920292202211755, 0.5, 0.6224593312018546] },
     { operands: [[-1000, 1000]], output: [0, 1] },
   ],
+  onnx: (_node, c) => c.op('Sigmoid', c.inputs),
 });
 
 /** dx = dy ⊙ y(1 − y) */
@@ -38,4 +39,8 @@ export const sigmoidGrad = derivativeOp('sigmoid_grad', {
   prime: "σ'",
   examples: [{ operands: [[2], [0.25]], output: [2 * 0.25 * 0.75] }],
   domains: ['real', 'unit'],
+  onnx: (_node, c) => {
+    const [dy = '', y = ''] = c.inputs;
+    return c.op('Mul', [c.op('Mul', [dy, y]), c.op('Sub', [c.scalar(1), y])]);
+  },
 });

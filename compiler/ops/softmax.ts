@@ -3,6 +3,7 @@
 import { rowLoop } from '../codegen/template-kit.js';
 import type { OpDef, SpecNodeOpDef, Tensor } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
+import { int, reduceSum } from './onnx.js';
 
 /** Writes softmax of each row of `x` into `out`. */
 export function softmaxRows(x: Tensor, out: Tensor): void {
@@ -82,6 +83,7 @@ export const softmax: SpecNodeOpDef<'softmax'> = {
       ),
     ].join('\n');
   },
+  onnx: (_node, c) => c.op('Softmax', c.inputs, { axis: int(-1) }),
 };
 
 /** dx = p ⊙ (dy − Σ_row(dy ⊙ p)) */
@@ -113,5 +115,11 @@ export const softmaxGrad: OpDef<'softmax_grad'> = {
         `for (let j = 0; j < ${k}; j++) O[o + j] = P[o + j] * (DY[o + j] - dot);`,
       ]),
     ].join('\n');
+  },
+  onnx: (_node, c) => {
+    // dx = y ⊙ (dy − Σ_j dy·y)
+    const [dy = '', y = ''] = c.inputs;
+    const dot = reduceSum(c, c.op('Mul', [dy, y]), [-1], true);
+    return c.op('Mul', [y, c.op('Sub', [dy, dot])]);
   },
 };

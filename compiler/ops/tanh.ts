@@ -13,6 +13,7 @@ export const tanh = unaryOp('tanh', {
   spec: plainActivation('hyperbolic tangent'),
   // (e^2x − 1)/(e^2x + 1)
   examples: [{ operands: [[-2, 0, 0.5]], output: [-0.9640275800758169, 0, 0.46211715726000974] }],
+  onnx: (_node, c) => c.op('Tanh', c.inputs),
 });
 
 /** dx = dy ⊙ (1 − y²) */
@@ -23,4 +24,8 @@ export const tanhGrad = derivativeOp('tanh_grad', {
   prime: "tanh'",
   examples: [{ operands: [[2], [0.5]], output: [2 * 0.75] }],
   domains: ['real', 'unit'],
+  onnx: (_node, c) => {
+    const [dy = '', y = ''] = c.inputs;
+    return c.op('Mul', [dy, c.op('Sub', [c.scalar(1), c.op('Mul', [y, y])])]);
+  },
 });
