@@ -29,6 +29,7 @@ export interface UnaryOpOptions<K extends OpName> {
   readonly examples?: readonly OpExample<K>[];
   readonly domains?: readonly OperandDomain[];
   readonly onnx?: OpDef<K>['onnx'];
+  readonly tfjs?: OpDef<K>['tfjs'];
 }
 
 /** Copies the optional fields that are set (the definitions stay free of `undefined` keys). */
@@ -61,6 +62,7 @@ export function unaryOp<K extends OpName>(op: K, o: UnaryOpOptions<K>): Activati
       examples: o.examples,
       domains: o.domains,
       onnx: o.onnx,
+      tfjs: o.tfjs,
     }),
   };
 }

@@ -35,6 +35,8 @@ export const gelu = unaryOp('gelu', {
   feedInit: 'he_uniform',
   // gelu(1) = 0.5·(1 + tanh(0.7978845608·1.044715))
   examples: [{ operands: [[1, 0, -1]], output: [0.8411919906082768, 0, -0.15880800939172324] }],
+  // NOTE: no `tfjs` layer: tfjs's 'gelu' is the erf form, and its 'gelu_new' (this tanh form) does
+  // not load back (tfjs 4.22 camel-cases the name to an unknown 'geluNew').
   onnx: (_node, c) => {
     const [x = ''] = c.inputs;
     const t = geluTanhOnnx(c, x);

@@ -1,5 +1,6 @@
 // identity(x) = x. Its VJP passes the incoming gradient through unchanged (no backward node).
 import { plainActivation, unaryOp } from './elementwise.js';
+import { tfjsActivation } from './tfjs.js';
 
 export const identity = unaryOp('identity', {
   f: (x) => x,
@@ -10,5 +11,6 @@ export const identity = unaryOp('identity', {
   },
   spec: plainActivation('x unchanged'),
   examples: [{ operands: [[-2, 0, 3]], output: [-2, 0, 3] }],
+  tfjs: () => tfjsActivation('linear'),
   onnx: (_node, c) => c.op('Identity', c.inputs),
 });

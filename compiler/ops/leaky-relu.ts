@@ -29,6 +29,7 @@ export const leakyRelu = unaryOp('leaky_relu', {
     { attrs: { alpha: 0.2 }, operands: [[-2, -0.5, 0, 0.5, 3]], output: [-0.4, -0.1, 0, 0.5, 3] },
   ],
   domains: ['awayFromZero'],
+  tfjs: (node) => ({ className: 'LeakyReLU', config: { alpha: node.attrs.alpha } }),
   onnx: (node, c) => c.op('LeakyRelu', c.inputs, { alpha: float(node.attrs.alpha) }),
 });
 

@@ -4,6 +4,7 @@ import type { OpDef, SpecNodeOpDef } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
 import { rowLoop } from '../codegen/template-kit.js';
 import { int, reduceSum } from './onnx.js';
+import { tfjsActivation } from './tfjs.js';
 
 export const logSoftmax: SpecNodeOpDef<'log_softmax'> = {
   op: 'log_softmax',
@@ -59,6 +60,7 @@ export const logSoftmax: SpecNodeOpDef<'log_softmax'> = {
       ]),
     ].join('\n');
   },
+  tfjs: () => tfjsActivation('logSoftmax'),
   onnx: (_node, c) => c.op('LogSoftmax', c.inputs, { axis: int(-1) }),
 };
 

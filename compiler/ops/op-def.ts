@@ -9,6 +9,7 @@ import type { KernelContext } from '../codegen/kernel-context.js';
 import type { SpecAttrName, SpecAttrs } from '../frontend/graph-spec.js';
 import type { AttrMap, InitName, NodeOf, OpName, TensorType } from '../ir/types.js';
 import type { OnnxContext } from './onnx.js';
+import type { TfjsLayer } from './tfjs.js';
 
 /** A concrete tensor for the reference interpreter: batch resolved, row-major data. */
 export interface Tensor {
@@ -205,6 +206,8 @@ export interface OpDef<K extends OpName> {
    * exporter turns into graph inputs or initializers.
    */
   onnx?(node: NodeOf<K>, ctx: OnnxContext): string;
+  /** The TensorFlow.js Layers layer a forward node becomes (./tfjs.ts); absent: not exportable to tfjs. */
+  tfjs?(node: NodeOf<K>): TfjsLayer;
 }
 
 /** An op a spec node may use (its `spec` trait says `use: 'node'`). */

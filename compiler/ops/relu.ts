@@ -2,6 +2,7 @@
 // NOTE: relu'(0) = 0 (as tfjs and PyTorch). JAX's `max` would split the gradient in half at the
 // kink; a subgradient of 0 keeps dead units dead and matches the fused kernels' `x > 0` test.
 import { activationVjp, derivativeOp, plainActivation, unaryOp } from './elementwise.js';
+import { tfjsActivation } from './tfjs.js';
 
 export const relu = unaryOp('relu', {
   f: (x) => (x > 0 ? x : 0),
@@ -16,6 +17,7 @@ export const relu = unaryOp('relu', {
   feedInit: 'he_uniform',
   examples: [{ operands: [[-2, -0.5, 0, 0.5, 3]], output: [0, 0, 0, 0.5, 3] }],
   domains: ['awayFromZero'],
+  tfjs: () => tfjsActivation('relu'),
   onnx: (_node, c) => c.op('Relu', c.inputs),
 });
 

@@ -1,5 +1,6 @@
 // sigmoid(x) = 1 / (1 + e^−x), evaluated without overflow for large |x|.
 import { activationVjp, derivativeOp, plainActivation, unaryOp } from './elementwise.js';
+import { tfjsActivation } from './tfjs.js';
 
 export function sigmoidOf(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
@@ -28,6 +29,7 @@ export const sigmoid = unaryOp('sigmoid', {
     { operands: [[-2, 0, 0.5]], output: [0.11920292202211755, 0.5, 0.6224593312018546] },
     { operands: [[-1000, 1000]], output: [0, 1] },
   ],
+  tfjs: () => tfjsActivation('sigmoid'),
   onnx: (_node, c) => c.op('Sigmoid', c.inputs),
 });
 

@@ -4,6 +4,7 @@ import { rowLoop } from '../codegen/template-kit.js';
 import type { OpDef, SpecNodeOpDef, Tensor } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
 import { int, reduceSum } from './onnx.js';
+import { tfjsActivation } from './tfjs.js';
 
 /** Writes softmax of each row of `x` into `out`. */
 export function softmaxRows(x: Tensor, out: Tensor): void {
@@ -83,6 +84,7 @@ export const softmax: SpecNodeOpDef<'softmax'> = {
       ),
     ].join('\n');
   },
+  tfjs: () => tfjsActivation('softmax'),
   onnx: (_node, c) => c.op('Softmax', c.inputs, { axis: int(-1) }),
 };
 

@@ -1,5 +1,6 @@
 // tanh(x); its derivative 1 − y² is written from the saved output.
 import { activationVjp, derivativeOp, plainActivation, unaryOp } from './elementwise.js';
+import { tfjsActivation } from './tfjs.js';
 
 export const tanh = unaryOp('tanh', {
   f: (x) => Math.tanh(x),
@@ -13,6 +14,7 @@ export const tanh = unaryOp('tanh', {
   spec: plainActivation('hyperbolic tangent'),
   // (e^2x − 1)/(e^2x + 1)
   examples: [{ operands: [[-2, 0, 0.5]], output: [-0.9640275800758169, 0, 0.46211715726000974] }],
+  tfjs: () => tfjsActivation('tanh'),
   onnx: (_node, c) => c.op('Tanh', c.inputs),
 });
 
