@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../../../runtime/atomic-write.js';
 import { RuntimeError } from '../../../runtime/errors.js';
 import { exportOnnx, exportOnnxTraining, forwardGraph } from '../../interop/onnx/export.js';
 import { seededParams, weightsForGraph } from '../../interop/params.js';
+import { exportTfjs } from '../../interop/tfjs/export.js';
 import { locate } from '../../frontend/check.js';
 import { loadSpecForCli, renderLoadReport } from '../spec-input.js';
 import { parseSeed, reportErrors } from './train.js';
@@ -88,6 +89,6 @@ async function runExport(spec: GraphSpec, flags: ExportFlags): Promise<string> {
       writeFileAtomic(flags.out, exportOnnxTraining(spec));
       return flags.out;
     case 'tfjs':
-      throw new RuntimeError('tfjs export is not available yet');
+      return exportTfjs(spec, await params(spec, flags), flags.out);
   }
 }
