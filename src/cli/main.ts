@@ -18,6 +18,7 @@ const commands: Readonly<Record<string, () => Promise<() => Command>>> = {
   predict: async () => (await import('./commands/predict.js')).predictCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   export: async () => (await import('./commands/export.js')).exportCommand,
+  studio: async () => (await import('./commands/studio.js')).studioCommand,
 };
 
 /**
