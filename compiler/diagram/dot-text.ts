@@ -1,10 +1,21 @@
-// DOT syntax: quoting, HTML-like labels and a small document model written out in a fixed order,
-// so the same diagram always produces byte-identical text (the .dot files are baselines).
+// DOT syntax: quoting, labels and a small document model written out in a fixed order, so the
+// same diagram always produces byte-identical text (the .dot files are baselines).
+//
+// A label carries its text twice: as plain lines, which every Graphviz draws (system `dot`,
+// graphviz-cli/viz.js, editors' previews), and as HTML-like markup (bold titles, small grey
+// shapes, colour swatches), which only a full Graphviz draws — viz.js drops it and prints the
+// edge id instead. Files are written with the plain text; chainrule's own SVG uses the markup.
 
-/** An HTML-like label (`label=<...>`): already escaped markup. */
+/** A label in both spellings. `text` is what any Graphviz shows; `html` is already escaped markup. */
 export interface Html {
   readonly html: string;
+  readonly text: string;
+  /** How the plain lines line up (`left`: each line ends in `\l`). Default centred. */
+  readonly justify?: 'left';
 }
+
+/** Which spelling of labels to write: `plain` for portable files, `html` for our own renderer. */
+export type LabelMarkup = 'plain' | 'html';
 
 export type DotValue = string | number | Html;
 /** Attributes in the order they are written. */
@@ -42,8 +53,9 @@ export interface DotDocument {
   readonly sameRank: readonly (readonly string[])[];
 }
 
-export function html(markup: string): Html {
-  return { html: markup };
+/** A label: `markup` for full Graphviz, `text` (lines separated by `\n`) for every Graphviz. */
+export function html(markup: string, text: string, justify?: 'left'): Html {
+  return justify === undefined ? { html: markup, text } : { html: markup, text, justify };
 }
 
 /**
@@ -60,46 +72,56 @@ export function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
 
-function writeValue(value: DotValue): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return quoteDot(value);
-  return `<${value.html}>`;
+/** Left-justified lines: each line ends in DOT's `\l` escape (so a final `\l` too). */
+function quoteLeft(text: string): string {
+  const lines = text.split('\n').map((l) => l.replaceAll('\\', '\\\\').replaceAll('"', '\\"'));
+  return `"${lines.join('\\l')}\\l"`;
 }
 
-export function writeAttrs(attrs: DotAttrs): string {
-  const parts = Object.entries(attrs).map(([k, v]) => `${k}=${writeValue(v)}`);
+function writeValue(value: DotValue, markup: LabelMarkup): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return quoteDot(value);
+  if (markup === 'html') return `<${value.html}>`;
+  return value.justify === 'left' ? quoteLeft(value.text) : quoteDot(value.text);
+}
+
+export function writeAttrs(attrs: DotAttrs, markup: LabelMarkup = 'plain'): string {
+  const parts = Object.entries(attrs).map(([k, v]) => `${k}=${writeValue(v, markup)}`);
   return parts.length === 0 ? '' : ` [${parts.join(', ')}]`;
 }
 
-function writeNode(node: DotNode, indent: string): string {
-  return `${indent}${quoteDot(node.id)}${writeAttrs(node.attrs)};`;
+function writeNode(node: DotNode, indent: string, markup: LabelMarkup): string {
+  return `${indent}${quoteDot(node.id)}${writeAttrs(node.attrs, markup)};`;
 }
 
-/** The document as DOT text: header, defaults, clusters, free nodes, rank groups, edges. */
-export function writeDot(doc: DotDocument): string {
+/**
+ * The document as DOT text: header, defaults, clusters, free nodes, rank groups, edges. Labels
+ * are plain text unless `markup` is `html`.
+ */
+export function writeDot(doc: DotDocument, markup: LabelMarkup = 'plain'): string {
   const lines = doc.comments.map((c) => `// ${c}`);
   lines.push(`digraph ${quoteDot(doc.name)} {`);
-  for (const [k, v] of Object.entries(doc.graph)) lines.push(`  ${k}=${writeValue(v)};`);
+  for (const [k, v] of Object.entries(doc.graph)) lines.push(`  ${k}=${writeValue(v, markup)};`);
   // DOT needs an attribute list after `node`/`edge`: an empty default is left out.
-  if (Object.keys(doc.nodeDefaults).length > 0) lines.push(`  node${writeAttrs(doc.nodeDefaults)};`);
-  if (Object.keys(doc.edgeDefaults).length > 0) lines.push(`  edge${writeAttrs(doc.edgeDefaults)};`);
+  if (Object.keys(doc.nodeDefaults).length > 0) lines.push(`  node${writeAttrs(doc.nodeDefaults, markup)};`);
+  if (Object.keys(doc.edgeDefaults).length > 0) lines.push(`  edge${writeAttrs(doc.edgeDefaults, markup)};`);
   const inCluster = new Set(doc.clusters.flatMap((c) => c.nodes));
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
   for (const cluster of doc.clusters) {
     lines.push('', `  subgraph ${quoteDot(`cluster_${cluster.id}`)} {`);
-    for (const [k, v] of Object.entries(cluster.attrs)) lines.push(`    ${k}=${writeValue(v)};`);
+    for (const [k, v] of Object.entries(cluster.attrs)) lines.push(`    ${k}=${writeValue(v, markup)};`);
     for (const id of cluster.nodes) {
       const node = byId.get(id);
-      if (node !== undefined) lines.push(writeNode(node, '    '));
+      if (node !== undefined) lines.push(writeNode(node, '    ', markup));
     }
     lines.push('  }');
   }
   lines.push('');
-  for (const node of doc.nodes) if (!inCluster.has(node.id)) lines.push(writeNode(node, '  '));
+  for (const node of doc.nodes) if (!inCluster.has(node.id)) lines.push(writeNode(node, '  ', markup));
   if (doc.sameRank.length > 0) lines.push('');
   for (const group of doc.sameRank) lines.push(`  { rank=same; ${group.map((id) => `${quoteDot(id)};`).join(' ')} }`);
   lines.push('');
-  for (const e of doc.edges) lines.push(`  ${quoteDot(e.from)} -> ${quoteDot(e.to)}${writeAttrs(e.attrs)};`);
+  for (const e of doc.edges) lines.push(`  ${quoteDot(e.from)} -> ${quoteDot(e.to)}${writeAttrs(e.attrs, markup)};`);
   lines.push('}', '');
   return lines.join('\n');
 }
