@@ -3,7 +3,7 @@
 // parallelograms are data fed in, cylinders are stored tensors, an octagon is the loss, a circle
 // is a fan-in sum, a hexagon is an optimizer update.
 import { assertNever } from '../ir/types.js';
-import type { DotAttrs } from './dot-text.js';
+import type { Color, EdgeAttrs, NodeAttrs, Shape, Style } from './dot-text.js';
 
 export type NodeKind =
   | 'input'
@@ -27,19 +27,19 @@ export type NodeKind =
  */
 export type EdgeKind = 'forward' | 'backward' | 'update' | 'assign' | 'tie';
 
-export const BLUE = '#1f6fb4';
-export const RED = '#c62828';
-const BLUE_TEXT = '#17508a';
-const RED_TEXT = '#9e1c1c';
-const GREY = '#b4b4b4';
+export const BLUE: Color = '#1f6fb4';
+export const RED: Color = '#c62828';
+const BLUE_TEXT: Color = '#17508a';
+const RED_TEXT: Color = '#9e1c1c';
+const GREY: Color = '#b4b4b4';
 
 export const FONT = 'DejaVu Sans';
 
 interface NodeLook {
-  readonly shape: string;
-  readonly style: string;
-  readonly fill: string;
-  readonly border: string;
+  readonly shape: Shape;
+  readonly style: Style;
+  readonly fill: Color;
+  readonly border: Color;
   /** What the legend says this kind is. */
   readonly meaning: string;
   /** The fill colour in words, for legends drawn without colour swatches. */
@@ -152,22 +152,21 @@ export function nodeLook(kind: NodeKind): NodeLook {
   }
 }
 
-export function nodeAttrs(kind: NodeKind): DotAttrs {
+export function nodeAttrs(kind: NodeKind): NodeAttrs {
   const look = nodeLook(kind);
-  const attrs: Record<string, string | number> = {
+  return {
     class: kind,
     shape: look.shape,
     style: look.style,
     fillcolor: look.fill,
     color: look.border,
+    ...(kind === 'output' ? { peripheries: 2 } : {}),
+    ...(kind === 'sum' ? { margin: 0.02 } : {}),
   };
-  if (kind === 'output') attrs['peripheries'] = 2;
-  if (kind === 'sum') attrs['margin'] = 0.02;
-  return attrs;
 }
 
 /** Attributes of an edge of this kind; the label is added by the caller. */
-export function edgeAttrs(kind: EdgeKind): DotAttrs {
+export function edgeAttrs(kind: EdgeKind): EdgeAttrs {
   switch (kind) {
     case 'forward':
       return { class: kind, color: BLUE, fontcolor: BLUE_TEXT };
@@ -205,7 +204,7 @@ export function edgeMeaning(kind: EdgeKind): string {
  * A few characters drawn in the edge's colour, standing for the edge in the legend, and the same
  * in words for legends drawn without colour.
  */
-export function edgeSwatch(kind: EdgeKind): { readonly text: string; readonly color: string; readonly words: string } {
+export function edgeSwatch(kind: EdgeKind): { readonly text: string; readonly color: Color; readonly words: string } {
   switch (kind) {
     case 'forward':
       return { text: '──▶', color: BLUE, words: 'blue arrow' };

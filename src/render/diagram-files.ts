@@ -2,7 +2,7 @@
 // deterministic baseline, plain labels any Graphviz renders) and its SVG rendering, for the forward and the backward graph.
 import { type DiagramOptions, type DiagramView, hasBackward, viewDot } from '../../compiler/diagram/dot.js';
 import type { Graph } from '../../compiler/ir/types.js';
-import { renderSvg, type RenderOptions } from './svg.js';
+import { renderSvg } from './svg.js';
 
 export type DiagramFileName =
   | 'forward.dot'
@@ -12,7 +12,7 @@ export type DiagramFileName =
   | 'joint.dot'
   | 'joint.svg';
 
-export interface DiagramFilesOptions extends DiagramOptions, RenderOptions {
+export interface DiagramFilesOptions extends DiagramOptions {
   /** Also write the joint view (forward and backward side by side). Default false. */
   readonly joint?: boolean;
 }
@@ -36,7 +36,7 @@ export async function diagramFiles(
   for (const view of views) {
     // The .dot file renders with any Graphviz; the SVG is drawn from the HTML-labelled spelling.
     files[`${view}.dot`] = viewDot(graph, view, { ...options, labels: 'plain' });
-    files[`${view}.svg`] = await renderSvg(viewDot(graph, view, { ...options, labels: 'html' }), options);
+    files[`${view}.svg`] = await renderSvg(viewDot(graph, view, { ...options, labels: 'html' }));
   }
   return files;
 }

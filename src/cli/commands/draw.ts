@@ -128,7 +128,7 @@ async function emit(dot: string, flags: DrawFlags, defaultPng: string): Promise<
   if (flags.format === 'dot') return write(dot, flags.output);
   let svg: string;
   try {
-    svg = await renderSvg(dot, { onWarning: (w) => process.stderr.write(`warning: diagram: ${w}\n`) });
+    svg = await renderSvg(dot);
   } catch (err) {
     if (!(err instanceof GraphvizError)) throw err;
     process.stderr.write(

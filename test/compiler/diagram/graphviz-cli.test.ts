@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { renderGraphFromSource } from 'graphviz-cli';
 import { describe, expect, it } from 'vitest';
 import { buildDiagram, type DiagramView } from '../../../compiler/diagram/dot.js';
-import { type DotValue, writeDot } from '../../../compiler/diagram/dot-text.js';
+import { type Label, writeDot } from '../../../compiler/diagram/dot-text.js';
 import { exampleSpecs, learnSpecs } from '../../support/examples.js';
 import { compileSpec } from '../../support/pipeline.js';
 
@@ -17,8 +17,8 @@ const examples = [...exampleSpecs(), ...learnSpecs()].map(([name, spec]) => ({
   graph: compileSpec(spec, { dtype: 'f32' }).joint,
 }));
 
-function labelText(value: DotValue | undefined): string {
-  if (value === undefined || typeof value === 'number') return String(value ?? '');
+function labelText(value: Label | undefined): string {
+  if (value === undefined) return '';
   return typeof value === 'string' ? value : value.text;
 }
 

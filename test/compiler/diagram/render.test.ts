@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type DiagramView, viewDot } from '../../../compiler/diagram/dot.js';
-import { plainText, readDot } from '../../../compiler/diagram/read-dot.js';
+import { plainText, readDot } from '../../support/read-dot.js';
 import { layoutJson, renderSvg } from '../../../src/render/svg.js';
 import { exampleSpecs } from '../../support/examples.js';
 import { compileSpec } from '../../support/pipeline.js';
