@@ -61,8 +61,10 @@ type CommonAttrs = {
   readonly penwidth?: number;
   readonly style?: Style;
   readonly tooltip?: string;
-  /** Written into the SVG as a CSS class. */
+  /** Written into the SVG as CSS classes. */
   readonly class?: string;
+  /** Written into the SVG as the element's id (the studio page finds edges by it). */
+  readonly id?: string;
 };
 
 export type NodeAttrs = CommonAttrs & {
