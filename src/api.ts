@@ -1,7 +1,7 @@
 // The programmatic API: spec → generated TypeScript module (`compile`), and spec → a live model
 // in this process (`load`). The CLI's `compile`, `train`, `eval`, `predict` and `demo` all go
 // through here, so a program gets exactly what the command line writes.
-import { transformSync } from 'esbuild';
+import { createRequire } from 'node:module';
 import { emitDeclarations, emitModule } from '../compiler/codegen/emit-module.js';
 import { naiveLayout } from '../compiler/codegen/layout.js';
 import type { KernelMode } from '../compiler/codegen/wasm/module-wasm.js';
@@ -31,9 +31,10 @@ export interface CompileOptions {
    */
   readonly kernels?: KernelMode;
   /**
-   * Which module files to produce besides the TypeScript `source`: `js` or `both` (the default)
-   * add `js` (plain ES2022 JavaScript, for Node, browsers and bundlers) and `declarations` (its
-   * `.d.ts`); `ts` only the TypeScript. (The CLI writes `<name>.ts` only for `ts` and `both`.)
+   * Which module files to produce besides the TypeScript `source`: `js` or `both` add `js`
+   * (plain ES2022 JavaScript, for Node, browsers and bundlers) and `declarations` (its `.d.ts`);
+   * `ts` (the default here: no esbuild start) only the TypeScript. The CLI's `compile --emit`
+   * defaults to `both` and writes `<name>.ts` only for `ts` and `both`.
    */
   readonly emit?: EmitFormat;
 }
@@ -117,7 +118,7 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
     ...(options.kernels !== undefined ? { kernels: options.kernels } : {}),
   };
   const source = emitModule(result.graph, emitOptions);
-  const emit = options.emit ?? 'both';
+  const emit = options.emit ?? 'ts';
   const js =
     emit === 'ts'
       ? {}
@@ -158,8 +159,9 @@ export async function loadModule(input: SpecInput, options: CompileOptions = {})
   return loadModuleSource(compiled.source, compiled.name);
 }
 
-/** The module as plain JavaScript: esbuild erases the types (the code is already ES2022). */
+/** The module as plain JavaScript: esbuild (loaded on first use) erases the types; the code is already ES2022. */
 function javaScript(source: string, name: string): string {
+  const { transformSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   const { code } = transformSync(source, {
     loader: 'ts',
     format: 'esm',

@@ -95,6 +95,7 @@ export async function prepareModel(
   try {
     compiled = compile(spec, {
       dtype: 'f32',
+      emit: 'both',
       ...(overrides.kernels !== undefined ? { kernels: overrides.kernels } : {}),
     });
   } catch (err) {

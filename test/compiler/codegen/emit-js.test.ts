@@ -21,14 +21,14 @@ const tsc = new URL('../../../node_modules/.bin/tsc', import.meta.url).pathname;
 const IMPORT = /^\s*import[\s{*'"]|\bimport\s*\(|\brequire\s*\(/m;
 
 const variants: [string, CompileOptions][] = [
-  ['js', {}],
-  ['wasm', { kernels: 'wasm-simd' }],
-  ['f64', { dtype: 'f64' }],
-  ['batch4', { batch: 4 }],
+  ['js', { emit: 'both' }],
+  ['wasm', { emit: 'both', kernels: 'wasm-simd' }],
+  ['f64', { emit: 'both', dtype: 'f64' }],
+  ['batch4', { emit: 'js', batch: 4 }],
 ];
 
 describe('the emitted .js and .d.ts', () => {
-  it('deterministic and import-free for every example and variant; --emit ts leaves them out', () => {
+  it('deterministic and import-free for every example and variant; emit: ts (the API default) leaves them out', () => {
     for (const [name, spec] of exampleSpecs()) {
       for (const [, options] of variants) {
         const a = compile(spec, options);
@@ -39,9 +39,10 @@ describe('the emitted .js and .d.ts', () => {
         expect(IMPORT.test(a.declarations ?? 'import x'), name).toBe(false);
       }
     }
-    const tsOnly = compile(exampleSpec('xor_mlp'), { emit: 'ts' });
-    expect(tsOnly.js).toBeUndefined();
-    expect(tsOnly.declarations).toBeUndefined();
+    for (const tsOnly of [compile(exampleSpec('xor_mlp'), { emit: 'ts' }), compile(exampleSpec('xor_mlp'))]) {
+      expect(tsOnly.js).toBeUndefined();
+      expect(tsOnly.declarations).toBeUndefined();
+    }
   });
 
   it('plain Node imports the .js: forward and one trainStep match the interpreter (js and wasm-simd)', () => {
@@ -87,9 +88,9 @@ describe('the emitted .js and .d.ts', () => {
   it('the .d.ts declares what the .ts defines, and type-checks under strict consumer flags', () => {
     const check = join(dir, 'types');
     const cases: [string, CompileOptions][] = [
-      ['xor_mlp', {}],
-      ['mnist_mlp', { kernels: 'wasm-simd', batch: 8 }],
-      ['iris_mlp', { dtype: 'f64' }],
+      ['xor_mlp', { emit: 'both' }],
+      ['mnist_mlp', { emit: 'both', kernels: 'wasm-simd', batch: 8 }],
+      ['iris_mlp', { emit: 'both', dtype: 'f64' }],
     ];
     const lines: string[] = ['type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;'];
     for (const [name, options] of cases) {

@@ -21,7 +21,7 @@ export async function compiledModel(
   options: CompileOptions,
   seed: number,
 ): Promise<{ compiled: CompiledModel; model: GeneratedModel }> {
-  const compiled = compile(spec, options);
+  const compiled = compile(spec, { emit: 'both', ...options });
   // The emitted JavaScript when there is one (what Node and browsers import), else the TypeScript.
   const mod =
     compiled.js === undefined
