@@ -17,3 +17,6 @@ export { graph, GraphBuilder } from './frontend/builder.js';
 export { loadSpecFile, loadSpecText, type LoadResult } from './frontend/load.js';
 export { formatDiagnostic, type Diagnostic } from '../compiler/diagnostics.js';
 export type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
+// What `loadSpecFile`/`loadSpecText` and `graph(...).check()` return when the spec is valid; `compile`
+// and `load` take it without checking again.
+export type { CheckedSpec } from '../compiler/frontend/checked-spec.js';
