@@ -26,4 +26,6 @@ export const add: OpDef<'add'> = {
       `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = ${node.inputs.map((_, i) => `A${i}[i]`).join(' + ')};`,
     ].join('\n');
   },
+  tfjs: () => ({ className: 'Add', config: {} }),
+  onnx: (_node, c) => c.inputs.slice(1).reduce((acc, x) => c.op('Add', [acc, x]), c.inputs[0] ?? ''),
 };

@@ -75,4 +75,9 @@ export const linear: OpDef<'linear'> = {
       }),
     ].join('\n');
   },
+  tfjs: (node) => ({
+    className: 'Dense',
+    config: { units: node.attrs.units, use_bias: node.attrs.bias, activation: 'linear' },
+  }),
+  onnx: (node, c) => c.op(node.attrs.bias ? 'Gemm' : 'MatMul', c.inputs),
 };

@@ -3,6 +3,8 @@
 import type { OpDef } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
 import { rowLoop } from '../codegen/template-kit.js';
+import { int, reduceSum } from './onnx.js';
+import { tfjsActivation } from './tfjs.js';
 
 export const logSoftmax: OpDef<'log_softmax'> = {
   op: 'log_softmax',
@@ -50,6 +52,8 @@ export const logSoftmax: OpDef<'log_softmax'> = {
       ]),
     ].join('\n');
   },
+  tfjs: () => tfjsActivation('logSoftmax'),
+  onnx: (_node, c) => c.op('LogSoftmax', c.inputs, { axis: int(-1) }),
 };
 
 /** dx = dy − exp(y)·Σ_row dy, where y = log_softmax(x). */
@@ -79,5 +83,10 @@ export const logSoftmaxGrad: OpDef<'log_softmax_grad'> = {
         `for (let j = 0; j < ${k}; j++) O[o + j] = DY[o + j] - Math.exp(LP[o + j]) * sum;`,
       ]),
     ].join('\n');
+  },
+  onnx: (_node, c) => {
+    // dx = dy − exp(y)·Σ_j dy
+    const [dy = '', y = ''] = c.inputs;
+    return c.op('Sub', [dy, c.op('Mul', [c.op('Exp', [y]), reduceSum(c, dy, [-1], true)])]);
   },
 };

@@ -3,6 +3,7 @@ import type { OpDef } from './op-def.js';
 import { lossGradRule, sameShapeTargetRule } from './loss-rules.js';
 import { at, get, scalar } from './shape.js';
 import { elementLossGrad, meanOverElements } from '../codegen/template-kit.js';
+import { meanAll } from './onnx.js';
 
 export const mse: OpDef<'mse'> = {
   op: 'mse',
@@ -26,6 +27,10 @@ export const mse: OpDef<'mse'> = {
     },
   },
   kernel: (node, ctx) => meanOverElements(node, ctx, ['const d = P[i] - Y[i];', 'total += d * d;']),
+  onnx: (_node, c) => {
+    const d = c.op('Sub', c.inputs);
+    return meanAll(c, c.op('Mul', [d, d]));
+  },
 };
 
 /** dŷ = 2·dL·(ŷ − y)/N, N = number of elements. */
@@ -40,4 +45,9 @@ export const mseGrad: OpDef<'mse_grad'> = {
     for (let i = 0; i < n; i++) out.data[i] = (2 * dl * (get(yhat, i) - get(y, i))) / n;
   },
   kernel: (node, ctx) => elementLossGrad(node, ctx, '2 * ', ['O[i] = scale * (P[i] - Y[i]);']),
+  onnx: (_node, c) => {
+    const [dl = '', yhat = '', y = ''] = c.inputs;
+    const scaled = c.op('Mul', [c.op('Mul', [c.scalar(2), dl]), c.op('Sub', [yhat, y])]);
+    return c.op('Div', [scaled, c.count(yhat)]);
+  },
 };

@@ -2,6 +2,8 @@
 // shape rule, naive reference implementation, VJP rule and kernel template.
 import type { KernelContext } from '../codegen/kernel-context.js';
 import type { AttrMap, NodeOf, OpName, TensorType } from '../ir/types.js';
+import type { OnnxContext } from './onnx.js';
+import type { TfjsLayer } from './tfjs.js';
 
 /** A concrete tensor for the reference interpreter: batch resolved, row-major data. */
 export interface Tensor {
@@ -83,4 +85,12 @@ export interface OpDef<K extends OpName> {
    * to its static dims (helpers in compiler/codegen/template-kit.ts). Absent only for leaves.
    */
   kernel?(node: NodeOf<K>, ctx: KernelContext): string;
+  /**
+   * How the node lowers to standard ONNX ops (opset `ONNX_OPSET` in ./onnx.ts), emitted through
+   * `ctx`; returns the value name holding the node's output. Absent only for leaves, which the
+   * exporter turns into graph inputs or initializers.
+   */
+  onnx?(node: NodeOf<K>, ctx: OnnxContext): string;
+  /** The TensorFlow.js Layers layer a forward node becomes (./tfjs.ts); absent: not exportable to tfjs. */
+  tfjs?(node: NodeOf<K>): TfjsLayer;
 }

@@ -19,6 +19,10 @@ export const sgdUpdate: OpDef<'sgd_update'> = {
       `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = Pm[i] - ${node.attrs.lr} * G[i];`,
     ].join('\n');
   },
+  onnx: (node, c) => {
+    const [p = '', g = ''] = c.inputs;
+    return c.op('Sub', [p, c.op('Mul', [c.scalar(node.attrs.lr), g])]);
+  },
 };
 
 /** v ← μ·v + g */
@@ -36,5 +40,9 @@ export const momentumVelocity: OpDef<'momentum_velocity'> = {
       `const V = ${ctx.ref(v)}, G = ${ctx.ref(g)}, O = ${ctx.ref(node.id)};`,
       `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = ${node.attrs.momentum} * V[i] + G[i];`,
     ].join('\n');
+  },
+  onnx: (node, c) => {
+    const [v = '', g = ''] = c.inputs;
+    return c.op('Add', [c.op('Mul', [c.scalar(node.attrs.momentum), v]), g]);
   },
 };

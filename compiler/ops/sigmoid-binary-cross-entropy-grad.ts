@@ -21,4 +21,8 @@ export const sigmoidBinaryCrossEntropyGrad: OpDef<'sigmoid_binary_cross_entropy_
     for (let i = 0; i < n; i++) out.data[i] = scale * (get(p, i) - get(y, i));
   },
   kernel: (node, ctx) => elementLossGrad(node, ctx, '', ['O[i] = scale * (P[i] - Y[i]);']),
+  onnx: (_node, c) => {
+    const [dl = '', p = '', y = ''] = c.inputs;
+    return c.op('Mul', [c.op('Div', [dl, c.count(p)]), c.op('Sub', [p, y])]);
+  },
 };

@@ -3,6 +3,8 @@
 import { rowLoop } from '../codegen/template-kit.js';
 import type { OpDef, Tensor } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
+import { int, reduceSum } from './onnx.js';
+import { tfjsActivation } from './tfjs.js';
 
 /** Writes softmax of each row of `x` into `out`. */
 export function softmaxRows(x: Tensor, out: Tensor): void {
@@ -74,6 +76,8 @@ export const softmax: OpDef<'softmax'> = {
       ),
     ].join('\n');
   },
+  tfjs: () => tfjsActivation('softmax'),
+  onnx: (_node, c) => c.op('Softmax', c.inputs, { axis: int(-1) }),
 };
 
 /** dx = p ⊙ (dy − Σ_row(dy ⊙ p)) */
@@ -103,5 +107,11 @@ export const softmaxGrad: OpDef<'softmax_grad'> = {
         `for (let j = 0; j < ${k}; j++) O[o + j] = P[o + j] * (DY[o + j] - dot);`,
       ]),
     ].join('\n');
+  },
+  onnx: (_node, c) => {
+    // dx = y ⊙ (dy − Σ_j dy·y)
+    const [dy = '', y = ''] = c.inputs;
+    const dot = reduceSum(c, c.op('Mul', [dy, y]), [-1], true);
+    return c.op('Mul', [y, c.op('Sub', [dy, dot])]);
   },
 };

@@ -3,6 +3,7 @@
 import type { TensorType } from '../ir/types.js';
 import type { OpDef } from './op-def.js';
 import { at, floatOperandsError, formatShape, get } from './shape.js';
+import { reduceSum } from './onnx.js';
 
 export const sumRows: OpDef<'sum_rows'> = {
   op: 'sum_rows',
@@ -37,4 +38,5 @@ export const sumRows: OpDef<'sum_rows'> = {
       '}',
     ].join('\n');
   },
+  onnx: (_node, c) => reduceSum(c, c.inputs[0] ?? '', [0], false),
 };

@@ -10,6 +10,7 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { demoCommand } from './commands/demo.js';
+import { exportCommand } from './commands/export.js';
 
 /** Every command, in the order `--help` lists them. */
 const commands: readonly (() => Command)[] = [
@@ -22,6 +23,7 @@ const commands: readonly (() => Command)[] = [
   evalCommand,
   predictCommand,
   demoCommand,
+  exportCommand,
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {
