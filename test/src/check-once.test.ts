@@ -83,6 +83,7 @@ describe('one buildGraph per compile', () => {
     ['explain', [SPEC]],
     ['draw', [SPEC, '--format', 'dot']],
     ['compile', [SPEC, '--out', join(dir, 'iris'), '--quiet']],
+    ['export', [SPEC, '--format', 'onnx', '--out', join(dir, 'iris.onnx')]],
   ])('chainrule %s validates and builds once', async (command, args) => {
     const out = vi.spyOn(process.stdout, 'write').mockReturnValue(true);
     const code = await main([command.split(' ')[0] ?? '', ...args, ...command.split(' ').slice(1)]);
