@@ -10,6 +10,7 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { demoCommand } from './commands/demo.js';
+import { runCommand } from './commands/run.js';
 import { exportCommand } from './commands/export.js';
 import { studioCommand } from './commands/studio.js';
 
@@ -19,6 +20,7 @@ const commands: readonly (() => Command)[] = [
   compileCommand,
   irCommand,
   explainCommand,
+  runCommand,
   drawCommand,
   trainCommand,
   evalCommand,
