@@ -20,3 +20,8 @@ export type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
 // What `loadSpecFile`/`loadSpecText` and `graph(...).check()` return when the spec is valid; `compile`
 // and `load` take it without checking again.
 export type { CheckedSpec } from '../compiler/frontend/checked-spec.js';
+// Diagrams: DOT text for a graph (`compile(spec).graph`) and its SVG rendering (Graphviz as
+// WebAssembly, loaded on first use).
+export { viewDot, diagramViews, type DiagramView, type DiagramOptions } from '../compiler/diagram/dot.js';
+export { diagramFiles, type DiagramFileName, type DiagramFilesOptions } from './render/diagram-files.js';
+export { renderSvg, GraphvizError } from './render/svg.js';

@@ -84,6 +84,7 @@ describe('one buildGraph per compile', () => {
     ['draw', [SPEC, '--format', 'dot']],
     ['compile', [SPEC, '--out', join(dir, 'iris'), '--quiet']],
     ['export', [SPEC, '--format', 'onnx', '--out', join(dir, 'iris.onnx')]],
+    ['run', ['examples/learn/two_layer.json', '--input', 'x=[[1,2,0]]', '--target', 'y=[1]']],
   ])('chainrule %s validates and builds once', async (command, args) => {
     const out = vi.spyOn(process.stdout, 'write').mockReturnValue(true);
     const code = await main([command.split(' ')[0] ?? '', ...args, ...command.split(' ').slice(1)]);
