@@ -9,18 +9,36 @@
 // `SpecAttrs`), its JSON Schema and description.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { SpecAttrName, SpecOp } from '../compiler/frontend/graph-spec.js';
+import type { SpecAttrName, SpecAttrs, SpecOp } from '../compiler/frontend/graph-spec.js';
 import { lossVocabulary, nodeVocabulary } from '../compiler/ops/index.js';
 import { DEFAULT_LEAKY_ALPHA } from '../compiler/ops/leaky-relu.js';
 import { lossOps, namePattern, type OptimizerName, optimizers, specOps } from '../src/frontend/vocabulary.js';
 
 type Json = { readonly [key: string]: unknown };
 
-/** Per spec attribute key: its JSON Schema and what it means (the owning ops are prefixed). */
-const attributes: { readonly [K in SpecAttrName]: { readonly schema: Json; readonly description: string } } = {
-  units: { schema: { type: 'integer', minimum: 1 }, description: 'number of output features (W is [in, units]).' },
-  bias: { schema: { type: 'boolean', default: true }, description: 'false drops the bias b.' },
-  alpha: { schema: { type: 'number', default: DEFAULT_LEAKY_ALPHA }, description: 'slope for negative inputs.' },
+/**
+ * Per spec attribute key: its JSON Schema, what it means (the owning ops are prefixed), and a
+ * valid example value (not written to the schema: test/src/frontend/spec-ops.test.ts builds a
+ * spec node of every op with it).
+ */
+export const attributes: {
+  readonly [K in SpecAttrName]: {
+    readonly schema: Json;
+    readonly description: string;
+    readonly example: Required<SpecAttrs>[K];
+  };
+} = {
+  units: {
+    schema: { type: 'integer', minimum: 1 },
+    description: 'number of output features (W is [in, units]).',
+    example: 3,
+  },
+  bias: { schema: { type: 'boolean', default: true }, description: 'false drops the bias b.', example: false },
+  alpha: {
+    schema: { type: 'number', default: DEFAULT_LEAKY_ALPHA },
+    description: 'slope for negative inputs.',
+    example: 0.2,
+  },
 };
 
 const optimizerDescriptions: { readonly [K in OptimizerName]: string } = {
