@@ -11,6 +11,7 @@ import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
 
 /** Every command, in the order `--help` lists them. */
 const commands: readonly (() => Command)[] = [
@@ -24,6 +25,7 @@ const commands: readonly (() => Command)[] = [
   predictCommand,
   demoCommand,
   exportCommand,
+  importCommand,
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {
