@@ -9,6 +9,7 @@ import { at, floatOperandsError, formatShape, get, mapBinary, mapUnary, sameType
 export const adamMoment: OpDef<'adam_moment'> = {
   op: 'adam_moment',
   leaf: false,
+  group: 'update',
   inputNames: ['m', 'g'],
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference: (inputs, attrs, out) =>
@@ -41,6 +42,7 @@ export const adamMoment: OpDef<'adam_moment'> = {
 export const stepIncrement: OpDef<'step_increment'> = {
   op: 'step_increment',
   leaf: false,
+  group: 'update',
   inputNames: ['t'],
   inferType(inputs, _attrs, labels): TensorType | string {
     const t = at(inputs, 0);
@@ -60,6 +62,7 @@ export const stepIncrement: OpDef<'step_increment'> = {
 export const adamUpdate: OpDef<'adam_update'> = {
   op: 'adam_update',
   leaf: false,
+  group: 'update',
   inputNames: ['p', 'm', 'v', 't'],
   inferType(inputs, _attrs, labels): TensorType | string {
     const bad = floatOperandsError(inputs, labels);

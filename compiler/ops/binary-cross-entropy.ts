@@ -1,16 +1,23 @@
 // binary_cross_entropy = mean over all elements of −[y·log p + (1 − y)·log(1 − p)], reading the
 // output p of a sigmoid. p and 1 − p are floored at PROB_FLOOR so a saturated sigmoid (p rounded
 // to exactly 0 or 1) gives a large finite loss, not ∞.
-import type { OpDef } from './op-def.js';
+import type { OpDef, SpecLossOpDef } from './op-def.js';
 import { lossGradRule, PROB_FLOOR, sameShapeTargetRule } from './loss-rules.js';
 import { at, get, scalar } from './shape.js';
 import { elementLossGrad, meanOverElements } from '../codegen/template-kit.js';
 import { meanAll } from './onnx.js';
 
-export const binaryCrossEntropy: OpDef<'binary_cross_entropy'> = {
+export const binaryCrossEntropy: SpecLossOpDef<'binary_cross_entropy'> = {
   op: 'binary_cross_entropy',
   leaf: false,
+  group: 'loss',
   inputNames: ['p', 'y'],
+  spec: {
+    use: 'loss',
+    summary:
+      'mean over all elements of −(y·log p + (1 − y)·log(1 − p)); takes a sigmoid output; target of the same shape',
+    producers: ['sigmoid'],
+  },
   inferType: (inputs, _attrs, labels) =>
     sameShapeTargetRule(at(inputs, 0), at(inputs, 1), [labels[0] ?? 'p', labels[1] ?? 'y']),
   reference(inputs, _attrs, out) {
@@ -56,6 +63,7 @@ export const binaryCrossEntropy: OpDef<'binary_cross_entropy'> = {
 export const binaryCrossEntropyGrad: OpDef<'binary_cross_entropy_grad'> = {
   op: 'binary_cross_entropy_grad',
   leaf: false,
+  group: 'loss-grad',
   inputNames: ['dl', 'p', 'y'],
   inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, sameShapeTargetRule),
   reference(inputs, _attrs, out) {

@@ -4,7 +4,7 @@
 import type { KernelContext } from '../codegen/kernel-context.js';
 import { lossGradRows } from '../codegen/template-kit.js';
 import type { AttrMap, NodeOf } from '../ir/types.js';
-import type { OpDef, Tensor } from './op-def.js';
+import type { OpDef, SpecLossOpDef, Tensor } from './op-def.js';
 import { crossEntropyRule, lossGradRule, PROB_FLOOR } from './loss-rules.js';
 import { at, get, rowsCols, scalar } from './shape.js';
 import { denseTarget, lastDim, reduceSum } from './onnx.js';
@@ -50,10 +50,17 @@ function lossOperands(
   };
 }
 
-export const crossEntropy: OpDef<'cross_entropy'> = {
+export const crossEntropy: SpecLossOpDef<'cross_entropy'> = {
   op: 'cross_entropy',
   leaf: false,
+  group: 'loss',
   inputNames: ['p', 'y'],
+  spec: {
+    use: 'loss',
+    summary:
+      'batch mean of −Σ_k y_k·log p_k; takes a softmax or log_softmax output; target [null] class indices or [null, k] rows',
+    producers: ['softmax', 'log_softmax'],
+  },
   inferType: (inputs, _attrs, labels) =>
     crossEntropyRule(at(inputs, 0), at(inputs, 1), [labels[0] ?? 'p', labels[1] ?? 'y']),
   reference(inputs, attrs, out) {
@@ -110,7 +117,9 @@ export const crossEntropy: OpDef<'cross_entropy'> = {
 export const crossEntropyGrad: OpDef<'cross_entropy_grad'> = {
   op: 'cross_entropy_grad',
   leaf: false,
+  group: 'loss-grad',
   inputNames: ['dl', 'p', 'y'],
+  diagram: { backward: (node) => `cross_entropy_grad (${node.attrs.input})` },
   inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, crossEntropyRule),
   reference(inputs, attrs, out) {
     const [dl, p, y] = [scalar(at(inputs, 0)), at(inputs, 1), at(inputs, 2)];

@@ -1,18 +1,16 @@
 // identity(x) = x. Its VJP passes the incoming gradient through unchanged (no backward node).
-import { unaryOp } from './elementwise.js';
-import type { OpDef } from './op-def.js';
+import { plainActivation, unaryOp } from './elementwise.js';
 import { tfjsActivation } from './tfjs.js';
 
-export const identity: OpDef<'identity'> = {
-  ...unaryOp(
-    'identity',
-    (x) => x,
-    (x) => x,
-    {
-      saves: [],
-      grad: ({ dy }, operand) => (operand === 0 ? dy : undefined),
-    },
-  ),
+export const identity = unaryOp('identity', {
+  f: (x) => x,
+  code: (x) => x,
+  vjp: {
+    saves: [],
+    grad: ({ dy }, operand) => (operand === 0 ? dy : undefined),
+  },
+  spec: plainActivation('x unchanged'),
+  examples: [{ operands: [[-2, 0, 3]], output: [-2, 0, 3] }],
   tfjs: () => tfjsActivation('linear'),
   onnx: (_node, c) => c.op('Identity', c.inputs),
-};
+});

@@ -15,7 +15,9 @@ function opDims(shape: readonly Dim[], trans: boolean): [Dim, Dim] {
 export const matmul: OpDef<'matmul'> = {
   op: 'matmul',
   leaf: false,
+  group: 'linalg',
   inputNames: ['a', 'b'],
+  diagram: { backward: (node) => `matmul ${node.attrs.transA ? 'Aᵀ' : 'A'}·${node.attrs.transB ? 'Bᵀ' : 'B'}` },
   inferType(inputs, attrs, labels): TensorType | string {
     const bad = floatOperandsError(inputs, labels);
     if (bad !== undefined) return bad;

@@ -1,14 +1,19 @@
 // mse = mean over all elements of (ŷ − y)².
-import type { OpDef } from './op-def.js';
+import type { OpDef, SpecLossOpDef } from './op-def.js';
 import { lossGradRule, sameShapeTargetRule } from './loss-rules.js';
 import { at, get, scalar } from './shape.js';
 import { elementLossGrad, meanOverElements } from '../codegen/template-kit.js';
 import { meanAll } from './onnx.js';
 
-export const mse: OpDef<'mse'> = {
+export const mse: SpecLossOpDef<'mse'> = {
   op: 'mse',
   leaf: false,
+  group: 'loss',
   inputNames: ['yhat', 'y'],
+  spec: {
+    use: 'loss',
+    summary: 'mean over all elements of (ŷ − y)²; takes any float tensor; target of the same shape',
+  },
   inferType: (inputs, _attrs, labels) =>
     sameShapeTargetRule(at(inputs, 0), at(inputs, 1), [labels[0] ?? 'yhat', labels[1] ?? 'y']),
   reference(inputs, _attrs, out) {
@@ -37,6 +42,7 @@ export const mse: OpDef<'mse'> = {
 export const mseGrad: OpDef<'mse_grad'> = {
   op: 'mse_grad',
   leaf: false,
+  group: 'loss-grad',
   inputNames: ['dl', 'yhat', 'y'],
   inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, sameShapeTargetRule),
   reference(inputs, _attrs, out) {

@@ -7,6 +7,7 @@ import { at, mapBinary, sameTypeRule } from './shape.js';
 export const sgdUpdate: OpDef<'sgd_update'> = {
   op: 'sgd_update',
   leaf: false,
+  group: 'update',
   inputNames: ['p', 'g'],
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (p, g) => p - attrs.lr * g),
@@ -29,6 +30,7 @@ export const sgdUpdate: OpDef<'sgd_update'> = {
 export const momentumVelocity: OpDef<'momentum_velocity'> = {
   op: 'momentum_velocity',
   leaf: false,
+  group: 'update',
   inputNames: ['v', 'g'],
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (v, g) => attrs.momentum * v + g),

@@ -31,7 +31,9 @@ function targetRow(y: Tensor, r: number, k: number): { row: Float64Array; sum: n
 export const softmaxCrossEntropyGrad: OpDef<'softmax_cross_entropy_grad'> = {
   op: 'softmax_cross_entropy_grad',
   leaf: false,
+  group: 'loss-grad',
   inputNames: ['dl', 'p', 'y'],
+  diagram: { backward: (node) => `fused (p − y)/n (${node.attrs.input})` },
   inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, crossEntropyRule),
   reference(inputs, attrs, out) {
     const [dl, p, y] = [scalar(at(inputs, 0)), at(inputs, 1), at(inputs, 2)];

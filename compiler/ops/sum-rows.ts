@@ -8,7 +8,9 @@ import { reduceSum } from './onnx.js';
 export const sumRows: OpDef<'sum_rows'> = {
   op: 'sum_rows',
   leaf: false,
+  group: 'linalg',
   inputNames: ['x'],
+  diagram: { backward: () => 'sum over rows' },
   inferType(inputs, _attrs, labels): TensorType | string {
     const bad = floatOperandsError(inputs, labels);
     if (bad !== undefined) return bad;
