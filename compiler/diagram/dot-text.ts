@@ -4,10 +4,22 @@
 // (silently, in the in-process builds) about an edge to an undeclared node: the attribute types
 // rule out the first kind of mistake, and `writeDot` checks the rest before writing a byte.
 
-/** An HTML-like label (`label=<...>`): already escaped markup. */
+/**
+ * A label in two spellings of the same text: `text` (lines separated by `\n`), which every
+ * Graphviz draws (system `dot`, graphviz-cli/viz.js, editors' previews), and `html`, already
+ * escaped HTML-like markup (bold titles, small grey shapes, colour swatches), which only a full
+ * Graphviz draws — viz.js drops it and prints the edge id instead. Files are written with the
+ * plain text; chainrule's own SVG uses the markup.
+ */
 export interface Html {
   readonly html: string;
+  readonly text: string;
+  /** How the plain lines line up (`left`: each line ends in `\l`). Default centred. */
+  readonly justify?: 'left';
 }
+
+/** Which spelling of labels to write: `plain` for portable files, `html` for our own renderer. */
+export type LabelMarkup = 'plain' | 'html';
 
 export type Shape =
   | 'box'
@@ -141,8 +153,9 @@ type DotValue = string | number | boolean | Html;
 /** Any of the attribute sets above, seen as the key → value list it is written as. */
 type AnyAttrs = Readonly<Record<string, DotValue | undefined>>;
 
-export function html(markup: string): Html {
-  return { html: markup };
+/** A label: `markup` for full Graphviz, `text` (lines separated by `\n`) for every Graphviz. */
+export function html(markup: string, text: string, justify?: 'left'): Html {
+  return justify === undefined ? { html: markup, text } : { html: markup, text, justify };
 }
 
 /**
@@ -258,59 +271,67 @@ export function documentProblems(doc: DotDocument): string[] {
   return problems;
 }
 
-function writeValue(value: DotValue): string {
+/** Left-justified lines: each line ends in DOT's `\l` escape (so a final `\l` too). */
+function quoteLeft(text: string): string {
+  const lines = text.split('\n').map((l) => l.replaceAll('\\', '\\\\').replaceAll('"', '\\"'));
+  return `"${lines.join('\\l')}\\l"`;
+}
+
+function writeValue(value: DotValue, markup: LabelMarkup): string {
   if (typeof value === 'number') return String(value);
   if (typeof value === 'boolean') return quoteDot(String(value));
   if (typeof value === 'string') return quoteDot(value);
-  return `<${value.html}>`;
+  if (markup === 'html') return `<${value.html}>`;
+  return value.justify === 'left' ? quoteLeft(value.text) : quoteDot(value.text);
 }
 
 function definedEntries(attrs: AnyAttrs): [string, DotValue][] {
   return Object.entries(attrs).filter((e): e is [string, DotValue] => e[1] !== undefined);
 }
 
-export function writeAttrs(attrs: AnyAttrs): string {
-  const parts = definedEntries(attrs).map(([k, v]) => `${k}=${writeValue(v)}`);
+export function writeAttrs(attrs: AnyAttrs, markup: LabelMarkup = 'plain'): string {
+  const parts = definedEntries(attrs).map(([k, v]) => `${k}=${writeValue(v, markup)}`);
   return parts.length === 0 ? '' : ` [${parts.join(', ')}]`;
 }
 
-function writeNode(node: DotNode, indent: string): string {
-  return `${indent}${quoteDot(node.id)}${writeAttrs(node.attrs)};`;
+function writeNode(node: DotNode, indent: string, markup: LabelMarkup): string {
+  return `${indent}${quoteDot(node.id)}${writeAttrs(node.attrs, markup)};`;
 }
 
 /**
- * The document as DOT text: header, defaults, clusters, free nodes, rank groups, edges. Throws
- * an internal error, and writes nothing, when Graphviz would not draw it as written.
+ * The document as DOT text: header, defaults, clusters, free nodes, rank groups, edges. Labels
+ * are plain text unless `markup` is `html`. Throws an internal error, and writes nothing, when
+ * Graphviz would not draw it as written.
  */
-export function writeDot(doc: DotDocument): string {
+export function writeDot(doc: DotDocument, markup: LabelMarkup = 'plain'): string {
   const problems = documentProblems(doc);
   if (problems.length > 0)
     throw new Error(`internal: diagram '${doc.name}' would not be drawn as written:\n  ${problems.join('\n  ')}`);
   const lines = doc.comments.map((c) => `// ${c}`);
   lines.push(`digraph ${quoteDot(doc.name)} {`);
-  for (const [k, v] of definedEntries(doc.graph)) lines.push(`  ${k}=${writeValue(v)};`);
+  for (const [k, v] of definedEntries(doc.graph)) lines.push(`  ${k}=${writeValue(v, markup)};`);
   // DOT needs an attribute list after `node`/`edge`: an empty default is left out.
-  const nodeDefaults = writeAttrs(doc.nodeDefaults);
+  const nodeDefaults = writeAttrs(doc.nodeDefaults, markup);
   if (nodeDefaults !== '') lines.push(`  node${nodeDefaults};`);
-  const edgeDefaults = writeAttrs(doc.edgeDefaults);
+  const edgeDefaults = writeAttrs(doc.edgeDefaults, markup);
   if (edgeDefaults !== '') lines.push(`  edge${edgeDefaults};`);
   const inCluster = new Set(doc.clusters.flatMap((c) => c.nodes));
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
   for (const cluster of doc.clusters) {
     lines.push('', `  subgraph ${quoteDot(`cluster_${cluster.id}`)} {`);
-    for (const [k, v] of definedEntries(cluster.attrs)) lines.push(`    ${k}=${writeValue(v)};`);
+    for (const [k, v] of definedEntries(cluster.attrs)) lines.push(`    ${k}=${writeValue(v, markup)};`);
     for (const id of cluster.nodes) {
       const node = byId.get(id);
-      if (node !== undefined) lines.push(writeNode(node, '    '));
+      if (node !== undefined) lines.push(writeNode(node, '    ', markup));
     }
     lines.push('  }');
   }
   lines.push('');
-  for (const node of doc.nodes) if (!inCluster.has(node.id)) lines.push(writeNode(node, '  '));
+  for (const node of doc.nodes) if (!inCluster.has(node.id)) lines.push(writeNode(node, '  ', markup));
   if (doc.sameRank.length > 0) lines.push('');
   for (const group of doc.sameRank) lines.push(`  { rank=same; ${group.map((id) => `${quoteDot(id)};`).join(' ')} }`);
   lines.push('');
-  for (const e of doc.edges) lines.push(`  ${quoteDot(e.from)} -> ${quoteDot(e.to)}${writeAttrs(e.attrs)};`);
+  for (const e of doc.edges) lines.push(`  ${quoteDot(e.from)} -> ${quoteDot(e.to)}${writeAttrs(e.attrs, markup)};`);
   lines.push('}', '');
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 // The diagram files `chainrule compile` writes next to the generated module: DOT text (a
-// deterministic baseline) and its SVG rendering, for the forward and the backward graph.
+// deterministic baseline, plain labels any Graphviz renders) and its SVG rendering, for the forward and the backward graph.
 import { type DiagramOptions, type DiagramView, hasBackward, viewDot } from '../../compiler/diagram/dot.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { renderSvg } from './svg.js';
@@ -34,9 +34,9 @@ export async function diagramFiles(
   if (backward && options.joint === true) views.push('joint');
   const files: Partial<Record<DiagramFileName, string>> = {};
   for (const view of views) {
-    const dot = viewDot(graph, view, options);
-    files[`${view}.dot`] = dot;
-    files[`${view}.svg`] = await renderSvg(dot);
+    // The .dot file renders with any Graphviz; the SVG is drawn from the HTML-labelled spelling.
+    files[`${view}.dot`] = viewDot(graph, view, { ...options, labels: 'plain' });
+    files[`${view}.svg`] = await renderSvg(viewDot(graph, view, { ...options, labels: 'html' }));
   }
   return files;
 }

@@ -91,7 +91,8 @@ async function drawView(graph: Graph, view: DiagramView): Promise<StudioDiagram>
       return { ...e, attrs: { ...e.attrs, id: info.id, tooltip } };
     }),
   };
-  const svg = await renderSvg(writeDot(document));
+  // The HTML spelling of the labels (bold titles, small shapes): our Graphviz draws it.
+  const svg = await renderSvg(writeDot(document, 'html'));
   return { svg, edges, kinds: Object.fromEntries(diagram.kinds) };
 }
 

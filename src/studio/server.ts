@@ -5,13 +5,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
 import { ChainruleError } from '../../compiler/diagnostics.js';
 import type { TrainSpec } from '../../compiler/frontend/graph-spec.js';
 import { encodeSafetensors, type NamedTensor } from '../../runtime/safetensors.js';
 import { compile } from '../api.js';
 import { exportOnnx } from '../interop/onnx/export.js';
+import { packageFile } from '../package-file.js';
 import { loadSpecText } from '../frontend/load.js';
 import { analyzeSpec, studioDiagnostics } from './analyze.js';
 import { datasetPayload, isStudioDataset, STUDIO_DATASETS } from './datasets.js';
@@ -27,7 +27,7 @@ import type {
   WeightsRequest,
 } from './protocol.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = packageFile('');
 const EXAMPLES = join(ROOT, 'examples');
 const SCHEMA = join(ROOT, 'schema', 'chainrule.schema.json');
 /** Request bodies larger than this are refused (a spec, or the weights of an MNIST-sized model). */

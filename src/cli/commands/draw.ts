@@ -2,9 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type DiagramOptions, type DiagramView, diagramViews, viewDot } from '../../../compiler/diagram/dot.js';
+import type { LabelMarkup } from '../../../compiler/diagram/dot-text.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { trainingGraph } from '../../../compiler/passes/pipeline.js';
-import { renderPng } from '../../render/png.js';
 import { GraphvizError, renderSvg } from '../../render/svg.js';
 import { locate } from '../../frontend/check.js';
 import {
@@ -27,6 +27,7 @@ interface DrawFlags {
   readonly rankdir?: 'LR' | 'TB';
   readonly optimizer?: 'full' | 'folded';
   readonly legend: boolean;
+  readonly labels: LabelMarkup;
   readonly dtype?: string;
   readonly batch?: number;
 }
@@ -49,6 +50,7 @@ Examples:
   $ chainrule draw examples/two_layer_sigmoid.json > two_layer.svg
   $ chainrule draw examples/mnist_mlp.json --view backward --format png      # writes mnist_mlp.backward.png
   $ chainrule draw examples/residual_mlp.json --format dot -o residual.dot
+  $ npx graphviz -Tsvg residual.dot -o residual.svg                 # re-render with any Graphviz
   $ chainrule draw examples/iris_mlp.json --view joint --optimizer full --format png --width 2400 -o iris.png`;
 
 export function drawCommand(): Command {
@@ -75,6 +77,14 @@ export function drawCommand(): Command {
       ).choices(['full', 'folded']),
     )
     .option('--no-legend', 'leave out the title and legend')
+    .addOption(
+      new Option(
+        '--labels <markup>',
+        'labels in --format dot: plain (renders in every Graphviz: system dot, npx graphviz, viz.js) or html (bold titles, small shapes; full Graphviz only)',
+      )
+        .choices(['plain', 'html'])
+        .default('plain'),
+    )
     .addOption(dtypeOption())
     .addOption(batchOption())
     .addHelpText('after', examples)
@@ -89,7 +99,9 @@ export function drawCommand(): Command {
         ...(flags.rankdir === undefined ? {} : { rankdir: flags.rankdir }),
         ...(flags.optimizer === undefined ? {} : { optimizer: flags.optimizer }),
       };
-      await emit(viewDot(graph, flags.view, diagram), flags, `${graph.name}.${flags.view}.png`);
+      // SVG and PNG come from chainrule's own full Graphviz, which draws the HTML-like labels.
+      const labels = flags.format === 'dot' ? flags.labels : 'html';
+      await emit(viewDot(graph, flags.view, { ...diagram, labels }), flags, `${graph.name}.${flags.view}.png`);
     });
 }
 
@@ -125,6 +137,8 @@ async function emit(dot: string, flags: DrawFlags, defaultPng: string): Promise<
     return;
   }
   if (flags.format === 'svg') return write(svg, flags.output);
+  // resvg (a native addon) loads only when a PNG is asked for: `draw` to SVG or DOT starts faster.
+  const { renderPng } = await import('../../render/png.js');
   const png = renderPng(svg, flags.width === undefined ? {} : { width: flags.width });
   const file = flags.output ?? defaultPng;
   write(png, file);

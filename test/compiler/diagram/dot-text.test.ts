@@ -24,7 +24,7 @@ function doc(overrides: Partial<DotDocument> = {}): DotDocument {
     edgeDefaults: {},
     nodes: [
       { id: awkward, attrs: { label: awkward } },
-      { id: 'b', attrs: { label: html(`<B>${escapeHtml(awkward)}</B><BR/>two`) } },
+      { id: 'b', attrs: { label: html(`<B>${escapeHtml(awkward)}</B><BR/>two`, `${awkward}\ntwo`) } },
       { id: 'c', attrs: { label: 'c', style: 'rounded,filled' } },
     ],
     edges: [{ from: awkward, to: 'b', attrs: { label: 'e1', color: '#c62828' } }],
@@ -40,11 +40,20 @@ describe('writing and reading DOT', () => {
     expect(escapeHtml('<a & "b">')).toBe('&lt;a &amp; &quot;b&quot;&gt;');
     const read = readDot(writeDot(doc()));
     expect([...read.nodes.keys()].sort()).toEqual([awkward.replaceAll('\\', '\\\\'), 'b', 'c'].sort());
+    // Both spellings of a label carry the same text.
     expect(plainText(read.nodes.get('b')?.attrs.get('label'))).toBe(`${awkward}\ntwo`);
+    expect(read.nodes.get('b')?.attrs.get('label')?.html).toBe(false);
+    const rich = readDot(writeDot(doc(), 'html')).nodes.get('b')?.attrs.get('label');
+    expect([plainText(rich), rich?.html]).toEqual([`${awkward}\ntwo`, true]);
     expect(read.edges.map((e) => [e.to, plainText(e.attrs.get('label'))])).toEqual([['b', 'e1']]);
     expect(read.clusters.map((c) => [c.id, c.nodes])).toEqual([['cluster_kernel k0', ['c']]]);
     expect(read.sameRank.map((g) => g.nodes)).toEqual([['b', 'c']]);
     expect(read.graph.get('rankdir')?.text).toBe('LR');
+  });
+
+  it('writes left-justified plain lines with a closing \\l', () => {
+    const left = doc({ graph: { label: html('<B>t</B>', 'title\nsecond "line"', 'left') } });
+    expect(writeDot(left)).toContain('label="title\\lsecond \\"line\\"\\l";');
   });
 
   it('is the same text every time', () => {
@@ -71,8 +80,10 @@ describe('writing and reading DOT', () => {
 describe('checks before writing', () => {
   it('passes what the writer writes, every value read back as written', () => {
     expect(documentProblems(doc())).toEqual([]);
-    const read = readDot(writeDot(doc()));
+    // The HTML spelling is what full Graphviz reads; the plain spelling has no markup at all.
+    const read = readDot(writeDot(doc(), 'html'));
     expect(read.assignments.filter((a) => a.value.html).map((a) => htmlProblem(a.value.text))).toEqual([undefined]);
+    expect(readDot(writeDot(doc())).assignments.filter((a) => a.value.html)).toEqual([]);
   });
 
   it('writes booleans and numbers as Graphviz reads them', () => {
@@ -86,8 +97,8 @@ describe('checks before writing', () => {
   it('refuses bad colours, non-finite numbers and malformed HTML labels, naming the element', () => {
     const bad = doc({
       nodes: [
-        { id: 'a', attrs: { label: html('<B>x</I>'), color: '#12345' } },
-        { id: 'b', attrs: { fontsize: Number.NaN, label: html('<FONT COLOR="reddish">r</FONT>') } },
+        { id: 'a', attrs: { label: html('<B>x</I>', 'x'), color: '#12345' } },
+        { id: 'b', attrs: { fontsize: Number.NaN, label: html('<FONT COLOR="reddish">r</FONT>', 'r') } },
         { id: 'c', attrs: {} },
       ],
       edges: [],
