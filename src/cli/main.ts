@@ -12,6 +12,7 @@ const commands: Readonly<Record<string, () => Promise<() => Command>>> = {
   compile: async () => (await import('./commands/compile.js')).compileCommand,
   ir: async () => (await import('./commands/ir.js')).irCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
   draw: async () => (await import('./commands/draw.js')).drawCommand,
   train: async () => (await import('./commands/train.js')).trainCommand,
   eval: async () => (await import('./commands/eval.js')).evalCommand,
