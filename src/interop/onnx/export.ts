@@ -12,6 +12,7 @@ import type { Graph } from '../../../compiler/ir/types.js';
 import { ONNX_OPSET } from '../../../compiler/ops/onnx.js';
 import { runPasses, selectedPasses, trainingGraph } from '../../../compiler/passes/pipeline.js';
 import { checkedFor } from '../../frontend/check.js';
+import { RECIPE_KEY, recipeOf } from '../spec-draft.js';
 import { type FloatData, lowerGraph } from './lower.js';
 
 /** The passes a training export keeps: fusion and memory planning only matter to generated code. */
@@ -48,7 +49,7 @@ export function exportOnnx(input: ExportSpec, params: Readonly<Record<string, Fl
     outputs: graph.outputs.map((id) => ({ id, name: index.get(id)?.name ?? `%${id}` })),
     params,
     doc: `chainrule inference graph of '${spec.name}' (opset ${ONNX_OPSET}); the batch dimension is 'batch'.`,
-    metadata: { chainrule_format: 'onnx' },
+    metadata: { chainrule_format: 'onnx', [RECIPE_KEY]: JSON.stringify(recipeOf(spec)) },
   });
 }
 

@@ -11,6 +11,7 @@ import type { TfjsConfigValue, TfjsLayer } from '../../../compiler/ops/tfjs.js';
 import { writeFileAtomic } from '../../../runtime/atomic-write.js';
 import { RuntimeError } from '../../../runtime/errors.js';
 import { checkedF32, type ExportSpec } from '../onnx/export.js';
+import { RECIPE_KEY, recipeOf } from '../spec-draft.js';
 
 export const TFJS_MODEL_FILE = 'model.json';
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
@@ -107,6 +108,8 @@ export function tfjsArtifacts(input: ExportSpec, params: Readonly<Record<string,
       convertedBy: null,
       modelTopology,
       weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: weightSpecs }],
+      // tfjs keeps this object as the model's user metadata; `chainrule import` restores the loss and train block from it.
+      userDefinedMetadata: { [RECIPE_KEY]: JSON.stringify(recipeOf(spec)) },
     },
     weights,
   };
