@@ -1,5 +1,7 @@
 // `chainrule export SPEC --format onnx|onnx-training|tfjs --out PATH [--weights FILE]`: the model
 // in a format other engines run (ONNX Runtime, TensorFlow.js). Written atomically or not at all.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ChainruleError } from '../../../compiler/diagnostics.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
@@ -77,6 +79,7 @@ async function params(spec: GraphSpec, flags: ExportFlags): Promise<Record<strin
 async function runExport(spec: GraphSpec, flags: ExportFlags): Promise<string> {
   switch (flags.format) {
     case 'onnx':
+      mkdirSync(dirname(resolve(flags.out)), { recursive: true });
       writeFileAtomic(flags.out, exportOnnx(spec, await params(spec, flags)));
       return flags.out;
     case 'onnx-training':
@@ -86,6 +89,7 @@ async function runExport(spec: GraphSpec, flags: ExportFlags): Promise<string> {
           'feed the parameters (and zeros for the optimizer state) when you run the graph',
         );
       }
+      mkdirSync(dirname(resolve(flags.out)), { recursive: true });
       writeFileAtomic(flags.out, exportOnnxTraining(spec));
       return flags.out;
     case 'tfjs':

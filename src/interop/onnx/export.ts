@@ -10,6 +10,7 @@ import { nodeIndex } from '../../../compiler/ir/graph.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { ONNX_OPSET } from '../../../compiler/ops/onnx.js';
 import { compileGraph, runPasses, selectedPasses, trainingGraph } from '../../../compiler/passes/pipeline.js';
+import { RECIPE_KEY, recipeOf } from '../spec-draft.js';
 import { type FloatData, lowerGraph } from './lower.js';
 
 /** The passes a training export keeps: fusion and memory planning only matter to generated code. */
@@ -40,7 +41,7 @@ export function exportOnnx(spec: GraphSpec, params: Readonly<Record<string, Floa
     outputs: graph.outputs.map((id) => ({ id, name: index.get(id)?.name ?? `%${id}` })),
     params,
     doc: `chainrule inference graph of '${spec.name}' (opset ${ONNX_OPSET}); the batch dimension is 'batch'.`,
-    metadata: { chainrule_format: 'onnx' },
+    metadata: { chainrule_format: 'onnx', [RECIPE_KEY]: JSON.stringify(recipeOf(spec)) },
   });
 }
 

@@ -12,6 +12,7 @@ import type { TfjsConfigValue, TfjsLayer } from '../../../compiler/ops/tfjs.js';
 import { writeFileAtomic } from '../../../runtime/atomic-write.js';
 import { RuntimeError } from '../../../runtime/errors.js';
 import { forwardGraph } from '../onnx/export.js';
+import { RECIPE_KEY, recipeOf } from '../spec-draft.js';
 
 export const TFJS_MODEL_FILE = 'model.json';
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
@@ -108,6 +109,8 @@ export function tfjsArtifacts(spec: GraphSpec, params: Readonly<Record<string, F
       convertedBy: null,
       modelTopology,
       weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: weightSpecs }],
+      // tfjs keeps this object as the model's user metadata; `chainrule import` restores the loss and train block from it.
+      userDefinedMetadata: { [RECIPE_KEY]: JSON.stringify(recipeOf(spec)) },
     },
     weights,
   };
