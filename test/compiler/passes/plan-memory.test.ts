@@ -9,7 +9,7 @@ import { paramGrads } from '../../../compiler/ir/graph.js';
 import { kernelsOf } from '../../../compiler/ir/kernel-list.js';
 import type { Graph, Kernel, OpName, Storage } from '../../../compiler/ir/types.js';
 import { compileGraph, type CompileGraphOptions } from '../../../compiler/passes/pipeline.js';
-import { memoryPlanText, planMemory } from '../../../compiler/passes/plan-memory.js';
+import { inPlaceOps, memoryPlanText, planMemory } from '../../../compiler/passes/plan-memory.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { compile } from '../../../src/api.js';
 import { baseline } from '../../support/baseline.js';
@@ -43,21 +43,11 @@ function intervals(graph: Graph, kernels: readonly Kernel[]): Map<number, Interv
   return new Map([...writer].map(([id, w]) => [id, { first: w, last: Math.max(w, lastRead.get(id) ?? w) }]));
 }
 
-/** Ops whose kernel reads element i before storing element i (see compiler/codegen/kernel-lookup.ts). */
-const ELEMENTWISE: ReadonlySet<OpName> = new Set<OpName>([
-  'relu',
-  'leaky_relu',
-  'sigmoid',
-  'tanh',
-  'gelu',
-  'identity',
-  'relu_grad',
-  'leaky_relu_grad',
-  'sigmoid_grad',
-  'tanh_grad',
-  'gelu_grad',
-  'add',
-]);
+/**
+ * Ops whose kernel reads element i before storing element i: the in-place table derived from the
+ * ops' `inPlace` traits (the per-op kernel tests run each of those templates).
+ */
+const ELEMENTWISE: ReadonlySet<OpName> = new Set(inPlaceOps.keys());
 
 interface Region {
   readonly id: number;
