@@ -12,6 +12,7 @@ const commands: Readonly<Record<string, () => Promise<() => Command>>> = {
   compile: async () => (await import('./commands/compile.js')).compileCommand,
   ir: async () => (await import('./commands/ir.js')).irCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
   draw: async () => (await import('./commands/draw.js')).drawCommand,
   train: async () => (await import('./commands/train.js')).trainCommand,
   eval: async () => (await import('./commands/eval.js')).evalCommand,
@@ -19,6 +20,8 @@ const commands: Readonly<Record<string, () => Promise<() => Command>>> = {
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   export: async () => (await import('./commands/export.js')).exportCommand,
   studio: async () => (await import('./commands/studio.js')).studioCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
+  'import-weights': async () => (await import('./commands/import.js')).importWeightsCommand,
 };
 
 /**

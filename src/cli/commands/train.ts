@@ -93,9 +93,11 @@ export async function prepareModel(
   }
   let compiled: CompiledModel;
   try {
-    compiled = compile(spec, {
+    // The loaded spec is already checked: compile takes it as is (with the --lr override).
+    compiled = compile(loaded, {
       dtype: 'f32',
       emit: 'both',
+      ...(spec.train !== undefined ? { train: spec.train } : {}),
       ...(overrides.kernels !== undefined ? { kernels: overrides.kernels } : {}),
     });
   } catch (err) {
