@@ -212,7 +212,7 @@ export function traceBatch(request: TraceRequest, file: string): TraceResponse {
   const loaded = loadSpecText(request.text, file, { dtype: 'f32' });
   if (!loaded.ok) return { ok: false, message: 'the spec has errors' };
   const train = mergeTrain(loaded.spec.train, request.train);
-  const joint = trainingGraph(loaded.spec, { dtype: 'f32', ...(train === undefined ? {} : { train }) });
+  const joint = trainingGraph(loaded, train === undefined ? {} : { train });
   if (!joint.ok) return { ok: false, message: joint.errors[0]?.message ?? 'the spec has no backward graph' };
   try {
     const run = interpret(joint.graph, { feeds: request.feeds, params: request.params });
