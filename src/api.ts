@@ -1,7 +1,8 @@
 // The programmatic API: spec → generated TypeScript module (`compile`), and spec → a live model
 // in this process (`load`). The CLI's `compile`, `train`, `eval`, `predict` and `demo` all go
 // through here, so a program gets exactly what the command line writes.
-import { emitModule } from '../compiler/codegen/emit-module.js';
+import { createRequire } from 'node:module';
+import { emitDeclarations, emitModule } from '../compiler/codegen/emit-module.js';
 import { naiveLayout } from '../compiler/codegen/layout.js';
 import type { KernelMode } from '../compiler/codegen/wasm/module-wasm.js';
 import { ChainruleError } from '../compiler/diagnostics.js';
@@ -10,7 +11,8 @@ import { compileGraph, type Stage } from '../compiler/passes/pipeline.js';
 import type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
 import { loadModuleSource } from '../runtime/load-module.js';
 import type { GeneratedModel, ModelModule } from '../runtime/model.js';
-import { checkSpecValue, locate } from './frontend/check.js';
+import { type CheckedSpec, isCheckedSpec } from '../compiler/frontend/checked-spec.js';
+import { checkedFor, locate } from './frontend/check.js';
 import { loadSpecFile } from './frontend/load.js';
 
 export interface CompileOptions {
@@ -29,7 +31,19 @@ export interface CompileOptions {
    * embedded in the module, for the matmuls big enough to win; f32 only).
    */
   readonly kernels?: KernelMode;
+  /**
+   * Which module files to produce besides the TypeScript `source`: `js` or `both` add `js`
+   * (plain ES2022 JavaScript, for Node, browsers and bundlers) and `declarations` (its `.d.ts`);
+   * `ts` (the default here: no esbuild start) only the TypeScript. The CLI's `compile --emit`
+   * defaults to `both` and writes `<name>.ts` only for `ts` and `both`.
+   */
+  readonly emit?: EmitFormat;
 }
+
+/** Module files a compile produces: the TypeScript, the JavaScript with its `.d.ts`, or both. */
+export type EmitFormat = 'ts' | 'js' | 'both';
+
+export const EMIT_FORMATS: readonly EmitFormat[] = ['ts', 'js', 'both'];
 
 /** Sizes the compiler reports next to the generated code. */
 export interface CompileStats {
@@ -58,14 +72,23 @@ export interface CompiledModel {
   readonly kernels: KernelMode;
   /** The generated module: standalone TypeScript, no imports. */
   readonly source: string;
+  /** Which module files were asked for. */
+  readonly emit: EmitFormat;
+  /** The same module as JavaScript (esbuild strips the types), unless `emit: 'ts'`. */
+  readonly js?: string;
+  /** The `.d.ts` for `js` (the module's types, `modelInfo` and the creators, declared), unless `emit: 'ts'`. */
+  readonly declarations?: string;
   /** The final graph (what the module computes) and the graph after every pass. */
   readonly graph: Graph;
   readonly stages: readonly Stage[];
   readonly stats: CompileStats;
 }
 
-/** A spec object (e.g. from the builder, or parsed JSON) or the path of a spec file. */
-export type SpecInput = GraphSpec | string;
+/**
+ * A spec object (e.g. from the builder, or parsed JSON), the path of a spec file, or a spec
+ * already checked (`loadSpecFile`'s result, or `graph(...).check()`), which is not checked again.
+ */
+export type SpecInput = GraphSpec | string | CheckedSpec;
 
 /**
  * Compiles a spec to a standalone TypeScript module. Throws a `ChainruleError` carrying every
@@ -76,35 +99,42 @@ export type SpecInput = GraphSpec | string;
  *   writeFileSync('mnist_mlp.ts', source);
  */
 export function compile(input: SpecInput, options: CompileOptions = {}): CompiledModel {
-  const dtype = options.dtype ?? 'f32';
+  const dtype = options.dtype ?? (isCheckedSpec(input) ? input.dtype : 'f32');
   if (options.kernels === 'wasm-simd' && dtype !== 'f32') {
     throw new RangeError(
       `kernels 'wasm-simd' needs dtype 'f32' (the WebAssembly matmuls are float32 only); use kernels 'js' with dtype '${dtype}'`,
     );
   }
-  const spec = resolveSpec(input, dtype, options.batch);
-  const result = compileGraph(spec, {
-    dtype,
-    ...(options.batch !== undefined ? { batch: options.batch } : {}),
+  const checked = resolveSpec(input, { ...options, dtype });
+  const { spec, batch } = checked;
+  const result = compileGraph(checked, {
     ...(options.train !== undefined ? { train: options.train } : {}),
     ...(options.optimize !== undefined ? { optimize: options.optimize } : {}),
     ...(options.disable !== undefined ? { disable: options.disable } : {}),
   });
   if (!result.ok) throw new ChainruleError(result.errors);
   const seed = options.train?.seed ?? spec.train?.seed;
-  const source = emitModule(result.graph, {
+  const emitOptions = {
     dtype,
-    ...(options.batch !== undefined ? { batch: options.batch } : {}),
+    ...(batch !== undefined ? { batch } : {}),
     ...(seed !== undefined ? { defaultSeed: seed } : {}),
     ...(options.kernels !== undefined ? { kernels: options.kernels } : {}),
-  });
+  };
+  const source = emitModule(result.graph, emitOptions);
+  const emit = options.emit ?? 'ts';
+  const js =
+    emit === 'ts'
+      ? {}
+      : { js: javaScript(source, spec.name), declarations: emitDeclarations(result.graph, emitOptions) };
   return {
     name: spec.name,
     spec,
     dtype,
-    ...(options.batch !== undefined ? { batch: options.batch } : {}),
+    ...(batch !== undefined ? { batch } : {}),
     kernels: options.kernels ?? 'js',
     source,
+    emit,
+    ...js,
     graph: result.graph,
     stages: result.stages,
     stats: compileStats(result.stages, result.graph, dtype),
@@ -132,16 +162,24 @@ export async function loadModule(input: SpecInput, options: CompileOptions = {})
   return loadModuleSource(compiled.source, compiled.name);
 }
 
-function resolveSpec(input: SpecInput, dtype: FloatDType, batch: number | undefined): GraphSpec {
-  const shapeOptions = { dtype, ...(batch !== undefined ? { batch } : {}) };
-  if (typeof input === 'string') {
-    const loaded = loadSpecFile(input, shapeOptions);
-    if (!loaded.ok) throw new ChainruleError(loaded.errors);
-    return loaded.spec;
-  }
-  const checked = checkSpecValue(input, undefined, shapeOptions);
+/** The module as plain JavaScript: esbuild (loaded on first use) erases the types; the code is already ES2022. */
+function javaScript(source: string, name: string): string {
+  const { transformSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  const { code } = transformSync(source, {
+    loader: 'ts',
+    format: 'esm',
+    target: 'es2022',
+    sourcefile: `${name}.ts`,
+  });
+  return `// ${name}.js: generated by chainrule from ${name}.ts — do not edit. Types: ${name}.d.ts.\n${code}`;
+}
+
+/** The input checked for the options' dtype and batch: once, or not at all when it already was. */
+function resolveSpec(input: SpecInput, options: { readonly dtype: FloatDType; readonly batch?: number }): CheckedSpec {
+  const shapeOptions = { dtype: options.dtype, ...(options.batch !== undefined ? { batch: options.batch } : {}) };
+  const checked = typeof input === 'string' ? loadSpecFile(input, shapeOptions) : checkedFor(input, shapeOptions);
   if (!checked.ok) throw new ChainruleError(locate(checked.errors, undefined));
-  return checked.spec;
+  return checked;
 }
 
 function compileStats(stages: readonly Stage[], graph: Graph, dtype: FloatDType): CompileStats {

@@ -148,8 +148,10 @@ export function gradientEpilogue(
   const chainB = bias === undefined ? [] : chainOf(bias.id, updates);
   const refs = new Map<number, string>();
   for (const u of [...chainW, ...chainB]) {
+    // Adam's step count is read once, by its bias-correction prelude, not per element.
+    const step = u.op === 'adam_update' ? u.inputs[3] : undefined;
     for (const i of u.inputs) {
-      if (i === mm.id || i === bias?.id || updates.some((x) => x.id === i) || refs.has(i)) continue;
+      if (i === mm.id || i === bias?.id || i === step || updates.some((x) => x.id === i) || refs.has(i)) continue;
       refs.set(i, `R${refs.size}`);
     }
     refs.set(u.id, `R${refs.size}`);

@@ -32,7 +32,7 @@ import {
 } from '../../../runtime/datasets/index.js';
 import { RuntimeError, formatRuntimeError } from '../../../runtime/errors.js';
 import { checkDataFits, describeModel, type ModelIO } from '../../../runtime/feed.js';
-import { loadModuleSource } from '../../../runtime/load-module.js';
+import { loadModuleJs, loadModuleSource } from '../../../runtime/load-module.js';
 import type { GeneratedModel, ModelModule } from '../../../runtime/model.js';
 import type { ShiftOptions } from '../../../runtime/augment.js';
 import { progressReporter, type ProgressSink } from '../../../runtime/progress.js';
@@ -50,6 +50,9 @@ import { kernelClusters } from './compile.js';
 export interface PreparedModel {
   readonly spec: GraphSpec;
   readonly source: string;
+  /** The module as JavaScript and its `.d.ts`, written beside the `.ts` so apps import it directly. */
+  readonly js: string;
+  readonly declarations: string;
   readonly module: ModelModule;
   readonly io: ModelIO;
   /** Linear node → units, for the `[in, out]` weight shapes written to safetensors. */
@@ -90,21 +93,29 @@ export async function prepareModel(
   }
   let compiled: CompiledModel;
   try {
-    compiled = compile(spec, {
+    // The loaded spec is already checked: compile takes it as is (with the --lr override).
+    compiled = compile(loaded, {
       dtype: 'f32',
+      emit: 'both',
+      ...(spec.train !== undefined ? { train: spec.train } : {}),
       ...(overrides.kernels !== undefined ? { kernels: overrides.kernels } : {}),
     });
   } catch (err) {
     if (!(err instanceof ChainruleError)) throw err;
     return fail(err.diagnostics);
   }
-  const module = await loadModuleSource(compiled.source, spec.name);
+  const module =
+    compiled.js === undefined
+      ? await loadModuleSource(compiled.source, spec.name)
+      : await loadModuleJs(compiled.js, spec.name);
   const units = new Map(
     spec.nodes.flatMap((n) => (n.op === 'linear' && n.units !== undefined ? [[n.name, n.units] as const] : [])),
   );
   return {
     spec,
     source: compiled.source,
+    js: compiled.js ?? '',
+    declarations: compiled.declarations ?? '',
     module,
     io: describeModel(module.modelInfo),
     units,
@@ -282,7 +293,7 @@ function plural(n: number, word: string): string {
 
 /** What a run writes, by name (diagrams not included). */
 export function outputFiles(model: string): readonly string[] {
-  return [`${model}.ts`, WEIGHTS_FILE, CHECKPOINT_FILE, 'metrics.json', 'curve.svg'];
+  return [`${model}.ts`, `${model}.js`, `${model}.d.ts`, WEIGHTS_FILE, CHECKPOINT_FILE, 'metrics.json', 'curve.svg'];
 }
 
 function resumeFrom(dir: string): Checkpoint {
@@ -388,6 +399,8 @@ export async function runTraining(
   }
   mkdirSync(outDir, { recursive: true });
   writeFileAtomic(join(outDir, `${spec.name}.ts`), prepared.source);
+  writeFileAtomic(join(outDir, `${spec.name}.js`), prepared.js);
+  writeFileAtomic(join(outDir, `${spec.name}.d.ts`), prepared.declarations);
   if (o.diagrams !== false) {
     for (const [name, text] of Object.entries(await prepared.diagrams())) writeFileAtomic(join(outDir, name), text);
   }
