@@ -103,6 +103,8 @@ describe('installed from the tarball into a fresh project', () => {
     for (const file of ['xor_mlp.ts', 'forward.dot', 'forward.svg', 'backward.svg']) {
       expect(existsSync(join(app, 'm', file)), file).toBe(true);
     }
+    // The documented way to re-render a diagram: graphviz-cli comes with chainrule.
+    expect(ok('npx', ['graphviz', '-Tsvg', 'm/backward.dot'])).toContain('<svg');
   });
 
   it('imports an emitted model as plain JavaScript and runs it', () => {
