@@ -30,7 +30,7 @@ export function checkSpecValue(value: unknown, locations?: JsonLocations, option
     const spec = toGraphSpec(draft);
     const built = inferSpecShapes(spec, options);
     if (built.ok) return { ok: true, spec, graph: built.graph, warnings: locate(issues, locations) };
-    issues.push(...built.errors);
+    for (const e of built.errors) issues.push(e);
   }
   const all = locate(issues, locations);
   return { ok: false, errors: all.filter(isError), warnings: all.filter((d) => !isError(d)) };

@@ -4,7 +4,9 @@ import { Command, Option } from 'commander';
 import { RuntimeError } from '../../../runtime/errors.js';
 import { accuracy, confusionMatrix, formatConfusionMatrix } from '../../../runtime/metrics.js';
 import { evaluate } from '../../../runtime/train.js';
-import { loadTrained, parseFraction, parseSeed, prepareData, reportErrors } from './train.js';
+import { loadTrained, prepareData } from '../../training.js';
+import { parseFraction, parseSeed } from '../parse-args.js';
+import { printWarnings, reportErrors } from '../report.js';
 
 type SplitName = 'all' | 'train' | 'val';
 
@@ -45,15 +47,14 @@ export function evalCommand(): Command {
     .option('--val-split <f>', 'validation fraction of the split (default: as in training)', parseFraction)
     .addHelpText('after', examples)
     .action(async (specPath: string, flags: EvalFlags) => {
-      await reportErrors(async () => {
-        const trained = await loadTrained(specPath, flags.weights);
-        if (trained === undefined) return;
+      await reportErrors(specPath, async () => {
+        const trained = await loadTrained(specPath, flags.weights, { onWarnings: printWarnings });
         const { prepared, model, weights } = trained;
         const run = weights.run;
-        const data = flags.data ?? run?.data;
+        const data = flags.data ?? trained.data;
         if (data === undefined)
           throw new RuntimeError(`${flags.weights} does not record its training data`, 'pass --data');
-        const sameData = run !== undefined && data === run.data;
+        const sameData = run !== undefined && data === trained.data;
         const split: SplitName = flags.split ?? (sameData && run.valSplit > 0 ? 'val' : 'all');
         const label = flags.label ?? run?.label;
         const prep = prepareData(
@@ -65,6 +66,7 @@ export function evalCommand(): Command {
             standardizer: run?.standardizer ?? null,
             ...(label !== undefined ? { label } : {}),
             ...(run ? { classNames: run.classNames } : {}),
+            ...(run?.featureNames !== undefined ? { featureNames: run.featureNames } : {}),
           },
           prepared.io,
         );
