@@ -1,7 +1,8 @@
-// onnxruntime-node peer (inference only): the benchmark MLP exported by bench/onnx as an ONNX
-// model with the shared weights as initializers, run by the native CPU execution provider.
+// onnxruntime-node peer (inference only): the benchmark MLP exported by `chainrule export --format
+// onnx` (src/interop/onnx) with the shared weights as initializers, run by the native CPU
+// execution provider.
 import * as ort from 'onnxruntime-node';
-import { encodeMlpModel } from '../onnx/mlp-model.js';
+import { exportOnnx } from '../../src/interop/onnx/export.js';
 import type { Mode } from '../workloads.js';
 import { PeerUnavailableError, type PeerSession, type PeerSetup } from './peer.js';
 
@@ -22,7 +23,7 @@ async function createSession(model: Uint8Array, threads: number): Promise<ort.In
 
 export async function openOnnx(setup: PeerSetup, threads: number): Promise<PeerSession> {
   const { net, batch, data } = setup;
-  const session = await createSession(encodeMlpModel(net, setup.weights, batch), threads);
+  const session = await createSession(exportOnnx(net.spec, setup.weights), threads);
   const feeds = { [net.inputName]: new ort.Tensor('float32', data.x, [batch, net.inputSize]) };
 
   const forward = async (): Promise<Float32Array> => {

@@ -4,13 +4,16 @@
 // figures). Pure and deterministic: DOT ids are node names, never object identity.
 import { assertNever, type Graph, type Node, type Role } from '../ir/types.js';
 import {
-  type DotAttrs,
   type DotCluster,
   type DotDocument,
   type DotEdge,
   type DotNode,
+  type EdgeAttrs,
   escapeHtml,
+  type GraphAttrs,
   html,
+  type LabelMarkup,
+  type NodeAttrs,
   writeDot,
 } from './dot-text.js';
 import {
@@ -51,6 +54,12 @@ export interface DiagramOptions {
    * Default: folded in the joint view, full in the backward view.
    */
   readonly optimizer?: 'full' | 'folded';
+  /**
+   * How labels are spelled in the DOT text: `plain` (default) renders with every Graphviz
+   * (system `dot`, graphviz-cli/viz.js); `html` adds bold titles and small grey shapes, which
+   * only a full Graphviz draws (chainrule's own SVG rendering uses it).
+   */
+  readonly labels?: LabelMarkup;
 }
 
 /** A DOT edge plus what it means, so tests and the legend need not parse attributes back. */
@@ -85,19 +94,19 @@ const GRADIENT_KINDS: ReadonlySet<NodeKind> = new Set(['seed', 'grad', 'sum']);
 const BACKWARD_KINDS: ReadonlySet<NodeKind> = new Set([...GRADIENT_KINDS, 'update']);
 
 export function forwardDot(graph: Graph, options: DiagramOptions = {}): string {
-  return writeDot(buildDiagram(graph, 'forward', options).document);
+  return viewDot(graph, 'forward', options);
 }
 
 export function backwardDot(graph: Graph, options: DiagramOptions = {}): string {
-  return writeDot(buildDiagram(graph, 'backward', options).document);
+  return viewDot(graph, 'backward', options);
 }
 
 export function jointDot(graph: Graph, options: DiagramOptions = {}): string {
-  return writeDot(buildDiagram(graph, 'joint', options).document);
+  return viewDot(graph, 'joint', options);
 }
 
 export function viewDot(graph: Graph, view: DiagramView, options: DiagramOptions = {}): string {
-  return writeDot(buildDiagram(graph, view, options).document);
+  return writeDot(buildDiagram(graph, view, options).document, options.labels ?? 'plain');
 }
 
 /** True when the graph has a backward part (it was differentiated), so a backward view exists. */
@@ -209,12 +218,14 @@ function gradientName(ctx: Context, node: Node): string {
 }
 
 /** A bold title over smaller subtitle lines (`\n` separates them). */
-function twoLine(title: string, subtitle: string): DotAttrs {
+function twoLine(title: string, subtitle: string): NodeAttrs {
   const lines = subtitle.split('\n').map(escapeHtml).join('<BR/>');
-  return { label: html(`<B>${escapeHtml(title)}</B><BR/><FONT POINT-SIZE="9">${lines}</FONT>`) };
+  return {
+    label: html(`<B>${escapeHtml(title)}</B><BR/><FONT POINT-SIZE="9">${lines}</FONT>`, `${title}\n${subtitle}`),
+  };
 }
 
-function nodeLabel(ctx: Context, node: Node, kind: NodeKind): DotAttrs {
+function nodeLabel(ctx: Context, node: Node, kind: NodeKind): NodeAttrs {
   const shape = shapeText(node.type.shape);
   switch (kind) {
     case 'input':
@@ -234,7 +245,8 @@ function nodeLabel(ctx: Context, node: Node, kind: NodeKind): DotAttrs {
     case 'sum': {
       const of = node.grad?.of;
       const title = of === undefined ? node.name : gradTitle(ctx.name(of));
-      return { label: html(`<FONT POINT-SIZE="16">Σ</FONT><BR/><FONT POINT-SIZE="9">${escapeHtml(title)}</FONT>`) };
+      const markup = `<FONT POINT-SIZE="16">Σ</FONT><BR/><FONT POINT-SIZE="9">${escapeHtml(title)}</FONT>`;
+      return { label: html(markup, `Σ\n${title}`) };
     }
     case 'update': {
       const target = node.assigns === undefined ? node.name : ctx.name(node.assigns);
@@ -255,11 +267,12 @@ function dotNode(ctx: Context, node: Node): DotNode {
 }
 
 /** An edge label with the factor on top and the tensor's shape below, smaller and grey. */
-function factorLabel(factor: string, shape: string): DotAttrs {
-  return { label: html(`${escapeHtml(factor)}<BR/><FONT POINT-SIZE="8" COLOR="#757575">${escapeHtml(shape)}</FONT>`) };
+function factorLabel(factor: string, shape: string): EdgeAttrs {
+  const markup = `${escapeHtml(factor)}<BR/><FONT POINT-SIZE="8" COLOR="#757575">${escapeHtml(shape)}</FONT>`;
+  return { label: html(markup, `${factor}\n${shape}`) };
 }
 
-function edge(ctx: Context, from: number, to: number, kind: EdgeKind, extra: DotAttrs): DiagramEdge {
+function edge(ctx: Context, from: number, to: number, kind: EdgeKind, extra: EdgeAttrs): DiagramEdge {
   return { from: ctx.name(from), to: ctx.name(to), kind, attrs: { ...edgeAttrs(kind), ...extra } };
 }
 
@@ -287,7 +300,7 @@ function backwardEdges(ctx: Context, node: Node): DiagramEdge[] {
   if (of === undefined || !ctx.shown.has(of)) return edges;
   // The seed starts at the loss itself; every other gradient is tied to the value it differentiates.
   if (ctx.kind.get(node.id) === 'seed') return [edge(ctx, of, node.id, 'backward', { label: 'seed' }), ...edges];
-  return [...edges, edge(ctx, node.id, of, 'tie', { constraint: 'false' })];
+  return [...edges, edge(ctx, node.id, of, 'tie', { constraint: false })];
 }
 
 /**
@@ -392,7 +405,7 @@ export function buildDiagram(graph: Graph, view: DiagramView, options: DiagramOp
   const edges = shownNodes.flatMap((n) => nodeEdges(ctx, n));
   const kinds = new Map(shownNodes.map((n) => [n.name, ctx.kind.get(n.id) ?? 'forward']));
   const title = `${graph.name} — ${VIEW_TITLE[view]}`;
-  const legend: DotAttrs =
+  const legend: GraphAttrs =
     options.legend === false
       ? {}
       : {
@@ -410,7 +423,7 @@ export function buildDiagram(graph: Graph, view: DiagramView, options: DiagramOp
     comments: [`chainrule: ${view} diagram of '${graph.name}' (generated, deterministic)`],
     graph: {
       rankdir: options.rankdir ?? (view === 'joint' ? 'TB' : 'LR'),
-      newrank: 'true',
+      newrank: true,
       nodesep: 0.3,
       ranksep: 0.5,
       bgcolor: 'white',

@@ -1,6 +1,8 @@
 // The words on a diagram: what each node computes, written with the names of its operands, and
 // the local factor on each backward and optimizer edge.
-import { assertNever, type Node, type Shape } from '../ir/types.js';
+import type { Node, Shape } from '../ir/types.js';
+import { defOf } from '../ops/index.js';
+import type { OpGroup } from '../ops/op-def.js';
 
 /** `[B,128]`: the batch stays the symbol `B` when it is chosen at run time; `[]` is a scalar. */
 export function shapeText(shape: Shape): string {
@@ -20,103 +22,26 @@ function operands(node: Node, name: NameOf): string[] {
   return node.inputs.map(name);
 }
 
-function arg(list: readonly string[], i: number): string {
-  return list[i] ?? '?';
-}
+/** Groups whose nodes are drawn with their formula; the rest (backward, updates) with `backwardOpText`. */
+const FORMULA_GROUPS: ReadonlySet<OpGroup> = new Set(['leaf', 'layer', 'activation', 'row', 'join', 'loss']);
 
-/** The formula a forward, loss or leaf node computes, e.g. `h·o.weight + o.bias`, `σ(z)`. */
+/**
+ * The formula a forward, loss or leaf node computes, e.g. `h·o.weight + o.bias`, `σ(z)`: the
+ * op's `diagram.formula` (compiler/ops/), by default `op(operands…)`.
+ */
 export function forwardFormula(node: Node, name: NameOf): string {
+  const def = defOf(node);
+  if (!FORMULA_GROUPS.has(def.group)) return backwardOpText(node);
   const a = operands(node, name);
-  switch (node.op) {
-    case 'input':
-      return 'input';
-    case 'target':
-      return node.type.dtype === 'i32' ? 'target (class indices)' : 'target';
-    case 'param':
-      return `parameter · ${node.attrs.init}`;
-    case 'state':
-      return 'optimizer state';
-    case 'fill':
-      return `constant ${node.attrs.value}`;
-    case 'linear':
-      return node.attrs.bias ? `${arg(a, 0)}·${arg(a, 1)} + ${arg(a, 2)}` : `${arg(a, 0)}·${arg(a, 1)}`;
-    case 'relu':
-    case 'tanh':
-    case 'gelu':
-    case 'softmax':
-    case 'log_softmax':
-      return `${node.op}(${arg(a, 0)})`;
-    case 'leaky_relu':
-      return `leaky_relu(${arg(a, 0)}; α=${node.attrs.alpha})`;
-    case 'sigmoid':
-      return `σ(${arg(a, 0)})`;
-    case 'identity':
-      return `identity(${arg(a, 0)})`;
-    case 'add':
-      return a.join(' + ');
-    case 'cross_entropy':
-      return `cross_entropy(${arg(a, 0)}, ${arg(a, 1)})`;
-    case 'mse':
-      return `mse(${arg(a, 0)}, ${arg(a, 1)})`;
-    case 'binary_cross_entropy':
-      return `binary_cross_entropy(${arg(a, 0)}, ${arg(a, 1)})`;
-    default:
-      return backwardOpText(node);
-  }
+  return def.diagram?.formula?.(node, a) ?? `${node.op}(${a.join(', ')})`;
 }
 
-/** A short description of a backward op, shown under the gradient's name (for engineers). */
+/**
+ * A short description of a backward op, shown under the gradient's name (for engineers): the
+ * op's `diagram.backward`, by default its name.
+ */
 export function backwardOpText(node: Node): string {
-  switch (node.op) {
-    case 'matmul':
-      return `matmul ${node.attrs.transA ? 'Aᵀ' : 'A'}·${node.attrs.transB ? 'Bᵀ' : 'B'}`;
-    case 'sum_rows':
-      return 'sum over rows';
-    case 'add':
-      return 'sum of contributions';
-    case 'fill':
-      return `constant ${node.attrs.value}`;
-    case 'leaky_relu_grad':
-      return `leaky_relu_grad α=${node.attrs.alpha}`;
-    case 'cross_entropy_grad':
-      return `cross_entropy_grad (${node.attrs.input})`;
-    case 'softmax_cross_entropy_grad':
-      return `fused (p − y)/n (${node.attrs.input})`;
-    case 'sigmoid_binary_cross_entropy_grad':
-      return 'fused (p − y)/N';
-    case 'relu_grad':
-    case 'sigmoid_grad':
-    case 'tanh_grad':
-    case 'gelu_grad':
-    case 'softmax_grad':
-    case 'log_softmax_grad':
-    case 'mse_grad':
-    case 'binary_cross_entropy_grad':
-    case 'sgd_update':
-    case 'momentum_velocity':
-    case 'adam_moment':
-    case 'step_increment':
-    case 'adam_update':
-    case 'input':
-    case 'target':
-    case 'param':
-    case 'state':
-    case 'linear':
-    case 'relu':
-    case 'leaky_relu':
-    case 'sigmoid':
-    case 'tanh':
-    case 'gelu':
-    case 'identity':
-    case 'softmax':
-    case 'log_softmax':
-    case 'cross_entropy':
-    case 'mse':
-    case 'binary_cross_entropy':
-      return node.op;
-    default:
-      return assertNever(node, 'op');
-  }
+  return defOf(node).diagram?.backward?.(node) ?? node.op;
 }
 
 /** Looks a node up by id (undefined for ids not in the graph). */

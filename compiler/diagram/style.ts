@@ -3,7 +3,7 @@
 // parallelograms are data fed in, cylinders are stored tensors, an octagon is the loss, a circle
 // is a fan-in sum, a hexagon is an optimizer update.
 import { assertNever } from '../ir/types.js';
-import type { DotAttrs } from './dot-text.js';
+import type { Color, EdgeAttrs, NodeAttrs, Shape, Style } from './dot-text.js';
 
 export type NodeKind =
   | 'input'
@@ -27,29 +27,45 @@ export type NodeKind =
  */
 export type EdgeKind = 'forward' | 'backward' | 'update' | 'assign' | 'tie';
 
-export const BLUE = '#1f6fb4';
-export const RED = '#c62828';
-const BLUE_TEXT = '#17508a';
-const RED_TEXT = '#9e1c1c';
-const GREY = '#b4b4b4';
+export const BLUE: Color = '#1f6fb4';
+export const RED: Color = '#c62828';
+const BLUE_TEXT: Color = '#17508a';
+const RED_TEXT: Color = '#9e1c1c';
+const GREY: Color = '#b4b4b4';
 
 export const FONT = 'DejaVu Sans';
 
 interface NodeLook {
-  readonly shape: string;
-  readonly style: string;
-  readonly fill: string;
-  readonly border: string;
+  readonly shape: Shape;
+  readonly style: Style;
+  readonly fill: Color;
+  readonly border: Color;
   /** What the legend says this kind is. */
   readonly meaning: string;
+  /** The fill colour in words, for legends drawn without colour swatches. */
+  readonly colour: string;
 }
 
 export function nodeLook(kind: NodeKind): NodeLook {
   switch (kind) {
     case 'input':
-      return { shape: 'parallelogram', style: 'filled', fill: '#e6f4ea', border: '#2e7d32', meaning: 'input' };
+      return {
+        shape: 'parallelogram',
+        style: 'filled',
+        fill: '#e6f4ea',
+        border: '#2e7d32',
+        meaning: 'input',
+        colour: 'green',
+      };
     case 'target':
-      return { shape: 'parallelogram', style: 'filled', fill: '#fff6d5', border: '#a07800', meaning: 'target' };
+      return {
+        shape: 'parallelogram',
+        style: 'filled',
+        fill: '#fff6d5',
+        border: '#a07800',
+        meaning: 'target',
+        colour: 'yellow',
+      };
     case 'param':
       return {
         shape: 'cylinder',
@@ -57,6 +73,7 @@ export function nodeLook(kind: NodeKind): NodeLook {
         fill: '#ffedd5',
         border: '#c26a00',
         meaning: 'parameter (weight, bias)',
+        colour: 'orange',
       };
     case 'state':
       return {
@@ -65,17 +82,53 @@ export function nodeLook(kind: NodeKind): NodeLook {
         fill: '#f1f1f1',
         border: '#757575',
         meaning: 'optimizer state',
+        colour: 'grey dashed',
       };
     case 'forward':
-      return { shape: 'box', style: 'rounded,filled', fill: '#e3eefa', border: BLUE, meaning: 'forward operation' };
+      return {
+        shape: 'box',
+        style: 'rounded,filled',
+        fill: '#e3eefa',
+        border: BLUE,
+        meaning: 'forward operation',
+        colour: 'light blue',
+      };
     case 'output':
-      return { shape: 'box', style: 'rounded,filled', fill: '#cfe2f6', border: BLUE, meaning: 'model output' };
+      return {
+        shape: 'box',
+        style: 'rounded,filled',
+        fill: '#cfe2f6',
+        border: BLUE,
+        meaning: 'model output',
+        colour: 'blue double',
+      };
     case 'loss':
-      return { shape: 'octagon', style: 'filled,bold', fill: '#fde2e4', border: '#8e0000', meaning: 'loss L' };
+      return {
+        shape: 'octagon',
+        style: 'filled,bold',
+        fill: '#fde2e4',
+        border: '#8e0000',
+        meaning: 'loss L',
+        colour: 'pink bold',
+      };
     case 'seed':
-      return { shape: 'box', style: 'rounded,filled,bold', fill: '#fdeaea', border: RED, meaning: 'seed ∂L/∂L = 1' };
+      return {
+        shape: 'box',
+        style: 'rounded,filled,bold',
+        fill: '#fdeaea',
+        border: RED,
+        meaning: 'seed ∂L/∂L = 1',
+        colour: 'pink bold',
+      };
     case 'grad':
-      return { shape: 'box', style: 'rounded,filled', fill: '#fdeaea', border: RED, meaning: 'gradient ∂L/∂·' };
+      return {
+        shape: 'box',
+        style: 'rounded,filled',
+        fill: '#fdeaea',
+        border: RED,
+        meaning: 'gradient ∂L/∂·',
+        colour: 'pink',
+      };
     case 'sum':
       return {
         shape: 'circle',
@@ -83,30 +136,37 @@ export function nodeLook(kind: NodeKind): NodeLook {
         fill: '#fdeaea',
         border: RED,
         meaning: 'Σ: sum of gradients at a fan-out',
+        colour: 'pink',
       };
     case 'update':
-      return { shape: 'hexagon', style: 'filled', fill: '#f1e4f7', border: '#6a1b9a', meaning: 'optimizer update' };
+      return {
+        shape: 'hexagon',
+        style: 'filled',
+        fill: '#f1e4f7',
+        border: '#6a1b9a',
+        meaning: 'optimizer update',
+        colour: 'purple',
+      };
     default:
       return assertNever(kind, 'node kind');
   }
 }
 
-export function nodeAttrs(kind: NodeKind): DotAttrs {
+export function nodeAttrs(kind: NodeKind): NodeAttrs {
   const look = nodeLook(kind);
-  const attrs: Record<string, string | number> = {
+  return {
     class: kind,
     shape: look.shape,
     style: look.style,
     fillcolor: look.fill,
     color: look.border,
+    ...(kind === 'output' ? { peripheries: 2 } : {}),
+    ...(kind === 'sum' ? { margin: 0.02 } : {}),
   };
-  if (kind === 'output') attrs['peripheries'] = 2;
-  if (kind === 'sum') attrs['margin'] = 0.02;
-  return attrs;
 }
 
 /** Attributes of an edge of this kind; the label is added by the caller. */
-export function edgeAttrs(kind: EdgeKind): DotAttrs {
+export function edgeAttrs(kind: EdgeKind): EdgeAttrs {
   switch (kind) {
     case 'forward':
       return { class: kind, color: BLUE, fontcolor: BLUE_TEXT };
@@ -140,18 +200,21 @@ export function edgeMeaning(kind: EdgeKind): string {
   }
 }
 
-/** A few characters drawn in the edge's colour, standing for the edge in the legend. */
-export function edgeSwatch(kind: EdgeKind): { readonly text: string; readonly color: string } {
+/**
+ * A few characters drawn in the edge's colour, standing for the edge in the legend, and the same
+ * in words for legends drawn without colour.
+ */
+export function edgeSwatch(kind: EdgeKind): { readonly text: string; readonly color: Color; readonly words: string } {
   switch (kind) {
     case 'forward':
-      return { text: '──▶', color: BLUE };
+      return { text: '──▶', color: BLUE, words: 'blue arrow' };
     case 'backward':
     case 'update':
-      return { text: '──▶', color: RED };
+      return { text: '──▶', color: RED, words: 'red arrow' };
     case 'assign':
-      return { text: '━━▷', color: RED };
+      return { text: '━━▷', color: RED, words: 'bold red arrow' };
     case 'tie':
-      return { text: '- - -', color: GREY };
+      return { text: '- - -', color: GREY, words: 'grey dashed line' };
     default:
       return assertNever(kind, 'edge kind');
   }

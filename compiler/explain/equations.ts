@@ -8,20 +8,13 @@
 // gradient expanded down to the loss head. Fan-in sums print as `( … + … )`.
 import type { Diagnostic } from '../diagnostics.js';
 import { gradName, nodeIndex } from '../ir/graph.js';
-import { assertNever, type Graph, type Node } from '../ir/types.js';
+import type { Graph, Node } from '../ir/types.js';
+import { defOf } from '../ops/index.js';
 import { trainingGraph, type PipelineOptions } from '../passes/pipeline.js';
 import type { GraphSpec } from '../frontend/graph-spec.js';
 
 /** Longest expanded parameter equation; longer ones refer to the per-tensor lines instead. */
 const MAX_EXPANDED = 240;
-
-const ACTIVATION_PRIME = {
-  relu_grad: "relu'",
-  leaky_relu_grad: "leaky_relu'",
-  sigmoid_grad: "σ'",
-  tanh_grad: "tanh'",
-  gelu_grad: "gelu'",
-} as const;
 
 const sym = (tensor: string): string => `∂L/∂${tensor}`;
 
@@ -116,47 +109,14 @@ class Explainer {
           : compound(`${wrap(sub(0))} · ${this.name(g.inputs[1] ?? -1)}${g.attrs.transB ? 'ᵀ' : ''}`);
       case 'sum_rows':
         return compound(`Σ_rows ${wrap(sub(0))}`);
-      case 'relu_grad':
-      case 'leaky_relu_grad':
-      case 'sigmoid_grad':
-      case 'tanh_grad':
-      case 'gelu_grad':
-        return compound(`${wrap(sub(0))} ⊙ ${ACTIVATION_PRIME[g.op]}(${of})`);
-      case 'softmax_grad':
-        return compound(`${wrap(sub(0))} · J_softmax(${of})`);
-      case 'log_softmax_grad':
-        return compound(`${wrap(sub(0))} · J_log_softmax(${of})`);
-      case 'fill':
-      case 'cross_entropy_grad':
-      case 'mse_grad':
-      case 'binary_cross_entropy_grad':
-      case 'softmax_cross_entropy_grad':
-      case 'sigmoid_binary_cross_entropy_grad':
-      case 'input':
-      case 'target':
-      case 'param':
-      case 'state':
-      case 'linear':
-      case 'relu':
-      case 'leaky_relu':
-      case 'sigmoid':
-      case 'tanh':
-      case 'gelu':
-      case 'identity':
-      case 'softmax':
-      case 'log_softmax':
-      case 'cross_entropy':
-      case 'mse':
-      case 'binary_cross_entropy':
-      case 'sgd_update':
-      case 'momentum_velocity':
-      case 'adam_moment':
-      case 'step_increment':
-      case 'adam_update':
+      default: {
+        // Activation and row-op derivatives say their factor in their op file (`explain`).
+        const words = defOf(g).explain;
+        if (words?.prime !== undefined) return compound(`${wrap(sub(0))} ⊙ ${words.prime}(${of})`);
+        if (words?.jacobian !== undefined) return compound(`${wrap(sub(0))} · ${words.jacobian}(${of})`);
         // Loss-level gradients sit above the head; everything else is not a gradient equation.
         return atom(sym(of));
-      default:
-        return assertNever(g, 'op');
+      }
     }
   }
 }

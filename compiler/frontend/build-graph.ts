@@ -3,10 +3,9 @@
 // located diagnostics (node name + JSON pointer into the spec + hint), all of them collected.
 // Structural checks are the loader's job (src/frontend); this file only refuses to crash on them.
 import type { Diagnostic } from '../diagnostics.js';
-import { inferNodeType, ops } from '../ops/index.js';
-import { DEFAULT_LEAKY_ALPHA } from '../ops/leaky-relu.js';
+import { inferNodeType, ops, specNodeAttrs } from '../ops/index.js';
 import { formatShape } from '../ops/shape.js';
-import type { GraphSpec, LossSpec, NodeSpec, SpecLocations, SpecShape } from './graph-spec.js';
+import type { GraphSpec, LossSpec, NodeSpec, SpecLocations, SpecOp, SpecShape } from './graph-spec.js';
 import { createNode, type OpWithAttrs } from '../ir/node.js';
 import type { Dim, FloatDType, Graph, InitName, Node, Role, TensorType } from '../ir/types.js';
 
@@ -20,8 +19,8 @@ export interface BuildOptions {
 
 export type BuildResult = { ok: true; graph: Graph } | { ok: false; errors: Diagnostic[] };
 
-/** Activations whose preceding linear layer is initialized with he_uniform (else glorot_uniform). */
-const HE_ACTIVATIONS: ReadonlySet<string> = new Set(['relu', 'leaky_relu', 'gelu']);
+/** Whether a spec op asks for He initialization of the linear layer feeding it (its `feedInit` trait). */
+const wantsHe = (op: SpecOp): boolean => Object.hasOwn(ops, op) && ops[op].feedInit === 'he_uniform';
 
 /** One JSON-pointer segment (RFC 6901 escaping). */
 export function pointerSegment(key: string | number): string {
@@ -221,7 +220,7 @@ function addParams(b: Builder, spec: GraphSpec, node: NodeSpec, x: number, at: s
     });
     return undefined;
   }
-  const feedsHe = spec.nodes.some((n) => HE_ACTIVATIONS.has(n.op) && operandNames(n).names.includes(node.name));
+  const feedsHe = spec.nodes.some((n) => wantsHe(n.op) && operandNames(n).names.includes(node.name));
   const init: InitName = feedsHe ? 'he_uniform' : 'glorot_uniform';
   const dtype = b.options.dtype;
   const w = b.add(
@@ -261,7 +260,7 @@ function addSpecNode(b: Builder, spec: GraphSpec, node: NodeSpec, index: number)
   if (operands === undefined) return fail();
   const ids = node.op === 'linear' && operands.length === 1 ? addParams(b, spec, node, operands[0] ?? 0, at) : operands;
   if (ids === undefined) return fail();
-  const attrs = specAttrs(node);
+  const attrs = specNodeAttrs(node.op, node);
   const labels = ids.map((id) => b.nodes[id]?.name ?? `%${id}`);
   const type = inferNodeType(
     ops[attrs.op],
@@ -279,24 +278,6 @@ function addSpecNode(b: Builder, spec: GraphSpec, node: NodeSpec, index: number)
     return fail();
   }
   b.scope.set(node.name, b.add(attrs, node.name, ids, type, 'forward', at));
-}
-
-function specAttrs(node: NodeSpec): OpWithAttrs {
-  switch (node.op) {
-    case 'linear':
-      return { op: 'linear', attrs: { units: node.units ?? 0, bias: node.bias !== false } };
-    case 'leaky_relu':
-      return { op: 'leaky_relu', attrs: { alpha: node.alpha ?? DEFAULT_LEAKY_ALPHA } };
-    case 'relu':
-    case 'sigmoid':
-    case 'tanh':
-    case 'gelu':
-    case 'identity':
-    case 'softmax':
-    case 'log_softmax':
-    case 'add':
-      return { op: node.op, attrs: {} };
-  }
 }
 
 function lossAttrs(b: Builder, loss: LossSpec, input: number): OpWithAttrs | undefined {

@@ -2,37 +2,39 @@
 // validates JSON files into this shape and the TS builder produces it directly; the compiler
 // only ever sees this object, never raw JSON.
 import type { SourceLoc } from '../ir/types.js';
+import type { SpecLossOpName, SpecNodeOpName } from '../ops/index.js';
 
 /** `null` is the batch dimension. */
 export type SpecShape = readonly (number | null)[];
 
-export type SpecOp =
-  | 'linear'
-  | 'relu'
-  | 'leaky_relu'
-  | 'sigmoid'
-  | 'tanh'
-  | 'gelu'
-  | 'identity'
-  | 'softmax'
-  | 'log_softmax'
-  | 'add';
+/** Ops a spec node may use: the registry's ops whose `spec` trait says `use: 'node'` (compiler/ops/). */
+export type SpecOp = SpecNodeOpName;
 
-export type SpecLossOp = 'cross_entropy' | 'mse' | 'binary_cross_entropy';
+/** Ops a spec may name as its loss: the registry's ops whose `spec` trait says `use: 'loss'`. */
+export type SpecLossOp = SpecLossOpName;
 
-export interface NodeSpec {
-  readonly name: string;
-  readonly op: SpecOp;
-  /** Single operand. */
-  readonly input?: string;
-  /** Several operands (`add`). */
-  readonly inputs?: readonly string[];
+/**
+ * The attribute keys of a spec node (besides name, op, input/inputs). An op lists the ones it
+ * accepts in its `spec.attrs`; a new key is added here and in scripts/schema.ts (its JSON Schema).
+ */
+export interface SpecAttrs {
   /** `linear`: output features. */
   readonly units?: number;
   /** `linear`: false drops the bias (default true). */
   readonly bias?: boolean;
   /** `leaky_relu`: negative slope (default 0.01). */
   readonly alpha?: number;
+}
+
+export type SpecAttrName = keyof SpecAttrs;
+
+export interface NodeSpec extends SpecAttrs {
+  readonly name: string;
+  readonly op: SpecOp;
+  /** Single operand. */
+  readonly input?: string;
+  /** Several operands (`add`). */
+  readonly inputs?: readonly string[];
 }
 
 export interface LossSpec {

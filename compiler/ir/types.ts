@@ -20,14 +20,13 @@ export interface SourceLoc {
   readonly col: number; // 1-based
 }
 
-/** Activation functions that share the elementwise kernel skeleton. */
-export type ActivationName = 'relu' | 'leaky_relu' | 'sigmoid' | 'tanh' | 'gelu' | 'identity';
-export type LossName = 'cross_entropy' | 'mse' | 'binary_cross_entropy';
 export type InitName = 'glorot_uniform' | 'he_uniform' | 'zeros';
 
 /**
  * Typed attributes per op. The keys of this map are the op names: adding an op means adding
- * its attrs here, its file under compiler/ops/, and one line in compiler/ops/index.ts.
+ * its attrs here, its file under compiler/ops/ (shape rule, reference, VJP, kernel and traits:
+ * group, spec vocabulary, diagram/explain words…), and one line in compiler/ops/index.ts.
+ * Op lists elsewhere are derived from the registry, never kept by hand (docs/ops.md).
  */
 export interface AttrMap {
   // Leaves: values supplied by the caller or held by the model between steps.

@@ -9,6 +9,7 @@ import { at, floatOperandsError, formatShape, get, mapBinary, mapUnary, sameType
 export const adamMoment: OpDef<'adam_moment'> = {
   op: 'adam_moment',
   leaf: false,
+  group: 'update',
   inputNames: ['m', 'g'],
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference: (inputs, attrs, out) =>
@@ -29,12 +30,19 @@ export const adamMoment: OpDef<'adam_moment'> = {
       `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = ${beta} * Mm[i] + ${1 - beta} * ${squared ? 'G[i] * G[i]' : 'G[i]'};`,
     ].join('\n');
   },
+  onnx: (node, c) => {
+    const [m = '', g = ''] = c.inputs;
+    const { beta, squared } = node.attrs;
+    const term = squared ? c.op('Mul', [g, g]) : g;
+    return c.op('Add', [c.op('Mul', [c.scalar(beta), m]), c.op('Mul', [c.scalar(1 - beta), term])]);
+  },
 };
 
 /** t ← t + 1 (the step counter, a float scalar starting at 0). */
 export const stepIncrement: OpDef<'step_increment'> = {
   op: 'step_increment',
   leaf: false,
+  group: 'update',
   inputNames: ['t'],
   inferType(inputs, _attrs, labels): TensorType | string {
     const t = at(inputs, 0);
@@ -47,12 +55,14 @@ export const stepIncrement: OpDef<'step_increment'> = {
     const [t] = node.inputs as [number];
     return `${ctx.ref(node.id)}[0] = ${ctx.ref(t)}[0] + 1;`;
   },
+  onnx: (_node, c) => c.op('Add', [c.inputs[0] ?? '', c.scalar(1)]),
 };
 
 /** p ← p − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ); reads the already-updated m, v, t. */
 export const adamUpdate: OpDef<'adam_update'> = {
   op: 'adam_update',
   leaf: false,
+  group: 'update',
   inputNames: ['p', 'm', 'v', 't'],
   inferType(inputs, _attrs, labels): TensorType | string {
     const bad = floatOperandsError(inputs, labels);
@@ -88,5 +98,14 @@ export const adamUpdate: OpDef<'adam_update'> = {
       `  O[i] = Pm[i] - ${lr} * (Mm[i] / c1) / (Math.sqrt(V[i] / c2) + ${eps});`,
       '}',
     ].join('\n');
+  },
+  onnx: (node, c) => {
+    const [p = '', m = '', v = '', t = ''] = c.inputs;
+    const { lr, beta1, beta2, eps } = node.attrs;
+    const correction = (beta: number): string => c.op('Sub', [c.scalar(1), c.op('Pow', [c.scalar(beta), t])]);
+    const mHat = c.op('Div', [m, correction(beta1)]);
+    const vHat = c.op('Div', [v, correction(beta2)]);
+    const step = c.op('Div', [c.op('Mul', [c.scalar(lr), mHat]), c.op('Add', [c.op('Sqrt', [vHat]), c.scalar(eps)])]);
+    return c.op('Sub', [p, step]);
   },
 };

@@ -4,9 +4,10 @@
 import type { KernelContext } from '../codegen/kernel-context.js';
 import { lossGradRows } from '../codegen/template-kit.js';
 import type { AttrMap, NodeOf } from '../ir/types.js';
-import type { OpDef, Tensor } from './op-def.js';
+import type { OpDef, SpecLossOpDef, Tensor } from './op-def.js';
 import { crossEntropyRule, lossGradRule, PROB_FLOOR } from './loss-rules.js';
 import { at, get, rowsCols, scalar } from './shape.js';
+import { denseTarget, lastDim, reduceSum } from './onnx.js';
 
 /** Calls f(index, y) for every nonzero target entry of row r (y = 1 for class indices). */
 function forTargets(y: Tensor, r: number, k: number, f: (j: number, yj: number) => void): void {
@@ -49,10 +50,17 @@ function lossOperands(
   };
 }
 
-export const crossEntropy: OpDef<'cross_entropy'> = {
+export const crossEntropy: SpecLossOpDef<'cross_entropy'> = {
   op: 'cross_entropy',
   leaf: false,
+  group: 'loss',
   inputNames: ['p', 'y'],
+  spec: {
+    use: 'loss',
+    summary:
+      'batch mean of −Σ_k y_k·log p_k; takes a softmax or log_softmax output; target [null] class indices or [null, k] rows',
+    producers: ['softmax', 'log_softmax'],
+  },
   inferType: (inputs, _attrs, labels) =>
     crossEntropyRule(at(inputs, 0), at(inputs, 1), [labels[0] ?? 'p', labels[1] ?? 'y']),
   reference(inputs, attrs, out) {
@@ -94,13 +102,24 @@ export const crossEntropy: OpDef<'cross_entropy'> = {
       `L[0] = total / ${rows};`,
     ].join('\n');
   },
+  onnx: (node, c) => {
+    // −Σ y·log p / n over dense target rows (class indices become one-hot rows)
+    const [p = '', y = ''] = c.inputs;
+    const [pType, yType] = [at(c.inputTypes, 0), at(c.inputTypes, 1)];
+    const dense = denseTarget(c, y, yType, lastDim(pType));
+    const logP = node.attrs.input === 'log_probs' ? p : c.op('Log', [c.op('Max', [p, c.scalar(PROB_FLOOR)])]);
+    const total = reduceSum(c, c.op('Mul', [dense, logP]), [0, 1], false);
+    return c.op('Neg', [c.op('Div', [total, c.dim(p, 0)])]);
+  },
 };
 
 /** probs: dp = −dL·y/(n·p); log_probs: dlp = −dL·y/n. */
 export const crossEntropyGrad: OpDef<'cross_entropy_grad'> = {
   op: 'cross_entropy_grad',
   leaf: false,
+  group: 'loss-grad',
   inputNames: ['dl', 'p', 'y'],
+  diagram: { backward: (node) => `cross_entropy_grad (${node.attrs.input})` },
   inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, crossEntropyRule),
   reference(inputs, attrs, out) {
     const [dl, p, y] = [scalar(at(inputs, 0)), at(inputs, 1), at(inputs, 2)];
@@ -129,5 +148,13 @@ export const crossEntropyGrad: OpDef<'cross_entropy_grad'> = {
       ? [`for (let j = 0; j < ${k}; j++) O[o + j] = j === Y[r] ? ${value('1', 'P[o + j]')} : 0;`]
       : [`for (let j = 0; j < ${k}; j++) O[o + j] = Y[o + j] === 0 ? 0 : ${value('Y[o + j]', 'P[o + j]')};`];
     return lossGradRows(node, ctx, rows, k, body);
+  },
+  onnx: (node, c) => {
+    const [dl = '', p = '', y = ''] = c.inputs;
+    const dense = denseTarget(c, y, at(c.inputTypes, 2), lastDim(at(c.inputTypes, 1)));
+    const numerator = c.op('Neg', [c.op('Mul', [dl, dense])]);
+    const n = c.dim(p, 0);
+    const denominator = node.attrs.input === 'log_probs' ? n : c.op('Mul', [n, c.op('Max', [p, c.scalar(PROB_FLOOR)])]);
+    return c.op('Div', [numerator, denominator]);
   },
 };

@@ -1,58 +1,117 @@
 // Builders for the elementwise ops (activations and their derivative ops), so each activation
-// file states only its math: f, f' and which tensor f' is written from.
+// file states only its math and its words: f, f', which tensor f' is written from, the spec
+// vocabulary, the explain/diagram text and worked values.
 import { derivativeLoop, unaryLoop } from '../codegen/template-kit.js';
 import type { AttrMap, NodeOf, OpName } from '../ir/types.js';
-import type { OpDef, VjpRule } from './op-def.js';
+import type { DiagramText, NodeVocabulary, OpDef, OpExample, OperandDomain, SpecNodeOpDef, VjpRule } from './op-def.js';
 import { at, mapBinary, mapUnary, sameTypeRule } from './shape.js';
 
+/** An activation's definition: every activation is usable from a spec, so `spec` is required. */
+export type ActivationDef<K extends OpName> = SpecNodeOpDef<K>;
+
+/** The element-i template shape `unaryLoop` writes: alias-safe (see compiler/passes/memory/in-place.ts). */
+const UNARY_IN_PLACE = 'unary: reads X[i] into a local, then stores O[i]';
+/** The element-i template shape `derivativeLoop` writes: either operand may be overwritten. */
+const DERIVATIVE_IN_PLACE = 'derivative: reads DY[i] and S[i] into locals, then stores O[i]';
+
+export interface UnaryOpOptions<K extends OpName> {
+  /** y = f(x), the reference (in float64). */
+  readonly f: (x: number, attrs: AttrMap[K]) => number;
+  /** The same formula as generated code over an element expression `x` (may appear several times). */
+  readonly code: (x: string, node: NodeOf<K>) => string;
+  readonly vjp: OpDef<K>['vjp'];
+  readonly spec: NodeVocabulary<K>;
+  readonly printAttrs?: (attrs: AttrMap[K]) => string;
+  /** he_uniform for relu-like activations (the linear layer feeding it); default glorot_uniform. */
+  readonly feedInit?: OpDef<K>['feedInit'];
+  readonly diagram?: DiagramText<K>;
+  readonly helpers?: readonly string[];
+  readonly examples?: readonly OpExample<K>[];
+  readonly domains?: readonly OperandDomain[];
+  readonly onnx?: OpDef<K>['onnx'];
+  readonly tfjs?: OpDef<K>['tfjs'];
+}
+
+/** Copies the optional fields that are set (the definitions stay free of `undefined` keys). */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 /**
- * A unary activation y = f(x); `code` is the same formula as generated code, over an element
- * expression `x` (the kernel is one loop of it, and fused kernels inline it).
+ * A unary activation y = f(x); its kernel is one loop of `code`, and fused kernels inline the
+ * same `code`.
  */
-export function unaryOp<K extends OpName>(
-  op: K,
-  f: (x: number, attrs: AttrMap[K]) => number,
-  code: (x: string, node: NodeOf<K>) => string,
-  vjp: OpDef<K>['vjp'],
-  printAttrs?: (attrs: AttrMap[K]) => string,
-): OpDef<K> {
-  const def: OpDef<K> = {
+export function unaryOp<K extends OpName>(op: K, o: UnaryOpOptions<K>): ActivationDef<K> {
+  return {
     op,
     leaf: false,
+    group: 'activation',
+    inPlace: UNARY_IN_PLACE,
     inputNames: ['x'],
     inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
-    reference: (inputs, attrs, out) => mapUnary(at(inputs, 0), out, (v) => f(v, attrs)),
-    vjp,
-    pointwise: (node, [x = '']) => code(x, node),
-    kernel: (node, ctx) => unaryLoop(ctx, node, (x) => code(x, node)),
+    reference: (inputs, attrs, out) => mapUnary(at(inputs, 0), out, (v) => o.f(v, attrs)),
+    vjp: o.vjp,
+    pointwise: (node, [x = '']) => o.code(x, node),
+    kernel: (node, ctx) => unaryLoop(ctx, node, (x) => o.code(x, node)),
+    spec: o.spec,
+    ...defined({
+      printAttrs: o.printAttrs,
+      feedInit: o.feedInit,
+      diagram: o.diagram,
+      helpers: o.helpers,
+      examples: o.examples,
+      domains: o.domains,
+      onnx: o.onnx,
+      tfjs: o.tfjs,
+    }),
   };
-  return printAttrs === undefined ? def : { ...def, printAttrs };
+}
+
+export interface DerivativeOpOptions<K extends OpName> {
+  /** Which forward tensor f' is written from: the activation's input x or its output y. */
+  readonly saved: 'x' | 'y';
+  /** dx = df(dy, s), the reference (in float64). */
+  readonly df: (dy: number, s: number, attrs: AttrMap[K]) => number;
+  /** The same formula as generated code over element expressions `dy` and `s`. */
+  readonly code: (dy: string, s: string, node: NodeOf<K>) => string;
+  /** The derivative's symbol in explain's equations, e.g. `σ'`. */
+  readonly prime: string;
+  readonly printAttrs?: (attrs: AttrMap[K]) => string;
+  readonly diagram?: DiagramText<K>;
+  readonly helpers?: readonly string[];
+  readonly examples?: readonly OpExample<K>[];
+  readonly domains?: readonly OperandDomain[];
+  readonly onnx?: OpDef<K>['onnx'];
+}
+
+/** The derivative op of an activation: dx = dy ⊙ f'(saved), `saved` being its input x or output y. */
+export function derivativeOp<K extends OpName>(op: K, o: DerivativeOpOptions<K>): OpDef<K> {
+  return {
+    op,
+    leaf: false,
+    group: 'activation-grad',
+    inPlace: DERIVATIVE_IN_PLACE,
+    inputNames: ['dy', o.saved],
+    inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
+    reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (g, s) => o.df(g, s, attrs)),
+    pointwise: (node, [dy = '', s = '']) => o.code(dy, s, node),
+    kernel: (node, ctx) => derivativeLoop(ctx, node, (dy, s) => o.code(dy, s, node)),
+    explain: { prime: o.prime },
+    ...defined({
+      printAttrs: o.printAttrs,
+      diagram: o.diagram,
+      helpers: o.helpers,
+      examples: o.examples,
+      domains: o.domains,
+      onnx: o.onnx,
+    }),
+  };
 }
 
 /**
- * The derivative op of an activation: dx = dy ⊙ f'(saved), `saved` being its input x or output y;
- * `code` is the same formula as generated code over element expressions `dy` and `s`.
+ * VJP of an activation whose derivative op `gradOp` reads the activation's input x (or its output
+ * y); the backward edge is labelled `⊙<prime>(x)`.
  */
-export function derivativeOp<K extends OpName>(
-  op: K,
-  saved: 'x' | 'y',
-  df: (dy: number, s: number, attrs: AttrMap[K]) => number,
-  code: (dy: string, s: string, node: NodeOf<K>) => string,
-  printAttrs?: (attrs: AttrMap[K]) => string,
-): OpDef<K> {
-  const def: OpDef<K> = {
-    op,
-    leaf: false,
-    inputNames: ['dy', saved],
-    inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
-    reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (g, s) => df(g, s, attrs)),
-    pointwise: (node, [dy = '', s = '']) => code(dy, s, node),
-    kernel: (node, ctx) => derivativeLoop(ctx, node, (dy, s) => code(dy, s, node)),
-  };
-  return printAttrs === undefined ? def : { ...def, printAttrs };
-}
-
-/** VJP of an activation whose derivative op reads the activation's input x (or its output y). */
 export function activationVjp<K extends OpName>(
   saved: 'x' | 'y',
   emit: (dy: number, savedId: number, attrs: AttrMap[K], inputName: string) => ReturnType<VjpRule<unknown>['grad']>,
@@ -65,4 +124,9 @@ export function activationVjp<K extends OpName>(
       return emit(dy, saved === 'x' ? x : node.id, node.attrs, name(x));
     },
   };
+}
+
+/** The spec vocabulary of an activation without attributes. */
+export function plainActivation<K extends OpName>(summary: string): NodeVocabulary<K> {
+  return { use: 'node', summary, arity: 'unary', attrs: [], attrsFromSpec: () => ({}) as AttrMap[K] };
 }

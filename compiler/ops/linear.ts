@@ -1,16 +1,28 @@
 // linear: O = X·W + b, row-vector convention. W is [in, out] row-major, b is [out] broadcast
 // over the rows. Linear is bilinear: one transpose rule per operand.
 import type { TensorType } from '../ir/types.js';
-import type { GradEquation, OpDef } from './op-def.js';
+import type { GradEquation, SpecNodeOpDef } from './op-def.js';
 import { at, floatOperandsError, formatShape, get } from './shape.js';
 import { gemm } from '../codegen/gemm.js';
 import { linearGemmSpec } from '../codegen/template-kit.js';
 
-export const linear: OpDef<'linear'> = {
+export const linear: SpecNodeOpDef<'linear'> = {
   op: 'linear',
   leaf: false,
+  group: 'layer',
   inputNames: ['x', 'weight', 'bias'],
   arity: (a) => (a.bias ? 3 : 2),
+  spec: {
+    use: 'node',
+    summary: 'x·W + b: a fully connected layer with `units` outputs',
+    arity: 'unary',
+    attrs: ['units', 'bias'],
+    required: ['units'],
+    attrsFromSpec: (node) => ({ units: node.units ?? 0, bias: node.bias !== false }),
+  },
+  diagram: {
+    formula: (node, [x = '?', w = '?', b = '?']) => (node.attrs.bias ? `${x}·${w} + ${b}` : `${x}·${w}`),
+  },
   inferType(inputs, attrs, labels): TensorType | string {
     const bad = floatOperandsError(inputs, labels);
     if (bad !== undefined) return bad;
@@ -75,4 +87,9 @@ export const linear: OpDef<'linear'> = {
       }),
     ].join('\n');
   },
+  tfjs: (node) => ({
+    className: 'Dense',
+    config: { units: node.attrs.units, use_bias: node.attrs.bias, activation: 'linear' },
+  }),
+  onnx: (node, c) => c.op(node.attrs.bias ? 'Gemm' : 'MatMul', c.inputs),
 };

@@ -1,13 +1,23 @@
 // log_softmax along the last axis via log-sum-exp: x − max − log Σ exp(x − max). Never takes
 // the log of a rounded-to-zero probability.
-import type { OpDef } from './op-def.js';
+import type { OpDef, SpecNodeOpDef } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
 import { rowLoop } from '../codegen/template-kit.js';
+import { int, reduceSum } from './onnx.js';
+import { tfjsActivation } from './tfjs.js';
 
-export const logSoftmax: OpDef<'log_softmax'> = {
+export const logSoftmax: SpecNodeOpDef<'log_softmax'> = {
   op: 'log_softmax',
   leaf: false,
+  group: 'row',
   inputNames: ['x'],
+  spec: {
+    use: 'node',
+    summary: 'x − max x − log Σ exp(x − max x) along the last axis',
+    arity: 'unary',
+    attrs: [],
+    attrsFromSpec: () => ({}),
+  },
   inferType: (inputs, _attrs, labels) => lastAxisRule(inputs, labels),
   reference(inputs, _attrs, out) {
     const x = at(inputs, 0);
@@ -50,13 +60,17 @@ export const logSoftmax: OpDef<'log_softmax'> = {
       ]),
     ].join('\n');
   },
+  tfjs: () => tfjsActivation('logSoftmax'),
+  onnx: (_node, c) => c.op('LogSoftmax', c.inputs, { axis: int(-1) }),
 };
 
 /** dx = dy − exp(y)·Σ_row dy, where y = log_softmax(x). */
 export const logSoftmaxGrad: OpDef<'log_softmax_grad'> = {
   op: 'log_softmax_grad',
   leaf: false,
+  group: 'row-grad',
   inputNames: ['dy', 'y'],
+  explain: { jacobian: 'J_log_softmax' },
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference(inputs, _attrs, out) {
     const [dy, y] = [at(inputs, 0), at(inputs, 1)];
@@ -79,5 +93,10 @@ export const logSoftmaxGrad: OpDef<'log_softmax_grad'> = {
         `for (let j = 0; j < ${k}; j++) O[o + j] = DY[o + j] - Math.exp(LP[o + j]) * sum;`,
       ]),
     ].join('\n');
+  },
+  onnx: (_node, c) => {
+    // dx = dy − exp(y)·Σ_j dy
+    const [dy = '', y = ''] = c.inputs;
+    return c.op('Sub', [dy, c.op('Mul', [c.op('Exp', [y]), reduceSum(c, dy, [-1], true)])]);
   },
 };

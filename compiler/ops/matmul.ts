@@ -4,6 +4,7 @@ import type { Dim, TensorType } from '../ir/types.js';
 import type { OpDef } from './op-def.js';
 import { at, floatOperandsError, formatShape, get } from './shape.js';
 import { matmulGemm } from '../codegen/template-kit.js';
+import { int } from './onnx.js';
 
 /** [rows, cols] of op(M) for a 2-D shape. */
 function opDims(shape: readonly Dim[], trans: boolean): [Dim, Dim] {
@@ -14,7 +15,9 @@ function opDims(shape: readonly Dim[], trans: boolean): [Dim, Dim] {
 export const matmul: OpDef<'matmul'> = {
   op: 'matmul',
   leaf: false,
+  group: 'linalg',
   inputNames: ['a', 'b'],
+  diagram: { backward: (node) => `matmul ${node.attrs.transA ? 'Aᵀ' : 'A'}·${node.attrs.transB ? 'Bᵀ' : 'B'}` },
   inferType(inputs, attrs, labels): TensorType | string {
     const bad = floatOperandsError(inputs, labels);
     if (bad !== undefined) return bad;
@@ -50,4 +53,6 @@ export const matmul: OpDef<'matmul'> = {
   },
   printAttrs: (a) => [a.transA ? 'transA' : '', a.transB ? 'transB' : ''].filter((s) => s !== '').join(','),
   kernel: (node, ctx) => matmulGemm(node, ctx),
+  onnx: (node, c) =>
+    c.op('Gemm', c.inputs, { transA: int(node.attrs.transA ? 1 : 0), transB: int(node.attrs.transB ? 1 : 0) }),
 };

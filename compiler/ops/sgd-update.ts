@@ -7,6 +7,7 @@ import { at, mapBinary, sameTypeRule } from './shape.js';
 export const sgdUpdate: OpDef<'sgd_update'> = {
   op: 'sgd_update',
   leaf: false,
+  group: 'update',
   inputNames: ['p', 'g'],
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (p, g) => p - attrs.lr * g),
@@ -19,12 +20,17 @@ export const sgdUpdate: OpDef<'sgd_update'> = {
       `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = Pm[i] - ${node.attrs.lr} * G[i];`,
     ].join('\n');
   },
+  onnx: (node, c) => {
+    const [p = '', g = ''] = c.inputs;
+    return c.op('Sub', [p, c.op('Mul', [c.scalar(node.attrs.lr), g])]);
+  },
 };
 
 /** v ← μ·v + g */
 export const momentumVelocity: OpDef<'momentum_velocity'> = {
   op: 'momentum_velocity',
   leaf: false,
+  group: 'update',
   inputNames: ['v', 'g'],
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (v, g) => attrs.momentum * v + g),
@@ -36,5 +42,9 @@ export const momentumVelocity: OpDef<'momentum_velocity'> = {
       `const V = ${ctx.ref(v)}, G = ${ctx.ref(g)}, O = ${ctx.ref(node.id)};`,
       `for (let i = 0; i < ${ctx.count(node.type.shape)}; i++) O[i] = ${node.attrs.momentum} * V[i] + G[i];`,
     ].join('\n');
+  },
+  onnx: (node, c) => {
+    const [v = '', g = ''] = c.inputs;
+    return c.op('Add', [c.op('Mul', [c.scalar(node.attrs.momentum), v]), g]);
   },
 };

@@ -12,7 +12,9 @@ import { elementLossGrad } from '../codegen/template-kit.js';
 export const sigmoidBinaryCrossEntropyGrad: OpDef<'sigmoid_binary_cross_entropy_grad'> = {
   op: 'sigmoid_binary_cross_entropy_grad',
   leaf: false,
+  group: 'loss-grad',
   inputNames: ['dl', 'p', 'y'],
+  diagram: { backward: () => 'fused (p − y)/N' },
   inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, sameShapeTargetRule),
   reference(inputs, _attrs, out) {
     const [dl, p, y] = [scalar(at(inputs, 0)), at(inputs, 1), at(inputs, 2)];
@@ -21,4 +23,8 @@ export const sigmoidBinaryCrossEntropyGrad: OpDef<'sigmoid_binary_cross_entropy_
     for (let i = 0; i < n; i++) out.data[i] = scale * (get(p, i) - get(y, i));
   },
   kernel: (node, ctx) => elementLossGrad(node, ctx, '', ['O[i] = scale * (P[i] - Y[i]);']),
+  onnx: (_node, c) => {
+    const [dl = '', p = '', y = ''] = c.inputs;
+    return c.op('Mul', [c.op('Div', [dl, c.count(p)]), c.op('Sub', [p, y])]);
+  },
 };

@@ -7,6 +7,7 @@ import type { OpDef, Tensor } from './op-def.js';
 import { crossEntropyRule, lossGradRule } from './loss-rules.js';
 import { at, get, rowsCols, scalar } from './shape.js';
 import { lossGradRows } from '../codegen/template-kit.js';
+import { denseTarget, lastDim, reduceSum } from './onnx.js';
 
 /** Row r of the target as a dense row of k values (a class index becomes one-hot), and its sum. */
 function targetRow(y: Tensor, r: number, k: number): { row: Float64Array; sum: number } {
@@ -30,7 +31,9 @@ function targetRow(y: Tensor, r: number, k: number): { row: Float64Array; sum: n
 export const softmaxCrossEntropyGrad: OpDef<'softmax_cross_entropy_grad'> = {
   op: 'softmax_cross_entropy_grad',
   leaf: false,
+  group: 'loss-grad',
   inputNames: ['dl', 'p', 'y'],
+  diagram: { backward: (node) => `fused (p − y)/n (${node.attrs.input})` },
   inferType: (inputs, _attrs, labels) => lossGradRule(inputs, labels, crossEntropyRule),
   reference(inputs, attrs, out) {
     const [dl, p, y] = [scalar(at(inputs, 0)), at(inputs, 1), at(inputs, 2)];
@@ -62,5 +65,13 @@ export const softmaxCrossEntropyGrad: OpDef<'softmax_cross_entropy_grad'> = {
             `for (let j = 0; j < ${k}; j++) O[o + j] = scale * (${pj} * sum - Y[o + j]);`,
           ];
     return lossGradRows(node, ctx, rows, k, body);
+  },
+  onnx: (node, c) => {
+    const [dl = '', p = '', y = ''] = c.inputs;
+    const dense = denseTarget(c, y, at(c.inputTypes, 2), lastDim(at(c.inputTypes, 1)));
+    const probs = node.attrs.input === 'log_probs' ? c.op('Exp', [p]) : p;
+    const scale = c.op('Div', [dl, c.dim(p, 0)]);
+    const rowSum = reduceSum(c, dense, [1], true);
+    return c.op('Mul', [scale, c.op('Sub', [c.op('Mul', [probs, rowSum]), dense])]);
   },
 };

@@ -1,8 +1,10 @@
 // softmax along the last axis: exp(x − max x) / Σ exp(x − max x). Subtracting the row max keeps
 // every exponent ≤ 0, so large logits never overflow.
 import { rowLoop } from '../codegen/template-kit.js';
-import type { OpDef, Tensor } from './op-def.js';
+import type { OpDef, SpecNodeOpDef, Tensor } from './op-def.js';
 import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
+import { int, reduceSum } from './onnx.js';
+import { tfjsActivation } from './tfjs.js';
 
 /** Writes softmax of each row of `x` into `out`. */
 export function softmaxRows(x: Tensor, out: Tensor): void {
@@ -40,10 +42,18 @@ function softmaxRowUnrolled(k: number): string[] {
   ];
 }
 
-export const softmax: OpDef<'softmax'> = {
+export const softmax: SpecNodeOpDef<'softmax'> = {
   op: 'softmax',
   leaf: false,
+  group: 'row',
   inputNames: ['x'],
+  spec: {
+    use: 'node',
+    summary: 'exp(x − max x) / Σ exp(x − max x) along the last axis',
+    arity: 'unary',
+    attrs: [],
+    attrsFromSpec: () => ({}),
+  },
   inferType: (inputs, _attrs, labels) => lastAxisRule(inputs, labels),
   reference: (inputs, _attrs, out) => softmaxRows(at(inputs, 0), out),
   // dX = p ⊙ (dY − Σ_row(dY ⊙ p)), written from the saved output p (tfjs saves it too).
@@ -74,13 +84,17 @@ export const softmax: OpDef<'softmax'> = {
       ),
     ].join('\n');
   },
+  tfjs: () => tfjsActivation('softmax'),
+  onnx: (_node, c) => c.op('Softmax', c.inputs, { axis: int(-1) }),
 };
 
 /** dx = p ⊙ (dy − Σ_row(dy ⊙ p)) */
 export const softmaxGrad: OpDef<'softmax_grad'> = {
   op: 'softmax_grad',
   leaf: false,
+  group: 'row-grad',
   inputNames: ['dy', 'y'],
+  explain: { jacobian: 'J_softmax' },
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference(inputs, _attrs, out) {
     const [dy, p] = [at(inputs, 0), at(inputs, 1)];
@@ -103,5 +117,11 @@ export const softmaxGrad: OpDef<'softmax_grad'> = {
         `for (let j = 0; j < ${k}; j++) O[o + j] = P[o + j] * (DY[o + j] - dot);`,
       ]),
     ].join('\n');
+  },
+  onnx: (_node, c) => {
+    // dx = y ⊙ (dy − Σ_j dy·y)
+    const [dy = '', y = ''] = c.inputs;
+    const dot = reduceSum(c, c.op('Mul', [dy, y]), [-1], true);
+    return c.op('Mul', [y, c.op('Sub', [dy, dot])]);
   },
 };

@@ -3,11 +3,14 @@
 import type { TensorType } from '../ir/types.js';
 import type { OpDef } from './op-def.js';
 import { at, floatOperandsError, formatShape, get } from './shape.js';
+import { reduceSum } from './onnx.js';
 
 export const sumRows: OpDef<'sum_rows'> = {
   op: 'sum_rows',
   leaf: false,
+  group: 'linalg',
   inputNames: ['x'],
+  diagram: { backward: () => 'sum over rows' },
   inferType(inputs, _attrs, labels): TensorType | string {
     const bad = floatOperandsError(inputs, labels);
     if (bad !== undefined) return bad;
@@ -37,4 +40,5 @@ export const sumRows: OpDef<'sum_rows'> = {
       '}',
     ].join('\n');
   },
+  onnx: (_node, c) => reduceSum(c, c.inputs[0] ?? '', [0], false),
 };

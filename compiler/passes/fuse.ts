@@ -14,37 +14,24 @@
 import { consumers, nodeIndex, paramGrads } from '../ir/graph.js';
 import { identifier, isLeaf } from '../ir/kernel-list.js';
 import type { FusionPattern, Graph, Kernel, Node, OpName } from '../ir/types.js';
+import { opNames, ops, opsInGroup } from '../ops/index.js';
 import type { Pass } from './context.js';
 
+// The op sets below come from each op's `group` trait (compiler/ops/op-def.ts), never a list here.
 /** Activations a matmul epilogue can apply. */
-const ACTIVATIONS: ReadonlySet<OpName> = new Set(['relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'identity']);
+export const ACTIVATIONS: ReadonlySet<OpName> = opsInGroup('activation');
 /** Activation derivatives a backward matmul epilogue can apply (operands: dy, saved). */
-const ACTIVATION_GRADS: ReadonlySet<OpName> = new Set([
-  'relu_grad',
-  'leaky_relu_grad',
-  'sigmoid_grad',
-  'tanh_grad',
-  'gelu_grad',
-]);
+export const ACTIVATION_GRADS: ReadonlySet<OpName> = opsInGroup('activation-grad');
 /** Row-wise normalizations that can run in place on a linear's output. */
-const ROW_SOFTMAX: ReadonlySet<OpName> = new Set(['softmax', 'log_softmax']);
+const ROW_SOFTMAX: ReadonlySet<OpName> = opsInGroup('row');
 /** Gradients of a loss w.r.t. its prediction (or, fused by `simplify`, the logits): operands (dL, pred, target). */
-const LOSS_GRADS: ReadonlySet<OpName> = new Set([
-  'cross_entropy_grad',
-  'mse_grad',
-  'binary_cross_entropy_grad',
-  'softmax_cross_entropy_grad',
-  'sigmoid_binary_cross_entropy_grad',
-]);
+const LOSS_GRADS: ReadonlySet<OpName> = opsInGroup('loss-grad');
 /** Ops computed element by element with no cross-element reads: they can share one loop. */
-export const POINTWISE: ReadonlySet<OpName> = new Set([...ACTIVATIONS, ...ACTIVATION_GRADS, 'add']);
-/** Update ops that are elementwise over their parameter (step_increment is a scalar: not fused). */
-const ELEMENTWISE_UPDATES: ReadonlySet<OpName> = new Set([
-  'sgd_update',
-  'momentum_velocity',
-  'adam_moment',
-  'adam_update',
-]);
+export const POINTWISE: ReadonlySet<OpName> = opsInGroup('activation', 'activation-grad', 'join');
+/** Update ops that are elementwise over their parameter (they carry `pointwise`; step_increment is a scalar: not fused). */
+export const ELEMENTWISE_UPDATES: ReadonlySet<OpName> = new Set(
+  opNames.filter((op) => ops[op].group === 'update' && ops[op].pointwise !== undefined),
+);
 
 export const fuse: Pass = {
   name: 'fuse',

@@ -10,6 +10,8 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { demoCommand } from './commands/demo.js';
+import { exportCommand } from './commands/export.js';
+import { studioCommand } from './commands/studio.js';
 import { INTERNAL_EXIT, USAGE_EXIT } from './exit-codes.js';
 
 export { USAGE_EXIT } from './exit-codes.js';
@@ -25,6 +27,8 @@ const commands: readonly (() => Command)[] = [
   evalCommand,
   predictCommand,
   demoCommand,
+  exportCommand,
+  studioCommand,
 ];
 
 /**

@@ -1,6 +1,8 @@
-// The words of the spec format: ops, their keys, losses, optimizers. One table each, so the
-// loader, the builder, the JSON Schema test and the docs agree on a single list.
-import type { SpecLossOp, SpecOp, TrainSpec } from '../../compiler/frontend/graph-spec.js';
+// The words of the spec format: ops, their keys, losses, optimizers. The op and loss tables are
+// read off the op registry (each op file's `spec` trait, compiler/ops/), so the loader, the
+// builder, the JSON Schema generator (scripts/schema.ts) and the docs agree on a single list.
+import type { SpecAttrName, SpecLossOp, SpecOp, TrainSpec } from '../../compiler/frontend/graph-spec.js';
+import { lossVocabulary, nodeVocabulary, specLossOps, specNodeOps } from '../../compiler/ops/index.js';
 
 /** How a node names its operands. */
 export type Arity = 'unary' | 'variadic';
@@ -8,47 +10,33 @@ export type Arity = 'unary' | 'variadic';
 export interface OpInfo {
   readonly arity: Arity;
   /** Attribute keys beyond `name`, `op`, `input`/`inputs`. */
-  readonly attrs: readonly ('units' | 'bias' | 'alpha')[];
+  readonly attrs: readonly SpecAttrName[];
   /** One line for `--help`, the docs and the schema. */
   readonly summary: string;
 }
 
-export const opTable: { readonly [K in SpecOp]: OpInfo } = {
-  linear: {
-    arity: 'unary',
-    attrs: ['units', 'bias'],
-    summary: 'x·W + b: a fully connected layer with `units` outputs',
-  },
-  relu: { arity: 'unary', attrs: [], summary: "max(x, 0), with relu'(0) = 0" },
-  leaky_relu: { arity: 'unary', attrs: ['alpha'], summary: 'x if x > 0 else alpha·x (alpha defaults to 0.01)' },
-  sigmoid: { arity: 'unary', attrs: [], summary: '1 / (1 + e^−x)' },
-  tanh: { arity: 'unary', attrs: [], summary: 'hyperbolic tangent' },
-  gelu: { arity: 'unary', attrs: [], summary: 'GELU, tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))' },
-  identity: { arity: 'unary', attrs: [], summary: 'x unchanged' },
-  softmax: { arity: 'unary', attrs: [], summary: 'exp(x − max x) / Σ exp(x − max x) along the last axis' },
-  log_softmax: { arity: 'unary', attrs: [], summary: 'x − max x − log Σ exp(x − max x) along the last axis' },
-  add: { arity: 'variadic', attrs: [], summary: 'elementwise sum of two or more tensors of the same shape' },
-};
+/** Spec node ops in registry order. */
+export const specOps: readonly SpecOp[] = specNodeOps;
 
-export const specOps = Object.keys(opTable) as SpecOp[];
+export const opTable: { readonly [K in SpecOp]: OpInfo } = Object.fromEntries(
+  specOps.map((op) => {
+    const { arity, attrs, summary } = nodeVocabulary(op);
+    return [op, { arity, attrs, summary }];
+  }),
+) as { readonly [K in SpecOp]: OpInfo };
+
+/** Spec losses in registry order. */
+export const lossOps: readonly SpecLossOp[] = specLossOps;
 
 export const lossTable: {
   readonly [K in SpecLossOp]: { readonly summary: string; readonly producers?: readonly SpecOp[] };
-} = {
-  cross_entropy: {
-    summary:
-      'batch mean of −Σ_k y_k·log p_k; takes a softmax or log_softmax output; target [null] class indices or [null, k] rows',
-    producers: ['softmax', 'log_softmax'],
-  },
-  binary_cross_entropy: {
-    summary:
-      'mean over all elements of −(y·log p + (1 − y)·log(1 − p)); takes a sigmoid output; target of the same shape',
-    producers: ['sigmoid'],
-  },
-  mse: { summary: 'mean over all elements of (ŷ − y)²; takes any float tensor; target of the same shape' },
-};
-
-export const lossOps = Object.keys(lossTable) as SpecLossOp[];
+} = Object.fromEntries(
+  lossOps.map((op) => {
+    const { summary, producers } = lossVocabulary(op);
+    const specProducers = producers?.filter((p): p is SpecOp => (specOps as readonly string[]).includes(p));
+    return [op, specProducers === undefined ? { summary } : { summary, producers: specProducers }];
+  }),
+) as { readonly [K in SpecLossOp]: { readonly summary: string; readonly producers?: readonly SpecOp[] } };
 
 export type OptimizerName = TrainSpec['optimizer'];
 

@@ -1,8 +1,8 @@
 // The diagram files `chainrule compile` writes next to the generated module: DOT text (a
-// deterministic baseline) and its SVG rendering, for the forward and the backward graph.
+// deterministic baseline, plain labels any Graphviz renders) and its SVG rendering, for the forward and the backward graph.
 import { type DiagramOptions, type DiagramView, hasBackward, viewDot } from '../../compiler/diagram/dot.js';
 import type { Graph } from '../../compiler/ir/types.js';
-import { renderSvg, type RenderOptions } from './svg.js';
+import { renderSvg } from './svg.js';
 
 export type DiagramFileName =
   | 'forward.dot'
@@ -12,7 +12,7 @@ export type DiagramFileName =
   | 'joint.dot'
   | 'joint.svg';
 
-export interface DiagramFilesOptions extends DiagramOptions, RenderOptions {
+export interface DiagramFilesOptions extends DiagramOptions {
   /** Also write the joint view (forward and backward side by side). Default false. */
   readonly joint?: boolean;
 }
@@ -34,9 +34,9 @@ export async function diagramFiles(
   if (backward && options.joint === true) views.push('joint');
   const files: Partial<Record<DiagramFileName, string>> = {};
   for (const view of views) {
-    const dot = viewDot(graph, view, options);
-    files[`${view}.dot`] = dot;
-    files[`${view}.svg`] = await renderSvg(dot, options);
+    // The .dot file renders with any Graphviz; the SVG is drawn from the HTML-labelled spelling.
+    files[`${view}.dot`] = viewDot(graph, view, { ...options, labels: 'plain' });
+    files[`${view}.svg`] = await renderSvg(viewDot(graph, view, { ...options, labels: 'html' }));
   }
   return files;
 }

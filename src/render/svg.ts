@@ -12,9 +12,9 @@
 // Speed is a wash; hpcc wins on output: viz.js's build (Graphviz 5.0) has no HTML-like labels
 // (every label fell back to the edge's `tailhead->` text) and lacks the DejaVu Sans metrics of
 // Graphviz 16.1 that make boxes fit the text resvg draws. Neither engine reports Graphviz
-// *warnings* (both only throw on errors), so the DOT is also checked by `dotWarnings` first.
+// *warnings* (both only throw on errors), so chainrule's DOT writer (compiler/diagram/dot-text.ts)
+// checks what Graphviz would warn about before it writes.
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
-import { dotWarnings } from '../../compiler/diagram/lint-dot.js';
 
 let engine: Promise<Graphviz> | undefined;
 
@@ -24,20 +24,12 @@ function graphviz(): Promise<Graphviz> {
   return engine;
 }
 
-/** Graphviz rejected the DOT, or it would draw it differently from what was written. */
+/** Graphviz rejected the DOT. */
 export class GraphvizError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'GraphvizError';
   }
-}
-
-export interface RenderOptions {
-  /**
-   * Called with each warning (an attribute Graphviz would ignore, a malformed label, ...).
-   * Without it a warning is an error: generated diagrams must render exactly as written.
-   */
-  readonly onWarning?: (message: string) => void;
 }
 
 /** `line N` of Graphviz's syntax errors, with the offending DOT line quoted for context. */
@@ -58,11 +50,7 @@ function widenFontFamily(svg: string): string {
  * @example
  *   const svg = await renderSvg('digraph { a -> b }');
  */
-export async function renderSvg(dot: string, options: RenderOptions = {}): Promise<string> {
-  for (const warning of dotWarnings(dot)) {
-    if (options.onWarning === undefined) throw new GraphvizError(`Graphviz warning: ${warning}`);
-    options.onWarning(warning);
-  }
+export async function renderSvg(dot: string): Promise<string> {
   const gv = await graphviz();
   let svg: string;
   try {

@@ -101,7 +101,7 @@ describe('bench --quick harness on W1', () => {
     });
   });
 
-  it('onnxruntime (ONNX model written by bench/onnx) and chainrule match the JS forward pass', async () => {
+  it('onnxruntime (ONNX model from `chainrule export`) and chainrule match the JS forward pass', async () => {
     const reference = ok(await runJob(job(w1Forward, 'js-reference'))).validation;
     const onnx = ok(await runJob(job(w1Forward, 'onnxruntime'))).validation;
     expect(onnx.output).toHaveLength(5 * 3);

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type DiagramOptions, type DiagramView, diagramViews, viewDot } from '../../../compiler/diagram/dot.js';
+import type { LabelMarkup } from '../../../compiler/diagram/dot-text.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { trainingGraph } from '../../../compiler/passes/pipeline.js';
 import { renderPng } from '../../render/png.js';
@@ -27,6 +28,7 @@ interface DrawFlags {
   readonly rankdir?: 'LR' | 'TB';
   readonly optimizer?: 'full' | 'folded';
   readonly legend: boolean;
+  readonly labels: LabelMarkup;
   readonly dtype?: string;
   readonly batch?: number;
 }
@@ -49,6 +51,7 @@ Examples:
   $ chainrule draw examples/two_layer_sigmoid.json > two_layer.svg
   $ chainrule draw examples/mnist_mlp.json --view backward --format png      # writes mnist_mlp.backward.png
   $ chainrule draw examples/residual_mlp.json --format dot -o residual.dot
+  $ npx graphviz -Tsvg residual.dot -o residual.svg                 # re-render with any Graphviz
   $ chainrule draw examples/iris_mlp.json --view joint --optimizer full --format png --width 2400 -o iris.png`;
 
 export function drawCommand(): Command {
@@ -75,6 +78,14 @@ export function drawCommand(): Command {
       ).choices(['full', 'folded']),
     )
     .option('--no-legend', 'leave out the title and legend')
+    .addOption(
+      new Option(
+        '--labels <markup>',
+        'labels in --format dot: plain (renders in every Graphviz: system dot, npx graphviz, viz.js) or html (bold titles, small shapes; full Graphviz only)',
+      )
+        .choices(['plain', 'html'])
+        .default('plain'),
+    )
     .addOption(dtypeOption())
     .addOption(batchOption())
     .addHelpText('after', examples)
@@ -89,7 +100,9 @@ export function drawCommand(): Command {
         ...(flags.rankdir === undefined ? {} : { rankdir: flags.rankdir }),
         ...(flags.optimizer === undefined ? {} : { optimizer: flags.optimizer }),
       };
-      await emit(viewDot(graph, flags.view, diagram), flags, `${graph.name}.${flags.view}.png`);
+      // SVG and PNG come from chainrule's own full Graphviz, which draws the HTML-like labels.
+      const labels = flags.format === 'dot' ? flags.labels : 'html';
+      await emit(viewDot(graph, flags.view, { ...diagram, labels }), flags, `${graph.name}.${flags.view}.png`);
     });
 }
 
@@ -115,7 +128,7 @@ async function emit(dot: string, flags: DrawFlags, defaultPng: string): Promise<
   if (flags.format === 'dot') return write(dot, flags.output);
   let svg: string;
   try {
-    svg = await renderSvg(dot, { onWarning: (w) => process.stderr.write(`warning: diagram: ${w}\n`) });
+    svg = await renderSvg(dot);
   } catch (err) {
     if (!(err instanceof GraphvizError)) throw err;
     process.stderr.write(

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDot } from '../../../compiler/diagram/read-dot.js';
+import { readDot } from '../../support/read-dot.js';
 import { decodePng } from './support.js';
 
 const root = new URL('../../../', import.meta.url).pathname;

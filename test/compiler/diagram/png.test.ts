@@ -17,7 +17,7 @@ describe('PNG', () => {
   it.each(examples)('$name: forward, backward and joint views rasterize to non-trivial images', async ({ graph }) => {
     const stats = new Map<string, ReturnType<typeof pixelStats>>();
     for (const view of ['forward', 'backward', 'joint'] as const) {
-      const image = decodePng(renderPng(await renderSvg(viewDot(graph, view)), { width: 2400 }));
+      const image = decodePng(renderPng(await renderSvg(viewDot(graph, view, { labels: 'html' })), { width: 2400 }));
       expect(image.width).toBe(2400);
       expect(image.height).toBeGreaterThan(300);
       expect(image.height).toBeLessThan(2400);

@@ -3,13 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type DiagramView, viewDot } from '../../../compiler/diagram/dot.js';
-import { plainText, readDot } from '../../../compiler/diagram/read-dot.js';
+import { plainText, readDot } from '../../support/read-dot.js';
 import { layoutJson, renderSvg } from '../../../src/render/svg.js';
 import { exampleSpecs } from '../../support/examples.js';
 import { compileSpec } from '../../support/pipeline.js';
 import { layoutBoxes, overlaps, readView, tenLayerSpec } from './support.js';
 
 const views: readonly DiagramView[] = ['forward', 'backward', 'joint'];
+/** chainrule's own SVG is drawn from the HTML-labelled DOT (bold titles, small shapes). */
+const rich = { labels: 'html' } as const;
 
 const graphs = [...exampleSpecs(), ['ten_layer', tenLayerSpec()] as const].map(([name, spec]) => ({
   name,
@@ -19,7 +21,7 @@ const graphs = [...exampleSpecs(), ['ten_layer', tenLayerSpec()] as const].map((
 describe('rendering', () => {
   it.each(graphs)('$name: each view renders without warnings and draws every node', async ({ graph }) => {
     for (const view of views) {
-      const svg = await renderSvg(viewDot(graph, view));
+      const svg = await renderSvg(viewDot(graph, view, rich));
       expect(svg.startsWith('<?xml')).toBe(true);
       for (const id of readView(graph, view).nodes.keys()) {
         const title = id.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -29,7 +31,7 @@ describe('rendering', () => {
   });
 
   it.each(graphs)('$name: no edge label overlaps another label or a node', async ({ graph }) => {
-    for (const view of views) expect(overlaps(await layoutJson(viewDot(graph, view))), view).toEqual([]);
+    for (const view of views) expect(overlaps(await layoutJson(viewDot(graph, view, rich))), view).toEqual([]);
   });
 
   it('kernel clusters lay out with the rank groups, without warnings or overlaps', async () => {
@@ -43,7 +45,7 @@ describe('rendering', () => {
       [id('d(fc1)'), 'relu_grad_matmul_1'],
     ]);
     for (const view of views) {
-      const dot = viewDot(mnist.graph, view, { kernels });
+      const dot = viewDot(mnist.graph, view, { kernels, ...rich });
       const svg = await renderSvg(dot);
       // A view draws the clusters of the nodes it shows: forward ops in one, gradients in the other.
       expect(svg.includes('>kernel dense_relu_0</text>'), view).toBe(view !== 'backward');
@@ -58,7 +60,7 @@ describe('rendering', () => {
     for (const view of views) {
       const file = new URL(`../../../docs/images/two_layer_sigmoid.${view}.svg`, import.meta.url);
       expect(
-        await renderSvg(viewDot(two.graph, view)),
+        await renderSvg(viewDot(two.graph, view, rich)),
         `${file.pathname} is stale: regenerate it (see docs/diagrams.md)`,
       ).toBe(readFileSync(file, 'utf8'));
     }
@@ -67,7 +69,7 @@ describe('rendering', () => {
   it('the overlap check sees every label line and catches a moved label', async () => {
     const two = graphs.find((g) => g.name === 'two_layer_sigmoid');
     if (two === undefined) throw new Error('missing two_layer_sigmoid example');
-    const dot = viewDot(two.graph, 'joint');
+    const dot = viewDot(two.graph, 'joint', rich);
     const json = await layoutJson(dot);
     const labelled = readDot(dot).edges.filter((e) => plainText(e.attrs.get('label')) !== '');
     const lines = labelled.reduce((n, e) => n + plainText(e.attrs.get('label')).split('\n').length, 0);

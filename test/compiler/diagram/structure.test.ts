@@ -4,7 +4,7 @@
 import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { buildDiagram, type DiagramView, viewDot } from '../../../compiler/diagram/dot.js';
-import { plainText, type ReadDot, readDot } from '../../../compiler/diagram/read-dot.js';
+import { plainText, type ReadDot, readDot } from '../../support/read-dot.js';
 import { shapeText } from '../../../compiler/diagram/labels.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { exampleSpecs } from '../../support/examples.js';

@@ -3,7 +3,7 @@
 // minimal PNG decoder (8-bit RGBA, as resvg writes) to count pixels.
 import { inflateSync } from 'node:zlib';
 import { type DiagramView, viewDot } from '../../../compiler/diagram/dot.js';
-import { type ReadDot, readDot, type ReadEdge } from '../../../compiler/diagram/read-dot.js';
+import { type ReadDot, readDot, type ReadEdge } from '../../support/read-dot.js';
 import type { Graph, Node } from '../../../compiler/ir/types.js';
 import type { GraphSpec, NodeSpec } from '../../../compiler/frontend/graph-spec.js';
 

@@ -10,7 +10,7 @@ import { cli } from '../../e2e/cli-harness.js';
 const dir = mkdtempSync(join(tmpdir(), 'chainrule-main-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const COMMANDS = ['check', 'compile', 'ir', 'explain', 'draw', 'train', 'eval', 'predict', 'demo'];
+const COMMANDS = ['check', 'compile', 'ir', 'explain', 'draw', 'train', 'eval', 'predict', 'demo', 'export', 'studio'];
 
 describe('usage errors exit 2 and point at --help', () => {
   it.each([

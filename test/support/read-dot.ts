@@ -1,6 +1,6 @@
 // A reader for the DOT subset chainrule writes (and a little more): digraph, node/edge/attribute
-// statements, attribute lists, (cluster) subgraphs and `rank=same` groups. The linter checks what
-// it reads and tests inspect diagrams through it instead of matching text.
+// statements, attribute lists, (cluster) subgraphs and `rank=same` groups. Test-only: the diagram
+// tests inspect what the writer wrote through it instead of matching text.
 
 /** A value as written: a quoted or bare string, or HTML-like markup (`html: true`). */
 export interface DotRead {
@@ -42,7 +42,7 @@ export interface ReadDot {
   readonly clusters: readonly ReadSubgraph[];
   /** Node ids of each `{ rank=same; ... }` group. */
   readonly sameRank: readonly ReadSubgraph[];
-  /** Every `key=value` in the file, in order (for the linter). */
+  /** Every `key=value` in the file, in order. */
   readonly assignments: readonly { readonly key: string; readonly value: DotRead }[];
 }
 

@@ -1,0 +1,82 @@
+// `chainrule export --format onnx|onnx-training`: a checked spec as an ONNX model.
+//   onnx           the inference graph (spec outputs), parameters as initializers;
+//   onnx-training  one whole training step as a pure function: inputs are every parameter,
+//                  every optimizer-state tensor, the spec's inputs and targets; outputs `loss`
+//                  and `<name>.next` for each parameter and state tensor. Built from the joint
+//                  IR after dce/cse/simplify (the same graph `trainStep` runs, before fusion).
+import { ChainruleError } from '../../../compiler/diagnostics.js';
+import type { GraphSpec, TrainSpec } from '../../../compiler/frontend/graph-spec.js';
+import { nodeIndex } from '../../../compiler/ir/graph.js';
+import type { Graph } from '../../../compiler/ir/types.js';
+import { ONNX_OPSET } from '../../../compiler/ops/onnx.js';
+import { compileGraph, runPasses, selectedPasses, trainingGraph } from '../../../compiler/passes/pipeline.js';
+import { type FloatData, lowerGraph } from './lower.js';
+
+/** The passes a training export keeps: fusion and memory planning only matter to generated code. */
+const CODEGEN_ONLY_PASSES = ['fuse', 'plan-memory'];
+
+/** The output name of the loss in a training-step graph. */
+export const LOSS_OUTPUT = 'loss';
+
+/** `<name>.next`: the training graph's output carrying a parameter or state tensor after the step. */
+export function nextName(name: string): string {
+  return `${name}.next`;
+}
+
+/** The forward graph of a checked spec (f32). */
+export function forwardGraph(spec: GraphSpec): Graph {
+  const result = compileGraph(spec, { dtype: 'f32', optimize: false });
+  if (!result.ok) throw new ChainruleError(result.errors);
+  const build = result.stages[0]?.graph;
+  if (build === undefined) throw new Error('internal: no build stage');
+  return build;
+}
+
+/** The inference model; `params` holds every `<node>.weight`/`<node>.bias` ([in,out] row-major). */
+export function exportOnnx(spec: GraphSpec, params: Readonly<Record<string, FloatData>>): Uint8Array {
+  const graph = forwardGraph(spec);
+  const index = nodeIndex(graph);
+  return lowerGraph(graph, {
+    outputs: graph.outputs.map((id) => ({ id, name: index.get(id)?.name ?? `%${id}` })),
+    params,
+    doc: `chainrule inference graph of '${spec.name}' (opset ${ONNX_OPSET}); the batch dimension is 'batch'.`,
+    metadata: { chainrule_format: 'onnx' },
+  });
+}
+
+/** The joint forward + backward + optimizer graph `trainStep` runs, before fusion. */
+export function trainingStepGraph(spec: GraphSpec, train?: TrainSpec): Graph {
+  const trained = trainingGraph(spec, { dtype: 'f32', ...(train !== undefined ? { train } : {}) });
+  if (!trained.ok) throw new ChainruleError(trained.errors);
+  const stages = runPasses(trained.graph, trained.ctx, selectedPasses({ disable: CODEGEN_ONLY_PASSES }));
+  return stages[stages.length - 1]?.graph ?? trained.graph;
+}
+
+/** The training-step model (see the file comment for its inputs and outputs). */
+export function exportOnnxTraining(spec: GraphSpec, train?: TrainSpec): Uint8Array {
+  const graph = trainingStepGraph(spec, train);
+  if (graph.loss === undefined) throw new Error('internal: a training graph without a loss');
+  const index = nodeIndex(graph);
+  const updates = graph.nodes.flatMap((n) => {
+    const leaf = n.assigns === undefined ? undefined : index.get(n.assigns);
+    return leaf === undefined ? [] : [{ id: n.id, name: nextName(leaf.name) }];
+  });
+  const outputs = [{ id: graph.loss, name: LOSS_OUTPUT }, ...updates];
+  const taken = new Set(graph.nodes.filter((n) => !outputs.some((o) => o.id === n.id)).map((n) => n.name));
+  const clash = outputs.find((o) => taken.has(o.name));
+  if (clash !== undefined) {
+    throw new ChainruleError([
+      {
+        message: `the training graph's output '${clash.name}' has the name of a node of '${spec.name}'`,
+        pointer: '/nodes',
+        hint: `rename that node: 'loss' and '<param>.next' name the outputs of an exported training step`,
+      },
+    ]);
+  }
+  const optimizer = spec.train?.optimizer ?? 'sgd';
+  return lowerGraph(graph, {
+    outputs,
+    doc: `chainrule training step of '${spec.name}' (${optimizer}, opset ${ONNX_OPSET}): feed parameters, optimizer state, inputs and targets; outputs loss and <name>.next.`,
+    metadata: { chainrule_format: 'onnx-training' },
+  });
+}

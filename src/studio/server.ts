@@ -1,0 +1,232 @@
+// The studio's HTTP server (node:http, no framework): the page, and a small JSON API that runs the
+// same front end, pipeline, diagram and code generator as the CLI. Training never runs here: the
+// page gets the compiled module as JavaScript and trains it in a Web Worker.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
+import { ChainruleError } from '../../compiler/diagnostics.js';
+import type { TrainSpec } from '../../compiler/frontend/graph-spec.js';
+import { encodeSafetensors, type NamedTensor } from '../../runtime/safetensors.js';
+import { compile } from '../api.js';
+import { loadSpecText } from '../frontend/load.js';
+import { analyzeSpec, studioDiagnostics } from './analyze.js';
+import { datasetPayload, isStudioDataset, STUDIO_DATASETS } from './datasets.js';
+import { studioPage } from './page.js';
+import type {
+  ExampleInfo,
+  ModuleRequest,
+  ModuleResponse,
+  StartInfo,
+  TrainOverrides,
+  WeightsRequest,
+} from './protocol.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EXAMPLES = join(ROOT, 'examples');
+const SCHEMA = join(ROOT, 'schema', 'chainrule.schema.json');
+/** Request bodies larger than this are refused (a spec, or the weights of an MNIST-sized model). */
+const MAX_BODY = 64 * 1024 * 1024;
+
+export interface StudioOptions {
+  /** The spec shown first: its path (read once, at start), or undefined for the spirals example. */
+  readonly spec?: string;
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+}
+
+export interface Studio {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startStudio(options: StudioOptions): Promise<Studio> {
+  const start = startInfo(options.spec);
+  const server = createServer((req, res) => {
+    route(req, res, start).catch((err: unknown) => fail(res, err));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}/`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The built-in dataset an example trains on: the one its name starts with (`xor_mlp` → xor). */
+function exampleDataset(name: string): string | undefined {
+  return STUDIO_DATASETS.find((d) => name.startsWith(`${d}_`));
+}
+
+function examples(): ExampleInfo[] {
+  return readdirSync(EXAMPLES)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const name = f.slice(0, -'.json'.length);
+      const dataset = exampleDataset(name);
+      return dataset === undefined ? { name } : { name, dataset };
+    });
+}
+
+function startInfo(spec: string | undefined): StartInfo {
+  const path = spec ?? join(EXAMPLES, 'spirals_mlp.json');
+  // The CLI checked the file is readable before starting; this read cannot race a user edit that matters.
+  return {
+    file: basename(path),
+    text: readFileSync(path, 'utf8').replace(/^\uFEFF/, ''),
+    examples: examples(),
+    datasets: [...STUDIO_DATASETS],
+  };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, start: StartInfo): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://studio');
+  const path = url.pathname;
+  if (req.method === 'GET') {
+    if (path === '/api/start') return sendJson(res, start);
+    if (path === '/schema.json') return send(res, 200, 'application/json', readFileSync(SCHEMA));
+    const example = /^\/api\/example\/([A-Za-z0-9_]+)$/.exec(path)?.[1];
+    if (example !== undefined) {
+      if (!examples().some((e) => e.name === example)) throw new HttpError(404, `no example '${example}'`);
+      return send(res, 200, 'application/json', readFileSync(join(EXAMPLES, `${example}.json`)));
+    }
+    const dataset = /^\/api\/dataset\/([a-z0-9_]+)$/.exec(path)?.[1];
+    if (dataset !== undefined) {
+      if (!isStudioDataset(dataset)) throw new HttpError(404, `no dataset '${dataset}'`);
+      return sendJson(res, datasetPayload(dataset));
+    }
+    const page = await studioPage();
+    const file = page.get(path === '/' ? '/index.html' : path);
+    if (file === undefined) throw new HttpError(404, `no such page: ${path}`);
+    return send(res, 200, file.type, file.body);
+  }
+  if (req.method === 'POST') {
+    const body = await readBody(req);
+    if (path === '/api/analyze') {
+      const { text, file } = parseJson<{ text: string; file?: string }>(body);
+      return sendJson(res, await analyzeSpec(text, file ?? start.file));
+    }
+    if (path === '/api/module') return sendJson(res, compileModule(parseJson<ModuleRequest>(body), start.file));
+    if (path === '/api/weights') {
+      return send(res, 200, 'application/octet-stream', Buffer.from(weightsFile(parseJson<WeightsRequest>(body))));
+    }
+  }
+  throw new HttpError(404, `no route ${req.method ?? ''} ${path}`);
+}
+
+/** Spec text → the generated module, as TypeScript and as JavaScript for the page's worker. */
+export function compileModule(request: ModuleRequest, file: string): ModuleResponse {
+  const loaded = loadSpecText(request.text, file, { dtype: 'f32' });
+  if (!loaded.ok) return { ok: false, diagnostics: studioDiagnostics(loaded.errors, request.text) };
+  const train = mergeTrain(loaded.spec.train, request.train);
+  try {
+    const compiled = compile(loaded.spec, train === undefined ? {} : { train });
+    const js = transformSync(compiled.source, { loader: 'ts', format: 'esm', target: 'es2022' }).code;
+    return { ok: true, name: compiled.name, ts: compiled.source, js };
+  } catch (err) {
+    if (err instanceof ChainruleError)
+      return { ok: false, diagnostics: studioDiagnostics(err.diagnostics, request.text) };
+    throw err;
+  }
+}
+
+/** The page's optimizer settings over the spec's `train` block (seed kept from the spec). */
+function mergeTrain(spec: TrainSpec | undefined, page: TrainOverrides | undefined): TrainSpec | undefined {
+  if (page === undefined || (page.optimizer === undefined && page.lr === undefined)) return spec;
+  const optimizer = page.optimizer ?? spec?.optimizer ?? 'sgd';
+  const lr = page.lr ?? spec?.lr ?? 0.01;
+  const seed = spec?.seed === undefined ? {} : { seed: spec.seed };
+  if (optimizer === 'adam') return { optimizer, lr, ...seed };
+  return { optimizer, lr, ...(page.momentum === undefined ? {} : { momentum: page.momentum }), ...seed };
+}
+
+/** Trained parameters → safetensors bytes, in the layout `chainrule train` writes (float32). */
+export function weightsFile(request: WeightsRequest): Uint8Array {
+  const tensors: Record<string, NamedTensor> = {};
+  for (const p of request.params) {
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    if (p.data.length !== size) {
+      throw new HttpError(400, `parameter '${p.name}' has ${p.data.length} values but its shape needs ${size}`);
+    }
+    tensors[p.name] = { data: Float32Array.from(p.data), shape: p.shape };
+  }
+  return encodeSafetensors(tensors, {
+    format: 'chainrule',
+    model: request.model,
+    dtype: 'f32',
+    epoch: String(request.epoch),
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new HttpError(413, `request body over ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJson<T>(body: string): T {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    throw new HttpError(400, 'the request body is not JSON');
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  send(res, 200, 'application/json; charset=utf-8', JSON.stringify(value));
+}
+
+function fail(res: ServerResponse, err: unknown): void {
+  const status = err instanceof HttpError ? err.status : 500;
+  const message = err instanceof Error ? err.message : String(err);
+  if (status === 500) process.stderr.write(`studio: internal error: ${err instanceof Error ? err.stack : message}\n`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify({ error: message }));
+}
