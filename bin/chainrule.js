@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Entry point for `npx chainrule`: runs the TypeScript CLI through tsx's loader (a dependency),
-// so no build step is needed after `npm ci`.
-import { register } from 'tsx/esm/api';
+// Entry point for `npx chainrule`: runs the built CLI in dist/ (`npm run build`, which `npm ci` and
+// `npm pack` run through the `prepare` script). Plain JavaScript, so a command starts without any
+// TypeScript toolchain.
+import { existsSync } from 'node:fs';
 
 // The reader went away (`chainrule ir SPEC | head -1`): stop quietly, as Unix tools do, instead
 // of crashing on the unhandled stream error. Exit 0: the reader got all it asked for.
@@ -12,6 +13,17 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-register();
-const { main } = await import('../src/cli/main.ts');
+// Inside the repository the tests set CHAINRULE_FROM_SOURCE=1 (vitest.config.ts) so every spawned
+// command runs the TypeScript sources through tsx (a dev dependency) and never a stale build.
+const fromSource = process.env.CHAINRULE_FROM_SOURCE === '1';
+const entry = new URL(fromSource ? '../src/cli/main.ts' : '../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  // Only a source checkout can lack dist/ (the package ships it): say how to build, not a module error.
+  process.stderr.write(
+    "error: chainrule is not built (dist/ is missing)\n  hint: run 'npm run build' in the chainrule checkout (npm ci does it too)\n",
+  );
+  process.exit(1);
+}
+if (fromSource) (await import('tsx/esm/api')).register();
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));

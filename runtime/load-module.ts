@@ -2,11 +2,12 @@
 // types, the JS is imported from a data: URL (nothing written to disk), and the result is
 // checked against the ModelModule shape so a wrong file fails here with a clear message rather
 // than later with "createModel is not a function".
-import { transformSync } from 'esbuild';
 import { RuntimeError } from './errors.js';
 import type { GeneratedModel, ModelInfo, ModelModule } from './model.js';
 
-function transpile(tsSource: string, name: string): string {
+async function transpile(tsSource: string, name: string): Promise<string> {
+  // Imported on first use: `compile` alone (and `import 'chainrule'`) never starts esbuild.
+  const { transformSync } = await import('esbuild');
   try {
     return transformSync(tsSource, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: `${name}.ts` }).code;
   } catch (err) {
@@ -62,7 +63,7 @@ function modelProblem(model: unknown): string | undefined {
  */
 export async function loadModuleSource(tsSource: string, name: string): Promise<ModelModule> {
   // The sourceURL keeps stack traces short and readable (otherwise they quote the whole data: URL).
-  const js = `${transpile(tsSource, name)}\n//# sourceURL=chainrule-model/${encodeURIComponent(name)}.js\n`;
+  const js = `${await transpile(tsSource, name)}\n//# sourceURL=chainrule-model/${encodeURIComponent(name)}.js\n`;
   const url = `data:text/javascript;base64,${Buffer.from(js, 'utf8').toString('base64')}`;
   let mod: unknown;
   try {

@@ -24,3 +24,8 @@ export { graph, GraphBuilder } from './frontend/builder.js';
 export { loadSpecFile, loadSpecText, type LoadResult } from './frontend/load.js';
 export { formatDiagnostic, type Diagnostic } from '../compiler/diagnostics.js';
 export type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
+// Diagrams: DOT text for a graph (`compile(spec).graph`) and its SVG rendering (Graphviz as
+// WebAssembly, loaded on first use).
+export { viewDot, diagramViews, type DiagramView, type DiagramOptions } from '../compiler/diagram/dot.js';
+export { diagramFiles, type DiagramFileName, type DiagramFilesOptions } from './render/diagram-files.js';
+export { renderSvg, GraphvizError } from './render/svg.js';

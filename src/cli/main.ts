@@ -1,35 +1,40 @@
 // The `chainrule` command line. Each command lives in src/cli/commands/<name>.ts and exports a
 // factory returning a commander `Command`; this file only lists them.
 import { Command, CommanderError } from 'commander';
-import { checkCommand } from './commands/check.js';
-import { compileCommand } from './commands/compile.js';
-import { explainCommand } from './commands/explain.js';
-import { irCommand } from './commands/ir.js';
-import { drawCommand } from './commands/draw.js';
-import { trainCommand } from './commands/train.js';
-import { evalCommand } from './commands/eval.js';
-import { predictCommand } from './commands/predict.js';
-import { demoCommand } from './commands/demo.js';
-import { exportCommand } from './commands/export.js';
-import { studioCommand } from './commands/studio.js';
 import { INTERNAL_EXIT, USAGE_EXIT } from './exit-codes.js';
 
 export { USAGE_EXIT } from './exit-codes.js';
 
-/** Every command, in the order `--help` lists them. */
-const commands: readonly (() => Command)[] = [
-  checkCommand,
-  compileCommand,
-  irCommand,
-  explainCommand,
-  drawCommand,
-  trainCommand,
-  evalCommand,
-  predictCommand,
-  demoCommand,
-  exportCommand,
-  studioCommand,
-];
+/**
+ * Every command, in the order `--help` lists them. Each module is imported only when its command
+ * runs (or for the full `--help` list), so `chainrule check` never loads the code generator,
+ * Graphviz or the PNG renderer: start-up time is mostly module loading (`npm run bench:startup`).
+ */
+const commands: Readonly<Record<string, () => Promise<() => Command>>> = {
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  compile: async () => (await import('./commands/compile.js')).compileCommand,
+  ir: async () => (await import('./commands/ir.js')).irCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+  draw: async () => (await import('./commands/draw.js')).drawCommand,
+  train: async () => (await import('./commands/train.js')).trainCommand,
+  eval: async () => (await import('./commands/eval.js')).evalCommand,
+  predict: async () => (await import('./commands/predict.js')).predictCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  studio: async () => (await import('./commands/studio.js')).studioCommand,
+};
+
+/**
+ * The commands `argv` needs: the one it names, none for a bare `--version`, else all of them
+ * (the `--help` list, and commander's "did you mean" for a misspelt command).
+ */
+export function commandsFor(argv: readonly string[]): string[] {
+  const word = argv.find((arg) => !arg.startsWith('-'));
+  if (word !== undefined && Object.hasOwn(commands, word)) return [word];
+  if (word === undefined && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return [];
+  return Object.keys(commands);
+}
 
 /**
  * Runs the command line and returns the exit code (see docs/cli.md): 0 ok, 1 bad input, 2 usage,
@@ -46,7 +51,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const make of commands) {
+  const makers = await Promise.all(commandsFor(args).map((name) => commands[name]?.()));
+  for (const make of makers) {
+    if (make === undefined) continue;
     const command = make();
     // The command list shows one line per command; `chainrule <cmd> --help` shows the rest.
     if (command.summary() === '') command.summary(firstSentence(command.description()));

@@ -14,13 +14,14 @@
 // Graphviz 16.1 that make boxes fit the text resvg draws. Neither engine reports Graphviz
 // *warnings* (both only throw on errors), so chainrule's DOT writer (compiler/diagram/dot-text.ts)
 // checks what Graphviz would warn about before it writes.
-import { Graphviz } from '@hpcc-js/wasm-graphviz';
+import type { Graphviz } from '@hpcc-js/wasm-graphviz';
 
 let engine: Promise<Graphviz> | undefined;
 
 /** The Graphviz engine, loaded once per process (the WebAssembly module is ~1 MB). */
 function graphviz(): Promise<Graphviz> {
-  engine ??= Graphviz.load();
+  // Imported on first use, so commands and programs that draw nothing never load it.
+  engine ??= import('@hpcc-js/wasm-graphviz').then(({ Graphviz }) => Graphviz.load());
   return engine;
 }
 

@@ -3,16 +3,16 @@
 // or read from a prebuilt folder (`writeStudioPage`, for a packaged install without the sources).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { packageFile } from '../package-file.js';
 
 /** Built page files by URL path (`/app.js`), with their content type. */
 export type PageFiles = ReadonlyMap<string, { readonly body: string; readonly type: string }>;
 
 /** Where the page sources live (studio/ at the package root). */
-export const STUDIO_SOURCES = fileURLToPath(new URL('../../studio/', import.meta.url));
+export const STUDIO_SOURCES = packageFile('studio/');
 /** Where a build step may put the prebuilt page (`writeStudioPage(PREBUILT_PAGE)`). */
-export const PREBUILT_PAGE = fileURLToPath(new URL('../../dist/studio/', import.meta.url));
+export const PREBUILT_PAGE = packageFile('dist/studio/');
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

@@ -116,12 +116,20 @@ export interface StartInfo {
   readonly datasets: readonly string[];
 }
 
+export interface ParamValues {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data: readonly number[];
+}
+
 export interface WeightsRequest {
   readonly model: string;
   readonly epoch: number;
-  readonly params: readonly {
-    readonly name: string;
-    readonly shape: readonly number[];
-    readonly data: readonly number[];
-  }[];
+  readonly params: readonly ParamValues[];
+}
+
+/** The spec and the page's trained parameters, for an ONNX inference model. */
+export interface OnnxRequest {
+  readonly text: string;
+  readonly params: readonly ParamValues[];
 }

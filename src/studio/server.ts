@@ -5,12 +5,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
 import { ChainruleError } from '../../compiler/diagnostics.js';
 import type { TrainSpec } from '../../compiler/frontend/graph-spec.js';
 import { encodeSafetensors, type NamedTensor } from '../../runtime/safetensors.js';
 import { compile } from '../api.js';
+import { exportOnnx } from '../interop/onnx/export.js';
+import { packageFile } from '../package-file.js';
 import { loadSpecText } from '../frontend/load.js';
 import { analyzeSpec, studioDiagnostics } from './analyze.js';
 import { datasetPayload, isStudioDataset, STUDIO_DATASETS } from './datasets.js';
@@ -19,12 +20,14 @@ import type {
   ExampleInfo,
   ModuleRequest,
   ModuleResponse,
+  OnnxRequest,
+  ParamValues,
   StartInfo,
   TrainOverrides,
   WeightsRequest,
 } from './protocol.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = packageFile('');
 const EXAMPLES = join(ROOT, 'examples');
 const SCHEMA = join(ROOT, 'schema', 'chainrule.schema.json');
 /** Request bodies larger than this are refused (a spec, or the weights of an MNIST-sized model). */
@@ -134,6 +137,14 @@ async function route(req: IncomingMessage, res: ServerResponse, start: StartInfo
       return sendJson(res, await analyzeSpec(text, file ?? start.file));
     }
     if (path === '/api/module') return sendJson(res, compileModule(parseJson<ModuleRequest>(body), start.file));
+    if (path === '/api/onnx') {
+      return send(
+        res,
+        200,
+        'application/octet-stream',
+        Buffer.from(onnxFile(parseJson<OnnxRequest>(body), start.file)),
+      );
+    }
     if (path === '/api/weights') {
       return send(res, 200, 'application/octet-stream', Buffer.from(weightsFile(parseJson<WeightsRequest>(body))));
     }
@@ -167,16 +178,31 @@ function mergeTrain(spec: TrainSpec | undefined, page: TrainOverrides | undefine
   return { optimizer, lr, ...(page.momentum === undefined ? {} : { momentum: page.momentum }), ...seed };
 }
 
-/** Trained parameters → safetensors bytes, in the layout `chainrule train` writes (float32). */
-export function weightsFile(request: WeightsRequest): Uint8Array {
-  const tensors: Record<string, NamedTensor> = {};
-  for (const p of request.params) {
+/** The spec's inference graph as ONNX with the page's parameters (what `chainrule export --format onnx` writes). */
+export function onnxFile(request: OnnxRequest, file: string): Uint8Array {
+  const loaded = loadSpecText(request.text, file, { dtype: 'f32' });
+  if (!loaded.ok)
+    throw new HttpError(400, `the spec has errors: ${studioDiagnostics(loaded.errors, request.text)[0]?.text}`);
+  return exportOnnx(loaded.spec, Object.fromEntries(checkedParams(request.params).map((p) => [p.name, p.data])));
+}
+
+/** Each parameter's values as float32, after checking their count against the shape. */
+function checkedParams(
+  params: readonly ParamValues[],
+): { name: string; shape: readonly number[]; data: Float32Array }[] {
+  return params.map((p) => {
     const size = p.shape.reduce((a, b) => a * b, 1);
     if (p.data.length !== size) {
       throw new HttpError(400, `parameter '${p.name}' has ${p.data.length} values but its shape needs ${size}`);
     }
-    tensors[p.name] = { data: Float32Array.from(p.data), shape: p.shape };
-  }
+    return { name: p.name, shape: p.shape, data: Float32Array.from(p.data) };
+  });
+}
+
+/** Trained parameters → safetensors bytes, in the layout `chainrule train` writes (float32). */
+export function weightsFile(request: WeightsRequest): Uint8Array {
+  const tensors: Record<string, NamedTensor> = {};
+  for (const p of checkedParams(request.params)) tensors[p.name] = { data: p.data, shape: p.shape };
   return encodeSafetensors(tensors, {
     format: 'chainrule',
     model: request.model,

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as ort from 'onnxruntime-node';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelModule } from '../../runtime/model.js';
@@ -83,7 +84,7 @@ describe.skipIf(!available)('chainrule studio in Chromium', () => {
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(studio.url);
-    await page.waitForSelector('[data-testid=diagram-backward] svg g.node', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=diagram-backward] svg g.node', { state: 'attached', timeout: 30_000 });
   }, 90_000);
 
   afterAll(async () => {
@@ -102,6 +103,7 @@ describe.skipIf(!available)('chainrule studio in Chromium', () => {
     await expect.poll(() => page.locator('.cm-lintRange-error').count()).toBeGreaterThan(0);
 
     await setSpec(good);
+    await page.click('[data-testid=view-split]');
     await expect.poll(() => diagnostics.textContent(), { timeout: 10_000 }).toContain('ok: spirals_mlp');
     for (const view of ['diagram-forward', 'diagram-backward']) {
       expect(await page.locator(`[data-testid=${view}] svg g.node`).count()).toBeGreaterThan(5);
@@ -118,7 +120,10 @@ describe.skipIf(!available)('chainrule studio in Chromium', () => {
     expect(await page.locator('[data-testid=equations] .factor').count()).toBeGreaterThan(3);
     expect(await page.locator('[data-testid=diagram-backward] g.node.highlight').count()).toBeGreaterThan(3);
     expect(await page.locator('[data-testid=diagram-forward] g.node.highlight').count()).toBeGreaterThan(3);
+    await page.click('[data-testid=view-joint]');
+    await page.click('[data-testid=diagram-joint] g.node:has(title:text-is("fc1.weight"))');
     await shot('studio.png');
+    await page.click('[data-testid=view-split]');
   });
 
   it('hovering a backward edge shows its shape and local derivative', async () => {
@@ -131,6 +136,10 @@ describe.skipIf(!available)('chainrule studio in Chromium', () => {
   it('trains xor to 100% in the page', async () => {
     await loadExample('xor_mlp');
     expect(await page.inputValue('[data-testid=dataset]')).toBe('xor');
+    // Step mode: one batch, its gradient magnitudes on the backward graph.
+    await page.click('[data-testid=step]');
+    await expect.poll(() => page.textContent('#step-info'), { timeout: 15_000 }).toContain('rms ∂L/∂fc1.weight');
+    expect(await page.locator('[data-testid=diagram-backward] .mark').count()).toBeGreaterThanOrEqual(4);
     const seconds = await trainTo(100, 30_000);
     expect(await number('accuracy')).toBe(100);
     expect(await number('epoch')).toBeGreaterThan(0);
@@ -144,7 +153,11 @@ describe.skipIf(!available)('chainrule studio in Chromium', () => {
     await trainTo(95, 30_000);
     expect(await number('accuracy')).toBeGreaterThanOrEqual(95);
     await page.waitForTimeout(400);
-    await shot('studio-train.png');
+    if (screenshots) {
+      await page.click('[data-testid=view-joint]');
+      await page.click('[data-testid=diagram-joint] g.node:has(title:text-is("fc2.weight"))');
+      await shot('studio-train.png');
+    }
 
     const dir = mkdtempSync(join(tmpdir(), 'chainrule-studio-'));
     const [moduleDownload] = await Promise.all([
@@ -175,6 +188,21 @@ describe.skipIf(!available)('chainrule studio in Chromium', () => {
     expect(Array.from(predicted ?? [])).toEqual(inPage);
     const right = inPage.filter((c, i) => c === data.labels[i]).length;
     expect(right / data.numRows).toBeGreaterThanOrEqual(0.95);
+
+    // The ONNX model with the page's weights predicts the same classes under onnxruntime.
+    const [onnxDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid=download-onnx]'),
+    ]);
+    expect(onnxDownload.suggestedFilename()).toBe('spirals_mlp.onnx');
+    const onnxPath = join(dir, 'spirals_mlp.onnx');
+    await onnxDownload.saveAs(onnxPath);
+    const session = await ort.InferenceSession.create(onnxPath);
+    const x = new ort.Tensor('float32', Float32Array.from(data.features), [data.numRows, 2]);
+    const probs = (await session.run({ x }))['probs']?.data as Float32Array;
+    const fromOnnx = Array.from({ length: data.numRows }, (_, r) => (probs[2 * r + 1]! > probs[2 * r]! ? 1 : 0));
+    const agree = fromOnnx.filter((c, i) => c === inPage[i]).length;
+    expect(agree).toBeGreaterThanOrEqual(data.numRows - 2);
     expect(errors).toEqual([]);
   });
 });

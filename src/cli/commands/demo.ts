@@ -2,18 +2,17 @@
 // compile examples/mnist_mlp.json, train it on MNIST (8,000 digits, 2,000 held out), and say
 // how well it does and where the model, weights and diagrams went.
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { CHECKPOINT_FILE, WEIGHTS_FILE } from '../../../runtime/checkpoint.js';
+import { packageFile } from '../../package-file.js';
 import { kernelMode, kernelsOption } from '../spec-input.js';
 import { MNIST_SHIFT, runTraining } from '../../training.js';
 import { parsePositiveInt } from '../parse-args.js';
-import { printWarnings, reportErrors } from '../report.js';
-import { interruptSignal, reportUnfinished } from './train.js';
+import { interruptSignal, printWarnings, reportErrors, reportUnfinished } from '../report.js';
 
 /** Epochs that reach the ≥ 96% held-out target within the 60 s budget on a 2-core machine. */
 export const DEMO_EPOCHS = 15;
-const SPEC = fileURLToPath(new URL('../../../examples/mnist_mlp.json', import.meta.url));
+const SPEC = packageFile('examples/mnist_mlp.json');
 
 interface DemoFlags {
   readonly epochs: number;

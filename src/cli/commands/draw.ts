@@ -5,7 +5,6 @@ import { type DiagramOptions, type DiagramView, diagramViews, viewDot } from '..
 import type { LabelMarkup } from '../../../compiler/diagram/dot-text.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { trainingGraph } from '../../../compiler/passes/pipeline.js';
-import { renderPng } from '../../render/png.js';
 import { GraphvizError, renderSvg } from '../../render/svg.js';
 import { locate } from '../../frontend/check.js';
 import {
@@ -138,6 +137,8 @@ async function emit(dot: string, flags: DrawFlags, defaultPng: string): Promise<
     return;
   }
   if (flags.format === 'svg') return write(svg, flags.output);
+  // resvg (a native addon) loads only when a PNG is asked for: `draw` to SVG or DOT starts faster.
+  const { renderPng } = await import('../../render/png.js');
   const png = renderPng(svg, flags.width === undefined ? {} : { width: flags.width });
   const file = flags.output ?? defaultPng;
   write(png, file);

@@ -2,13 +2,11 @@
 // flags in, progress and a summary out. Ctrl-C / SIGTERM stop the run between two steps; the
 // last completed epoch stays on disk (checkpoint, weights, metrics "interrupted") and the
 // command says how to resume, exiting 130.
-import { join } from 'node:path';
 import { Command } from 'commander';
-import { CHECKPOINT_FILE } from '../../../runtime/checkpoint.js';
 import { MNIST_SHIFT, TRAIN_DEFAULTS, outputFiles, plural, runTraining, type TrainRunResult } from '../../training.js';
-import { INTERRUPTED_EXIT, USAGE_EXIT } from '../exit-codes.js';
+import { USAGE_EXIT } from '../exit-codes.js';
 import { parseCount, parseFraction, parsePositiveInt, parsePositiveNumber, parseSeed } from '../parse-args.js';
-import { printWarnings, reportErrors } from '../report.js';
+import { interruptSignal, printWarnings, reportErrors, reportUnfinished } from '../report.js';
 import { kernelMode, kernelsOption } from '../spec-input.js';
 
 function summary(r: TrainRunResult): string {
@@ -22,52 +20,6 @@ function summary(r: TrainRunResult): string {
     ...(r.diagramsNote !== undefined ? [`note: ${r.diagramsNote}`] : []),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** What a stopped or diverged run says on stderr, and its exit code. */
-export function reportUnfinished(r: TrainRunResult, specPath: string): number {
-  const ckpt = join(r.outDir, CHECKPOINT_FILE);
-  if (r.status === 'interrupted') {
-    const last = r.history[r.history.length - 1]?.epoch ?? 0;
-    process.stderr.write(
-      last > 0
-        ? `\ninterrupted: epoch ${last} is the last completed one; its checkpoint, weights and metrics are in ${r.outDir}/\n` +
-            `  to continue: chainrule train ${specPath} --resume ${r.outDir}\n`
-        : '\ninterrupted before the first epoch completed; no checkpoint was written\n',
-    );
-    return INTERRUPTED_EXIT;
-  }
-  const d = r.divergence;
-  const kept =
-    d !== undefined && d.keptEpoch > 0
-      ? `the last good checkpoint (epoch ${d.keptEpoch}) is kept in ${ckpt}`
-      : 'no epoch completed, so no checkpoint was written';
-  process.stderr.write(
-    `error: training diverged ${d?.where ?? ''}; ${kept}\n  hint: lower the learning rate (now ${r.lr}), e.g. --lr ${r.lr / 10}` +
-      `${d !== undefined && d.keptEpoch > 0 ? `, and continue with --resume ${r.outDir}` : ''}\n`,
-  );
-  return 1;
-}
-
-/**
- * An AbortSignal fired by the first SIGINT/SIGTERM; a second one exits at once. Handlers run
- * only between steps (the loop yields), never in the middle of a file write.
- */
-export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 interface TrainFlags {
