@@ -83,6 +83,11 @@ export type TrainResult =
   | { readonly status: 'done'; readonly state: TrainState }
   | { readonly status: 'diverged'; readonly at: Divergence; readonly lastGood: TrainState | undefined };
 
+/** What stops a run: an `AbortSignal` fits (structural, so typings need no DOM or Node types). */
+export interface StopSignal {
+  readonly aborted: boolean;
+}
+
 /** An interrupted run: the last completed epoch's state (undefined before the first). */
 export type InterruptedResult = { readonly status: 'interrupted'; readonly lastGood: TrainState | undefined };
 
@@ -173,7 +178,7 @@ export function train(model: GeneratedModel, io: ModelIO, options: TrainOptions)
 export async function trainInterruptible(
   model: GeneratedModel,
   io: ModelIO,
-  options: TrainOptions & { readonly signal: AbortSignal; readonly yieldMs?: number },
+  options: TrainOptions & { readonly signal: StopSignal; readonly yieldMs?: number },
 ): Promise<TrainResult | InterruptedResult> {
   const yieldMs = options.yieldMs ?? 50;
   const steps = trainSteps(model, io, options);

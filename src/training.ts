@@ -41,7 +41,7 @@ import { checkDataFits, describeModel, type ModelIO } from '../runtime/feed.js';
 import { loadModuleSource } from '../runtime/load-module.js';
 import type { GeneratedModel, ModelModule } from '../runtime/model.js';
 import { progressReporter, type ProgressSink } from '../runtime/progress.js';
-import { trainInterruptible, type EpochMetrics, type TrainState } from '../runtime/train.js';
+import { trainInterruptible, type EpochMetrics, type StopSignal, type TrainState } from '../runtime/train.js';
 import { compile, type CompiledModel, type KernelMode } from './api.js';
 import { locate } from './frontend/check.js';
 import { loadSpecFile } from './frontend/load.js';
@@ -249,7 +249,7 @@ export interface TrainRunOptions {
   /** How the generated module computes its matmuls (default js). */
   readonly kernels?: KernelMode;
   /** Stops the run between two steps; the last completed epoch is what stays on disk. */
-  readonly signal?: AbortSignal;
+  readonly signal?: StopSignal;
   /** Called with the spec's warnings when it loads. */
   readonly onWarnings?: (warnings: readonly Diagnostic[]) => void;
 }
@@ -511,7 +511,7 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
   };
   const t0 = performance.now();
   const seconds = (): number => (performance.now() - t0) / 1000;
-  const signal = o.signal ?? new AbortController().signal;
+  const signal: StopSignal = o.signal ?? { aborted: false };
   const result = await trainInterruptible(model, io, {
     epochs,
     batchSize,
