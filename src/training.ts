@@ -98,7 +98,12 @@ export async function prepareModel(specPath: string, options: PrepareOptions = {
   }
   let compiled: CompiledModel;
   try {
-    compiled = compile(spec, { dtype: 'f32', ...(options.kernels !== undefined ? { kernels: options.kernels } : {}) });
+    // The loaded spec is already checked: compile takes it as is (with the --lr override).
+    compiled = compile(loaded, {
+      dtype: 'f32',
+      ...(spec.train !== undefined ? { train: spec.train } : {}),
+      ...(options.kernels !== undefined ? { kernels: options.kernels } : {}),
+    });
   } catch (err) {
     if (err instanceof ChainruleError) throw new ChainruleError(locate(err.diagnostics, loaded.locations));
     throw err;

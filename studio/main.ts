@@ -334,6 +334,13 @@ function showProgress(p: Progress): void {
   scheduleDraw();
 }
 
+/** Pauses the worker (a new spec or dataset is coming; its figures would describe the old one). */
+function stopTraining(): void {
+  if (!state.running) return;
+  send({ type: 'pause' });
+  setRunning(false);
+}
+
 function setRunning(running: boolean): void {
   state.running = running;
   document.body.classList.toggle('running', running);
@@ -382,7 +389,8 @@ function showStep(step: Extract<FromWorker, { type: 'step' }>): void {
 }
 
 async function onTrain(): Promise<void> {
-  if (state.running) return;
+  // Running already on this spec and data: nothing to do; on other ones, prepare() starts afresh.
+  if (state.running && state.loaded?.key === currentKey()) return;
   if (!(await prepare())) return;
   send({ type: 'settings', settings: settings() });
   if (Number($('epoch').textContent) >= settings().epochs) onReset();
@@ -517,6 +525,7 @@ function fillExamples(start: StartInfo): void {
     button.type = 'button';
     button.textContent = example.name;
     button.addEventListener('click', () => {
+      stopTraining();
       void api.exampleText(example.name).then((text) => {
         $('file-name').textContent = `${example.name}.json`;
         editor.setText(text);
@@ -563,6 +572,7 @@ async function main(): Promise<void> {
   $('pause').addEventListener('click', () => send({ type: 'pause' }));
   $('step').addEventListener('click', () => void onStep().catch((e: unknown) => status(String(e), true)));
   $('reset').addEventListener('click', onReset);
+  select('dataset').addEventListener('change', stopTraining);
   for (const id of ['batch', 'epochs'])
     input(id).addEventListener('change', () => send({ type: 'settings', settings: settings() }));
   $('download-module').addEventListener('click', () => void downloadModule('js'));

@@ -32,6 +32,7 @@ export const binaryCrossEntropy: SpecLossOpDef<'binary_cross_entropy'> = {
   },
   vjp: {
     saves: ['p', 'y'],
+    noGradient: ['y'],
     grad: ({ node, dy, name }, operand) => {
       if (operand !== 0) return undefined;
       const [p, y] = [at(node.inputs, 0), at(node.inputs, 1)];

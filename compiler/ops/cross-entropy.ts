@@ -73,6 +73,7 @@ export const crossEntropy: SpecLossOpDef<'cross_entropy'> = {
   printAttrs: (a) => `input=${a.input}`,
   vjp: {
     saves: ['p', 'y'],
+    noGradient: ['y'],
     grad: ({ node, dy, name }, operand) => {
       if (operand !== 0) return undefined; // no gradient w.r.t. targets
       const [p, y] = [at(node.inputs, 0), at(node.inputs, 1)];

@@ -25,6 +25,7 @@ export const mse: SpecLossOpDef<'mse'> = {
   },
   vjp: {
     saves: ['yhat', 'y'],
+    noGradient: ['y'],
     grad: ({ node, dy, name }, operand) => {
       if (operand !== 0) return undefined;
       const [yhat, y] = [at(node.inputs, 0), at(node.inputs, 1)];

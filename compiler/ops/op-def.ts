@@ -47,6 +47,11 @@ export interface VjpRule<N> {
    */
   readonly saves: readonly string[];
   /**
+   * Float operands (names from `inputNames`) the rule never differentiates: a loss's target. Any
+   * other float operand must get a gradient; the per-op VJP test checks that (no silent skip).
+   */
+  readonly noGradient?: readonly string[];
+  /**
    * The gradient contribution to operand `operand` (an index into `node.inputs`): a new equation,
    * the id of an existing node when the local derivative is the identity (dX = dY), or
    * `undefined` when the operand is not differentiable (class-index targets).

@@ -23,6 +23,8 @@ const commands: Readonly<Record<string, () => Promise<() => Command>>> = {
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   export: async () => (await import('./commands/export.js')).exportCommand,
   studio: async () => (await import('./commands/studio.js')).studioCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
+  'import-weights': async () => (await import('./commands/import.js')).importWeightsCommand,
 };
 
 /**

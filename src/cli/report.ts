@@ -18,7 +18,7 @@ export function printWarnings(warnings: readonly Diagnostic[]): void {
 }
 
 /** Runs a command body, printing user errors (spec, data, files) without a stack trace. */
-export async function reportErrors(specPath: string | undefined, body: () => Promise<void>): Promise<void> {
+export async function reportErrors(body: () => Promise<void>, specPath?: string): Promise<void> {
   try {
     await body();
   } catch (err) {

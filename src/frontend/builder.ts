@@ -6,7 +6,9 @@ import type {
   GraphSpec,
   LossSpec,
   NodeSpec,
+  SpecAttrs,
   SpecLossOp,
+  SpecOp,
   SpecShape,
   TrainSpec,
 } from '../../compiler/frontend/graph-spec.js';
@@ -112,6 +114,15 @@ export class GraphBuilder {
 
   logSoftmax(name: string, options: FromOption = {}): GraphBuilder {
     return this.unary({ name, op: 'log_softmax' }, options);
+  }
+
+  /**
+   * Any single-operand op of the registry by its spec name, with its attributes:
+   * `.apply('h', 'softplus')`. Ops added to compiler/ops/ need no builder method of their own.
+   */
+  apply(name: string, op: SpecOp, options: FromOption & SpecAttrs = {}): GraphBuilder {
+    const { input, ...attrs } = options;
+    return this.unary({ name, op, ...attrs }, input === undefined ? {} : { input });
   }
 
   /** Elementwise sum of two or more same-shaped tensors (joins branches of a DAG). */

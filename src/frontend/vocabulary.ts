@@ -49,7 +49,14 @@ export const trainKeys: { readonly [K in OptimizerName]: readonly string[] } = {
 export const optimizers = Object.keys(trainKeys) as OptimizerName[];
 
 export const topLevelKeys = ['$schema', 'name', 'inputs', 'targets', 'nodes', 'outputs', 'loss', 'train'] as const;
-export const nodeKeys = ['name', 'op', 'input', 'inputs', 'units', 'bias', 'alpha'] as const;
+/** Node keys: the operand keys, then every attribute some op's `spec.attrs` accepts (registry order). */
+export const nodeKeys: readonly string[] = [
+  'name',
+  'op',
+  'input',
+  'inputs',
+  ...new Set(specOps.flatMap((op) => opTable[op].attrs)),
+];
 export const lossKeys = ['op', 'input', 'target'] as const;
 
 /**

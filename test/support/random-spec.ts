@@ -7,21 +7,14 @@
 // by the join), every loss with each valid target form, and an optional train block.
 import fc from 'fast-check';
 import type { GraphSpec, LossSpec, NodeSpec, SpecOp, TrainSpec } from '../../compiler/frontend/graph-spec.js';
+import { nodeVocabulary, ops, specNodeOps } from '../../compiler/ops/index.js';
 
-export type Activation = Extract<
-  SpecOp,
-  'relu' | 'leaky_relu' | 'sigmoid' | 'tanh' | 'gelu' | 'identity' | 'softmax' | 'log_softmax'
->;
-export const ACTIVATIONS: readonly Activation[] = [
-  'relu',
-  'leaky_relu',
-  'sigmoid',
-  'tanh',
-  'gelu',
-  'identity',
-  'softmax',
-  'log_softmax',
-];
+/** A spec op applied to one tensor of the same width: an activation or a row op. */
+export type Activation = SpecOp;
+/** Every spec activation and row op of the registry, in registry order (a new activation is drawn too). */
+export const ACTIVATIONS: readonly Activation[] = specNodeOps.filter(
+  (op) => ops[op].group === 'activation' || ops[op].group === 'row',
+);
 
 /** How the graph ends: the head op and loss, with the target form. */
 export type Head =
@@ -175,7 +168,7 @@ export function specFromPlan(plan: Plan): GraphSpec {
         name: fresh(act === 'log_softmax' ? 'lsm' : act.slice(0, 4)),
         op: act,
         input: input.name,
-        ...(act === 'leaky_relu' ? { alpha } : {}),
+        ...(nodeVocabulary(act).attrs.includes('alpha') ? { alpha } : {}),
       },
       input.width,
     );

@@ -20,3 +20,25 @@ export function readArtifacts(modelJsonPath: string): tf.io.ModelArtifacts {
 export function loadWritten(dir: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel({ load: async () => readArtifacts(join(dir, 'model.json')) });
 }
+
+/** tf.LayersModel.save to DIR/model.json + DIR/weights.bin, laid out as tfjs-node's file:// handler writes them. */
+export async function saveToDir(model: tf.LayersModel, dir: string): Promise<void> {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      mkdirSync(dir, { recursive: true });
+      const data = artifacts.weightData;
+      if (data === undefined || Array.isArray(data)) throw new Error('expected one weight buffer');
+      writeFileSync(join(dir, 'weights.bin'), new Uint8Array(data));
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      };
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+}

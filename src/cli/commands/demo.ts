@@ -30,7 +30,7 @@ export function demoCommand(): Command {
     .addOption(kernelsOption())
     .action(async (flags: DemoFlags) => {
       const interrupt = interruptSignal();
-      await reportErrors(SPEC, async () => {
+      await reportErrors(async () => {
         const spec = relative(process.cwd(), SPEC) || SPEC;
         const kernels = kernelMode(flags.kernels);
         const wasm = kernels === 'wasm-simd';
@@ -74,6 +74,6 @@ export function demoCommand(): Command {
               ? ''
               : `  npm start -- --kernels wasm-simd    (the same demo with WebAssembly SIMD matmuls, several times faster)\n`),
         );
-      }).finally(interrupt.dispose);
+      }, SPEC).finally(interrupt.dispose);
     });
 }

@@ -47,7 +47,7 @@ export function evalCommand(): Command {
     .option('--val-split <f>', 'validation fraction of the split (default: as in training)', parseFraction)
     .addHelpText('after', examples)
     .action(async (specPath: string, flags: EvalFlags) => {
-      await reportErrors(specPath, async () => {
+      await reportErrors(async () => {
         const trained = await loadTrained(specPath, flags.weights, { onWarnings: printWarnings });
         const { prepared, model, weights } = trained;
         const run = weights.run;
@@ -84,6 +84,6 @@ export function evalCommand(): Command {
             `accuracy ${(100 * result.accuracy).toFixed(2)}% (${hits}/${ds.numRows})  loss ${result.loss.toFixed(4)}\n\n` +
             `${formatConfusionMatrix(confusionMatrix(result.predictions, ds.labels, prepared.io.numClasses), ds.classNames)}\n`,
         );
-      });
+      }, specPath);
     });
 }

@@ -45,7 +45,7 @@ export function predictCommand(): Command {
     .option('-o, --output <file>', 'write the CSV here instead of stdout')
     .addHelpText('after', examples)
     .action(async (specPath: string, flags: PredictFlags) => {
-      await reportErrors(specPath, async () => {
+      await reportErrors(async () => {
         const trained = await loadTrained(specPath, flags.weights, { onWarnings: printWarnings });
         const { prepared, model, weights } = trained;
         const run = weights.run;
@@ -86,6 +86,6 @@ export function predictCommand(): Command {
           }
           process.stderr.write(`wrote ${ds.numRows} predictions to ${flags.output}\n`);
         }
-      });
+      }, specPath);
     });
 }

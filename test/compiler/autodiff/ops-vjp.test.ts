@@ -48,10 +48,17 @@ function vjpGraph(row: AnyOpRow, build: (leaf: number[]) => Node): { graph: Grap
   );
   const grads = new Map<number, number>();
   const name = (id: number): string => nodes.find((n) => n.id === id)?.name ?? '?';
+  const noGradient = defOf(fwd).vjp?.noGradient ?? [];
   leaves.forEach((leaf, k) => {
     if (operandType(row, k).dtype === 'i32') return;
     const eq = vjpOf(fwd, dyId, name, k);
-    if (eq === undefined) return;
+    if (eq === undefined) {
+      const operand = ops[row.op].inputNames[k] ?? ops[row.op].inputNames[0] ?? '?';
+      if (noGradient.includes(operand)) return;
+      throw new Error(
+        `${rowName(row)}: the VJP rule returned no gradient for float operand ${k} ('${operand}'): return an equation (or a node id) in compiler/ops/, or list '${operand}' in its vjp.noGradient`,
+      );
+    }
     if (typeof eq === 'number') return void grads.set(leaf, eq);
     const { inputs, factor, ...op } = eq;
     const types = inputs.map((i) => nodes.find((n) => n.id === i)?.type ?? fwd.type);
@@ -105,6 +112,12 @@ describe('per-op VJP vs central differences (float64, ≤ 1e-6 relative)', () =>
     const r = rng(11);
     const { graph, grads } = vjpGraph(row, (leaves) => forwardNode(row, leaves));
     expect(verifyGraph(graph)).toEqual([]);
+    // Every float operand has a gradient unless the rule declares it a non-differentiable target.
+    const names = row.operands.map((_, k) => ops[row.op].inputNames[k] ?? ops[row.op].inputNames[0] ?? '?');
+    const differentiable = row.operands.filter(
+      (o, k) => o.domain !== 'classIndex' && !(ops[row.op].vjp?.noGradient ?? []).includes(names[k] ?? ''),
+    );
+    expect(grads.size, 'gradients vs differentiable float operands').toBe(differentiable.length);
     const classes = row.operands[0]?.shape[row.operands[0].shape.length - 1] ?? 2;
     const values = row.operands.map((o) => sampleOperand(o, classes, r));
     const fwd = graph.nodes.find((n) => n.name === 'y');

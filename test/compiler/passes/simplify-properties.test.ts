@@ -5,11 +5,13 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { verifyGraph } from '../../../compiler/ir/verify.js';
+import { ACTIVATIONS } from '../../../compiler/passes/fuse.js';
 import type { GraphSpec, NodeSpec } from '../../../compiler/frontend/graph-spec.js';
 import { randomSpec } from '../../support/random-spec.js';
 import { joint, resultDifferences, run, simplified, simplifyPasses } from './simplify-support.js';
 
-const DUPLICABLE: ReadonlySet<string> = new Set(['relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'identity']);
+/** The activations of the registry (fuse.ts's set): any of them can be computed twice and summed. */
+const DUPLICABLE: ReadonlySet<string> = ACTIVATIONS;
 
 /**
  * The spec with its first duplicable activation `a` computed twice and summed (`a`, `a_dup`,

@@ -141,6 +141,16 @@ describe('graph() builder', () => {
     ]);
   });
 
+  it('apply() builds any unary op of the registry by name, as its named method does', () => {
+    const named = graph('m').input('x', [null, 4]).leakyRelu('b', { alpha: 0.2 }).tanh('c', { input: 'x' }).toSpec();
+    const applied = graph('m')
+      .input('x', [null, 4])
+      .apply('b', 'leaky_relu', { alpha: 0.2 })
+      .apply('c', 'tanh', { input: 'x' })
+      .toSpec();
+    expect(applied).toStrictEqual(named);
+  });
+
   it('shares prefixes: every call returns a new builder', () => {
     const trunk = graph('m').input('x', [null, 4]).linear('a', 3);
     const one = trunk.relu('r').output('r').toSpec();

@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { chainruleSchemaText } from '../../../scripts/schema.js';
 import { lossOps, namePattern, opTable, optimizers, specOps } from '../../../src/frontend/vocabulary.js';
 
 const schemaText = readFileSync(new URL('../../../schema/chainrule.schema.json', import.meta.url), 'utf8');
@@ -21,6 +22,12 @@ const mnist = (): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL('mnist_mlp.json', exampleDir), 'utf8')) as Record<string, unknown>;
 
 describe('chainrule.schema.json', () => {
+  it('is what scripts/schema.ts generates from the op registry (run `npm run schema` after changing ops)', () => {
+    expect(schemaText === chainruleSchemaText(), 'schema/chainrule.schema.json is stale: run `npm run schema`').toBe(
+      true,
+    );
+  });
+
   it.each(examples)('validates examples/%s', (file) => {
     const spec: unknown = JSON.parse(readFileSync(new URL(file, exampleDir), 'utf8'));
     expect(validate(spec), JSON.stringify(validate.errors)).toBe(true);

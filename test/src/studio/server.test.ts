@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, root } from '../../e2e/cli-harness.js';
 import { decodeSafetensors } from '../../../runtime/safetensors.js';
 import type { Analysis, DatasetPayload, ModuleResponse } from '../../../src/studio/protocol.js';
-import { type Studio, startStudio } from '../../../src/studio/server.js';
+import { mergeTrain, type Studio, startStudio } from '../../../src/studio/server.js';
 
 let studio: Studio;
 const xor = readFileSync(join(root, 'examples/xor_mlp.json'), 'utf8');
@@ -80,6 +80,14 @@ describe('studio server', () => {
     expect(m.ts).toContain('0.5');
     const bad = await post<ModuleResponse>('/api/module', { text: '{' });
     expect(bad.ok).toBe(false);
+  });
+
+  it("keeps the spec's momentum and betas unless the page picks another optimizer", () => {
+    const sgd = { optimizer: 'sgd', lr: 0.1, momentum: 0.9, seed: 3 } as const;
+    expect(mergeTrain(sgd, { optimizer: 'sgd', lr: 0.02 })).toEqual({ ...sgd, lr: 0.02 });
+    expect(mergeTrain(sgd, { optimizer: 'adam', lr: 0.001 })).toEqual({ optimizer: 'adam', lr: 0.001, seed: 3 });
+    expect(mergeTrain(undefined, { lr: 0.5 })).toEqual({ optimizer: 'sgd', lr: 0.5 });
+    expect(mergeTrain(sgd, {})).toBe(sgd);
   });
 
   it('serves the datasets, and writes weights as safetensors', async () => {
