@@ -10,6 +10,7 @@ export {
   type TrainedModel,
 } from './training.js';
 export type {
+  EmitFormat,
   CompileOptions,
   CompiledModel,
   CompileStats,

@@ -38,7 +38,7 @@ import {
 } from '../runtime/datasets/index.js';
 import { RuntimeError, fileProblem } from '../runtime/errors.js';
 import { checkDataFits, describeModel, type ModelIO } from '../runtime/feed.js';
-import { loadModuleSource } from '../runtime/load-module.js';
+import { loadModuleJs, loadModuleSource } from '../runtime/load-module.js';
 import type { GeneratedModel, ModelModule } from '../runtime/model.js';
 import { progressReporter, type ProgressSink } from '../runtime/progress.js';
 import { trainInterruptible, type EpochMetrics, type StopSignal, type TrainState } from '../runtime/train.js';
@@ -51,6 +51,9 @@ import { diagramFiles } from './render/diagram-files.js';
 export interface PreparedModel {
   readonly spec: GraphSpec;
   readonly source: string;
+  /** The module as JavaScript and its `.d.ts`, written beside the `.ts` so apps import it directly. */
+  readonly js: string;
+  readonly declarations: string;
   readonly module: ModelModule;
   readonly io: ModelIO;
   /** Linear node → units, for the `[in, out]` weight shapes written to safetensors. */
@@ -101,6 +104,7 @@ export async function prepareModel(specPath: string, options: PrepareOptions = {
     // The loaded spec is already checked: compile takes it as is (with the --lr override).
     compiled = compile(loaded, {
       dtype: 'f32',
+      emit: 'both',
       ...(spec.train !== undefined ? { train: spec.train } : {}),
       ...(options.kernels !== undefined ? { kernels: options.kernels } : {}),
     });
@@ -108,13 +112,18 @@ export async function prepareModel(specPath: string, options: PrepareOptions = {
     if (err instanceof ChainruleError) throw new ChainruleError(locate(err.diagnostics, loaded.locations));
     throw err;
   }
-  const module = await loadModuleSource(compiled.source, spec.name);
+  const module =
+    compiled.js === undefined
+      ? await loadModuleSource(compiled.source, spec.name)
+      : await loadModuleJs(compiled.js, spec.name);
   const units = new Map(
     spec.nodes.flatMap((n) => (n.op === 'linear' && n.units !== undefined ? [[n.name, n.units] as const] : [])),
   );
   return {
     spec,
     source: compiled.source,
+    js: compiled.js ?? '',
+    declarations: compiled.declarations ?? '',
     module,
     io: describeModel(module.modelInfo),
     units,
@@ -310,7 +319,7 @@ export function plural(n: number, word: string): string {
 
 /** What a run writes, by name (diagrams not included). */
 export function outputFiles(model: string): readonly string[] {
-  return [`${model}.ts`, WEIGHTS_FILE, CHECKPOINT_FILE, 'metrics.json', 'curve.svg'];
+  return [`${model}.ts`, `${model}.js`, `${model}.d.ts`, WEIGHTS_FILE, CHECKPOINT_FILE, 'metrics.json', 'curve.svg'];
 }
 
 function resumeFrom(dir: string): Checkpoint {
@@ -477,6 +486,8 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
     );
   }
   writeOutput(join(outDir, `${spec.name}.ts`), prepared.source);
+  writeOutput(join(outDir, `${spec.name}.js`), prepared.js);
+  writeOutput(join(outDir, `${spec.name}.d.ts`), prepared.declarations);
   let diagramsNote: string | undefined;
   if (o.diagrams !== false) {
     if (prepared.graphSize > MAX_DIAGRAM_NODES) {

@@ -273,12 +273,9 @@ function orderKernels(graph: Graph, kernels: readonly Kernel[]): Kernel[] {
 function kernelName(pattern: FusionPattern, d: Draft, node: (id: number) => Node): string {
   const first = node(d.nodes[0] ?? -1);
   const last = node(d.nodes[d.nodes.length - 1] ?? -1);
-  const withUpdate = d.updates?.length
-    ? `_${node(d.updates[d.updates.length - 1] ?? -1).op.replace(/_update$/, '')}`
-    : '';
   switch (pattern) {
     case 'single':
-      return identifier(first.name) + withUpdate;
+      return identifier(first.name);
     case 'linear_activation':
     case 'linear_softmax':
       return `${identifier(first.name)}_linear_${last.op}`;
@@ -287,7 +284,7 @@ function kernelName(pattern: FusionPattern, d: Draft, node: (id: number) => Node
     case 'matmul_activation_grad':
       return `${identifier(last.name)}_matmul_${last.op}`;
     case 'weight_bias_grad':
-      return `${identifier(first.name)}_bias${withUpdate}`;
+      return `${identifier(first.name)}_bias`;
     case 'elementwise':
       return d.nodes.map((id) => identifier(node(id).name)).join('_');
   }

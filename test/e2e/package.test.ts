@@ -106,15 +106,8 @@ describe('installed from the tarball into a fresh project', () => {
   });
 
   it('imports an emitted model as plain JavaScript and runs it', () => {
-    // Until `compile` writes <name>.js itself, make it as a user would: esbuild (a chainrule dependency).
-    const js = join(app, 'm', 'xor_mlp.js');
-    if (!existsSync(js)) {
-      ok(join(app, 'node_modules/.bin/esbuild'), [
-        join(app, 'm', 'xor_mlp.ts'),
-        `--outfile=${js}`,
-        '--log-level=warning',
-      ]);
-    }
+    // `compile` writes <name>.js and <name>.d.ts beside the .ts (--emit both, the default).
+    for (const file of ['xor_mlp.js', 'xor_mlp.d.ts']) expect(existsSync(join(app, 'm', file)), file).toBe(true);
     const script = `import('./m/xor_mlp.js').then((m) => { const out = m.createModel({ seed: 1 }).forward({ x: new Float32Array([0, 1]) }); console.log(JSON.stringify(Array.from(out.p))); })`;
     const out = JSON.parse(ok(process.execPath, ['--input-type=module', '-e', script])) as number[];
     expect(out).toHaveLength(1);
