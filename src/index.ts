@@ -2,6 +2,13 @@
 // model; `graph()` builds a spec in TypeScript; `loadSpecFile` checks a spec file with located
 // diagnostics.
 export { compile, load, loadModule, ChainruleError } from './api.js';
+export {
+  runTraining as train,
+  loadTrained,
+  type TrainRunOptions,
+  type TrainRunResult,
+  type TrainedModel,
+} from './training.js';
 export type {
   EmitFormat,
   CompileOptions,
