@@ -10,6 +10,7 @@ import { nodeIndex } from '../../../compiler/ir/graph.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { ONNX_OPSET } from '../../../compiler/ops/onnx.js';
 import { compileGraph, runPasses, selectedPasses, trainingGraph } from '../../../compiler/passes/pipeline.js';
+import { checkSpecValue } from '../../frontend/check.js';
 import { RECIPE_KEY, recipeOf } from '../spec-draft.js';
 import { type FloatData, lowerGraph } from './lower.js';
 
@@ -24,9 +25,16 @@ export function nextName(name: string): string {
   return `${name}.next`;
 }
 
-/** The forward graph of a checked spec (f32). */
+/** The spec, checked as every entry point checks it (a ChainruleError with every diagnostic otherwise). */
+export function checkedSpec(spec: GraphSpec): GraphSpec {
+  const checked = checkSpecValue(spec, undefined, { dtype: 'f32' });
+  if (!checked.ok) throw new ChainruleError(checked.errors);
+  return checked.spec;
+}
+
+/** The forward graph of a spec (f32). */
 export function forwardGraph(spec: GraphSpec): Graph {
-  const result = compileGraph(spec, { dtype: 'f32', optimize: false });
+  const result = compileGraph(checkedSpec(spec), { dtype: 'f32', optimize: false });
   if (!result.ok) throw new ChainruleError(result.errors);
   const build = result.stages[0]?.graph;
   if (build === undefined) throw new Error('internal: no build stage');
@@ -47,7 +55,7 @@ export function exportOnnx(spec: GraphSpec, params: Readonly<Record<string, Floa
 
 /** The joint forward + backward + optimizer graph `trainStep` runs, before fusion. */
 export function trainingStepGraph(spec: GraphSpec, train?: TrainSpec): Graph {
-  const trained = trainingGraph(spec, { dtype: 'f32', ...(train !== undefined ? { train } : {}) });
+  const trained = trainingGraph(checkedSpec(spec), { dtype: 'f32', ...(train !== undefined ? { train } : {}) });
   if (!trained.ok) throw new ChainruleError(trained.errors);
   const stages = runPasses(trained.graph, trained.ctx, selectedPasses({ disable: CODEGEN_ONLY_PASSES }));
   return stages[stages.length - 1]?.graph ?? trained.graph;
@@ -80,4 +88,31 @@ export function exportOnnxTraining(spec: GraphSpec, train?: TrainSpec): Uint8Arr
     doc: `chainrule training step of '${spec.name}' (${optimizer}, opset ${ONNX_OPSET}): feed parameters, optimizer state, inputs and targets; outputs loss and <name>.next.`,
     metadata: { chainrule_format: 'onnx-training' },
   });
+}
+
+/**
+ * What the training-step graph carries from one step to the next, before the first: every
+ * parameter (the given values) and every optimizer-state tensor (zeros), with its shape. Feed
+ * these plus the inputs and targets; feed each `<name>.next` output back as `<name>`.
+ */
+export function initialTrainingState(
+  spec: GraphSpec,
+  params: Readonly<Record<string, FloatData>>,
+  train?: TrainSpec,
+): Record<string, { readonly data: Float32Array; readonly shape: readonly number[] }> {
+  const graph = trainingStepGraph(spec, train);
+  const state: Record<string, { data: Float32Array; shape: number[] }> = {};
+  for (const node of graph.nodes) {
+    if (node.role !== 'param' && node.role !== 'state') continue;
+    const shape = node.type.shape.map(Number);
+    const size = shape.reduce((a, d) => a * d, 1);
+    const value = node.role === 'param' ? params[node.name] : undefined;
+    if (node.role === 'param' && (value === undefined || value.length !== size)) {
+      throw new ChainruleError([
+        { message: `no value of ${size} floats for parameter '${node.name}'`, pointer: '/nodes' },
+      ]);
+    }
+    state[node.name] = { data: value === undefined ? new Float32Array(size) : Float32Array.from(value), shape };
+  }
+  return state;
 }
