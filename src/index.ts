@@ -2,7 +2,15 @@
 // model; `graph()` builds a spec in TypeScript; `loadSpecFile` checks a spec file with located
 // diagnostics.
 export { compile, load, loadModule, ChainruleError } from './api.js';
+export {
+  runTraining as train,
+  loadTrained,
+  type TrainRunOptions,
+  type TrainRunResult,
+  type TrainedModel,
+} from './training.js';
 export type {
+  EmitFormat,
   CompileOptions,
   CompiledModel,
   CompileStats,

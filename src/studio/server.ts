@@ -8,6 +8,8 @@ import { basename, join } from 'node:path';
 import { transformSync } from 'esbuild';
 import { ChainruleError } from '../../compiler/diagnostics.js';
 import type { TrainSpec } from '../../compiler/frontend/graph-spec.js';
+import { interpret } from '../../compiler/interp/interpret.js';
+import { trainingGraph } from '../../compiler/passes/pipeline.js';
 import { RuntimeError } from '../../runtime/errors.js';
 import { encodeSafetensors, type NamedTensor } from '../../runtime/safetensors.js';
 import { compile } from '../api.js';
@@ -24,6 +26,9 @@ import type {
   OnnxRequest,
   ParamValues,
   StartInfo,
+  TensorSummary,
+  TraceRequest,
+  TraceResponse,
   TrainOverrides,
   WeightsRequest,
 } from './protocol.js';
@@ -147,6 +152,7 @@ async function route(req: IncomingMessage, res: ServerResponse, start: StartInfo
         Buffer.from(onnxFile(parseJson<OnnxRequest>(body), start.file)),
       );
     }
+    if (path === '/api/trace') return sendJson(res, traceBatch(withText(parseJson<TraceRequest>(body)), start.file));
     if (path === '/api/weights') {
       return send(res, 200, 'application/octet-stream', Buffer.from(weightsFile(parseJson<WeightsRequest>(body))));
     }
@@ -195,6 +201,42 @@ export function mergeTrain(spec: TrainSpec | undefined, page: TrainOverrides | u
   const seed = spec?.seed === undefined ? {} : { seed: spec.seed };
   if (optimizer === 'adam') return { optimizer, lr, ...seed };
   return { optimizer, lr, ...(page.momentum === undefined ? {} : { momentum: page.momentum }), ...seed };
+}
+
+/**
+ * Step mode's view of one batch: the joint graph run once by the reference interpreter with the
+ * page's parameters and batch, summarized per node (every forward value and every gradient), keyed
+ * by the node names the diagrams use. Inspection only: the page trains in its worker.
+ */
+export function traceBatch(request: TraceRequest, file: string): TraceResponse {
+  const loaded = loadSpecText(request.text, file, { dtype: 'f32' });
+  if (!loaded.ok) return { ok: false, message: 'the spec has errors' };
+  const train = mergeTrain(loaded.spec.train, request.train);
+  const joint = trainingGraph(loaded, train === undefined ? {} : { train });
+  if (!joint.ok) return { ok: false, message: joint.errors[0]?.message ?? 'the spec has no backward graph' };
+  try {
+    const run = interpret(joint.graph, { feeds: request.feeds, params: request.params });
+    const tensors: Record<string, TensorSummary> = {};
+    for (const node of joint.graph.nodes) {
+      const value = run.values.get(node.id);
+      if (value !== undefined && node.role !== 'update') tensors[node.name] = summarize(value.data);
+    }
+    return { ok: true, loss: run.loss ?? Number.NaN, tensors };
+  } catch (err) {
+    if (err instanceof ChainruleError) return { ok: false, message: err.message };
+    throw err;
+  }
+}
+
+function summarize(data: ArrayLike<number>): TensorSummary {
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < data.length; i++) {
+    sum += data[i]!;
+    squares += data[i]! * data[i]!;
+  }
+  const n = Math.max(1, data.length);
+  return { mean: sum / n, rms: Math.sqrt(squares / n) };
 }
 
 /** The spec's inference graph as ONNX with the page's parameters (what `chainrule export --format onnx` writes). */
