@@ -141,7 +141,9 @@ export function formatTable(shape: readonly number[], data: ArrayLike<number>, i
     if (cols > shownCols) row.push(`… ${cols - shownCols} more`);
     cells.push(row);
   }
-  const widths = Array.from({ length: shownCols }, (_, c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
+  const widths = Array.from({ length: shownCols }, (_, c) =>
+    cells.reduce((w, row) => Math.max(w, (row[c] ?? '').length), 0),
+  );
   const lines = cells.map(
     (row) =>
       indent +
