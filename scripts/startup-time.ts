@@ -1,13 +1,14 @@
 // `npm run bench:startup`: wall time of short CLI commands on the examples, started the way a user
 // starts them (`node bin/chainrule.js …` on the built package), each run several times: median and
-// min–max. Also prints the floor (`node -e 0`), the machine load, and `npx chainrule --version`
-// (npm's own start-up, reported apart from chainrule's).
+// min–max, plus each process's own CPU time (steadier than wall time on a shared machine). Also
+// prints the floor (`node -e 0`), the machine load, and `npx chainrule --version` (npm's own
+// start-up, reported apart from chainrule's).
 //
 //   npm run bench:startup                         # this checkout (run `npm run build` first)
 //   npm run bench:startup -- --runs 15
 //   npm run bench:startup -- --bin /other/checkout/bin/chainrule.js   # e.g. an older version
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,28 +47,58 @@ function stats(samples: readonly number[]): Stats {
   return { median, min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0 };
 }
 
-/** Seconds one run of `command args` takes; throws if it fails (a timing of an error is no timing). */
-function timeOnce(command: string, args: readonly string[]): number {
+/**
+ * Preloaded into each timed `node` process: at exit it writes the process's own CPU time (user +
+ * system, seconds) to the file named by CHAINRULE_STARTUP_CPU. CPU time depends far less on what
+ * else the machine runs than wall time does, so it says what the start-up costs on a busy machine.
+ */
+const CPU_PROBE =
+  'data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>{const u=process.cpuUsage();writeFileSync(process.env.CHAINRULE_STARTUP_CPU,String((u.user+u.system)/1e6))})';
+
+interface Sample {
+  readonly wall: number;
+  /** CPU seconds of the process itself (node runs only). */
+  readonly cpu?: number;
+}
+
+/** One run of `command args`; throws if it fails (a timing of an error is no timing). */
+function timeOnce(command: string, args: readonly string[], cpuFile: string | undefined): Sample {
+  const probe = cpuFile === undefined ? [] : ['--import', CPU_PROBE];
+  const env = cpuFile === undefined ? process.env : { ...process.env, CHAINRULE_STARTUP_CPU: cpuFile };
   const start = process.hrtime.bigint();
-  const run = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const run = spawnSync(command, [...probe, ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
   if (run.status !== 0) {
     throw new Error(`'${command} ${args.join(' ')}' exited ${String(run.status)}: ${run.stderr.trim()}`);
   }
-  return seconds;
+  return cpuFile === undefined ? { wall } : { wall, cpu: Number(readFileSync(cpuFile, 'utf8')) };
+}
+
+interface Measured {
+  readonly wall: Stats;
+  readonly cpu?: Stats;
 }
 
 /** One warm-up run (disk cache), then `runs` timed runs. */
-function measure(command: string, args: readonly string[], runs: number): Stats {
-  timeOnce(command, args);
-  return stats(Array.from({ length: runs }, () => timeOnce(command, args)));
+function measure(command: string, args: readonly string[], runs: number, cpuFile?: string): Measured {
+  timeOnce(command, args, cpuFile);
+  const samples = Array.from({ length: runs }, () => timeOnce(command, args, cpuFile));
+  const cpu = samples.flatMap((x) => (x.cpu === undefined ? [] : [x.cpu]));
+  const wall = stats(samples.map((x) => x.wall));
+  return cpu.length === samples.length ? { wall, cpu: stats(cpu) } : { wall };
 }
 
 const fmt = (s: number): string => s.toFixed(3);
 
-function row(name: string, s: Stats, target?: number): string {
-  const verdict = target === undefined ? '' : `${s.median <= target ? 'ok' : 'over'} (≤ ${target} s)`;
-  return `| ${name} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${verdict} |`;
+function row(name: string, m: Measured, target?: number): string {
+  const verdict = target === undefined ? '' : `${m.wall.median <= target ? 'ok' : 'over'} (≤ ${target} s)`;
+  const cpu = m.cpu === undefined ? '–' : fmt(m.cpu.median);
+  return `| ${name} | ${fmt(m.wall.median)} | ${fmt(m.wall.min)}–${fmt(m.wall.max)} | ${cpu} | ${verdict} |`;
 }
 
 function main(): void {
@@ -86,11 +117,12 @@ function main(): void {
     console.log(
       `node ${process.version}, ${cpus().length} cores, load average ${one?.toFixed(2)} (1 min) ${five?.toFixed(2)} (5 min); ${runs} runs after one warm-up; bin ${bin}\n`,
     );
-    console.log('| command | median s | min–max s | target |');
-    console.log('|---|---|---|---|');
-    console.log(row('`node -e 0` (floor)', measure(process.execPath, ['-e', '0'], runs)));
-    for (const c of cases(outDir))
-      console.log(row(`\`${c.name}\``, measure(process.execPath, [bin, ...c.args], runs), c.target));
+    const cpuFile = join(outDir, 'cpu.txt');
+    console.log('| command | wall median s | wall min–max s | CPU median s | target (wall) |');
+    console.log('|---|---|---|---|---|');
+    console.log(row('`node -e 0` (floor)', measure(process.execPath, ['-e', '0'], runs, cpuFile)));
+    for (const c of cases(join(outDir, 'model')))
+      console.log(row(`\`${c.name}\``, measure(process.execPath, [bin, ...c.args], runs, cpuFile), c.target));
     if (values['no-npx'] !== true) {
       // npx inside this repository runs the package's own bin; the difference to `node bin` is npm's start-up.
       console.log(row('`npx chainrule --version` (npm + chainrule)', measure('npx', ['chainrule', '--version'], runs)));

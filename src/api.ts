@@ -10,7 +10,8 @@ import { compileGraph, type Stage } from '../compiler/passes/pipeline.js';
 import type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
 import { loadModuleSource } from '../runtime/load-module.js';
 import type { GeneratedModel, ModelModule } from '../runtime/model.js';
-import { checkSpecValue, locate } from './frontend/check.js';
+import { type CheckedSpec, isCheckedSpec } from '../compiler/frontend/checked-spec.js';
+import { checkedFor, locate } from './frontend/check.js';
 import { loadSpecFile } from './frontend/load.js';
 
 export interface CompileOptions {
@@ -64,8 +65,11 @@ export interface CompiledModel {
   readonly stats: CompileStats;
 }
 
-/** A spec object (e.g. from the builder, or parsed JSON) or the path of a spec file. */
-export type SpecInput = GraphSpec | string;
+/**
+ * A spec object (e.g. from the builder, or parsed JSON), the path of a spec file, or a spec
+ * already checked (`loadSpecFile`'s result, or `graph(...).check()`), which is not checked again.
+ */
+export type SpecInput = GraphSpec | string | CheckedSpec;
 
 /**
  * Compiles a spec to a standalone TypeScript module. Throws a `ChainruleError` carrying every
@@ -76,16 +80,15 @@ export type SpecInput = GraphSpec | string;
  *   writeFileSync('mnist_mlp.ts', source);
  */
 export function compile(input: SpecInput, options: CompileOptions = {}): CompiledModel {
-  const dtype = options.dtype ?? 'f32';
+  const dtype = options.dtype ?? (isCheckedSpec(input) ? input.dtype : 'f32');
   if (options.kernels === 'wasm-simd' && dtype !== 'f32') {
     throw new RangeError(
       `kernels 'wasm-simd' needs dtype 'f32' (the WebAssembly matmuls are float32 only); use kernels 'js' with dtype '${dtype}'`,
     );
   }
-  const spec = resolveSpec(input, dtype, options.batch);
-  const result = compileGraph(spec, {
-    dtype,
-    ...(options.batch !== undefined ? { batch: options.batch } : {}),
+  const checked = resolveSpec(input, { ...options, dtype });
+  const { spec, batch } = checked;
+  const result = compileGraph(checked, {
     ...(options.train !== undefined ? { train: options.train } : {}),
     ...(options.optimize !== undefined ? { optimize: options.optimize } : {}),
     ...(options.disable !== undefined ? { disable: options.disable } : {}),
@@ -94,7 +97,7 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
   const seed = options.train?.seed ?? spec.train?.seed;
   const source = emitModule(result.graph, {
     dtype,
-    ...(options.batch !== undefined ? { batch: options.batch } : {}),
+    ...(batch !== undefined ? { batch } : {}),
     ...(seed !== undefined ? { defaultSeed: seed } : {}),
     ...(options.kernels !== undefined ? { kernels: options.kernels } : {}),
   });
@@ -102,7 +105,7 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
     name: spec.name,
     spec,
     dtype,
-    ...(options.batch !== undefined ? { batch: options.batch } : {}),
+    ...(batch !== undefined ? { batch } : {}),
     kernels: options.kernels ?? 'js',
     source,
     graph: result.graph,
@@ -132,16 +135,12 @@ export async function loadModule(input: SpecInput, options: CompileOptions = {})
   return loadModuleSource(compiled.source, compiled.name);
 }
 
-function resolveSpec(input: SpecInput, dtype: FloatDType, batch: number | undefined): GraphSpec {
-  const shapeOptions = { dtype, ...(batch !== undefined ? { batch } : {}) };
-  if (typeof input === 'string') {
-    const loaded = loadSpecFile(input, shapeOptions);
-    if (!loaded.ok) throw new ChainruleError(loaded.errors);
-    return loaded.spec;
-  }
-  const checked = checkSpecValue(input, undefined, shapeOptions);
+/** The input checked for the options' dtype and batch: once, or not at all when it already was. */
+function resolveSpec(input: SpecInput, options: { readonly dtype: FloatDType; readonly batch?: number }): CheckedSpec {
+  const shapeOptions = { dtype: options.dtype, ...(options.batch !== undefined ? { batch: options.batch } : {}) };
+  const checked = typeof input === 'string' ? loadSpecFile(input, shapeOptions) : checkedFor(input, shapeOptions);
   if (!checked.ok) throw new ChainruleError(locate(checked.errors, undefined));
-  return checked.spec;
+  return checked;
 }
 
 function compileStats(stages: readonly Stage[], graph: Graph, dtype: FloatDType): CompileStats {

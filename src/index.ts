@@ -17,6 +17,9 @@ export { graph, GraphBuilder } from './frontend/builder.js';
 export { loadSpecFile, loadSpecText, type LoadResult } from './frontend/load.js';
 export { formatDiagnostic, type Diagnostic } from '../compiler/diagnostics.js';
 export type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
+// What `loadSpecFile`/`loadSpecText` and `graph(...).check()` return when the spec is valid; `compile`
+// and `load` take it without checking again.
+export type { CheckedSpec } from '../compiler/frontend/checked-spec.js';
 // Diagrams: DOT text for a graph (`compile(spec).graph`) and its SVG rendering (Graphviz as
 // WebAssembly, loaded on first use).
 export { viewDot, diagramViews, type DiagramView, type DiagramOptions } from '../compiler/diagram/dot.js';

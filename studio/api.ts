@@ -6,6 +6,8 @@ import type {
   ModuleResponse,
   OnnxRequest,
   StartInfo,
+  TraceRequest,
+  TraceResponse,
   WeightsRequest,
 } from '../src/studio/protocol.js';
 
@@ -55,6 +57,10 @@ async function bytes(path: string, body: unknown): Promise<Blob> {
 
 export function weights(request: WeightsRequest): Promise<Blob> {
   return bytes('/api/weights', request);
+}
+
+export async function trace(request: TraceRequest): Promise<TraceResponse> {
+  return json<TraceResponse>(await post('/api/trace', request));
 }
 
 export function onnx(request: OnnxRequest): Promise<Blob> {

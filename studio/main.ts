@@ -202,8 +202,16 @@ function arrow(): HTMLElement {
   return span;
 }
 
+/** Step mode's marks, kept so a view shown later is marked too (hidden SVG has no geometry). */
+let lastMarks: ReadonlyMap<string, { readonly label: string; readonly weight: number }> = new Map();
+function showMarks(marks: ReadonlyMap<string, { readonly label: string; readonly weight: number }>): void {
+  lastMarks = marks;
+  for (const b of Object.values(boxes)) b.annotate(marks);
+}
+
 function setView(view: string): void {
   $('diagrams').className = `diagrams ${view}`;
+  showMarks(lastMarks);
   for (const tab of Array.from(document.querySelectorAll<HTMLElement>('.tab'))) {
     tab.classList.toggle('active', tab.dataset['view'] === view);
   }
@@ -334,6 +342,13 @@ function showProgress(p: Progress): void {
   scheduleDraw();
 }
 
+/** Pauses the worker (a new spec or dataset is coming; its figures would describe the old one). */
+function stopTraining(): void {
+  if (!state.running) return;
+  send({ type: 'pause' });
+  setRunning(false);
+}
+
 function setRunning(running: boolean): void {
   state.running = running;
   document.body.classList.toggle('running', running);
@@ -363,14 +378,19 @@ function scheduleDraw(): void {
   });
 }
 
+/**
+ * Step mode: the batch's figures from the worker at once (loss, each parameter's gradient RMS),
+ * then every tensor of the batch from the server's interpreter — forward values (mean) on the
+ * forward nodes, gradient RMS on the gradient nodes, backward edges as wide as their gradient.
+ */
 function showStep(step: Extract<FromWorker, { type: 'step' }>): void {
-  const largest = Math.max(1e-12, ...Object.values(step.gradients));
   const marks = new Map<string, { label: string; weight: number }>();
+  const largest = Math.max(1e-12, ...Object.values(step.gradients));
   for (const [name, g] of Object.entries(step.gradients)) {
     marks.set(`d(${name})`, { label: `rms ${g.toExponential(1)}`, weight: g / largest });
   }
-  for (const [name, v] of Object.entries(step.outputs)) marks.set(name, { label: `mean ${v.toFixed(3)}`, weight: 0 });
-  for (const b of Object.values(boxes)) b.annotate(marks);
+  for (const [name, v] of Object.entries(step.outputs)) marks.set(name, { label: `μ ${v.toFixed(3)}`, weight: 0 });
+  showMarks(marks);
   const info = $('step-info');
   info.innerHTML = '';
   const head = document.createElement('div');
@@ -379,10 +399,50 @@ function showStep(step: Extract<FromWorker, { type: 'step' }>): void {
   info.append(head);
   for (const [name, g] of Object.entries(step.gradients)) info.append(row(`rms ∂L/∂${name}`, g.toExponential(2)));
   for (const [name, v] of Object.entries(step.outputs)) info.append(row(`mean ${name}`, v.toFixed(4)));
+  const toNumbers = (r: Readonly<Record<string, ArrayLike<number>>>): Record<string, number[]> =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v)]));
+  const request = {
+    text: editor.text(),
+    train: overrides(),
+    params: toNumbers(step.params),
+    feeds: toNumbers(step.feeds),
+  };
+  void api
+    .trace(request)
+    .then((traced) => {
+      if (!traced.ok) return;
+      const kinds = state.analysis?.joint?.kinds ?? {};
+      const gradient = (name: string): boolean => ['grad', 'sum', 'seed'].includes(kinds[name] ?? '');
+      const top = Math.max(
+        1e-12,
+        ...Object.entries(traced.tensors)
+          .filter(([name]) => gradient(name) && kinds[name] !== 'seed')
+          .map(([, t]) => t.rms),
+      );
+      const all = new Map<string, { label: string; weight: number }>();
+      for (const [name, t] of Object.entries(traced.tensors)) {
+        if (kinds[name] === 'seed' || kinds[name] === undefined) continue;
+        all.set(
+          name,
+          gradient(name)
+            ? { label: `rms ${t.rms.toExponential(1)}`, weight: Math.min(1, t.rms / top) }
+            : { label: `μ ${formatValue(t.mean)}`, weight: 0 },
+        );
+      }
+      showMarks(all);
+    })
+    .catch(() => {
+      // The worker's own figures are already shown; the full trace is a bonus.
+    });
+}
+
+function formatValue(v: number): string {
+  return Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(3) : v.toExponential(1);
 }
 
 async function onTrain(): Promise<void> {
-  if (state.running) return;
+  // Running already on this spec and data: nothing to do; on other ones, prepare() starts afresh.
+  if (state.running && state.loaded?.key === currentKey()) return;
   if (!(await prepare())) return;
   send({ type: 'settings', settings: settings() });
   if (Number($('epoch').textContent) >= settings().epochs) onReset();
@@ -406,7 +466,7 @@ function onReset(): void {
 
 /** Removes step mode's gradient marks (they describe a batch of the model that is gone). */
 function clearStep(): void {
-  for (const b of Object.values(boxes)) b.annotate(new Map());
+  showMarks(new Map());
   $('step-info').innerHTML = '';
 }
 
@@ -517,6 +577,7 @@ function fillExamples(start: StartInfo): void {
     button.type = 'button';
     button.textContent = example.name;
     button.addEventListener('click', () => {
+      stopTraining();
       void api.exampleText(example.name).then((text) => {
         $('file-name').textContent = `${example.name}.json`;
         editor.setText(text);
@@ -563,6 +624,7 @@ async function main(): Promise<void> {
   $('pause').addEventListener('click', () => send({ type: 'pause' }));
   $('step').addEventListener('click', () => void onStep().catch((e: unknown) => status(String(e), true)));
   $('reset').addEventListener('click', onReset);
+  select('dataset').addEventListener('change', stopTraining);
   for (const id of ['batch', 'epochs'])
     input(id).addEventListener('change', () => send({ type: 'settings', settings: settings() }));
   $('download-module').addEventListener('click', () => void downloadModule('js'));

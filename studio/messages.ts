@@ -54,6 +54,9 @@ export type FromWorker =
       /** Mean of each output over the batch. */
       readonly outputs: Readonly<Record<string, number>>;
       readonly rows: number;
+      /** The parameters before the step and the batch, for the server to trace every tensor. */
+      readonly params: Readonly<Record<string, Float32Array>>;
+      readonly feeds: Readonly<Record<string, Float32Array | Float64Array | Int32Array>>;
     }
   | { readonly type: 'done' }
   | { readonly type: 'predictions'; readonly id: number; readonly classes: Int32Array }

@@ -190,7 +190,11 @@ function trainBatch(s: Session, inspect: boolean): void {
     for (const [name, values] of Object.entries(s.model.forward(batch.inputs))) outputs[name] = mean(values);
     const gradients: Record<string, number> = {};
     for (const [name, values] of Object.entries(s.model.grads)) gradients[name] = rms(values);
-    post({ type: 'step', loss, gradients, outputs, rows: count });
+    const params: Record<string, Float32Array> = {};
+    for (const [name, values] of Object.entries(s.model.params)) params[name] = Float32Array.from(values);
+    const feeds: Record<string, Float32Array | Float64Array | Int32Array> = {};
+    for (const [name, values] of Object.entries({ ...batch.inputs, ...batch.targets })) feeds[name] = values.slice();
+    post({ type: 'step', loss, gradients, outputs, rows: count, params, feeds });
   }
   const loss = s.model.trainStep(batch.inputs, batch.targets);
   if (!Number.isFinite(loss)) {

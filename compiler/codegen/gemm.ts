@@ -96,14 +96,8 @@ export function gemm(s: GemmSpec): string {
  * The register tile for C[m, n] = op(A)[m, k]·op(B)[k, n]; `m` or `k` undefined means the batch,
  * known only at run time. V8 keeps about 15 doubles in registers: a tile of ≤ 12 accumulators
  * never spills, a larger one spills some of them but loads fewer operands per multiply-add,
- * which pays off only when the inner loop is long. Rules from best-of-runs GFLOP/s of the
- * generated kernels (Node 20, Xeon 2 cores, f32, `.scratch` micro-benchmark):
- *   one row (batch 1): 1×784·784×128  1×8 2.99, 1×4 2.80, 1×16 2.24;  1×128·128×10  1×5 2.75, 1×4 1.82
- *   narrow n:          64×128·128×10  2×5 3.81, 4×5 3.17, 4×4 3.09;  (Xᵀ·dY) 128×64·64×10  2×5 3.98, 4×4 3.20
- *                      16×16·16×3     4×3 2.55, 2×3 2.24
- *   short k:           16×3·3×16 (dY·Wᵀ)  2×4 2.69, 4×4 2.39;  4×16·16×16 (Xᵀ·dY)  2×4 3.54, 4×4 2.81
- *                      64×10·10×128 (dY·Wᵀ)  2×4 3.58, 4×4 3.02, 4×8 3.14
- *   long k, wide n:    64×784·784×128  4×8 3.24, 4×4 3.19, 2×4 2.98;  (Xᵀ·dY) 784×64·64×128  4×8 3.27, 4×4 2.97
+ * which pays off only when the inner loop is long. The rules below are the tiles that measured
+ * best per shape class (figures in docs/benchmarks.md, "JS matmul tiles").
  */
 export function chooseTile(m: number | undefined, n: number, k: number | undefined): Tile {
   if (m === 1) return { rows: 1, cols: divisorOf(n, [8, 5, 4]) ?? 8 };

@@ -6,12 +6,9 @@
 //
 // One line per tensor on the gradient path (each in terms of the next), then every parameter's
 // gradient expanded down to the loss head. Fan-in sums print as `( … + … )`.
-import type { Diagnostic } from '../diagnostics.js';
 import { gradName, nodeIndex } from '../ir/graph.js';
 import type { Graph, Node } from '../ir/types.js';
 import { defOf } from '../ops/index.js';
-import { trainingGraph, type PipelineOptions } from '../passes/pipeline.js';
-import type { GraphSpec } from '../frontend/graph-spec.js';
 
 /** Longest expanded parameter equation; longer ones refer to the per-tensor lines instead. */
 const MAX_EXPANDED = 240;
@@ -163,12 +160,4 @@ export function explainGraph(graph: Graph): string {
     lines.push(`  ${sym(tensor.name)} = ${full.length <= MAX_EXPANDED ? full : short}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-export type ExplainResult = { ok: true; text: string } | { ok: false; errors: Diagnostic[] };
-
-/** Spec → gradient equations (builds and differentiates it with the pipeline). */
-export function explainSpec(spec: GraphSpec, options: PipelineOptions): ExplainResult {
-  const r = trainingGraph(spec, options);
-  return r.ok ? { ok: true, text: explainGraph(r.graph) } : r;
 }

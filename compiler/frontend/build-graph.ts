@@ -1,13 +1,26 @@
 // Spec → forward IR. Creates the leaves (inputs, targets, parameters), one node per spec node in
-// dependency order, and the loss; infers every type with the ops' shape rules. Problems become
-// located diagnostics (node name + JSON pointer into the spec + hint), all of them collected.
-// Structural checks are the loader's job (src/frontend); this file only refuses to crash on them.
+// dependency order, and the loss; infers every type with the ops' shape rules. Its one caller is
+// the spec checker (src/frontend/check.ts), after the structural checks passed: names are unique
+// identifiers, references resolve, the graph is acyclic, ops, units and declared shapes are valid
+// and the loss reads the node its pairing needs. Those rules live there; here a breach of them is
+// an internal error. What only building can find, the shape and type rules of the ops, becomes
+// located diagnostics (node name + JSON pointer into the spec + hint), all of them collected; the
+// checked spec carries the graph, so nothing builds it again.
 import type { Diagnostic } from '../diagnostics.js';
 import { inferNodeType, ops, specNodeAttrs } from '../ops/index.js';
 import { formatShape } from '../ops/shape.js';
 import type { GraphSpec, LossSpec, NodeSpec, SpecLocations, SpecOp, SpecShape } from './graph-spec.js';
 import { createNode, type OpWithAttrs } from '../ir/node.js';
-import type { Dim, FloatDType, Graph, InitName, Node, Role, TensorType } from '../ir/types.js';
+import {
+  assertNever,
+  type Dim,
+  type FloatDType,
+  type Graph,
+  type InitName,
+  type Node,
+  type Role,
+  type TensorType,
+} from '../ir/types.js';
 
 export interface BuildOptions {
   readonly dtype: FloatDType;
@@ -17,6 +30,7 @@ export interface BuildOptions {
   readonly locations?: SpecLocations;
 }
 
+/** The forward graph, or every shape/type error (the structure was checked before). */
 export type BuildResult = { ok: true; graph: Graph } | { ok: false; errors: Diagnostic[] };
 
 /** Whether a spec op asks for He initialization of the linear layer feeding it (its `feedInit` trait). */
@@ -68,29 +82,10 @@ class Builder {
   }
 }
 
-/** Checks a declared shape; returns the IR shape or undefined after reporting why not. */
-function declaredShape(b: Builder, shape: SpecShape, what: string, name: string, pointer: string): Dim[] | undefined {
-  if (!Array.isArray(shape) || shape.length === 0) {
-    b.error({
-      message: `${what} '${name}' has shape ${JSON.stringify(shape)}: expected a non-empty array`,
-      node: name,
-      pointer,
-      hint: 'write e.g. [null, 784]: null is the batch dimension',
-    });
-    return undefined;
-  }
-  for (const [i, d] of shape.entries()) {
-    const ok = d === null ? i === 0 : Number.isInteger(d) && d > 0;
-    if (!ok) {
-      b.error({
-        message: `${what} '${name}' has shape ${JSON.stringify(shape)}: dimension ${i} is ${JSON.stringify(d)}`,
-        node: name,
-        pointer: `${pointer}/${i}`,
-        hint: d === null ? 'only the first (batch) dimension may be null' : 'dimensions are positive integers',
-      });
-      return undefined;
-    }
-  }
+/** A declared shape (checked by the front end: non-empty, null only first, sizes ≥ 1) in IR dims. */
+function declaredShape(b: Builder, shape: SpecShape, name: string): Dim[] {
+  if (shape.length === 0 || shape.some((d, i) => (d === null ? i !== 0 : !(Number.isInteger(d) && d > 0))))
+    throw new Error(`internal: unchecked shape ${JSON.stringify(shape)} of '${name}' reached buildGraph`);
   return shape.map((d) => b.dim(d));
 }
 
@@ -98,28 +93,18 @@ function addLeaves(b: Builder, spec: GraphSpec): void {
   const dtype = b.options.dtype;
   for (const [name, shape] of Object.entries(spec.inputs ?? {})) {
     const pointer = `/inputs/${pointerSegment(name)}`;
-    const dims = declaredShape(b, shape, 'input', name, pointer);
-    if (dims === undefined) b.poisoned.add(name);
-    else b.scope.set(name, b.add({ op: 'input', attrs: {} }, name, [], { shape: dims, dtype }, 'input', pointer));
+    const dims = declaredShape(b, shape, name);
+    b.scope.set(name, b.add({ op: 'input', attrs: {} }, name, [], { shape: dims, dtype }, 'input', pointer));
   }
   for (const [name, shape] of Object.entries(spec.targets ?? {})) {
     const pointer = `/targets/${pointerSegment(name)}`;
-    const dims = declaredShape(b, shape, 'target', name, pointer);
+    const dims = declaredShape(b, shape, name);
     // A target of shape [null] holds class indices.
     const classes = shape.length === 1 && shape[0] === null;
-    if (dims === undefined) b.poisoned.add(name);
-    else
-      b.scope.set(
-        name,
-        b.add(
-          { op: 'target', attrs: {} },
-          name,
-          [],
-          { shape: dims, dtype: classes ? 'i32' : dtype },
-          'target',
-          pointer,
-        ),
-      );
+    b.scope.set(
+      name,
+      b.add({ op: 'target', attrs: {} }, name, [], { shape: dims, dtype: classes ? 'i32' : dtype }, 'target', pointer),
+    );
   }
 }
 
@@ -151,27 +136,18 @@ function specOrder(spec: GraphSpec): { order: number[]; cyclic: number[] } {
   return { order, cyclic: spec.nodes.map((_, i) => i).filter((i) => !done.has(i)) };
 }
 
-/** Resolves a node's operand names to ids, reporting undefined ones; undefined if any failed. */
-function resolveOperands(b: Builder, node: NodeSpec, at: string): number[] | undefined {
-  const { names, pointers } = operandNames(node);
-  const ids: number[] = [];
-  let ok = true;
-  names.forEach((name, k) => {
-    const id = b.scope.get(name);
-    if (id !== undefined) ids.push(id);
-    else {
-      ok = false;
-      if (!b.poisoned.has(name)) {
-        b.error({
-          message: `${node.op} '${node.name}' reads '${name}', which is not defined`,
-          node: node.name,
-          pointer: `${at}/${pointers[k] ?? 'input'}`,
-          hint: 'operands must name an input or another node',
-        });
-      }
-    }
-  });
-  return ok ? ids : undefined;
+/** The value `name` names; undefined when its own build failed (it is poisoned, already reported). */
+function lookup(b: Builder, name: string, reader: string): number | undefined {
+  const id = b.scope.get(name);
+  if (id === undefined && !b.poisoned.has(name))
+    throw new Error(`internal: '${reader}' reads '${name}', which the checked spec does not define`);
+  return id;
+}
+
+/** Resolves a node's operand names to ids; undefined if an operand failed to build. */
+function resolveOperands(b: Builder, node: NodeSpec): number[] | undefined {
+  const ids = operandNames(node).names.map((name) => lookup(b, name, node.name));
+  return ids.every((id) => id !== undefined) ? ids : undefined;
 }
 
 /** Which operand a shape error is about, for the pointer: the first add operand unlike operand 0. */
@@ -200,15 +176,8 @@ function shapeHint(b: Builder, node: NodeSpec, ids: readonly number[]): string {
 
 function addParams(b: Builder, spec: GraphSpec, node: NodeSpec, x: number, at: string): number[] | undefined {
   const units = node.units;
-  if (units === undefined || !Number.isInteger(units) || units <= 0) {
-    b.error({
-      message: `linear '${node.name}' has units=${JSON.stringify(units)}`,
-      node: node.name,
-      pointer: `${at}/units`,
-      hint: 'units is the number of output features, a positive integer',
-    });
-    return undefined;
-  }
+  if (units === undefined || !Number.isInteger(units) || units <= 0)
+    throw new Error(`internal: linear '${node.name}' reached buildGraph with units=${JSON.stringify(units)}`);
   const xt = b.typeOf(x);
   const fanIn = xt.shape[1];
   if (xt.shape.length !== 2 || typeof fanIn !== 'number') {
@@ -247,16 +216,9 @@ function addParams(b: Builder, spec: GraphSpec, node: NodeSpec, x: number, at: s
 function addSpecNode(b: Builder, spec: GraphSpec, node: NodeSpec, index: number): void {
   const at = `/nodes/${index}`;
   const fail = (): void => void b.poisoned.add(node.name);
-  if (!(node.op in ops) || ops[node.op].leaf) {
-    b.error({
-      message: `node '${node.name}' has unknown op ${JSON.stringify(node.op)}`,
-      node: node.name,
-      pointer: `${at}/op`,
-      hint: 'see the spec reference for the list of ops',
-    });
-    return fail();
-  }
-  const operands = resolveOperands(b, node, at);
+  if (!(node.op in ops) || ops[node.op].leaf)
+    throw new Error(`internal: node '${node.name}' reached buildGraph with op ${JSON.stringify(node.op)}`);
+  const operands = resolveOperands(b, node);
   if (operands === undefined) return fail();
   const ids = node.op === 'linear' && operands.length === 1 ? addParams(b, spec, node, operands[0] ?? 0, at) : operands;
   if (ids === undefined) return fail();
@@ -280,44 +242,23 @@ function addSpecNode(b: Builder, spec: GraphSpec, node: NodeSpec, index: number)
   b.scope.set(node.name, b.add(attrs, node.name, ids, type, 'forward', at));
 }
 
-function lossAttrs(b: Builder, loss: LossSpec, input: number): OpWithAttrs | undefined {
-  const producer = b.nodes[input];
-  const pairing = (needs: string, got: string, fix: string): undefined => {
-    b.error({
-      message: `loss ${loss.op} reads '${loss.input}', ${got}, but it needs ${needs}`,
-      node: loss.input,
-      pointer: '/loss/input',
-      hint: fix,
-    });
-    return undefined;
-  };
-  const got = `the output of ${producer?.op ?? 'an unknown op'}`;
+/** The loss op for the node the loss reads (the front end checked the pairing). */
+function lossAttrs(b: Builder, loss: LossSpec, input: number): OpWithAttrs {
+  const producer = b.nodes[input]?.op;
   switch (loss.op) {
     case 'cross_entropy':
-      if (producer?.op === 'softmax') return { op: 'cross_entropy', attrs: { input: 'probs' } };
-      if (producer?.op === 'log_softmax') return { op: 'cross_entropy', attrs: { input: 'log_probs' } };
-      return pairing(
-        'the output of a softmax or log_softmax node',
-        got,
-        `add a softmax node after '${loss.input}' and point the loss at it`,
-      );
+      if (producer === 'softmax') return { op: 'cross_entropy', attrs: { input: 'probs' } };
+      if (producer === 'log_softmax') return { op: 'cross_entropy', attrs: { input: 'log_probs' } };
+      break;
     case 'binary_cross_entropy':
-      if (producer?.op === 'sigmoid') return { op: 'binary_cross_entropy', attrs: {} };
-      return pairing(
-        'the output of a sigmoid node',
-        got,
-        `add a sigmoid node after '${loss.input}' and point the loss at it`,
-      );
+      if (producer === 'sigmoid') return { op: 'binary_cross_entropy', attrs: {} };
+      break;
     case 'mse':
       return { op: 'mse', attrs: {} };
     default:
-      b.error({
-        message: `unknown loss op ${JSON.stringify(loss.op)}`,
-        pointer: '/loss/op',
-        hint: 'use cross_entropy, mse or binary_cross_entropy',
-      });
-      return undefined;
+      return assertNever(loss.op, 'loss op');
   }
+  throw new Error(`internal: loss ${loss.op} reached buildGraph reading the output of ${producer ?? '?'}`);
 }
 
 function uniqueName(b: Builder, base: string): string {
@@ -329,26 +270,12 @@ function uniqueName(b: Builder, base: string): string {
 }
 
 function addLoss(b: Builder, spec: GraphSpec, loss: LossSpec): number | undefined {
-  const input = b.scope.get(loss.input);
-  const isTarget = Object.hasOwn(spec.targets ?? {}, loss.target);
-  const target = isTarget ? b.scope.get(loss.target) : undefined;
-  if (input === undefined && !b.poisoned.has(loss.input)) {
-    b.error({
-      message: `loss reads '${loss.input}', which is not defined`,
-      pointer: '/loss/input',
-      hint: 'the loss input must name a node',
-    });
-  }
-  if (!isTarget) {
-    b.error({
-      message: `loss target '${loss.target}' is not declared in "targets"`,
-      pointer: '/loss/target',
-      hint: `add "targets": { "${loss.target}": [null] } (class indices) or [null, k]`,
-    });
-  }
+  if (!Object.hasOwn(spec.targets ?? {}, loss.target))
+    throw new Error(`internal: loss target '${loss.target}' reached buildGraph undeclared`);
+  const input = lookup(b, loss.input, 'loss');
+  const target = lookup(b, loss.target, 'loss');
   if (input === undefined || target === undefined) return undefined;
   const attrs = lossAttrs(b, loss, input);
-  if (attrs === undefined) return undefined;
   const type = inferNodeType(ops[attrs.op], [b.typeOf(input), b.typeOf(target)], attrs.attrs, [
     loss.input,
     loss.target,
@@ -366,65 +293,25 @@ function lossHint(loss: LossSpec): string {
     : `declare target '${loss.target}' with the same shape as '${loss.input}'`;
 }
 
-function checkUniqueNames(b: Builder): void {
-  const seen = new Set<string>();
-  for (const n of b.nodes) {
-    if (seen.has(n.name)) {
-      b.error({
-        message: `the name '${n.name}' is used twice (parameters are named <node>.weight and <node>.bias)`,
-        node: n.name,
-        hint: 'rename the spec node or input',
-      });
-    }
-    seen.add(n.name);
-  }
-}
-
-/** Builds the forward IR of a structurally valid spec, or every shape/type problem found. */
+/**
+ * Builds the forward IR of a spec that passed the front end's structural checks, or returns every
+ * shape/type problem found. Only the checker calls it: everything downstream takes its graph from
+ * the `CheckedSpec`. The IR verifier runs on the result in the pipeline (unique names, order).
+ */
 export function buildGraph(spec: GraphSpec, options: BuildOptions): BuildResult {
+  if (options.batch !== undefined && !(Number.isInteger(options.batch) && options.batch > 0))
+    throw new Error(`internal: batch ${options.batch} reached buildGraph unchecked`);
   const b = new Builder(options);
-  if (options.batch !== undefined && !(Number.isInteger(options.batch) && options.batch > 0)) {
-    return {
-      ok: false,
-      errors: [
-        {
-          message: `batch size ${options.batch} is not a positive integer`,
-          hint: 'pass --batch N with N ≥ 1, or omit it for a run-time batch',
-        },
-      ],
-    };
-  }
   addLeaves(b, spec);
   const { order, cyclic } = specOrder(spec);
   for (const i of order) {
     const node = spec.nodes[i];
     if (node !== undefined) addSpecNode(b, spec, node, i);
   }
-  for (const i of cyclic) {
-    const node = spec.nodes[i];
-    if (node === undefined) continue;
-    b.poisoned.add(node.name);
-    b.error({
-      message: `node '${node.name}' depends on itself through a cycle`,
-      node: node.name,
-      pointer: `/nodes/${i}`,
-      hint: 'graphs must be acyclic: break the cycle',
-    });
-  }
-  const outputs: number[] = [];
-  (spec.outputs ?? []).forEach((name, k) => {
-    const id = b.scope.get(name);
-    if (id !== undefined) outputs.push(id);
-    else if (!b.poisoned.has(name))
-      b.error({
-        message: `output '${name}' is not defined`,
-        node: name,
-        pointer: `/outputs/${k}`,
-        hint: 'outputs must name nodes',
-      });
-  });
+  if (cyclic.length > 0)
+    throw new Error(`internal: a cycle through '${spec.nodes[cyclic[0] ?? 0]?.name}' reached buildGraph`);
+  const outputs = spec.outputs.flatMap((name) => lookup(b, name, 'outputs') ?? []);
   const loss = spec.loss === undefined ? undefined : addLoss(b, spec, spec.loss);
-  checkUniqueNames(b);
   if (b.errors.length > 0) return { ok: false, errors: b.errors };
   const graph: Graph = { name: spec.name, nodes: b.nodes, outputs, ...(loss === undefined ? {} : { loss }) };
   return { ok: true, graph };

@@ -1,11 +1,12 @@
 // The compiler, readable in one list: the passes that turn the forward IR into the joint
-// training graph, then the optimizing passes that simplify, fuse and plan it, in order.
+// training graph, then the optimizing passes that simplify, fuse and plan it, in order. It starts
+// from a checked spec, whose forward IR the checker built: nothing here checks or builds the spec.
 import type { Diagnostic } from '../diagnostics.js';
-import { buildGraph, type BuildOptions } from '../frontend/build-graph.js';
+import type { CheckedSpec } from '../frontend/checked-spec.js';
 import { ancestors } from '../ir/graph.js';
 import type { Graph } from '../ir/types.js';
 import { assertValidGraph } from '../ir/verify.js';
-import type { GraphSpec, TrainSpec } from '../frontend/graph-spec.js';
+import type { TrainSpec } from '../frontend/graph-spec.js';
 import { addOptimizer } from './add-optimizer.js';
 import type { Pass, PassContext } from './context.js';
 import { differentiate } from './differentiate.js';
@@ -38,7 +39,7 @@ export interface Stage {
   readonly graph: Graph;
 }
 
-export interface PipelineOptions extends BuildOptions {
+export interface PipelineOptions {
   /** Overrides the spec's `train` block. */
   readonly train?: TrainSpec;
   /** The passes to run (default `trainingPasses`). */
@@ -47,7 +48,7 @@ export interface PipelineOptions extends BuildOptions {
   readonly verify?: boolean;
 }
 
-export interface CompileGraphOptions extends BuildOptions {
+export interface CompileGraphOptions {
   readonly train?: TrainSpec;
   /** Run the optimizing passes (default true; `-O0` is false). */
   readonly optimize?: boolean;
@@ -64,20 +65,18 @@ export function selectedPasses(options: Pick<CompileGraphOptions, 'optimize' | '
 }
 
 /**
- * The whole compiler: spec → forward IR → (when the spec has a loss) joint training graph →
- * optimized graph, with every intermediate stage for `--dump-after`.
+ * The whole compiler: checked spec (forward IR) → (when the spec has a loss) joint training
+ * graph → optimized graph, with every intermediate stage for `--dump-after`.
  */
-export function compileGraph(spec: GraphSpec, options: CompileGraphOptions): PipelineResult {
+export function compileGraph(checked: CheckedSpec, options: CompileGraphOptions = {}): PipelineResult {
   const verify = options.verify ?? true;
-  const ctx: PassContext = { dtype: options.dtype, train: options.train ?? spec.train ?? DEFAULT_TRAIN };
+  const ctx: PassContext = { dtype: checked.dtype, train: options.train ?? checked.spec.train ?? DEFAULT_TRAIN };
   let stages: Stage[];
-  if (spec.loss === undefined) {
-    const built = buildGraph(spec, options);
-    if (!built.ok) return built;
-    if (verify) assertValidGraph(built.graph, 'build');
-    stages = [{ pass: 'build', graph: built.graph }];
+  if (checked.spec.loss === undefined) {
+    if (verify) assertValidGraph(checked.graph, 'build');
+    stages = [{ pass: 'build', graph: checked.graph }];
   } else {
-    const trained = trainingGraph(spec, { ...options, passes: trainingPasses });
+    const trained = trainingGraph(checked, { ...options, passes: trainingPasses });
     if (!trained.ok) return trained;
     stages = [...trained.stages];
   }
@@ -104,13 +103,12 @@ export function runPasses(graph: Graph, ctx: PassContext, passes: readonly Pass[
   return stages;
 }
 
-/** Spec → joint training graph (forward, backward, optimizer update), with every stage. */
-export function trainingGraph(spec: GraphSpec, options: PipelineOptions): PipelineResult {
-  const built = buildGraph(spec, options);
-  if (!built.ok) return built;
+/** Checked spec → joint training graph (forward, backward, optimizer update), with every stage. */
+export function trainingGraph(checked: CheckedSpec, options: PipelineOptions = {}): PipelineResult {
+  const { spec, graph: forward } = checked;
   const verify = options.verify ?? true;
-  if (verify) assertValidGraph(built.graph, 'build');
-  if (built.graph.loss === undefined) {
+  if (verify) assertValidGraph(forward, 'build');
+  if (forward.loss === undefined) {
     return {
       ok: false,
       errors: [
@@ -122,8 +120,8 @@ export function trainingGraph(spec: GraphSpec, options: PipelineOptions): Pipeli
       ],
     };
   }
-  const trainable = ancestors(built.graph, [built.graph.loss]);
-  if (!built.graph.nodes.some((n) => n.op === 'param' && trainable.has(n.id))) {
+  const trainable = ancestors(forward, [forward.loss]);
+  if (!forward.nodes.some((n) => n.op === 'param' && trainable.has(n.id))) {
     return {
       ok: false,
       errors: [
@@ -135,13 +133,13 @@ export function trainingGraph(spec: GraphSpec, options: PipelineOptions): Pipeli
       ],
     };
   }
-  const ctx: PassContext = { dtype: options.dtype, train: options.train ?? spec.train ?? DEFAULT_TRAIN };
-  const stages = runPasses(built.graph, ctx, options.passes ?? trainingPasses, verify);
+  const ctx: PassContext = { dtype: checked.dtype, train: options.train ?? spec.train ?? DEFAULT_TRAIN };
+  const stages = runPasses(forward, ctx, options.passes ?? trainingPasses, verify);
   const last = stages[stages.length - 1];
   return {
     ok: true,
-    graph: last?.graph ?? built.graph,
-    stages: [{ pass: 'build', graph: built.graph }, ...stages],
+    graph: last?.graph ?? forward,
+    stages: [{ pass: 'build', graph: forward }, ...stages],
     ctx,
   };
 }

@@ -21,6 +21,7 @@ const commands: Readonly<Record<string, () => Promise<() => Command>>> = {
   export: async () => (await import('./commands/export.js')).exportCommand,
   studio: async () => (await import('./commands/studio.js')).studioCommand,
   import: async () => (await import('./commands/import.js')).importCommand,
+  'import-weights': async () => (await import('./commands/import.js')).importWeightsCommand,
 };
 
 /**

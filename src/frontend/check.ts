@@ -1,39 +1,79 @@
-// All spec checks in one place, shared by the JSON loader and the TS builder: structural decoding,
-// semantic validation, then the compiler's shape inference (buildGraph). Diagnostics come back
-// located (when the spec came from a file), sorted by position, errors apart from warnings.
+// All spec checks in one place, shared by the JSON loader, the TS builder and the API: structural
+// decoding, semantic validation, then the compiler's shape inference (buildGraph, whose graph the
+// checked spec keeps, so a compile never builds it again). Diagnostics come back located (when
+// the spec came from a file), sorted by position, errors apart from warnings.
 import type { Diagnostic } from '../../compiler/diagnostics.js';
+import { buildGraph } from '../../compiler/frontend/build-graph.js';
+import { type CheckedSpec, isCheckedSpec, markChecked } from '../../compiler/frontend/checked-spec.js';
 import type { GraphSpec, SpecLocations } from '../../compiler/frontend/graph-spec.js';
-import type { Graph, SourceLoc } from '../../compiler/ir/types.js';
+import type { FloatDType, SourceLoc } from '../../compiler/ir/types.js';
 import type { DraftNode, DraftSpec, Issue } from './draft.js';
 import { decodeSpec, withoutUndefined } from './decode.js';
 import type { JsonLocations } from './json-source.js';
 import { validateSpec, type Where } from './validate.js';
-import { inferSpecShapes, type ShapeOptions } from './shapes.js';
 
-export type CheckOptions = ShapeOptions;
+export interface CheckOptions {
+  /** Element type of the graph (default f32). */
+  readonly dtype?: FloatDType;
+  /** A fixed batch size; omitted, the batch dimension stays symbolic. */
+  readonly batch?: number;
+}
 
 export type SpecCheck =
-  | { readonly ok: true; readonly spec: GraphSpec; readonly graph: Graph; readonly warnings: readonly Diagnostic[] }
+  | (CheckedSpec & { readonly ok: true; readonly warnings: readonly Diagnostic[] })
   | { readonly ok: false; readonly errors: readonly Diagnostic[]; readonly warnings: readonly Diagnostic[] };
 
 /**
- * Checks an untyped spec value (parsed JSON, or the builder's object) and returns the typed
+ * Checks an untyped spec value (parsed JSON, or the builder's object) and returns the checked
  * spec with its forward IR, or every problem found. `locations` places diagnostics in the
  * source file. Shapes are only inferred once everything else is right, so a typo does not
  * produce a cascade of shape errors.
  */
 export function checkSpecValue(value: unknown, locations?: JsonLocations, options: CheckOptions = {}): SpecCheck {
   const issues: Issue[] = [];
+  const batch = options.batch;
+  if (batch !== undefined && !(Number.isInteger(batch) && batch > 0)) {
+    issues.push({
+      message: `batch size ${batch} is not a positive integer`,
+      hint: 'pass --batch N with N ≥ 1, or omit it for a run-time batch',
+    });
+  }
   const draft = decodeSpec(value, issues);
   validateSpec(draft, issues, describeWhere(locations));
   if (!issues.some(isError)) {
     const spec = toGraphSpec(draft);
-    const built = inferSpecShapes(spec, options);
-    if (built.ok) return { ok: true, spec, graph: built.graph, warnings: locate(issues, locations) };
+    const dtype = options.dtype ?? 'f32';
+    const built = buildGraph(spec, batch === undefined ? { dtype } : { dtype, batch });
+    if (built.ok) {
+      return markChecked({
+        ok: true as const,
+        spec,
+        graph: built.graph,
+        dtype,
+        ...(batch === undefined ? {} : { batch }),
+        ...(locations === undefined ? {} : { locations }),
+        warnings: locate(issues, locations),
+      });
+    }
     issues.push(...built.errors);
   }
   const all = locate(issues, locations);
   return { ok: false, errors: all.filter(isError), warnings: all.filter((d) => !isError(d)) };
+}
+
+/**
+ * A checked spec for `dtype`/`batch`: `input` itself when it was checked for them, else its spec
+ * checked again (a different batch can change which shapes fit), else the raw spec checked once.
+ */
+export function checkedFor(input: unknown, options: CheckOptions = {}): SpecCheck {
+  if (isCheckedSpec(input)) {
+    const dtype = options.dtype ?? input.dtype;
+    const batch = options.batch ?? input.batch;
+    if (dtype === input.dtype && batch === input.batch) return { ...input, ok: true, warnings: [] };
+    const again = checkSpecValue(input.spec, undefined, batch === undefined ? { dtype } : { dtype, batch });
+    return again.ok && input.locations !== undefined ? { ...again, locations: input.locations } : again;
+  }
+  return checkSpecValue(input, undefined, options);
 }
 
 function isError(d: Diagnostic): boolean {

@@ -3,20 +3,21 @@
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import { fileProblem } from '../../runtime/errors.js';
-import type { Graph } from '../../compiler/ir/types.js';
-import type { GraphSpec, SpecLocations } from '../../compiler/frontend/graph-spec.js';
+import type { CheckedSpec } from '../../compiler/frontend/checked-spec.js';
+import type { SpecLocations } from '../../compiler/frontend/graph-spec.js';
 import { checkSpecValue, locate, type CheckOptions } from './check.js';
 import { parseJsonSource } from './json-source.js';
 
+/**
+ * The checked spec (its forward IR built with the load options, dtype and batch), ready for
+ * `compile`/`load` and the pipeline, or every problem found.
+ */
 export type LoadResult =
-  | {
+  | (CheckedSpec & {
       readonly ok: true;
-      readonly spec: GraphSpec;
       readonly locations: SpecLocations;
-      /** The forward IR, built with the load options (dtype, batch). */
-      readonly graph: Graph;
       readonly warnings: readonly Diagnostic[];
-    }
+    })
   | { readonly ok: false; readonly errors: readonly Diagnostic[]; readonly warnings: readonly Diagnostic[] };
 
 /**
@@ -32,15 +33,7 @@ export function loadSpecText(text: string, file: string, options: CheckOptions =
   const checked = checkSpecValue(parsed.value, parsed.locations, options);
   // Duplicate keys are found while parsing, so they join the checker's findings here.
   const duplicates = locate(parsed.errors, parsed.locations);
-  if (checked.ok && duplicates.length === 0) {
-    return {
-      ok: true,
-      spec: checked.spec,
-      locations: parsed.locations,
-      graph: checked.graph,
-      warnings: checked.warnings,
-    };
-  }
+  if (checked.ok && duplicates.length === 0) return { ...checked, locations: parsed.locations };
   const errors = checked.ok ? duplicates : locate([...duplicates, ...checked.errors], parsed.locations);
   return { ok: false, errors, warnings: checked.warnings };
 }

@@ -1,10 +1,9 @@
 // The parameters an export writes: from a safetensors file (checked name by name and shape by
 // shape against the spec), or the model's seeded initialization when no file is given.
-import type { GraphSpec } from '../../compiler/frontend/graph-spec.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import { RuntimeError } from '../../runtime/errors.js';
 import { readSafetensors } from '../../runtime/safetensors.js';
-import { load } from '../api.js';
+import { load, type SpecInput } from '../api.js';
 
 /** Checkpoints keep optimizer state under this prefix; exports ignore it. */
 const OPTIMIZER_PREFIX = 'optimizer/';
@@ -17,7 +16,7 @@ export function paramShapes(graph: Graph): { readonly name: string; readonly sha
 }
 
 /** The model's parameters after `createModel({ seed })` (the spec's `train.seed` by default). */
-export async function seededParams(spec: GraphSpec, seed?: number): Promise<Record<string, Float32Array>> {
+export async function seededParams(spec: SpecInput, seed?: number): Promise<Record<string, Float32Array>> {
   const model = await load(spec, seed !== undefined ? { seed } : {});
   return Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, Float32Array.from(v)]));
 }

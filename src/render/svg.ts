@@ -1,19 +1,11 @@
 // DOT → SVG in-process with Graphviz compiled to WebAssembly (@hpcc-js/wasm-graphviz): no system
 // Graphviz, no network, after `npm ci`.
 //
-// NOTE: engine choice, measured on this machine (Node 20, 2 shared cores; joint views; median of
-// 5 layouts after one warm-up, min–max in brackets; see docs/diagrams.md):
-//                                      @hpcc-js/wasm-graphviz 1.29   graphviz-cli 2.0 (viz.js 3.7)
-//   engine start (once)                142 ms                        192 ms (worker thread)
-//   two_layer (24 nodes, 35 edges)      27 ms (22–39)                 40 ms (32–46)
-//   mnist     (24 nodes, 35 edges)      17 ms (15–24)                 15 ms (10–27)
-//   residual  (36 nodes, 56 edges)      17 ms (10–27)                 18 ms (13–21)
-//   10 layers (104 nodes, 163 edges)    39 ms (30–47)                 36 ms (31–43)
-// Speed is a wash; hpcc wins on output: viz.js's build (Graphviz 5.0) has no HTML-like labels
-// (every label fell back to the edge's `tailhead->` text) and lacks the DejaVu Sans metrics of
-// Graphviz 16.1 that make boxes fit the text resvg draws. Neither engine reports Graphviz
-// *warnings* (both only throw on errors), so chainrule's DOT writer (compiler/diagram/dot-text.ts)
-// checks what Graphviz would warn about before it writes.
+// NOTE: engine choice (timings in docs/diagrams.md): speed is a wash with graphviz-cli (viz.js);
+// hpcc wins on output: viz.js's build (Graphviz 5.0) has no HTML-like labels and lacks the
+// DejaVu Sans metrics of Graphviz 16.1 that make boxes fit the text resvg draws. Neither engine
+// reports Graphviz *warnings* (both only throw on errors), so chainrule's DOT writer
+// (compiler/diagram/dot-text.ts) checks what Graphviz would warn about before it writes.
 import type { Graphviz } from '@hpcc-js/wasm-graphviz';
 
 let engine: Promise<Graphviz> | undefined;

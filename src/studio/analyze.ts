@@ -32,7 +32,7 @@ export async function analyzeSpec(text: string, file: string): Promise<Analysis>
   if (loaded.spec.loss === undefined) {
     return { ok: true, diagnostics: warnings, ...base, forward, note: 'the spec has no loss, so no backward graph' };
   }
-  const joint = trainingGraph(loaded.spec, { dtype: 'f32' });
+  const joint = trainingGraph(loaded);
   if (!joint.ok) {
     const errors = studioDiagnostics(locate(joint.errors, loaded.locations), text);
     return { ok: false, diagnostics: [...errors, ...warnings] };

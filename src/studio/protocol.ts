@@ -133,3 +133,23 @@ export interface OnnxRequest {
   readonly text: string;
   readonly params: readonly ParamValues[];
 }
+
+/** One batch of step mode, replayed by the reference interpreter to show every tensor. */
+export interface TraceRequest {
+  readonly text: string;
+  readonly train?: TrainOverrides;
+  /** The parameters before the step, by name. */
+  readonly params: Readonly<Record<string, readonly number[]>>;
+  /** The batch's inputs and targets, by spec name (flat, row-major). */
+  readonly feeds: Readonly<Record<string, readonly number[]>>;
+}
+
+/** Mean and root mean square of one tensor of the batch. */
+export interface TensorSummary {
+  readonly mean: number;
+  readonly rms: number;
+}
+
+export type TraceResponse =
+  | { readonly ok: true; readonly loss: number; readonly tensors: Readonly<Record<string, TensorSummary>> }
+  | { readonly ok: false; readonly message: string };

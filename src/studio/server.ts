@@ -8,13 +8,16 @@ import { basename, join } from 'node:path';
 import { transformSync } from 'esbuild';
 import { ChainruleError } from '../../compiler/diagnostics.js';
 import type { TrainSpec } from '../../compiler/frontend/graph-spec.js';
+import { interpret } from '../../compiler/interp/interpret.js';
+import { trainingGraph } from '../../compiler/passes/pipeline.js';
+import { RuntimeError } from '../../runtime/errors.js';
 import { encodeSafetensors, type NamedTensor } from '../../runtime/safetensors.js';
 import { compile } from '../api.js';
 import { exportOnnx } from '../interop/onnx/export.js';
 import { packageFile } from '../package-file.js';
 import { loadSpecText } from '../frontend/load.js';
 import { analyzeSpec, studioDiagnostics } from './analyze.js';
-import { datasetPayload, isStudioDataset, STUDIO_DATASETS } from './datasets.js';
+import { datasetPayload, isStudioDataset, STUDIO_DATASETS, type StudioDataset } from './datasets.js';
 import { studioPage } from './page.js';
 import type {
   ExampleInfo,
@@ -23,6 +26,9 @@ import type {
   OnnxRequest,
   ParamValues,
   StartInfo,
+  TensorSummary,
+  TraceRequest,
+  TraceResponse,
   TrainOverrides,
   WeightsRequest,
 } from './protocol.js';
@@ -123,7 +129,7 @@ async function route(req: IncomingMessage, res: ServerResponse, start: StartInfo
     const dataset = /^\/api\/dataset\/([a-z0-9_]+)$/.exec(path)?.[1];
     if (dataset !== undefined) {
       if (!isStudioDataset(dataset)) throw new HttpError(404, `no dataset '${dataset}'`);
-      return sendJson(res, datasetPayload(dataset));
+      return send(res, 200, 'application/json; charset=utf-8', datasetJson(dataset));
     }
     const page = await studioPage();
     const file = page.get(path === '/' ? '/index.html' : path);
@@ -133,10 +139,11 @@ async function route(req: IncomingMessage, res: ServerResponse, start: StartInfo
   if (req.method === 'POST') {
     const body = await readBody(req);
     if (path === '/api/analyze') {
-      const { text, file } = parseJson<{ text: string; file?: string }>(body);
-      return sendJson(res, await analyzeSpec(text, file ?? start.file));
+      const { text, file } = withText(parseJson<{ text: string; file?: string }>(body));
+      return sendJson(res, await analyzeSpec(text, typeof file === 'string' ? file : start.file));
     }
-    if (path === '/api/module') return sendJson(res, compileModule(parseJson<ModuleRequest>(body), start.file));
+    if (path === '/api/module')
+      return sendJson(res, compileModule(withText(parseJson<ModuleRequest>(body)), start.file));
     if (path === '/api/onnx') {
       return send(
         res,
@@ -145,11 +152,24 @@ async function route(req: IncomingMessage, res: ServerResponse, start: StartInfo
         Buffer.from(onnxFile(parseJson<OnnxRequest>(body), start.file)),
       );
     }
+    if (path === '/api/trace') return sendJson(res, traceBatch(withText(parseJson<TraceRequest>(body)), start.file));
     if (path === '/api/weights') {
       return send(res, 200, 'application/octet-stream', Buffer.from(weightsFile(parseJson<WeightsRequest>(body))));
     }
   }
   throw new HttpError(404, `no route ${req.method ?? ''} ${path}`);
+}
+
+const datasetCache = new Map<StudioDataset, string>();
+
+/** A dataset as JSON, built once per server (MNIST's subset takes a second or two to draw). */
+function datasetJson(name: StudioDataset): string {
+  let json = datasetCache.get(name);
+  if (json === undefined) {
+    json = JSON.stringify(datasetPayload(name));
+    datasetCache.set(name, json);
+  }
+  return json;
 }
 
 /** Spec text → the generated module, as TypeScript and as JavaScript for the page's worker. */
@@ -168,14 +188,55 @@ export function compileModule(request: ModuleRequest, file: string): ModuleRespo
   }
 }
 
-/** The page's optimizer settings over the spec's `train` block (seed kept from the spec). */
-function mergeTrain(spec: TrainSpec | undefined, page: TrainOverrides | undefined): TrainSpec | undefined {
+/**
+ * The page's optimizer and learning rate over the spec's `train` block. The spec's other settings
+ * (momentum, Adam's betas, the seed) stay when the optimizer is the spec's own; a different
+ * optimizer starts from its defaults (the seed kept).
+ */
+export function mergeTrain(spec: TrainSpec | undefined, page: TrainOverrides | undefined): TrainSpec | undefined {
   if (page === undefined || (page.optimizer === undefined && page.lr === undefined)) return spec;
   const optimizer = page.optimizer ?? spec?.optimizer ?? 'sgd';
   const lr = page.lr ?? spec?.lr ?? 0.01;
+  if (spec !== undefined && spec.optimizer === optimizer) return { ...spec, lr };
   const seed = spec?.seed === undefined ? {} : { seed: spec.seed };
   if (optimizer === 'adam') return { optimizer, lr, ...seed };
   return { optimizer, lr, ...(page.momentum === undefined ? {} : { momentum: page.momentum }), ...seed };
+}
+
+/**
+ * Step mode's view of one batch: the joint graph run once by the reference interpreter with the
+ * page's parameters and batch, summarized per node (every forward value and every gradient), keyed
+ * by the node names the diagrams use. Inspection only: the page trains in its worker.
+ */
+export function traceBatch(request: TraceRequest, file: string): TraceResponse {
+  const loaded = loadSpecText(request.text, file, { dtype: 'f32' });
+  if (!loaded.ok) return { ok: false, message: 'the spec has errors' };
+  const train = mergeTrain(loaded.spec.train, request.train);
+  const joint = trainingGraph(loaded, train === undefined ? {} : { train });
+  if (!joint.ok) return { ok: false, message: joint.errors[0]?.message ?? 'the spec has no backward graph' };
+  try {
+    const run = interpret(joint.graph, { feeds: request.feeds, params: request.params });
+    const tensors: Record<string, TensorSummary> = {};
+    for (const node of joint.graph.nodes) {
+      const value = run.values.get(node.id);
+      if (value !== undefined && node.role !== 'update') tensors[node.name] = summarize(value.data);
+    }
+    return { ok: true, loss: run.loss ?? Number.NaN, tensors };
+  } catch (err) {
+    if (err instanceof ChainruleError) return { ok: false, message: err.message };
+    throw err;
+  }
+}
+
+function summarize(data: ArrayLike<number>): TensorSummary {
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < data.length; i++) {
+    sum += data[i]!;
+    squares += data[i]! * data[i]!;
+  }
+  const n = Math.max(1, data.length);
+  return { mean: sum / n, rms: Math.sqrt(squares / n) };
 }
 
 /** The spec's inference graph as ONNX with the page's parameters (what `chainrule export --format onnx` writes). */
@@ -237,6 +298,14 @@ function parseJson<T>(body: string): T {
   }
 }
 
+/** The page always sends the spec as `text`; anything else is a client bug, refused with 400. */
+function withText<T extends { readonly text: unknown }>(request: T): T & { readonly text: string } {
+  if (typeof request !== 'object' || request === null || typeof request.text !== 'string') {
+    throw new HttpError(400, 'the request needs the spec as a string field "text"');
+  }
+  return request as T & { readonly text: string };
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
@@ -247,8 +316,14 @@ function sendJson(res: ServerResponse, value: unknown): void {
 }
 
 function fail(res: ServerResponse, err: unknown): void {
-  const status = err instanceof HttpError ? err.status : 500;
-  const message = err instanceof Error ? err.message : String(err);
+  // A RuntimeError is the user's data or setup (e.g. the optional mnist package missing): say it, with its hint.
+  const status = err instanceof HttpError ? err.status : err instanceof RuntimeError ? 422 : 500;
+  const message =
+    err instanceof RuntimeError
+      ? `${err.message}${err.hint === undefined ? '' : ` (${err.hint})`}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
   if (status === 500) process.stderr.write(`studio: internal error: ${err instanceof Error ? err.stack : message}\n`);
   if (res.headersSent) {
     res.destroy();

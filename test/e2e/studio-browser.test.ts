@@ -140,6 +140,15 @@ describe.skipIf(!available)('chainrule studio in Chromium', () => {
     await page.click('[data-testid=step]');
     await expect.poll(() => page.textContent('#step-info'), { timeout: 15_000 }).toContain('rms ∂L/∂fc1.weight');
     expect(await page.locator('[data-testid=diagram-backward] .mark').count()).toBeGreaterThanOrEqual(4);
+    // Then every tensor of that batch, from the server's interpreter: forward values too.
+    await expect
+      .poll(() => page.locator('[data-testid=diagram-joint] .mark:text-matches("^μ")').count(), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(3);
+    if (screenshots) {
+      await page.click('[data-testid=view-joint]');
+      await shot('studio-step.png');
+      await page.click('[data-testid=view-split]');
+    }
     const seconds = await trainTo(100, 30_000);
     expect(await number('accuracy')).toBe(100);
     expect(await number('epoch')).toBeGreaterThan(0);

@@ -13,21 +13,9 @@
 // f32 code. The run-time dim (the batch: m for nn/nt, k for tn) is a trailing i32 parameter.
 // No FMA: relaxed SIMD is not on by default in Node 20, so every step is f32x4.mul + f32x4.add.
 //
-// Schedule (chooseSchedule), measured with .scratch/wasm-gemm-bench.ts on this 2-core machine,
-// one core, TurboFan code, while other work shared the box (load ≈ 2; best of 3 runs, GFLOP/s by
-// process CPU time; the compiler's scalar JS gemm measured 1.5–3.4 in the same runs):
-//   m×k×n           nn (4×3)  nt (2×4)  tn (4×3)
-//   64×784×128        23.9      30.2      24.9
-//   64×128×10         19.6      16.2      18.4
-//   128×784×512       14.6      29.2      15.1
-//   128×512×512       22.7      27.4      21.4
-//   1×784×128 (1×4)   17.6      22.0      17.1
-// Tiles: 4×2, 4×3 and 3×3 vectors were within noise of each other for nn/tn; 4×3 was best on the
-// biggest shape. 4×4, 3×4, 6×2, 8×2 spill (16 xmm registers) and lose 30–60%. nt: 2 rows × 4 columns.
-// Column panels outside row blocks: +16–24% on 128×784×512 (B 1.6 MB + A + C > 2 MB L2) in one run,
-// equal in the best-of sweep, never clearly worse elsewhere.
-// Unrolling k by 2 was no faster, by 4 slower. A JS→wasm call with i32 arguments costs ~6 ns, so
-// call overhead is not what limits tiny shapes (see docs/wasm-kernels.md for where wasm does not pay).
+// Schedule (chooseSchedule): the tiles, loop order and unrolling that measured best; the figures
+// and why the others lost (register spills past 16 xmm registers, L2 overflow) are in
+// docs/wasm-kernels.md, "Measured".
 import { encodeModule, Fn, ValType, type FuncDef } from './encode.js';
 
 export type GemmForm = 'nn' | 'nt' | 'tn';
@@ -64,7 +52,7 @@ export interface Tile {
 }
 
 /**
- * The measured choice (see the header): nn/tn 4 rows × 3 vectors, nt 2 × 4 outputs, column panels
+ * The measured choice (docs/wasm-kernels.md): nn/tn 4 rows × 3 vectors, nt 2 × 4 outputs, column panels
  * outside row blocks (a k×12 panel of B stays in L1/L2 while every row of A passes over it). A
  * literal m below 4 only runs the one-row tail, so it gets the widest tile that does not spill.
  */

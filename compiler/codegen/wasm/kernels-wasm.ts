@@ -23,20 +23,16 @@ import type { Dim, GemmForm, GemmRequest } from './gemm-simd.js';
 
 /**
  * Smallest matmul (multiply-adds, with the batch at ASSUMED_BATCH when it is chosen at run
- * time) that runs in wasm. Timing whole steps (CPU time, median of 30–35 interleaved 100 ms
- * segments, several processes; docs/wasm-kernels.md) found no size where wasm loses: all
- * matmuls in wasm vs all in JS, trainStep at batch 16: xor_mlp (128–256 multiply-adds) ×1.00–1.02,
- * iris_mlp ×1.10, W1 (768–1,024) ×1.17–1.30, spirals_mlp ×1.2–1.3; W4 forward with its
- * 1×128×10 layer in wasm ×1.05. So every matmul with a wasm form takes it; the knob stays for
- * tests (which raise it to reach the JS fallback) and for engines where calls into wasm cost more.
+ * time) that runs in wasm. Timing whole training steps found no size where wasm loses (figures
+ * in docs/wasm-kernels.md, "Phase 2"), so every matmul with a wasm form takes it; the knob stays
+ * for tests (which raise it to reach the JS fallback) and for engines where calls into wasm cost more.
  */
 export const WASM_MIN_MACS = 0;
 /** The batch assumed for the threshold (and the initial scratch size) when it is a run-time dim. */
 export const ASSUMED_BATCH = 32;
 /**
- * nt vectorizes along k: with k ≤ 4 each output is one vector plus a horizontal sum. W1's
- * 16×3×16 dY·Wᵀ in wasm made the whole step ~8% slower than in JS (×1.10–1.24 over all-JS
- * instead of ×1.25–1.27), as phase 1 measured for the kernel alone.
+ * nt vectorizes along k: with k ≤ 4 each output is one vector plus a horizontal sum, slower than
+ * the JS loop (measured for the kernel and for whole steps: docs/wasm-kernels.md).
  */
 const NT_MIN_K = 5;
 /** Scratch regions start at multiples of this many floats (64 bytes). */

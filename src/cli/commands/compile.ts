@@ -150,7 +150,7 @@ function compileForCli(path: string, flags: CompileFlags, disable: readonly stri
   const loaded = loadSpecForCli(path, options);
   if (loaded === undefined) return undefined;
   try {
-    return compile(loaded.spec, {
+    return compile(loaded, {
       ...options,
       optimize: flags.optimize !== '0',
       disable,

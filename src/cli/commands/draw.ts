@@ -11,7 +11,6 @@ import {
   batchOption,
   dtypeOption,
   graphOptions,
-  type GraphOptions,
   type LoadedSpec,
   loadSpecForCli,
   renderLoadReport,
@@ -92,7 +91,7 @@ export function drawCommand(): Command {
       const options = graphOptions(flags);
       const loaded = loadSpecForCli(path, options);
       if (loaded === undefined) return;
-      const graph = flags.view === 'forward' ? loaded.graph : jointGraph(loaded, path, options);
+      const graph = flags.view === 'forward' ? loaded.graph : jointGraph(loaded, path);
       if (graph === undefined) return;
       const diagram: DiagramOptions = {
         legend: flags.legend,
@@ -106,7 +105,7 @@ export function drawCommand(): Command {
 }
 
 /** The joint training graph, or undefined (errors printed) when the spec cannot be trained. */
-function jointGraph(loaded: LoadedSpec, path: string, options: GraphOptions): Graph | undefined {
+function jointGraph(loaded: LoadedSpec, path: string): Graph | undefined {
   if (loaded.spec.loss === undefined) {
     process.stderr.write(
       `${path}: error: spec '${loaded.spec.name}' has no loss, so it has no backward graph to draw\n  hint: draw it with --view forward, or add "loss": { "op": "cross_entropy", "input": ..., "target": ... }\n`,
@@ -114,7 +113,7 @@ function jointGraph(loaded: LoadedSpec, path: string, options: GraphOptions): Gr
     process.exitCode = 1;
     return undefined;
   }
-  const result = trainingGraph(loaded.spec, options);
+  const result = trainingGraph(loaded);
   if (result.ok) return result.graph;
   process.stderr.write(
     renderLoadReport({ ok: false, errors: locate(result.errors, loaded.locations), warnings: [] }, path),

@@ -1,6 +1,7 @@
 // `chainrule explain SPEC`: the gradient of every tensor and parameter as a chain-rule product.
 import { Command } from 'commander';
-import { explainSpec } from '../../../compiler/explain/equations.js';
+import { explainGraph } from '../../../compiler/explain/equations.js';
+import { trainingGraph } from '../../../compiler/passes/pipeline.js';
 import { locate } from '../../frontend/check.js';
 import { batchOption, dtypeOption, graphOptions, loadSpecForCli, renderLoadReport } from '../spec-input.js';
 
@@ -17,12 +18,11 @@ export function explainCommand(): Command {
       '\nExamples:\n  $ chainrule explain examples/two_layer_sigmoid.json\n  $ chainrule explain examples/residual_mlp.json',
     )
     .action((path: string, raw: { dtype?: string; batch?: number }) => {
-      const options = graphOptions(raw);
-      const loaded = loadSpecForCli(path, options);
+      const loaded = loadSpecForCli(path, graphOptions(raw));
       if (loaded === undefined) return;
-      const result = explainSpec(loaded.spec, options);
+      const result = trainingGraph(loaded);
       if (result.ok) {
-        process.stdout.write(result.text);
+        process.stdout.write(explainGraph(result.graph));
         return;
       }
       process.stderr.write(

@@ -4,11 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ChainruleError } from '../../../compiler/diagnostics.js';
-import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
+import type { CheckedSpec } from '../../../compiler/frontend/checked-spec.js';
 import { ONNX_OPSET } from '../../../compiler/ops/onnx.js';
 import { writeFileAtomic } from '../../../runtime/atomic-write.js';
 import { RuntimeError } from '../../../runtime/errors.js';
-import { exportOnnx, exportOnnxTraining, forwardGraph } from '../../interop/onnx/export.js';
+import { exportOnnx, exportOnnxTraining } from '../../interop/onnx/export.js';
 import { seededParams, weightsForGraph } from '../../interop/params.js';
 import { exportTfjs } from '../../interop/tfjs/export.js';
 import { locate } from '../../frontend/check.js';
@@ -57,7 +57,7 @@ export function exportCommand(): Command {
       if (loaded === undefined) return;
       await reportErrors(async () => {
         try {
-          const written = await runExport(loaded.spec, flags);
+          const written = await runExport(loaded, flags);
           process.stdout.write(`wrote ${written}\n`);
         } catch (err) {
           if (!(err instanceof ChainruleError)) throw err;
@@ -70,13 +70,13 @@ export function exportCommand(): Command {
     });
 }
 
-async function params(spec: GraphSpec, flags: ExportFlags): Promise<Record<string, Float32Array>> {
-  if (flags.weights !== undefined) return weightsForGraph(forwardGraph(spec), flags.weights);
+async function params(spec: CheckedSpec, flags: ExportFlags): Promise<Record<string, Float32Array>> {
+  if (flags.weights !== undefined) return weightsForGraph(spec.graph, flags.weights);
   return seededParams(spec, flags.seed);
 }
 
 /** Writes the export; returns what it wrote, for the summary line. */
-async function runExport(spec: GraphSpec, flags: ExportFlags): Promise<string> {
+async function runExport(spec: CheckedSpec, flags: ExportFlags): Promise<string> {
   switch (flags.format) {
     case 'onnx':
       mkdirSync(dirname(resolve(flags.out)), { recursive: true });

@@ -1,12 +1,16 @@
 // `chainrule import MODEL(.onnx | model.json) --out DIR [--loss L]`: a model trained elsewhere (an
 // ONNX file, or a TensorFlow.js Layers model.json) as DIR/<name>.json + DIR/weights.safetensors.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { writeFileAtomic } from '../../../runtime/atomic-write.js';
 import { fileProblem, RuntimeError } from '../../../runtime/errors.js';
+import { encodeSafetensors, readSafetensors } from '../../../runtime/safetensors.js';
 import { importOnnx, SUPPORTED_ONNX } from '../../interop/onnx/import.js';
 import { LOSS_CHOICES, type LossChoice, writeImported } from '../../interop/spec-draft.js';
 import { importTfjs, SUPPORTED_TFJS } from '../../interop/tfjs/import.js';
+import { parseModuleMap, torchWeights } from '../../interop/torch-weights.js';
+import { loadSpecForCli } from '../spec-input.js';
 import { reportErrors } from './train.js';
 
 interface ImportFlags {
@@ -62,4 +66,49 @@ export function importCommand(): Command {
         process.stdout.write(`wrote ${paths.spec} and ${paths.weights}\n`);
       });
     });
+}
+
+const WEIGHTS_EXAMPLES = `
+Examples:
+  $ chainrule import-weights examples/iris_mlp.json state_dict.safetensors --out iris/weights.safetensors
+  $ chainrule import-weights my_mlp.json model.safetensors --map layers.json --out weights.safetensors
+  (layers.json: { "fc1": "encoder.0", "fc2": "head" })
+
+Which PyTorch module feeds which linear node, first rule that applies:
+  1. --map FILE: { "<linear node>": "<module prefix>" } reads <prefix>.weight and <prefix>.bias
+  2. same names: every linear node n has n.weight in the state_dict
+  3. order: linear nodes in spec order take the 2-D <prefix>.weight tensors in natural order
+     (0, 2, 10: the order nn.Sequential registers its layers in)
+Weights are transposed from PyTorch's [out, in] to chainrule's [in, out]; every tensor must be used.`;
+
+export function importWeightsCommand(): Command {
+  return new Command('import-weights')
+    .description('Convert a PyTorch state_dict (safetensors) into chainrule weights for a spec with the same layers.')
+    .argument('<spec>', 'the spec (JSON) whose linear nodes the weights are for')
+    .argument('<state-dict>', 'a PyTorch state_dict saved as safetensors (Linear.weight stored [out, in])')
+    .requiredOption('--out <file>', 'the weights.safetensors to write')
+    .option('--map <file>', 'JSON { "<linear node>": "<module prefix>" } when names and order do not line up')
+    .addHelpText('after', WEIGHTS_EXAMPLES)
+    .action(async (specPath: string, statePath: string, flags: { out: string; map?: string }) => {
+      const loaded = loadSpecForCli(specPath, { dtype: 'f32' });
+      if (loaded === undefined) return;
+      await reportErrors(async () => {
+        const map = flags.map === undefined ? undefined : parseModuleMap(readText(flags.map), flags.map);
+        const weights = torchWeights(loaded.spec, readSafetensors(statePath), statePath, map);
+        mkdirSync(dirname(resolve(flags.out)), { recursive: true });
+        writeFileAtomic(
+          flags.out,
+          encodeSafetensors(weights, { format: 'chainrule', model: loaded.spec.name, dtype: 'f32', epoch: '0' }),
+        );
+        process.stdout.write(`wrote ${flags.out} (${Object.keys(weights).length} tensors)\n`);
+      });
+    });
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new RuntimeError(`cannot read '${path}': ${fileProblem(err)}`);
+  }
 }

@@ -10,7 +10,6 @@ import {
   dtypeOption,
   graphOptions,
   loadSpecForCli,
-  type GraphOptions,
   type LoadedSpec,
 } from '../spec-input.js';
 
@@ -50,14 +49,14 @@ export function irCommand(): Command {
         process.stdout.write(printGraph(loaded.graph));
         return;
       }
-      const text = trainingText(loaded, path, options, flags.after ?? stageNames[stageNames.length - 1] ?? 'build');
+      const text = trainingText(loaded, path, flags.after ?? stageNames[stageNames.length - 1] ?? 'build');
       if (text !== undefined) process.stdout.write(text);
     });
 }
 
 /** The joint graph after `stage` (or every stage, each under a `# after <pass>` header). */
-function trainingText(loaded: LoadedSpec, path: string, options: GraphOptions, stage: string): string | undefined {
-  const result = trainingGraph(loaded.spec, options);
+function trainingText(loaded: LoadedSpec, path: string, stage: string): string | undefined {
+  const result = trainingGraph(loaded);
   if (!result.ok) {
     const errors = locate(result.errors, loaded.locations);
     process.stderr.write(renderLoadReport({ ok: false, errors, warnings: [] }, path));

@@ -12,14 +12,7 @@ import { trainingGraph } from '../../../compiler/passes/pipeline.js';
 import { readWeights } from '../../../runtime/checkpoint.js';
 import { RuntimeError } from '../../../runtime/errors.js';
 import { locate } from '../../frontend/check.js';
-import {
-  dtypeOption,
-  type GraphOptions,
-  graphOptions,
-  type LoadedSpec,
-  loadSpecForCli,
-  renderLoadReport,
-} from '../spec-input.js';
+import { dtypeOption, graphOptions, type LoadedSpec, loadSpecForCli, renderLoadReport } from '../spec-input.js';
 import { formatNumber, formatTable, parseValues, splitAssignment } from '../tensor-text.js';
 import { reportErrors } from './train.js';
 
@@ -57,7 +50,7 @@ export function runCommand(): Command {
       const options = graphOptions(flags);
       const loaded = loadSpecForCli(path, options);
       if (loaded === undefined) return;
-      const graph = flags.target.length > 0 ? backwardGraph(loaded, path, options) : loaded.graph;
+      const graph = flags.target.length > 0 ? backwardGraph(loaded, path) : loaded.graph;
       if (graph === undefined) return;
       await reportErrors(async () => {
         const feeds = readFeeds(graph, flags);
@@ -90,8 +83,8 @@ function seedOf(loaded: LoadedSpec): number {
 }
 
 /** The differentiated graph, or undefined (errors printed) when the spec cannot be differentiated. */
-function backwardGraph(loaded: LoadedSpec, path: string, options: GraphOptions): Graph | undefined {
-  const result = trainingGraph(loaded.spec, options);
+function backwardGraph(loaded: LoadedSpec, path: string): Graph | undefined {
+  const result = trainingGraph(loaded);
   if (result.ok) return result.graph;
   process.stderr.write(
     renderLoadReport({ ok: false, errors: locate(result.errors, loaded.locations), warnings: [] }, path),

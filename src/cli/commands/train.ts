@@ -90,8 +90,10 @@ export async function prepareModel(
   }
   let compiled: CompiledModel;
   try {
-    compiled = compile(spec, {
+    // The loaded spec is already checked: compile takes it as is (with the --lr override).
+    compiled = compile(loaded, {
       dtype: 'f32',
+      ...(spec.train !== undefined ? { train: spec.train } : {}),
       ...(overrides.kernels !== undefined ? { kernels: overrides.kernels } : {}),
     });
   } catch (err) {

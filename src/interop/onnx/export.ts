@@ -5,11 +5,13 @@
 //                  and `<name>.next` for each parameter and state tensor. Built from the joint
 //                  IR after dce/cse/simplify (the same graph `trainStep` runs, before fusion).
 import { ChainruleError } from '../../../compiler/diagnostics.js';
+import type { CheckedSpec } from '../../../compiler/frontend/checked-spec.js';
 import type { GraphSpec, TrainSpec } from '../../../compiler/frontend/graph-spec.js';
 import { nodeIndex } from '../../../compiler/ir/graph.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { ONNX_OPSET } from '../../../compiler/ops/onnx.js';
-import { compileGraph, runPasses, selectedPasses, trainingGraph } from '../../../compiler/passes/pipeline.js';
+import { runPasses, selectedPasses, trainingGraph } from '../../../compiler/passes/pipeline.js';
+import { checkedFor } from '../../frontend/check.js';
 import { RECIPE_KEY, recipeOf } from '../spec-draft.js';
 import { type FloatData, lowerGraph } from './lower.js';
 
@@ -24,18 +26,24 @@ export function nextName(name: string): string {
   return `${name}.next`;
 }
 
-/** The forward graph of a checked spec (f32). */
-export function forwardGraph(spec: GraphSpec): Graph {
-  const result = compileGraph(spec, { dtype: 'f32', optimize: false });
-  if (!result.ok) throw new ChainruleError(result.errors);
-  const build = result.stages[0]?.graph;
-  if (build === undefined) throw new Error('internal: no build stage');
-  return build;
+/** A spec to export: checked already (as the CLI loads it), or a raw spec checked here, once. */
+export type ExportSpec = GraphSpec | CheckedSpec;
+
+/** The spec checked for f32 (as is when it already was). */
+export function checkedF32(input: ExportSpec): CheckedSpec {
+  const checked = checkedFor(input, { dtype: 'f32' });
+  if (!checked.ok) throw new ChainruleError(checked.errors);
+  return checked;
+}
+
+/** The forward graph of a spec (f32), as the checker built it. */
+export function forwardGraph(input: ExportSpec): Graph {
+  return checkedF32(input).graph;
 }
 
 /** The inference model; `params` holds every `<node>.weight`/`<node>.bias` ([in,out] row-major). */
-export function exportOnnx(spec: GraphSpec, params: Readonly<Record<string, FloatData>>): Uint8Array {
-  const graph = forwardGraph(spec);
+export function exportOnnx(input: ExportSpec, params: Readonly<Record<string, FloatData>>): Uint8Array {
+  const { spec, graph } = checkedF32(input);
   const index = nodeIndex(graph);
   return lowerGraph(graph, {
     outputs: graph.outputs.map((id) => ({ id, name: index.get(id)?.name ?? `%${id}` })),
@@ -46,16 +54,18 @@ export function exportOnnx(spec: GraphSpec, params: Readonly<Record<string, Floa
 }
 
 /** The joint forward + backward + optimizer graph `trainStep` runs, before fusion. */
-export function trainingStepGraph(spec: GraphSpec, train?: TrainSpec): Graph {
-  const trained = trainingGraph(spec, { dtype: 'f32', ...(train !== undefined ? { train } : {}) });
+export function trainingStepGraph(input: ExportSpec, train?: TrainSpec): Graph {
+  const trained = trainingGraph(checkedF32(input), train !== undefined ? { train } : {});
   if (!trained.ok) throw new ChainruleError(trained.errors);
   const stages = runPasses(trained.graph, trained.ctx, selectedPasses({ disable: CODEGEN_ONLY_PASSES }));
   return stages[stages.length - 1]?.graph ?? trained.graph;
 }
 
 /** The training-step model (see the file comment for its inputs and outputs). */
-export function exportOnnxTraining(spec: GraphSpec, train?: TrainSpec): Uint8Array {
-  const graph = trainingStepGraph(spec, train);
+export function exportOnnxTraining(input: ExportSpec, train?: TrainSpec): Uint8Array {
+  const checked = checkedF32(input);
+  const { spec } = checked;
+  const graph = trainingStepGraph(checked, train);
   if (graph.loss === undefined) throw new Error('internal: a training graph without a loss');
   const index = nodeIndex(graph);
   const updates = graph.nodes.flatMap((n) => {

@@ -4,14 +4,13 @@
 // then biases), loadable with `tf.loadLayersModel('file://DIR/model.json')`.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { nodeIndex } from '../../../compiler/ir/graph.js';
 import type { Graph, Node } from '../../../compiler/ir/types.js';
 import { defOf } from '../../../compiler/ops/index.js';
 import type { TfjsConfigValue, TfjsLayer } from '../../../compiler/ops/tfjs.js';
 import { writeFileAtomic } from '../../../runtime/atomic-write.js';
 import { RuntimeError } from '../../../runtime/errors.js';
-import { forwardGraph } from '../onnx/export.js';
+import { checkedF32, type ExportSpec } from '../onnx/export.js';
 import { RECIPE_KEY, recipeOf } from '../spec-draft.js';
 
 export const TFJS_MODEL_FILE = 'model.json';
@@ -41,8 +40,8 @@ function layerOf(node: Node, graph: Graph): TfjsLayer {
 }
 
 /** model.json and weights.bin contents for a spec with these parameters. */
-export function tfjsArtifacts(spec: GraphSpec, params: Readonly<Record<string, Float32Array>>): TfjsArtifacts {
-  const graph = forwardGraph(spec);
+export function tfjsArtifacts(input: ExportSpec, params: Readonly<Record<string, Float32Array>>): TfjsArtifacts {
+  const { spec, graph } = checkedF32(input);
   const index = nodeIndex(graph);
   const nameOf = (id: number): string => index.get(id)?.name ?? `%${id}`;
   const layers: Json[] = [];
@@ -117,7 +116,7 @@ export function tfjsArtifacts(spec: GraphSpec, params: Readonly<Record<string, F
 }
 
 /** Writes DIR/model.json and DIR/weights.bin; returns what it wrote. */
-export function exportTfjs(spec: GraphSpec, params: Readonly<Record<string, Float32Array>>, dir: string): string {
+export function exportTfjs(spec: ExportSpec, params: Readonly<Record<string, Float32Array>>, dir: string): string {
   const artifacts = tfjsArtifacts(spec, params);
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, TFJS_WEIGHTS_FILE), artifacts.weights);

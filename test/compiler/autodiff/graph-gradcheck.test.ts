@@ -12,11 +12,14 @@ import { trainingGraph } from '../../../compiler/passes/pipeline.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { randomFeeds, randomParams } from '../../support/data.js';
 import { checkVjp } from '../../support/gradcheck.js';
+import { checkedSpec } from '../../support/pipeline.js';
 import { randomSpec } from '../../support/random-spec.js';
 import { rng } from '../../support/rng.js';
 
 function differentiated(spec: GraphSpec): { forward: Graph; joint: Graph } {
-  const r = trainingGraph(spec, { dtype: 'f64', passes: [{ name: 'differentiate', run: differentiate }] });
+  const r = trainingGraph(checkedSpec(spec, { dtype: 'f64' }), {
+    passes: [{ name: 'differentiate', run: differentiate }],
+  });
   if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
   const forward = r.stages[0]?.graph;
   if (forward === undefined) throw new Error('no forward stage');

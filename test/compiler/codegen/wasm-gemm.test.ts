@@ -11,12 +11,7 @@ import {
   type GemmForm,
   type GemmRequest,
 } from '../../../compiler/codegen/wasm/gemm-simd.js';
-import {
-  instantiateKernels,
-  wasm,
-  type WasmKernel as Kernel,
-  type WasmMemory,
-} from '../../../compiler/codegen/wasm/wasm-api.js';
+import { instantiateKernels, wasm, type WasmKernel as Kernel, type WasmMemory } from '../../support/wasm-api.js';
 
 /** Deterministic pseudo-random f32 values in [-1, 1). */
 function fill(out: Float32Array, seed: number): void {

@@ -3,6 +3,7 @@ import { buildGraph } from '../../../compiler/frontend/build-graph.js';
 import { printGraph } from '../../../compiler/ir/print.js';
 import { verifyGraph } from '../../../compiler/ir/verify.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
+import { checkSpecValue } from '../../../src/frontend/check.js';
 import { exampleSpec, exampleSpecs } from '../../support/examples.js';
 
 function built(spec: GraphSpec, batch?: number) {
@@ -79,28 +80,55 @@ describe('buildGraph', () => {
     expect(e?.hint).toBeDefined();
   });
 
-  it('collects several errors and does not crash on structural problems', () => {
+  it('collects shape errors of independent nodes', () => {
     const spec: GraphSpec = {
       name: 'bad',
-      inputs: { x: [null, 4] },
-      targets: { y: [null, 3] },
+      inputs: { x: [null, 4], z: [null, 2] },
       nodes: [
-        { name: 'fc', op: 'linear', input: 'nope', units: 3 },
-        { name: 'fc2', op: 'linear', input: 'x', units: 0 },
-        { name: 'p', op: 'softmax', input: 'q' },
-        { name: 'q', op: 'relu', input: 'p' },
-        { name: 't', op: 'tanh', input: 'x' },
+        { name: 'j1', op: 'add', inputs: ['x', 'z'] },
+        { name: 'fc', op: 'linear', input: 'x', units: 2 },
+        { name: 'j2', op: 'add', inputs: ['fc', 'x'] },
       ],
-      outputs: ['t', 'missing'],
-      loss: { op: 'cross_entropy', input: 't', target: 'y' },
+      outputs: ['j1', 'j2'],
     };
     const r = buildGraph(spec, { dtype: 'f32' });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    const pointers = r.errors.map((e) => e.pointer);
-    expect(pointers).toEqual(
-      expect.arrayContaining(['/nodes/0/input', '/nodes/1/units', '/nodes/2', '/nodes/3', '/outputs/1', '/loss/input']),
-    );
+    expect(r.errors.map((e) => [e.node, e.pointer])).toEqual([
+      ['j1', '/nodes/0/inputs/1'],
+      ['j2', '/nodes/2/inputs/1'],
+    ]);
+  });
+
+  // The front end's checks (src/frontend/validate.ts) own these rules; buildGraph trusts them.
+  it.each<[string, Partial<GraphSpec>]>([
+    ['an undefined operand', { nodes: [{ name: 'fc', op: 'linear', input: 'nope', units: 3 }], outputs: ['fc'] }],
+    ['a bad units', { nodes: [{ name: 'fc', op: 'linear', input: 'x', units: 0 }], outputs: ['fc'] }],
+    [
+      'a cycle',
+      {
+        nodes: [
+          { name: 'p', op: 'relu', input: 'q' },
+          { name: 'q', op: 'relu', input: 'p' },
+        ],
+        outputs: ['p'],
+      },
+    ],
+    ['an undefined output', { nodes: [{ name: 't', op: 'tanh', input: 'x' }], outputs: ['missing'] }],
+    [
+      'an unpaired loss',
+      {
+        targets: { y: [null] },
+        nodes: [{ name: 't', op: 'tanh', input: 'x' }],
+        outputs: ['t'],
+        loss: { op: 'cross_entropy', input: 't', target: 'y' },
+      },
+    ],
+  ])('treats %s (ruled out by the checker) as an internal error', (_what, part) => {
+    const spec: GraphSpec = { name: 'bad', inputs: { x: [null, 4] }, nodes: [], outputs: [], ...part };
+    expect(() => buildGraph(spec, { dtype: 'f32' })).toThrow(/^internal: /);
+    const checked = checkSpecValue(spec);
+    expect(checked.ok).toBe(false);
   });
 
   it('reports a loss target of the wrong shape at /loss/target', () => {

@@ -10,7 +10,7 @@ import { trainingGraph } from '../../../compiler/passes/pipeline.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { randomFeeds, randomParams } from '../../support/data.js';
 import { exampleSpec } from '../../support/examples.js';
-import { compileSpec, gradientGraph } from '../../support/pipeline.js';
+import { checkedSpec, compileSpec, gradientGraph } from '../../support/pipeline.js';
 import { rng } from '../../support/rng.js';
 
 const byName = (g: Graph, name: string) => {
@@ -108,7 +108,7 @@ describe('differentiate', () => {
       outputs: ['p'],
       loss: { op: 'cross_entropy', input: 'p', target: 'y' },
     };
-    const r = trainingGraph(spec, { dtype: 'f32' });
+    const r = trainingGraph(checkedSpec(spec, { dtype: 'f32' }));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]?.message).toContain('no parameter the loss depends on');
   });

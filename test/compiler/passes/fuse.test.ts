@@ -13,11 +13,12 @@ import type { GeneratedModel } from '../../../runtime/model.js';
 import { compile } from '../../../src/api.js';
 import { randomFeeds } from '../../support/data.js';
 import { exampleSpec, exampleSpecs } from '../../support/examples.js';
+import { checkedSpec } from '../../support/pipeline.js';
 import { randomSpec } from '../../support/random-spec.js';
 import { rng } from '../../support/rng.js';
 
 function fused(spec: GraphSpec, batch?: number): Graph {
-  const r = compileGraph(spec, { dtype: 'f64', ...(batch === undefined ? {} : { batch }) });
+  const r = compileGraph(checkedSpec(spec, { dtype: 'f64', ...(batch === undefined ? {} : { batch }) }));
   if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
   return r.graph;
 }

@@ -14,10 +14,14 @@ import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { compile } from '../../../src/api.js';
 import { baseline } from '../../support/baseline.js';
 import { exampleSpec, exampleSpecs } from '../../support/examples.js';
+import { checkedSpec, type SpecOptions } from '../../support/pipeline.js';
 import { randomSpec } from '../../support/random-spec.js';
 
-function finalGraph(spec: GraphSpec, options: Partial<CompileGraphOptions> = {}): Graph {
-  const r = compileGraph(spec, { dtype: 'f32', ...options });
+type Options = Partial<CompileGraphOptions> & SpecOptions;
+
+function finalGraph(spec: GraphSpec, options: Options = {}): Graph {
+  const { dtype = 'f32', batch, ...passes } = options;
+  const r = compileGraph(checkedSpec(spec, { dtype, ...(batch === undefined ? {} : { batch }) }), passes);
   if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
   return r.graph;
 }
@@ -171,7 +175,7 @@ function inPlaceAllowed(
 const specs = randomSpec({ maxWidth: 16, maxDepth: 6 });
 
 describe('plan-memory: soundness on random graphs', () => {
-  const cases: [string, Partial<CompileGraphOptions>][] = [
+  const cases: [string, Options][] = [
     ['fused, run-time batch', {}],
     ['fused, fixed batch', { batch: 3 }],
     ['unfused (one kernel per node, in-place chains), run-time batch', { disable: ['fuse'] }],
@@ -211,7 +215,7 @@ describe('plan-memory: packing quality', () => {
   const cases = [...exampleSpecs().keys()].flatMap((name) =>
     [{}, { disable: ['fuse'] }]
       .flatMap((o) => [o, { ...o, batch: 8 }])
-      .map((options): [string, Partial<CompileGraphOptions>] => [name, options]),
+      .map((options): [string, Options] => [name, options]),
   );
   it.each(cases)('%s %o', (name, options) => {
     const graph = finalGraph(exampleSpec(name), options);

@@ -10,13 +10,14 @@ import { dce } from '../../../compiler/passes/simplify/dce.js';
 import { simplify } from '../../../compiler/passes/simplify/simplify.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { randomFeeds, randomParams } from '../../support/data.js';
+import { checkedSpec } from '../../support/pipeline.js';
 import { rng } from '../../support/rng.js';
 
 export const simplifyPasses = [dce, cse, simplify] as const;
 
 /** The joint (forward + backward + update) graph of a spec and its pass context. */
 export function joint(spec: GraphSpec, dtype: 'f32' | 'f64' = 'f64'): { graph: Graph; ctx: PassContext } {
-  const r = trainingGraph(spec, { dtype });
+  const r = trainingGraph(checkedSpec(spec, { dtype }));
   if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
   return { graph: r.graph, ctx: r.ctx };
 }

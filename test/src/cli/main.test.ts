@@ -23,6 +23,7 @@ const COMMANDS = [
   'export',
   'studio',
   'import',
+  'import-weights',
 ];
 
 describe('usage errors exit 2 and point at --help', () => {
@@ -97,7 +98,7 @@ describe('--help and --version exit 0', () => {
     // Each entry is the first sentence of the command's description: whole, and only that.
     const entries = listed.split(/\n(?= {2}\w)/).map((e) => e.replace(/\s+/g, ' ').trim());
     for (const entry of entries.filter((e) => !e.startsWith('help ')))
-      expect(entry, entry).toMatch(/^\w+ [^.]*(\.|\.\))$/);
+      expect(entry, entry).toMatch(/^[\w-]+ [^.]*(\.|\.\))$/);
     expect(listed).not.toContain('Prints a one-line summary');
   });
 

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, root } from '../../e2e/cli-harness.js';
 import { decodeSafetensors } from '../../../runtime/safetensors.js';
-import type { Analysis, DatasetPayload, ModuleResponse } from '../../../src/studio/protocol.js';
-import { type Studio, startStudio } from '../../../src/studio/server.js';
+import { load } from '../../../src/api.js';
+import type { Analysis, DatasetPayload, ModuleResponse, TraceResponse } from '../../../src/studio/protocol.js';
+import { mergeTrain, type Studio, startStudio } from '../../../src/studio/server.js';
 
 let studio: Studio;
 const xor = readFileSync(join(root, 'examples/xor_mlp.json'), 'utf8');
@@ -80,6 +81,32 @@ describe('studio server', () => {
     expect(m.ts).toContain('0.5');
     const bad = await post<ModuleResponse>('/api/module', { text: '{' });
     expect(bad.ok).toBe(false);
+  });
+
+  it('traces one batch: the loss of the compiled module, a value for every forward node and gradient', async () => {
+    const model = await load(join(root, 'examples/xor_mlp.json'));
+    const x = Float32Array.from([0, 0, 0, 1, 1, 0, 1, 1]);
+    const y = Float32Array.from([0, 1, 1, 0]);
+    const params = Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, Array.from(v)]));
+    const loss = model.lossAndGrads({ x }, { y });
+    const traced = await post<TraceResponse>('/api/trace', {
+      text: xor,
+      params,
+      feeds: { x: Array.from(x), y: Array.from(y) },
+    });
+    if (!traced.ok) throw new Error(traced.message);
+    expect(traced.loss).toBeCloseTo(loss, 5);
+    const rms = (a: ArrayLike<number>): number => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0) / a.length);
+    expect(traced.tensors['d(fc1.weight)']?.rms).toBeCloseTo(rms(model.grads['fc1.weight']!), 5);
+    expect(Object.keys(traced.tensors)).toEqual(expect.arrayContaining(['x', 'fc1', 'h1', 'p', 'loss', 'd(h1)']));
+  });
+
+  it("keeps the spec's momentum and betas unless the page picks another optimizer", () => {
+    const sgd = { optimizer: 'sgd', lr: 0.1, momentum: 0.9, seed: 3 } as const;
+    expect(mergeTrain(sgd, { optimizer: 'sgd', lr: 0.02 })).toEqual({ ...sgd, lr: 0.02 });
+    expect(mergeTrain(sgd, { optimizer: 'adam', lr: 0.001 })).toEqual({ optimizer: 'adam', lr: 0.001, seed: 3 });
+    expect(mergeTrain(undefined, { lr: 0.5 })).toEqual({ optimizer: 'sgd', lr: 0.5 });
+    expect(mergeTrain(sgd, {})).toBe(sgd);
   });
 
   it('serves the datasets, and writes weights as safetensors', async () => {

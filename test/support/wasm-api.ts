@@ -1,5 +1,6 @@
-// A typed view of the few WebAssembly JS API members we use. The project's `lib` (es2023, no DOM)
-// declares no WebAssembly types, so this states the subset once instead of casting at each use.
+// A typed view of the few WebAssembly JS API members the wasm kernel tests use (test-only: the
+// generated modules declare their own). The project's `lib` (es2023, no DOM) declares no
+// WebAssembly types, so this states the subset once instead of casting at each use.
 
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
