@@ -23,14 +23,67 @@ export interface SourceLoc {
 export type InitName = 'glorot_uniform' | 'he_uniform' | 'zeros';
 
 /**
- * Typed attributes per op; its keys are the op names. Each op's file under compiler/ops/ adds
- * its own entry (`declare module '../ir/types.js' { interface AttrMap { relu: … } }`) next to
- * its shape rule, reference, VJP, kernel and traits, and compiler/ops/index.ts lists the op in
- * the registry: one op = one file plus one registry line. Op lists elsewhere are derived from
- * the registry, never kept by hand (docs/ops.md).
+ * Typed attributes per op. The keys of this map are the op names: adding an op means adding
+ * its attrs here, its file under compiler/ops/ (shape rule, reference, VJP, kernel and traits:
+ * group, spec vocabulary, diagram/explain words…), and one line in compiler/ops/index.ts.
+ * Op lists elsewhere are derived from the registry, never kept by hand (docs/ops.md).
  */
-// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging from compiler/ops/*.ts
-export interface AttrMap {}
+export interface AttrMap {
+  // Leaves: values supplied by the caller or held by the model between steps.
+  input: Record<string, never>;
+  target: Record<string, never>;
+  /** A trainable parameter; `init` is how the generated module initializes it. */
+  param: { readonly init: InitName; readonly fanIn: number; readonly fanOut: number };
+  /** Optimizer state (velocity, moments, step counter); starts at zero. */
+  state: Record<string, never>;
+  /** A constant filled with one value (the loss seed dL/dL = 1). */
+  fill: { readonly value: number };
+
+  // Forward ops.
+  linear: { readonly units: number; readonly bias: boolean };
+  relu: Record<string, never>;
+  leaky_relu: { readonly alpha: number };
+  sigmoid: Record<string, never>;
+  tanh: Record<string, never>;
+  gelu: Record<string, never>;
+  identity: Record<string, never>;
+  softmax: Record<string, never>;
+  log_softmax: Record<string, never>;
+  /** n-ary elementwise sum; also the explicit gradient fan-in sum in the backward graph. */
+  add: Record<string, never>;
+  /** `input` says whether the loss reads probabilities (softmax) or log-probabilities (log_softmax). */
+  cross_entropy: { readonly input: 'probs' | 'log_probs' };
+  mse: Record<string, never>;
+  binary_cross_entropy: Record<string, never>;
+
+  // Backward ops (emitted by VJP rules; each lives in the file of the op it differentiates,
+  // except the generic linear-algebra ones).
+  /** C = op(A)·op(B); the transposes are folded into the loop order, never materialized. */
+  matmul: { readonly transA: boolean; readonly transB: boolean };
+  /** Σ over the batch rows: [B,n] -> [n] (bias gradients). */
+  sum_rows: Record<string, never>;
+  relu_grad: Record<string, never>;
+  leaky_relu_grad: { readonly alpha: number };
+  sigmoid_grad: Record<string, never>;
+  tanh_grad: Record<string, never>;
+  gelu_grad: Record<string, never>;
+  softmax_grad: Record<string, never>;
+  log_softmax_grad: Record<string, never>;
+  cross_entropy_grad: { readonly input: 'probs' | 'log_probs' };
+  mse_grad: Record<string, never>;
+  binary_cross_entropy_grad: Record<string, never>;
+  /** Fused by `simplify`: softmax/log_softmax + cross_entropy gradient w.r.t. the logits, dL·(p − y)/n. */
+  softmax_cross_entropy_grad: { readonly input: 'probs' | 'log_probs' };
+  /** Fused by `simplify`: sigmoid + binary_cross_entropy gradient w.r.t. the sigmoid's input, dL·(p − y)/N. */
+  sigmoid_binary_cross_entropy_grad: Record<string, never>;
+
+  // Optimizer update ops (role 'update', each `assigns` a param or state leaf).
+  sgd_update: { readonly lr: number };
+  momentum_velocity: { readonly momentum: number };
+  adam_moment: { readonly beta: number; readonly squared: boolean };
+  step_increment: Record<string, never>;
+  adam_update: { readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number };
+}
 
 export type OpName = keyof AttrMap;
 

@@ -5,15 +5,6 @@ import type { TensorType } from '../ir/types.js';
 import type { OpDef } from './op-def.js';
 import { at, floatOperandsError, formatShape, get, mapBinary, mapUnary, sameTypeRule, scalar } from './shape.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    adam_moment: { readonly beta: number; readonly squared: boolean };
-    step_increment: Record<string, never>;
-    adam_update: { readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number };
-  }
-}
-
 /** m ← β·m + (1−β)·g, or with g² when `squared` (the second moment). */
 export const adamMoment: OpDef<'adam_moment'> = {
   op: 'adam_moment',

@@ -3,14 +3,6 @@
 import type { SpecNodeOpDef } from './op-def.js';
 import { sameTypeRule } from './shape.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    /** n-ary elementwise sum; also the explicit gradient fan-in sum in the backward graph. */
-    add: Record<string, never>;
-  }
-}
-
 export const add: SpecNodeOpDef<'add'> = {
   op: 'add',
   leaf: false,

@@ -7,14 +7,6 @@ import { at, get, scalar } from './shape.js';
 import { elementLossGrad, meanOverElements } from '../codegen/template-kit.js';
 import { meanAll } from './onnx.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    binary_cross_entropy: Record<string, never>;
-    binary_cross_entropy_grad: Record<string, never>;
-  }
-}
-
 export const binaryCrossEntropy: SpecLossOpDef<'binary_cross_entropy'> = {
   op: 'binary_cross_entropy',
   leaf: false,

@@ -9,15 +9,6 @@ import { crossEntropyRule, lossGradRule, PROB_FLOOR } from './loss-rules.js';
 import { at, get, rowsCols, scalar } from './shape.js';
 import { denseTarget, lastDim, reduceSum } from './onnx.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    /** `input` says whether the loss reads probabilities (softmax) or log-probabilities (log_softmax). */
-    cross_entropy: { readonly input: 'probs' | 'log_probs' };
-    cross_entropy_grad: { readonly input: 'probs' | 'log_probs' };
-  }
-}
-
 /** Calls f(index, y) for every nonzero target entry of row r (y = 1 for class indices). */
 function forTargets(y: Tensor, r: number, k: number, f: (j: number, yj: number) => void): void {
   if (y.data instanceof Int32Array) {

@@ -2,14 +2,6 @@
 import { activationVjp, derivativeOp, plainActivation, unaryOp } from './elementwise.js';
 import type { OnnxContext } from './onnx.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    gelu: Record<string, never>;
-    gelu_grad: Record<string, never>;
-  }
-}
-
 const C = Math.sqrt(2 / Math.PI);
 const K = 0.044715;
 

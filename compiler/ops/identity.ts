@@ -2,13 +2,6 @@
 import { plainActivation, unaryOp } from './elementwise.js';
 import { tfjsActivation } from './tfjs.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    identity: Record<string, never>;
-  }
-}
-
 export const identity = unaryOp('identity', {
   f: (x) => x,
   code: (x) => x,

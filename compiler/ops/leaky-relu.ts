@@ -3,14 +3,6 @@
 import { activationVjp, derivativeOp, unaryOp } from './elementwise.js';
 import { float } from './onnx.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    leaky_relu: { readonly alpha: number };
-    leaky_relu_grad: { readonly alpha: number };
-  }
-}
-
 export const DEFAULT_LEAKY_ALPHA = 0.01;
 
 export const leakyRelu = unaryOp('leaky_relu', {

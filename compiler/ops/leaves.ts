@@ -4,20 +4,6 @@
 import type { AttrMap, NodeOf } from '../ir/types.js';
 import type { OpDef } from './op-def.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    input: Record<string, never>;
-    target: Record<string, never>;
-    /** A trainable parameter; `init` is how the generated module initializes it. */
-    param: { readonly init: InitName; readonly fanIn: number; readonly fanOut: number };
-    /** Optimizer state (velocity, moments, step counter); starts at zero. */
-    state: Record<string, never>;
-    /** A constant filled with one value (the loss seed dL/dL = 1). */
-    fill: { readonly value: number };
-  }
-}
-
 function fedLeaf<K extends 'input' | 'target' | 'param' | 'state'>(
   op: K,
   what: string,

@@ -6,13 +6,6 @@ import { at, floatOperandsError, formatShape, get } from './shape.js';
 import { gemm } from '../codegen/gemm.js';
 import { linearGemmSpec } from '../codegen/template-kit.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    linear: { readonly units: number; readonly bias: boolean };
-  }
-}
-
 export const linear: SpecNodeOpDef<'linear'> = {
   op: 'linear',
   leaf: false,

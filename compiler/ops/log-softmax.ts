@@ -6,14 +6,6 @@ import { rowLoop } from '../codegen/template-kit.js';
 import { int, reduceSum } from './onnx.js';
 import { tfjsActivation } from './tfjs.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    log_softmax: Record<string, never>;
-    log_softmax_grad: Record<string, never>;
-  }
-}
-
 export const logSoftmax: SpecNodeOpDef<'log_softmax'> = {
   op: 'log_softmax',
   leaf: false,

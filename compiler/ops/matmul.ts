@@ -6,14 +6,6 @@ import { at, floatOperandsError, formatShape, get } from './shape.js';
 import { matmulGemm } from '../codegen/template-kit.js';
 import { int } from './onnx.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    /** C = op(A)·op(B); the transposes are folded into the loop order, never materialized. */
-    matmul: { readonly transA: boolean; readonly transB: boolean };
-  }
-}
-
 /** [rows, cols] of op(M) for a 2-D shape. */
 function opDims(shape: readonly Dim[], trans: boolean): [Dim, Dim] {
   const [r, c] = [at(shape, 0), at(shape, 1)];

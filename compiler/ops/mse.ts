@@ -5,14 +5,6 @@ import { at, get, scalar } from './shape.js';
 import { elementLossGrad, meanOverElements } from '../codegen/template-kit.js';
 import { meanAll } from './onnx.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    mse: Record<string, never>;
-    mse_grad: Record<string, never>;
-  }
-}
-
 export const mse: SpecLossOpDef<'mse'> = {
   op: 'mse',
   leaf: false,

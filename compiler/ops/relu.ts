@@ -4,14 +4,6 @@
 import { activationVjp, derivativeOp, plainActivation, unaryOp } from './elementwise.js';
 import { tfjsActivation } from './tfjs.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    relu: Record<string, never>;
-    relu_grad: Record<string, never>;
-  }
-}
-
 export const relu = unaryOp('relu', {
   f: (x) => (x > 0 ? x : 0),
   code: (x) => `${x} > 0 ? ${x} : 0`,

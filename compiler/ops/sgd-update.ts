@@ -3,14 +3,6 @@
 import type { OpDef } from './op-def.js';
 import { at, mapBinary, sameTypeRule } from './shape.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    sgd_update: { readonly lr: number };
-    momentum_velocity: { readonly momentum: number };
-  }
-}
-
 /** p ← p − lr·g (g is the gradient, or the new velocity under momentum). */
 export const sgdUpdate: OpDef<'sgd_update'> = {
   op: 'sgd_update',

@@ -8,14 +8,6 @@ import { lossGradRule, sameShapeTargetRule } from './loss-rules.js';
 import { at, get, scalar } from './shape.js';
 import { elementLossGrad } from '../codegen/template-kit.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    /** Fused by `simplify`: sigmoid + binary_cross_entropy gradient w.r.t. the sigmoid's input, dL·(p − y)/N. */
-    sigmoid_binary_cross_entropy_grad: Record<string, never>;
-  }
-}
-
 /** dx = dL·(p − y)/N */
 export const sigmoidBinaryCrossEntropyGrad: OpDef<'sigmoid_binary_cross_entropy_grad'> = {
   op: 'sigmoid_binary_cross_entropy_grad',

@@ -2,14 +2,6 @@
 import { activationVjp, derivativeOp, plainActivation, unaryOp } from './elementwise.js';
 import { tfjsActivation } from './tfjs.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    sigmoid: Record<string, never>;
-    sigmoid_grad: Record<string, never>;
-  }
-}
-
 export function sigmoidOf(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x); // e^x ≤ 1 here, so no overflow

@@ -9,14 +9,6 @@ import { at, get, rowsCols, scalar } from './shape.js';
 import { lossGradRows } from '../codegen/template-kit.js';
 import { denseTarget, lastDim, reduceSum } from './onnx.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    /** Fused by `simplify`: softmax/log_softmax + cross_entropy gradient w.r.t. the logits, dL·(p − y)/n. */
-    softmax_cross_entropy_grad: { readonly input: 'probs' | 'log_probs' };
-  }
-}
-
 /** Row r of the target as a dense row of k values (a class index becomes one-hot), and its sum. */
 function targetRow(y: Tensor, r: number, k: number): { row: Float64Array; sum: number } {
   const row = new Float64Array(k);

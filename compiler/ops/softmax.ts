@@ -6,14 +6,6 @@ import { at, get, lastAxisRule, rowsCols, sameTypeRule } from './shape.js';
 import { int, reduceSum } from './onnx.js';
 import { tfjsActivation } from './tfjs.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    softmax: Record<string, never>;
-    softmax_grad: Record<string, never>;
-  }
-}
-
 /** Writes softmax of each row of `x` into `out`. */
 export function softmaxRows(x: Tensor, out: Tensor): void {
   const [rows, k] = rowsCols(x.shape);

@@ -5,14 +5,6 @@ import type { OpDef } from './op-def.js';
 import { at, floatOperandsError, formatShape, get } from './shape.js';
 import { reduceSum } from './onnx.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    /** Σ over the batch rows: [B,n] -> [n] (bias gradients). */
-    sum_rows: Record<string, never>;
-  }
-}
-
 export const sumRows: OpDef<'sum_rows'> = {
   op: 'sum_rows',
   leaf: false,

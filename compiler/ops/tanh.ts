@@ -2,14 +2,6 @@
 import { activationVjp, derivativeOp, plainActivation, unaryOp } from './elementwise.js';
 import { tfjsActivation } from './tfjs.js';
 
-// This op's attributes (the registry's op names are the keys of AttrMap).
-declare module '../ir/types.js' {
-  interface AttrMap {
-    tanh: Record<string, never>;
-    tanh_grad: Record<string, never>;
-  }
-}
-
 export const tanh = unaryOp('tanh', {
   f: (x) => Math.tanh(x),
   code: (x) => `Math.tanh(${x})`,
