@@ -5,13 +5,6 @@ import { activationVjp, derivativeOp, plainActivation, unaryOp } from './element
 import { sigmoidCode, sigmoidOf } from './sigmoid.js';
 import { tfjsActivation } from './tfjs.js';
 
-declare module '../ir/types.js' {
-  interface AttrMap {
-    softplus: Record<string, never>;
-    softplus_grad: Record<string, never>;
-  }
-}
-
 export const softplus = unaryOp('softplus', {
   f: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
   code: (x) => `Math.max(${x}, 0) + Math.log1p(Math.exp(-Math.abs(${x})))`,
