@@ -39,7 +39,7 @@ function panel(
   asPercent: boolean,
 ): string {
   const finite = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
-  let [lo, hi] = yRange ?? [Math.min(0, ...finite), Math.max(...finite, 1e-9)];
+  let [lo, hi] = yRange ?? [finite.reduce((a, b) => Math.min(a, b), 0), finite.reduce((a, b) => Math.max(a, b), 1e-9)];
   if (!(hi > lo)) hi = lo + 1;
   const ticksY = niceTicks(lo, hi);
   lo = Math.min(lo, ticksY[0] ?? lo);
@@ -94,7 +94,7 @@ function legend(x: number, y: number, series: readonly Series[]): string {
 /** Accuracy axis from the tenth below the lowest point, so late gains stay visible. */
 function accuracyFloor(series: readonly Series[]): number {
   const values = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
-  return values.length === 0 ? 0 : Math.max(0, Math.floor(Math.min(...values) * 10) / 10);
+  return values.length === 0 ? 0 : Math.max(0, Math.floor(values.reduce((a, b) => Math.min(a, b)) * 10) / 10);
 }
 
 /** Renders the per-epoch history as an SVG document. */

@@ -28,6 +28,14 @@ export function fileProblem(err: unknown): string {
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
+    case 'EEXIST':
+      return 'a file of that name already exists';
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'no space left on the device';
     default:
       return err instanceof Error ? err.message : String(err);
   }

@@ -62,8 +62,13 @@ function modelProblem(model: unknown): string | undefined {
  *   const model = mod.createModel({ seed: 1 });
  */
 export async function loadModuleSource(tsSource: string, name: string): Promise<ModelModule> {
+  return loadModuleJs(await transpile(tsSource, name), name);
+}
+
+/** Imports generated model JavaScript (the `.js` that `compile` writes beside the `.ts`) and checks its shape. */
+export async function loadModuleJs(jsSource: string, name: string): Promise<ModelModule> {
   // The sourceURL keeps stack traces short and readable (otherwise they quote the whole data: URL).
-  const js = `${await transpile(tsSource, name)}\n//# sourceURL=chainrule-model/${encodeURIComponent(name)}.js\n`;
+  const js = `${jsSource}\n//# sourceURL=chainrule-model/${encodeURIComponent(name)}.js\n`;
   const url = `data:text/javascript;base64,${Buffer.from(js, 'utf8').toString('base64')}`;
   let mod: unknown;
   try {

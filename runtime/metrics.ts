@@ -38,8 +38,8 @@ export function perClassRecall(m: readonly (readonly number[])[]): number[] {
 export function formatConfusionMatrix(m: readonly (readonly number[])[], classNames: readonly string[]): string {
   const names = m.map((_, i) => classNames[i] ?? String(i));
   const corner = 'true\\pred';
-  const first = Math.max(corner.length, ...names.map((n) => n.length));
-  const widths = names.map((n, j) => Math.max(n.length, ...m.map((row) => String(row[j] ?? 0).length)));
+  const first = names.reduce((w, n) => Math.max(w, n.length), corner.length);
+  const widths = names.map((n, j) => m.reduce((w, row) => Math.max(w, String(row[j] ?? 0).length), n.length));
   const recall = perClassRecall(m);
   const lines = [[corner.padEnd(first), ...names.map((n, j) => n.padStart(widths[j]!)), ' recall'].join('  ')];
   m.forEach((row, i) => {

@@ -70,14 +70,38 @@ export interface TrainOptions {
 
 export interface Divergence {
   readonly epoch: number;
-  /** 1-based step in that epoch, or null when the weights became non-finite at the epoch end. */
+  /** 1-based step in that epoch, or null when found at the epoch end. */
   readonly step: number | null;
   readonly loss: number;
+  /** Why: a non-finite loss or weights, or an epoch's mean loss far above the start. */
+  readonly reason: 'non-finite' | 'blow-up';
+  /** For `blow-up`: the start loss it is compared with. */
+  readonly startLoss?: number;
 }
 
 export type TrainResult =
   | { readonly status: 'done'; readonly state: TrainState }
   | { readonly status: 'diverged'; readonly at: Divergence; readonly lastGood: TrainState | undefined };
+
+/** What stops a run: an `AbortSignal` fits (structural, so typings need no DOM or Node types). */
+export interface StopSignal {
+  readonly aborted: boolean;
+}
+
+/** An interrupted run: the last completed epoch's state (undefined before the first). */
+export type InterruptedResult = { readonly status: 'interrupted'; readonly lastGood: TrainState | undefined };
+
+/**
+ * The divergence rule for finite losses: an epoch whose mean training loss exceeds
+ * max(BLOW_UP_FACTOR × start, start + 1) has diverged, where `start` is the loss of the run's
+ * first step (the first epoch's mean when resuming). A clamped loss that saturates (lr 1e6)
+ * is caught by this, not only NaN/Inf.
+ */
+export const BLOW_UP_FACTOR = 10;
+
+export function blewUp(epochLoss: number, startLoss: number): boolean {
+  return epochLoss > Math.max(BLOW_UP_FACTOR * startLoss, startLoss + 1);
+}
 
 export interface Evaluation {
   /** Mean loss (NaN when `withLoss` is false). */
@@ -139,6 +163,45 @@ function identity(n: number): Int32Array {
 
 /** Trains `model` in place. Never throws for a diverging run: it reports it with the last good state. */
 export function train(model: GeneratedModel, io: ModelIO, options: TrainOptions): TrainResult {
+  const steps = trainSteps(model, io, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/**
+ * `train` that gives the event loop a turn every `yieldMs` (so SIGINT handlers run) and stops
+ * between two steps once `signal` is aborted. The step in flight finishes; the epoch it belongs
+ * to is abandoned, so the result is the last completed epoch, exactly as a checkpoint holds it.
+ */
+export async function trainInterruptible(
+  model: GeneratedModel,
+  io: ModelIO,
+  options: TrainOptions & { readonly signal: StopSignal; readonly yieldMs?: number },
+): Promise<TrainResult | InterruptedResult> {
+  const yieldMs = options.yieldMs ?? 50;
+  const steps = trainSteps(model, io, options);
+  let last = performance.now();
+  let lastGood: TrainState | undefined = options.resume;
+  for (;;) {
+    if (options.signal.aborted) return { status: 'interrupted', lastGood };
+    const r = steps.next();
+    if (r.done === true) return r.value;
+    lastGood = r.value;
+    if (performance.now() - last >= yieldMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+  }
+}
+
+/** The loop itself; yields the last completed epoch's state after every step. */
+function* trainSteps(
+  model: GeneratedModel,
+  io: ModelIO,
+  options: TrainOptions,
+): Generator<TrainState | undefined, TrainResult> {
   const { epochs, batchSize, train: data, val, resume, callbacks } = options;
   const rng = shuffleRng(options.seed);
   let history: EpochMetrics[] = [];
@@ -162,6 +225,8 @@ export function train(model: GeneratedModel, io: ModelIO, options: TrainOptions)
     );
   }
   const predictions = new Int32Array(size);
+  // The loss the run started from (see BLOW_UP_FACTOR).
+  let startLoss: number | undefined = resume?.history[0]?.trainLoss;
 
   for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     callbacks?.onEpochStart?.(epoch, epochs, stepsPerEpoch);
@@ -180,7 +245,9 @@ export function train(model: GeneratedModel, io: ModelIO, options: TrainOptions)
         for (let i = 0; i < count; i++) if (predictions[i] === data.labels[order[start + i]!]) hits++;
       }
       const loss = model.trainStep(batch.inputs, batch.targets);
-      if (!Number.isFinite(loss)) return { status: 'diverged', at: { epoch, step: step + 1, loss }, lastGood };
+      if (!Number.isFinite(loss))
+        return { status: 'diverged', at: { epoch, step: step + 1, loss, reason: 'non-finite' }, lastGood };
+      startLoss ??= loss;
       lossSum += loss * count;
       seen += count;
       callbacks?.onStep?.({
@@ -192,10 +259,16 @@ export function train(model: GeneratedModel, io: ModelIO, options: TrainOptions)
         accuracy: hits / seen,
         seconds: (performance.now() - t0) / 1000,
       });
+      yield lastGood;
     }
     const trainSeconds = (performance.now() - t0) / 1000;
     // trainStep returns the loss *before* its update, so the last update can still blow up.
-    if (!paramsFinite(model)) return { status: 'diverged', at: { epoch, step: null, loss: Number.NaN }, lastGood };
+    if (!paramsFinite(model))
+      return { status: 'diverged', at: { epoch, step: null, loss: Number.NaN, reason: 'non-finite' }, lastGood };
+    if (blewUp(lossSum / seen, startLoss ?? Number.POSITIVE_INFINITY)) {
+      const at = { epoch, step: null, loss: lossSum / seen, reason: 'blow-up', startLoss: startLoss ?? 0 } as const;
+      return { status: 'diverged', at, lastGood };
+    }
     const v = val ? evaluate(model, io, val, size) : undefined;
     const metrics: EpochMetrics = {
       epoch,

@@ -6,8 +6,9 @@ import { gemm, type GemmSpec } from './gemm.js';
 import type { KernelContext } from './kernel-context.js';
 import { kernelOf } from './kernel-lookup.js';
 import { linearGemmSpec, matmulGemm } from './template-kit.js';
-import { adamPrelude, pointwiseExpr } from './pointwise.js';
+import { pointwiseExpr } from './pointwise.js';
 import { block, linearSoftmax } from './fused-rows.js';
+import { activationGradEpilogue, gradientEpilogue, linearActivationEpilogue, rounded } from './epilogues.js';
 
 /** The body of a kernel's function; `withUpdates` adds its fused optimizer updates (trainStep). */
 export function kernelBody(kernel: Kernel, ctx: KernelContext, withUpdates: boolean): string {
@@ -41,63 +42,20 @@ export function kernelBody(kernel: Kernel, ctx: KernelContext, withUpdates: bool
 
 const writes = (kernel: Kernel, id: number): boolean => kernel.writes.includes(id);
 
-/** `const v = expr` rounded to the model's float type (what a store and reload would give). */
-function rounded(ctx: KernelContext, expr: string): string {
-  return ctx.dtype === 'f32' ? `Math.fround(${expr})` : expr;
-}
-
 function linearActivation(nodes: readonly Node[], ctx: KernelContext, kernel: Kernel): string {
-  const [lin, act] = nodes;
-  if (lin?.op !== 'linear' || act === undefined)
-    throw new Error(`codegen: kernel ${kernel.name} is not linear + activation`);
-  const [x, w, b] = lin.inputs as [number, number, number | undefined];
-  const xs = ctx.node(x).type.shape;
-  const k = ctx.cols(xs);
-  const n = lin.attrs.units;
-  const storeZ = writes(kernel, lin.id);
-  const f = pointwiseExpr(act, ['z']);
-  if (f === undefined) throw new Error(`codegen: ${act.op} has no pointwise form`);
+  const e = linearActivationEpilogue(nodes, ctx, kernel);
+  if (e.product.op !== 'linear') throw new Error(`codegen: kernel ${kernel.name} is not linear + activation`);
+  const [x, w] = e.product.inputs as [number, number];
   return [
-    `const X = ${ctx.ref(x)}, W = ${ctx.ref(w)}, O = ${ctx.ref(act.id)};`,
-    ...(b === undefined ? [] : [`const bias = ${ctx.ref(b)};`]),
-    ...(storeZ ? [`const Z = ${ctx.ref(lin.id)};`] : []),
-    `// ${act.name} = ${act.op}(${lin.name}), ${lin.name} = X·W${b === undefined ? '' : ' + b'}: [${xs.join(',')}]·[${k},${n}], activation in the epilogue`,
-    gemm({
-      ...linearGemmSpec(lin, ctx),
-      store: (index, acc, j) => [
-        `{`,
-        `  const z = ${rounded(ctx, b === undefined ? acc : `${acc} + bias[${j}]`)};`,
-        ...(storeZ ? [`  Z[${index}] = z;`] : []),
-        `  O[${index}] = ${f};`,
-        `}`,
-      ],
-    }),
+    `const X = ${ctx.ref(x)}, W = ${ctx.ref(w)};`,
+    ...e.lines,
+    gemm({ ...linearGemmSpec(e.product, ctx), store: e.store }),
   ].join('\n');
 }
 
 function matmulActivationGrad(nodes: readonly Node[], ctx: KernelContext, kernel: Kernel): string {
-  const [mm, grad] = nodes;
-  if (mm?.op !== 'matmul' || grad === undefined)
-    throw new Error(`codegen: kernel ${kernel.name} is not matmul + derivative`);
-  const saved = grad.inputs[1];
-  if (saved === undefined) throw new Error(`codegen: ${grad.name} has no saved operand`);
-  const f = pointwiseExpr(grad, ['d', 'S[' + 'IDX' + ']']);
-  if (f === undefined) throw new Error(`codegen: ${grad.op} has no pointwise form`);
-  const storeM = writes(kernel, mm.id);
-  return [
-    `const S = ${ctx.ref(saved)}, O = ${ctx.ref(grad.id)};`,
-    ...(storeM ? [`const M = ${ctx.ref(mm.id)};`] : []),
-    `// ${grad.name} = (${mm.name}) ${grad.grad?.factor ?? ''}: the derivative applied in the matmul epilogue`,
-    matmulGemm(mm, ctx, {
-      store: (index, acc) => [
-        `{`,
-        `  const d = ${rounded(ctx, acc)};`,
-        ...(storeM ? [`  M[${index}] = d;`] : []),
-        `  O[${index}] = ${f.split('S[IDX]').join(`S[${index}]`)};`,
-        `}`,
-      ],
-    }),
-  ].join('\n');
+  const e = activationGradEpilogue(nodes, ctx, kernel);
+  return [...e.lines, matmulGemm(e.product, ctx, { store: e.store })].join('\n');
 }
 
 /**
@@ -120,80 +78,6 @@ function gradientMatmul(
   };
   lines.push(matmulGemm(mm, ctx, spec));
   return lines.join('\n');
-}
-
-/** How a weight-gradient kernel stores each gradient element (and applies its fused updates). */
-export interface GradientEpilogue {
-  /** Declarations (operand names, Adam's bias corrections) and the kernel's comment line. */
-  readonly lines: string[];
-  /** Statements storing ∂L/∂W at flat `index` from accumulator `acc`, then its updates. */
-  readonly weight: (index: string, acc: string) => string[];
-  /** The same for the bias gradient at column `j` (when the kernel has one). */
-  readonly bias?: (j: string, acc: string) => string[];
-}
-
-/**
- * The epilogue of `gradientMatmul`, apart from the matmul: shared with the WebAssembly kernels
- * (compiler/codegen/wasm/kernels-wasm.ts), which run it over the wasm matmul's result.
- */
-export function gradientEpilogue(
-  mm: Node,
-  bias: Node | undefined,
-  updates: readonly Node[],
-  ctx: KernelContext,
-): GradientEpilogue {
-  const lines: string[] = [`const G = ${ctx.ref(mm.id)};`];
-  if (bias !== undefined) lines.push(`const GB = ${ctx.ref(bias.id)};`);
-  const chainW = chainOf(mm.id, updates);
-  const chainB = bias === undefined ? [] : chainOf(bias.id, updates);
-  const refs = new Map<number, string>();
-  for (const u of [...chainW, ...chainB]) {
-    for (const i of u.inputs) {
-      if (i === mm.id || i === bias?.id || updates.some((x) => x.id === i) || refs.has(i)) continue;
-      refs.set(i, `R${refs.size}`);
-    }
-    refs.set(u.id, `R${refs.size}`);
-  }
-  for (const [id, r] of refs) lines.push(`const ${r} = ${ctx.ref(id)};`);
-  for (const u of updates) {
-    const t = u.op === 'adam_update' ? u.inputs[3] : undefined;
-    if (t !== undefined) lines.push(...adamPrelude(u, ctx.ref(t)));
-  }
-  const describe = updates.length === 0 ? '' : `, then ${[...new Set(updates.map((u) => u.op))].join(', ')} in place`;
-  lines.push(
-    `// ${mm.name} = ${mm.grad?.factor ?? 'Xᵀ·dZ'}${bias === undefined ? '' : ` and ${bias.name} = Σrows`}${describe}`,
-  );
-  const apply = (g: number, chain: readonly Node[], index: string, acc: string): string[] => {
-    const local = new Map<number, string>([[g, 'g']]);
-    const out = [`  const g = ${rounded(ctx, acc)};`, `  ${g === mm.id ? 'G' : 'GB'}[${index}] = g;`];
-    chain.forEach((u, k) => {
-      const operands = u.inputs.map((i) => local.get(i) ?? `${refs.get(i) ?? ctx.ref(i)}[${index}]`);
-      const expr = pointwiseExpr(u, operands);
-      if (expr === undefined) throw new Error(`codegen: update ${u.op} has no pointwise form`);
-      out.push(`  const u${k} = ${rounded(ctx, expr)};`);
-      out.push(`  ${refs.get(u.id) ?? ctx.ref(u.id)}[${index}] = u${k};`);
-      local.set(u.id, `u${k}`);
-    });
-    return ['{', ...out, '}'];
-  };
-  return {
-    lines,
-    weight: (index, acc) => apply(mm.id, chainW, index, acc),
-    ...(bias === undefined ? {} : { bias: (j: string, acc: string) => apply(bias.id, chainB, j, acc) }),
-  };
-}
-
-/** The updates that depend on gradient `g` (directly or through each other), in order. */
-function chainOf(g: number, updates: readonly Node[]): Node[] {
-  const reached = new Set([g]);
-  const out: Node[] = [];
-  for (const u of updates) {
-    if (u.inputs.some((i) => reached.has(i))) {
-      reached.add(u.id);
-      out.push(u);
-    }
-  }
-  return out;
 }
 
 /** A chain of pointwise ops over one shape: one loop, intermediates in registers. */

@@ -30,9 +30,13 @@ import {
 import { legendLabel } from './legend.js';
 import { type EdgeKind, edgeAttrs, FONT, type NodeKind, nodeAttrs } from './style.js';
 
-export type DiagramView = 'forward' | 'backward' | 'joint';
+/**
+ * `backprop`: the lecture's figure — forward values (blue) and their gradients (red), with the
+ * forward values each gradient reads drawn as thin grey inputs; no optimizer, no update edges.
+ */
+export type DiagramView = 'forward' | 'backward' | 'joint' | 'backprop';
 
-export const diagramViews: readonly DiagramView[] = ['forward', 'backward', 'joint'];
+export const diagramViews: readonly DiagramView[] = ['forward', 'backward', 'joint', 'backprop'];
 
 export interface DiagramOptions {
   /**
@@ -41,9 +45,10 @@ export interface DiagramOptions {
    */
   readonly kernels?: ReadonlyMap<number, string>;
   /**
-   * `LR`: data flows left to right; `TB`: top to bottom. Default: LR for the forward and backward
-   * views (one chain each); TB for the joint view, where the forward pass runs down the left,
-   * the backward pass up the right, and each row is one step of both.
+   * `LR`: data flows left to right; `TB`: top to bottom. Default: LR for the forward view (one
+   * chain); TB for the others: the backward chain fits a page that way, and in the joint and
+   * backprop views the forward pass runs down the left, the backward pass up the right, each
+   * row one step of both.
    */
   readonly rankdir?: 'LR' | 'TB';
   /** Draw the title and legend under the diagram (default true). */
@@ -148,6 +153,12 @@ function shownIds(graph: Graph, view: DiagramView, kind: ReadonlyMap<number, Nod
   switch (view) {
     case 'joint':
       return new Set(drawn.map((n) => n.id));
+    case 'backprop':
+      return new Set(
+        drawn
+          .filter((n) => FORWARD_ROLES.has(n.role) || GRADIENT_KINDS.has(kind.get(n.id) ?? 'forward'))
+          .map((n) => n.id),
+      );
     case 'forward':
       return new Set(drawn.filter((n) => FORWARD_ROLES.has(n.role)).map((n) => n.id));
     case 'backward': {
@@ -171,7 +182,7 @@ function context(graph: Graph, view: DiagramView, options: DiagramOptions): Cont
   for (const n of graph.nodes) for (const i of new Set(n.inputs)) readers.set(i, [...(readers.get(i) ?? []), n]);
   const folded = (options.optimizer ?? (view === 'joint' ? 'folded' : 'full')) === 'folded';
   const shown = shownIds(graph, view, kind, folded);
-  const anchor = view === 'joint' ? anchors(graph, kind, shown) : new Map<number, number>();
+  const anchor = view === 'joint' || view === 'backprop' ? anchors(graph, kind, shown) : new Map<number, number>();
   const name: NameOf = (id) => byId.get(id)?.name ?? `%${id}`;
   return { graph, view, byId, kind, readers, shown, folded, anchor, name, nodeOf: (id) => byId.get(id) };
 }
@@ -290,6 +301,19 @@ function forwardEdges(ctx: Context, node: Node): DiagramEdge[] {
     .map((i) => edge(ctx, i, node.id, 'forward', { label: shapeText(ctx.byId.get(i)?.type.shape ?? []) }));
 }
 
+/**
+ * The forward values a gradient node reads (`x` in `xᵀ·δ`, `z` in `σ'(z)`, `W` in `δ·Wᵀ`): what
+ * backprop must remember from the forward pass. The seed starts from the loss instead.
+ */
+function savedEdges(ctx: Context, node: Node): DiagramEdge[] {
+  const of = node.grad?.of;
+  if (ctx.kind.get(node.id) === 'seed')
+    return of !== undefined && ctx.shown.has(of) ? [edge(ctx, of, node.id, 'backward', { label: 'seed' })] : [];
+  return [...new Set(node.inputs)]
+    .filter((i) => !carriesGradient(ctx, i) && ctx.shown.has(i))
+    .map((i) => edge(ctx, i, node.id, 'saved', {}));
+}
+
 function backwardEdges(ctx: Context, node: Node): DiagramEdge[] {
   const edges = node.inputs
     .filter((i) => carriesGradient(ctx, i) && ctx.shown.has(i))
@@ -297,6 +321,7 @@ function backwardEdges(ctx: Context, node: Node): DiagramEdge[] {
       edge(ctx, i, node.id, 'backward', factorLabel(localFactor(node), shapeText(ctx.byId.get(i)?.type.shape ?? []))),
     );
   const of = node.grad?.of;
+  if (ctx.view === 'backprop') return [...edges, ...savedEdges(ctx, node)];
   if (of === undefined || !ctx.shown.has(of)) return edges;
   // The seed starts at the loss itself; every other gradient is tied to the value it differentiates.
   if (ctx.kind.get(node.id) === 'seed') return [edge(ctx, of, node.id, 'backward', { label: 'seed' }), ...edges];
@@ -376,6 +401,7 @@ const VIEW_TITLE: Readonly<Record<DiagramView, string>> = {
   forward: 'forward graph',
   backward: 'backward graph (chain rule)',
   joint: 'forward (blue) and backward (red)',
+  backprop: 'backpropagation: forward (blue), backward (red), remembered values (grey)',
 };
 
 /** Explanations the legend adds for what the node labels abbreviate. */
@@ -422,7 +448,8 @@ export function buildDiagram(graph: Graph, view: DiagramView, options: DiagramOp
     name: `${graph.name}.${view}`,
     comments: [`chainrule: ${view} diagram of '${graph.name}' (generated, deterministic)`],
     graph: {
-      rankdir: options.rankdir ?? (view === 'joint' ? 'TB' : 'LR'),
+      // The backward chain drawn top to bottom fits a page; only the forward view runs left to right.
+      rankdir: options.rankdir ?? (view === 'forward' ? 'LR' : 'TB'),
       newrank: true,
       nodesep: 0.3,
       ranksep: 0.5,

@@ -17,7 +17,7 @@ const NODE_ORDER: readonly NodeKind[] = [
   'sum',
   'update',
 ];
-const EDGE_ORDER: readonly EdgeKind[] = ['forward', 'backward', 'tie', 'update', 'assign'];
+const EDGE_ORDER: readonly EdgeKind[] = ['forward', 'backward', 'saved', 'tie', 'update', 'assign'];
 const PER_ROW = 3;
 
 /** One legend entry: table cells for the HTML legend, a phrase for the plain one. */

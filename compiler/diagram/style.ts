@@ -25,13 +25,15 @@ export type NodeKind =
  * `assign`: an update writing the new value into its parameter or state. `tie`: a gradient node
  * to the forward value it differentiates.
  */
-export type EdgeKind = 'forward' | 'backward' | 'update' | 'assign' | 'tie';
+export type EdgeKind = 'forward' | 'backward' | 'update' | 'assign' | 'tie' | 'saved';
 
 export const BLUE: Color = '#1f6fb4';
 export const RED: Color = '#c62828';
 const BLUE_TEXT: Color = '#17508a';
 const RED_TEXT: Color = '#9e1c1c';
 const GREY: Color = '#b4b4b4';
+const SAVED_GREY: Color = '#8a8a8a';
+export const PURPLE: Color = '#6a1b9a';
 
 export const FONT = 'DejaVu Sans';
 
@@ -143,7 +145,7 @@ export function nodeLook(kind: NodeKind): NodeLook {
         shape: 'hexagon',
         style: 'filled',
         fill: '#f1e4f7',
-        border: '#6a1b9a',
+        border: PURPLE,
         meaning: 'optimizer update',
         colour: 'purple',
       };
@@ -171,12 +173,17 @@ export function edgeAttrs(kind: EdgeKind): EdgeAttrs {
     case 'forward':
       return { class: kind, color: BLUE, fontcolor: BLUE_TEXT };
     case 'backward':
-    case 'update':
       return { class: kind, color: RED, fontcolor: RED_TEXT };
+    // Optimizer edges are not gradients: the update's own purple, never the gradient red.
+    case 'update':
+      return { class: kind, color: PURPLE, fontcolor: PURPLE };
     case 'assign':
-      return { class: kind, color: RED, fontcolor: RED_TEXT, style: 'bold', arrowhead: 'empty' };
+      return { class: kind, color: PURPLE, fontcolor: PURPLE, style: 'bold', arrowhead: 'empty' };
     case 'tie':
       return { class: kind, color: GREY, style: 'dashed', arrowhead: 'none', penwidth: 0.7 };
+    // Thin and grey, and not pulling the layout: the forward values backprop must remember.
+    case 'saved':
+      return { class: kind, color: SAVED_GREY, penwidth: 0.6, arrowsize: 0.5, constraint: false };
     default:
       return assertNever(kind, 'edge kind');
   }
@@ -195,6 +202,8 @@ export function edgeMeaning(kind: EdgeKind): string {
       return 'the update overwrites the parameter for the next step';
     case 'tie':
       return 'links a gradient to the value it differentiates';
+    case 'saved':
+      return 'a forward value the gradient needs (remembered from the forward pass)';
     default:
       return assertNever(kind, 'edge kind');
   }
@@ -209,12 +218,15 @@ export function edgeSwatch(kind: EdgeKind): { readonly text: string; readonly co
     case 'forward':
       return { text: '──▶', color: BLUE, words: 'blue arrow' };
     case 'backward':
-    case 'update':
       return { text: '──▶', color: RED, words: 'red arrow' };
+    case 'update':
+      return { text: '──▶', color: PURPLE, words: 'purple arrow' };
     case 'assign':
-      return { text: '━━▷', color: RED, words: 'bold red arrow' };
+      return { text: '━━▷', color: PURPLE, words: 'bold purple arrow' };
     case 'tie':
       return { text: '- - -', color: GREY, words: 'grey dashed line' };
+    case 'saved':
+      return { text: '──▶', color: SAVED_GREY, words: 'thin grey arrow' };
     default:
       return assertNever(kind, 'edge kind');
   }

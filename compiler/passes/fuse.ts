@@ -182,7 +182,7 @@ function attachUpdates(
     const updates: number[] = [];
     for (const g of d.nodes.filter((id) => grads.has(id))) {
       const chain = updateChain(graph, g, readers);
-      if (chain !== undefined) updates.push(...chain);
+      if (chain !== undefined) for (const id of chain) updates.push(id);
     }
     if (updates.length === 0) continue;
     for (const u of updates) {
@@ -209,7 +209,7 @@ function updateChain(graph: Graph, g: number, readers: ReadonlyMap<number, reado
     const u = index.get(id);
     if (u === undefined || !ELEMENTWISE_UPDATES.has(u.op)) return undefined;
     chain.add(id);
-    queue.push(...(readers.get(id) ?? []));
+    for (const r of readers.get(id) ?? []) queue.push(r);
   }
   for (const id of chain) {
     for (const i of index.get(id)?.inputs ?? []) {
@@ -251,7 +251,9 @@ function orderKernels(graph: Graph, kernels: readonly Kernel[]): Kernel[] {
       });
     }
   });
-  const first = kernels.map((k) => Math.min(...k.nodes.map((id) => position(graph, id))));
+  const first = kernels.map((k) =>
+    k.nodes.reduce((m, id) => Math.min(m, position(graph, id)), Number.POSITIVE_INFINITY),
+  );
   const done = new Set<number>();
   const order: Kernel[] = [];
   while (order.length < kernels.length) {
@@ -271,12 +273,9 @@ function orderKernels(graph: Graph, kernels: readonly Kernel[]): Kernel[] {
 function kernelName(pattern: FusionPattern, d: Draft, node: (id: number) => Node): string {
   const first = node(d.nodes[0] ?? -1);
   const last = node(d.nodes[d.nodes.length - 1] ?? -1);
-  const withUpdate = d.updates?.length
-    ? `_${node(d.updates[d.updates.length - 1] ?? -1).op.replace(/_update$/, '')}`
-    : '';
   switch (pattern) {
     case 'single':
-      return identifier(first.name) + withUpdate;
+      return identifier(first.name);
     case 'linear_activation':
     case 'linear_softmax':
       return `${identifier(first.name)}_linear_${last.op}`;
@@ -285,7 +284,7 @@ function kernelName(pattern: FusionPattern, d: Draft, node: (id: number) => Node
     case 'matmul_activation_grad':
       return `${identifier(last.name)}_matmul_${last.op}`;
     case 'weight_bias_grad':
-      return `${identifier(first.name)}_bias${withUpdate}`;
+      return `${identifier(first.name)}_bias`;
     case 'elementwise':
       return d.nodes.map((id) => identifier(node(id).name)).join('_');
   }

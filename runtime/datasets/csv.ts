@@ -1,13 +1,18 @@
 // The user's own data as CSV: a header row naming the columns, numeric feature columns, and one
 // label column (chosen by name, the last column by default). Parsing is csv-parse's; every
 // problem is reported with the file, line and column.
+//
+// Memory stays bounded by the data: the file is parsed from its bytes (no copy as a string),
+// each record becomes float32 features and a label id as soon as it is read (csv-parse keeps
+// no records), and the feature buffer grows by doubling. Peak use is about the file size plus
+// twice the float32 features.
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { RuntimeError, fileProblem } from '../errors.js';
 import type { Dataset } from './dataset.js';
 
 export interface CsvOptions {
-  /** Label column name; default: the last column. */
+  /** Label column name; default: the last column (or, with `featureNames`, the one column left). */
   readonly label?: string;
   /**
    * Class names of a trained model, so a file read for eval/predict maps labels the same way as
@@ -16,52 +21,39 @@ export interface CsvOptions {
    */
   readonly classNames?: readonly string[];
   /**
+   * Feature names of a trained model: columns are matched by name (any order), a missing one is
+   * an error, and the one remaining column (if any) is the label. Without it, every column but
+   * the label is a feature, in file order.
+   */
+  readonly featureNames?: readonly string[];
+  /**
    * Predict: a file with exactly this many columns has no label column (all are features);
    * otherwise the label column is found as usual and ignored by the caller.
    */
   readonly featuresOnlyWhen?: number;
 }
 
-interface CsvRecord {
-  readonly record: string[];
-  readonly info: { readonly lines: number };
-}
+/** Largest float32; a feature beyond it would become Infinity in the model. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
-function readRecords(path: string): CsvRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new RuntimeError(
-      `cannot read ${path}: ${fileProblem(err)}`,
-      'pass --data mnist|iris|xor|spirals or the path of a CSV file',
-    );
-  }
-  try {
-    const lines: number[] = [];
-    // relax_column_count: we check the counts ourselves to report them with line numbers.
-    const records = parse(text, {
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      on_record: (record, context) => {
-        lines.push(context.lines);
-        return record;
-      },
-    });
-    return records.map((record, i) => ({ record, info: { lines: lines[i] ?? 0 } }));
-  } catch (err) {
-    const e = err as Error & { lines?: number };
-    throw new RuntimeError(`${path}${e.lines !== undefined ? `:${e.lines}` : ''}: malformed CSV: ${e.message}`);
-  }
-}
+/**
+ * Integer labels are class indices as written ("2" is class 2 even if 0 and 1 are absent) when
+ * they are dense enough to be indices; above this bound they are names (numeric order), so a
+ * label like 1e9 never allocates a billion classes.
+ */
+const MAX_INDEX_LABEL = 4096;
 
 const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 
 function parseNumber(cell: string, where: string, column: string): number {
   const v = cell === '' ? Number.NaN : Number(cell);
-  if (Number.isFinite(v)) return v;
+  if (Number.isFinite(v)) {
+    if (Math.abs(v) <= FLOAT32_MAX) return v;
+    throw new RuntimeError(
+      `${where}: column '${column}' is ${cell}, beyond the float32 range (±3.4e38) the model computes in`,
+      'rescale that column (e.g. to thousands or millions) or drop the row',
+    );
+  }
   const what =
     cell === ''
       ? 'is empty'
@@ -74,80 +66,177 @@ function parseNumber(cell: string, where: string, column: string): number {
   );
 }
 
-/** Maps label strings to class indices deterministically. */
-function classMapping(labels: readonly string[], known: readonly string[] | undefined): string[] {
+/** Maps the distinct label strings (in first-seen order) to class names, deterministically. */
+function classMapping(distinct: readonly string[], known: readonly string[] | undefined): string[] {
   if (known) return [...known];
-  const distinct = [...new Set(labels)];
   if (distinct.every((l) => /^\d+$/.test(l))) {
-    // Integer labels are class indices as written (so "2" is class 2 even if 0 and 1 are absent).
-    const max = Math.max(...distinct.map(Number));
-    return Array.from({ length: max + 1 }, (_, i) => String(i));
+    let max = 0;
+    for (const l of distinct) max = Math.max(max, Number(l));
+    if (max < MAX_INDEX_LABEL) return Array.from({ length: max + 1 }, (_, i) => String(i));
+    return [...distinct].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
   }
-  return distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...distinct].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Where each feature comes from and which column is the label, from the header. */
+interface Columns {
+  readonly names: readonly string[];
+  /** File column of each feature, in feature order. */
+  readonly featureCols: Int32Array;
+  readonly labelCol: number;
+}
+
+function resolveColumns(path: string, line: number, header: readonly string[], o: CsvOptions): Columns {
+  const where = `${path}:${line}`;
+  const find = (name: string): number => header.indexOf(name);
+  if (o.label !== undefined && find(o.label) < 0 && o.featuresOnlyWhen !== header.length) {
+    throw new RuntimeError(`${where}: no column named '${o.label}'`, `the header has: ${header.join(', ')}`);
+  }
+  if (o.featureNames !== undefined) {
+    const missing = o.featureNames.filter((n) => find(n) < 0);
+    if (missing.length > 0) {
+      throw new RuntimeError(
+        `${where}: no column named ${missing.map((n) => `'${n}'`).join(', ')}; the model was trained on the features ${o.featureNames.join(', ')}`,
+        'columns are matched by name (any order); rename the header or pass the data the model expects',
+      );
+    }
+    const featureCols = Int32Array.from(o.featureNames, find);
+    const rest = header.map((_, c) => c).filter((c) => !featureCols.includes(c));
+    const labelCol = o.label !== undefined ? find(o.label) : rest.length === 1 ? rest[0]! : -1;
+    const unknown = rest.filter((c) => c !== labelCol);
+    if (unknown.length > 0) {
+      throw new RuntimeError(
+        `${where}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `'${header[c]}'`).join(', ')}`,
+        `the model was trained on the features ${o.featureNames.join(', ')}${o.label === undefined ? ' plus one label column' : ` and the label '${o.label}'`}; drop the other columns`,
+      );
+    }
+    return { names: header, featureCols, labelCol };
+  }
+  const unlabelled = o.featuresOnlyWhen === header.length;
+  const labelCol = unlabelled ? -1 : o.label !== undefined ? find(o.label) : header.length - 1;
+  const featureCols = Int32Array.from(
+    header.map((_, c) => c).filter((c) => c !== labelCol),
+    (c) => c,
+  );
+  return { names: header, featureCols, labelCol };
 }
 
 export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
-  const records = readRecords(path);
-  const header = records[0];
-  if (!header) throw new RuntimeError(`${path} is empty`, 'the first line must name the columns, e.g. `x1,x2,label`');
-  const columns = header.record;
-  const unlabelled = options.featuresOnlyWhen === columns.length;
-  const labelCol = options.label !== undefined ? columns.indexOf(options.label) : unlabelled ? -1 : columns.length - 1;
-  if (options.label !== undefined && labelCol < 0 && !unlabelled) {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
     throw new RuntimeError(
-      `${path}:${header.info.lines}: no column named '${options.label}'`,
-      `the header has: ${columns.join(', ')}`,
+      `cannot read ${path}: ${fileProblem(err)}`,
+      'pass --data mnist|iris|xor|spirals or the path of a CSV file',
     );
   }
-  const rows = records.slice(1);
-  const numFeatures = columns.length - (labelCol >= 0 ? 1 : 0);
-  if (numFeatures < 1)
-    throw new RuntimeError(
-      `${path}: no feature columns`,
-      'the header must name at least one feature column besides the label',
-    );
+  let columns: Columns | undefined;
+  let numRows = 0;
+  let features = new Float32Array(1024);
+  let labelIds = new Int32Array(256);
+  let rowLines = new Int32Array(256);
+  const labelId = new Map<string, number>();
+  const distinct: string[] = [];
 
-  const features = new Float64Array(rows.length * numFeatures);
-  const rawLabels: string[] = [];
-  const rowLines = new Int32Array(rows.length);
-  rows.forEach(({ record, info }, r) => {
-    const where = `${path}:${info.lines}`;
-    if (record.length !== columns.length) {
+  const addRow = (record: readonly string[], line: number): void => {
+    if (columns === undefined) {
+      columns = resolveColumns(path, line, record, options);
+      if (columns.featureCols.length < 1)
+        throw new RuntimeError(
+          `${path}: no feature columns`,
+          'the header must name at least one feature column besides the label',
+        );
+      return;
+    }
+    const where = `${path}:${line}`;
+    if (record.length !== columns.names.length) {
       throw new RuntimeError(
-        `${where}: expected ${columns.length} columns (as in the header) but found ${record.length}`,
+        `${where}: expected ${columns.names.length} columns (as in the header) but found ${record.length}`,
         'every row needs one value per header column; check for missing or extra commas',
       );
     }
-    let f = 0;
-    record.forEach((cell, c) => {
-      if (c === labelCol) rawLabels.push(cell);
-      else features[r * numFeatures + f++] = parseNumber(cell, where, columns[c]!);
-    });
-    rowLines[r] = info.lines;
-  });
-
-  const classNames = labelCol >= 0 ? classMapping(rawLabels, options.classNames) : [...(options.classNames ?? [])];
-  const index = new Map(classNames.map((name, i) => [name, i]));
-  const labels = new Int32Array(rows.length);
-  rawLabels.forEach((l, r) => {
-    const c = index.get(l);
-    if (c === undefined) {
-      throw new RuntimeError(
-        `${path}:${rowLines[r]}: unknown class '${l}' in column '${columns[labelCol]}'`,
-        `the model was trained on the classes: ${classNames.join(', ')}`,
-      );
+    const f = columns.featureCols.length;
+    if ((numRows + 1) * f > features.length) features = grow(features, (numRows + 1) * f);
+    if (numRows + 1 > labelIds.length) {
+      labelIds = grow(labelIds, numRows + 1);
+      rowLines = grow(rowLines, numRows + 1);
     }
-    labels[r] = c;
-  });
+    for (let i = 0; i < f; i++) {
+      const c = columns.featureCols[i]!;
+      features[numRows * f + i] = parseNumber(record[c]!, where, columns.names[c]!);
+    }
+    if (columns.labelCol >= 0) {
+      const cell = record[columns.labelCol]!;
+      let id = labelId.get(cell);
+      if (id === undefined) {
+        id = distinct.length;
+        distinct.push(cell);
+        labelId.set(cell, id);
+      }
+      labelIds[numRows] = id;
+    }
+    rowLines[numRows] = line;
+    numRows++;
+  };
+
+  try {
+    // relax_column_count: we check the counts ourselves to report them with line numbers.
+    // on_record returns null, so csv-parse keeps no records: each is consumed as it is read.
+    parse(bytes, {
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      on_record: (record: string[], context) => {
+        addRow(record, context.lines);
+        return null;
+      },
+    });
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
+    const e = err as Error & { lines?: number };
+    throw new RuntimeError(`${path}${e.lines !== undefined ? `:${e.lines}` : ''}: malformed CSV: ${e.message}`);
+  }
+  if (columns === undefined)
+    throw new RuntimeError(`${path} is empty`, 'the first line must name the columns, e.g. `x1,x2,label`');
+  const cols: Columns = columns;
+  const numFeatures = cols.featureCols.length;
+  const lines = rowLines.slice(0, numRows);
+
+  const classNames = cols.labelCol >= 0 ? classMapping(distinct, options.classNames) : [...(options.classNames ?? [])];
+  const index = new Map(classNames.map((name, i) => [name, i]));
+  // Class index of each distinct label (-1: not a known class).
+  const classOf = Int32Array.from(distinct, (l) => index.get(l) ?? -1);
+  const labels = new Int32Array(numRows);
+  if (cols.labelCol >= 0) {
+    for (let r = 0; r < numRows; r++) {
+      const c = classOf[labelIds[r]!]!;
+      if (c < 0) {
+        throw new RuntimeError(
+          `${path}:${lines[r]}: unknown class '${distinct[labelIds[r]!]}' in column '${cols.names[cols.labelCol]}'`,
+          `the model was trained on the classes: ${classNames.join(', ')}`,
+        );
+      }
+      labels[r] = c;
+    }
+  }
   return {
     source: path,
-    features,
+    features: features.slice(0, numRows * numFeatures),
     labels,
-    numRows: rows.length,
+    numRows,
     numFeatures,
     numClasses: classNames.length,
     classNames,
-    featureNames: columns.filter((_, c) => c !== labelCol),
-    rowLines,
+    featureNames: Array.from(cols.featureCols, (c) => cols.names[c]!),
+    rowLines: lines,
   };
+}
+
+/** A larger copy (at least `need` elements, doubling), so appends cost amortized O(1). */
+function grow<T extends Float32Array | Int32Array>(a: T, need: number): T {
+  const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  next.set(a);
+  return next;
 }

@@ -109,8 +109,8 @@ export function splitDataset(ds: Dataset, valFraction: number, seed: number): Sp
   for (const y of [...byClass.keys()].sort((a, b) => a - b)) {
     const rows = byClass.get(y)!;
     const nVal = Math.round(rows.length * valFraction);
-    val.push(...rows.slice(0, nVal));
-    train.push(...rows.slice(nVal));
+    // NOTE: a loop, not a spread into push: a spread of 100k+ rows overflows the stack.
+    for (let i = 0; i < rows.length; i++) (i < nVal ? val : train).push(rows[i]!);
   }
   if (val.length === 0) return { train: ds };
   if (train.length === 0)

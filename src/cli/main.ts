@@ -1,6 +1,9 @@
 // The `chainrule` command line. Each command lives in src/cli/commands/<name>.ts and exports a
 // factory returning a commander `Command`; this file only lists them.
 import { Command, CommanderError } from 'commander';
+import { INTERNAL_EXIT, USAGE_EXIT } from './exit-codes.js';
+
+export { USAGE_EXIT } from './exit-codes.js';
 
 /**
  * Every command, in the order `--help` lists them. Each module is imported only when its command
@@ -35,7 +38,14 @@ export function commandsFor(argv: readonly string[]): string[] {
   return Object.keys(commands);
 }
 
+/**
+ * Runs the command line and returns the exit code (see docs/cli.md): 0 ok, 1 bad input, 2 usage,
+ * 70 an internal error (a bug: one line, the stack trace only with --debug), 130 interrupted.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
+  // --debug is global and may appear anywhere; commands never see it.
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
   const program = new Command('chainrule')
     .description(
       'Neural-network graph compiler: chain-rule backward graphs, standalone TypeScript kernels, Graphviz diagrams.',
@@ -43,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const makers = await Promise.all(commandsFor(argv).map((name) => commands[name]?.()));
+  const makers = await Promise.all(commandsFor(args).map((name) => commands[name]?.()));
   for (const make of makers) {
     if (make === undefined) continue;
     const command = make();
@@ -53,17 +63,25 @@ export async function main(argv: readonly string[]): Promise<number> {
       command.exitOverride().showHelpAfterError(`(run 'chainrule ${command.name()} --help' for usage)`),
     );
   }
+  program.option('--debug', 'on an internal error, print the stack trace');
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...args], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return usageExitCode(err);
-    throw err;
+    process.stderr.write(internalErrorText(err, debug));
+    return INTERNAL_EXIT;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
-/** Exit code for a usage error (unknown option, missing argument, bad value). */
-export const USAGE_EXIT = 2;
+/** One line saying it is our fault (plus the trace with --debug). */
+export function internalErrorText(err: unknown, debug: boolean): string {
+  const what = err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err);
+  const trace = err instanceof Error && err.stack !== undefined ? err.stack : what;
+  return debug
+    ? `internal error: this is a bug in chainrule\n${trace}\n`
+    : `internal error: ${what}\n  this is a bug in chainrule; please report it with the command you ran (add --debug for the stack trace)\n`;
+}
 
 /**
  * Commander exits 1 for usage errors; we keep 1 for a bad spec or data and use 2 for a bad command

@@ -55,7 +55,7 @@ export function checkSpecValue(value: unknown, locations?: JsonLocations, option
         warnings: locate(issues, locations),
       });
     }
-    issues.push(...built.errors);
+    for (const e of built.errors) issues.push(e);
   }
   const all = locate(issues, locations);
   return { ok: false, errors: all.filter(isError), warnings: all.filter((d) => !isError(d)) };

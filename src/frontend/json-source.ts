@@ -59,6 +59,21 @@ export function lineIndex(text: string): (offset: number) => { line: number; col
 export function parseJsonSource(text: string, file: string): ParsedJson {
   const toLineCol = lineIndex(text);
   const loc = (offset: number): SourceLoc => ({ file, ...toLineCol(offset) });
+  // jsonc-parser and the walk below recurse once per level: refuse deep documents before either
+  // runs, so a hostile file gets a located error instead of a stack overflow.
+  const tooDeep = firstTooDeep(text);
+  if (tooDeep !== undefined) {
+    return {
+      ok: false,
+      errors: [
+        {
+          message: `nested too deeply (more than ${MAX_DEPTH} levels of [ and {)`,
+          hint: 'a spec needs only a few levels; check for a runaway array or object here',
+          loc: loc(tooDeep),
+        },
+      ],
+    };
+  }
   const parseErrors: ParseError[] = [];
   const root = parseTree(text, parseErrors, {
     allowTrailingComma: false,
@@ -77,6 +92,26 @@ export function parseJsonSource(text: string, file: string): ParsedJson {
     keyAt: (pointer) => spans.get(pointer)?.key ?? spans.get(pointer)?.value,
   };
   return { ok: true, value, locations, errors };
+}
+
+/** Deepest nesting of arrays and objects a document may have (specs use fewer than ten). */
+export const MAX_DEPTH = 256;
+
+/** Offset of the first '[' or '{' that opens level MAX_DEPTH + 1, scanning tokens iteratively. */
+function firstTooDeep(text: string): number | undefined {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (;;) {
+    scanner.scan();
+    const start = scanner.getTokenOffset();
+    if (start >= text.length) return undefined;
+    const length = scanner.getTokenLength();
+    if (isToken(text, start, length, '{') || isToken(text, start, length, '[')) {
+      if (++depth > MAX_DEPTH) return start;
+    } else if (isToken(text, start, length, '}') || isToken(text, start, length, ']')) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
 }
 
 function toValue(

@@ -28,7 +28,8 @@ export type LoadResult =
  * if (!r.ok) console.error(r.errors.map(formatDiagnostic).join('\n'));
  */
 export function loadSpecText(text: string, file: string, options: CheckOptions = {}): LoadResult {
-  const parsed = parseJsonSource(text, file);
+  // A byte-order mark is not JSON but editors write one; accept it as loadSpecFile does.
+  const parsed = parseJsonSource(text.replace(/^\uFEFF/, ''), file);
   if (!parsed.ok) return { ok: false, errors: parsed.errors, warnings: [] };
   const checked = checkSpecValue(parsed.value, parsed.locations, options);
   // Duplicate keys are found while parsing, so they join the checker's findings here.
@@ -46,7 +47,7 @@ export function loadSpecFile(path: string, options: CheckOptions = {}): LoadResu
   } catch (err) {
     return { ok: false, errors: [readError(path, err)], warnings: [] };
   }
-  return loadSpecText(text.replace(/^\uFEFF/, ''), path, options);
+  return loadSpecText(text, path, options);
 }
 
 /** Hints by what went wrong reading a spec file (`fileProblem`'s words). */

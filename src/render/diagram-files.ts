@@ -10,7 +10,9 @@ export type DiagramFileName =
   | 'backward.dot'
   | 'backward.svg'
   | 'joint.dot'
-  | 'joint.svg';
+  | 'joint.svg'
+  | 'backprop.dot'
+  | 'backprop.svg';
 
 export interface DiagramFilesOptions extends DiagramOptions {
   /** Also write the joint view (forward and backward side by side). Default false. */

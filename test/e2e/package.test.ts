@@ -103,18 +103,13 @@ describe('installed from the tarball into a fresh project', () => {
     for (const file of ['xor_mlp.ts', 'forward.dot', 'forward.svg', 'backward.svg']) {
       expect(existsSync(join(app, 'm', file)), file).toBe(true);
     }
+    // The documented way to re-render a diagram: graphviz-cli comes with chainrule.
+    expect(ok('npx', ['graphviz', '-Tsvg', 'm/backward.dot'])).toContain('<svg');
   });
 
   it('imports an emitted model as plain JavaScript and runs it', () => {
-    // Until `compile` writes <name>.js itself, make it as a user would: esbuild (a chainrule dependency).
-    const js = join(app, 'm', 'xor_mlp.js');
-    if (!existsSync(js)) {
-      ok(join(app, 'node_modules/.bin/esbuild'), [
-        join(app, 'm', 'xor_mlp.ts'),
-        `--outfile=${js}`,
-        '--log-level=warning',
-      ]);
-    }
+    // `compile` writes <name>.js and <name>.d.ts beside the .ts (--emit both, the default).
+    for (const file of ['xor_mlp.js', 'xor_mlp.d.ts']) expect(existsSync(join(app, 'm', file)), file).toBe(true);
     const script = `import('./m/xor_mlp.js').then((m) => { const out = m.createModel({ seed: 1 }).forward({ x: new Float32Array([0, 1]) }); console.log(JSON.stringify(Array.from(out.p))); })`;
     const out = JSON.parse(ok(process.execPath, ['--input-type=module', '-e', script])) as number[];
     expect(out).toHaveLength(1);
@@ -147,7 +142,7 @@ console.log(JSON.stringify({ ok: checked.ok, source: compiled.source.length, los
     expect(result['svg']).toBe(true);
   });
 
-  it('type-checks from a strict TypeScript consumer (shipped .d.ts included, no skipLibCheck)', () => {
+  it('type-checks from a strict TypeScript consumer (shipped .d.ts and the emitted module included, no skipLibCheck)', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
@@ -181,6 +176,9 @@ export const loss: number = model.trainStep({ x: new Float32Array([0, 1]) }, { y
 export const module = await loadModule(spec, { kernels: 'js' });
 export const valid: boolean = loadSpecFile('spec.json').ok;
 export const errorName: string = ChainruleError.name;
+// The emitted module (compiled above), under the same flags.
+import { createModel } from './m/xor_mlp.js';
+export const p: Float32Array | undefined = createModel({ seed: 1 }).forward({ x: new Float32Array([0, 1]) })['p'];
 `,
     );
     const r = run(tsc, ['-p', 'tsconfig.json']);

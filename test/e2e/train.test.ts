@@ -90,6 +90,8 @@ describe('chainrule train reaches the targets on held-out rows', () => {
       'forward.svg',
       'metrics.json',
       'weights.safetensors',
+      'xor_mlp.d.ts',
+      'xor_mlp.js',
       'xor_mlp.ts',
     ]);
     expect(readFileSync(join(out, 'xor_mlp.ts'), 'utf8')).toMatch(/export function createModel/);

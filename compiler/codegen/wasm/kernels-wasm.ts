@@ -13,11 +13,10 @@
 // lives at its start: operands in the arena (parameters, activations, gradients) are passed by
 // `byteOffset` and only the caller's arrays are copied. See docs/wasm-kernels.md.
 import type { Dim as IrDim, Kernel, Node, Shape } from '../../ir/types.js';
-import { gradientEpilogue } from '../fused-kernels.js';
+import { activationGradEpilogue, gradientEpilogue, linearActivationEpilogue } from '../epilogues.js';
 import type { KernelContext } from '../kernel-context.js';
 import { perRow, staticSize } from '../layout.js';
 import { linearSoftmax } from '../fused-rows.js';
-import { pointwiseExpr } from '../pointwise.js';
 import { rowLoop } from '../template-kit.js';
 import type { Dim, GemmForm, GemmRequest } from './gemm-simd.js';
 
@@ -242,47 +241,24 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
       if (mm.node.op !== 'linear' && updates.length > 0) return gradient(mm, undefined, updates, ctx);
       return productInto(mm, ctx, ctx.ref(mm.node.id)).join('\n');
     case 'linear_activation': {
-      const [lin, act] = nodes;
-      if (lin === undefined || act === undefined)
-        throw new Error(`codegen: kernel ${kernel.name} is not linear + activation`);
-      const bias = lin.inputs[2];
-      const f = pointwiseExpr(act, ['z']);
-      if (f === undefined) throw new Error(`codegen: ${act.op} has no pointwise form`);
-      const storeZ = kernel.writes.includes(lin.id);
+      const e = linearActivationEpilogue(nodes, ctx, kernel);
       return [
-        `const O = ${ctx.ref(act.id)};`,
-        ...(bias === undefined ? [] : [`const bias = ${ctx.ref(bias)};`]),
-        ...(storeZ ? [`const Z = ${ctx.ref(lin.id)};`] : []),
-        header(mm, `${bias === undefined ? '' : 'bias and '}${act.op} '${act.name}'`),
+        ...e.lines,
+        header(mm, 'the epilogue'),
         ...runMatmul(mm),
-        rowsAndColumns(mm, ctx, [
-          `const z = ${bias === undefined ? 'heap[cAt + i]' : 'Math.fround(heap[cAt + i] + bias[j])'};`,
-          ...(storeZ ? ['Z[i] = z;'] : []),
-          `O[i] = ${f};`,
-        ]),
+        rowsAndColumns(mm, ctx, e.store('i', 'heap[cAt + i]', 'j')),
       ].join('\n');
     }
     case 'linear_softmax':
       // The JS kernel's structure, with the logits from the wasm matmul.
       return linearSoftmax(nodes, ctx, kernel, (lin, rows) => productInto(mm, ctx, rows.ref(lin.id)).join('\n'));
     case 'matmul_activation_grad': {
-      const [, grad] = nodes;
-      const saved = grad?.inputs[1];
-      if (grad === undefined || saved === undefined)
-        throw new Error(`codegen: kernel ${kernel.name} is not matmul + derivative`);
-      const f = pointwiseExpr(grad, ['d', 'S[i]']);
-      if (f === undefined) throw new Error(`codegen: ${grad.op} has no pointwise form`);
-      const storeM = kernel.writes.includes(mm.node.id);
+      const e = activationGradEpilogue(nodes, ctx, kernel);
       return [
-        `const S = ${ctx.ref(saved)}, O = ${ctx.ref(grad.id)};`,
-        ...(storeM ? [`const M = ${ctx.ref(mm.node.id)};`] : []),
-        header(mm, `${grad.op} '${grad.name}'`),
+        ...e.lines,
+        header(mm, 'the epilogue'),
         ...runMatmul(mm),
-        ...elements(ctx.count(mm.node.type.shape), [
-          'const d = heap[cAt + i];',
-          ...(storeM ? ['M[i] = d;'] : []),
-          `O[i] = ${f};`,
-        ]),
+        ...elements(ctx.count(mm.node.type.shape), e.store('i', 'heap[cAt + i]', '')),
       ].join('\n');
     }
     case 'weight_bias_grad': {

@@ -1,7 +1,7 @@
 // The module-level part of the `wasm-simd` kernel mode: which kernels' matmuls run in wasm, the
-// embedded bytes (base64, decoded by a few lines of inline code so browsers need no `Buffer`),
-// the locally declared WebAssembly surface (the module has no ambient types), and the setup in
-// `createModel`: one WebAssembly.Memory used as matmul scratch, instantiated synchronously.
+// embedded bytes (base64, decoded by the prelude's decodeBase64 so browsers need no `Buffer`), how
+// `createModel` (sync) and `createModelAsync` (async) instantiate them over one WebAssembly.Memory,
+// and the setup in `buildModel`.
 // emit-module.ts calls this only when `kernels: 'wasm-simd'`; the default output is untouched.
 import type { Kernel } from '../../ir/types.js';
 import type { Layout } from '../layout.js';
@@ -30,17 +30,24 @@ export const KERNEL_MODES: readonly KernelMode[] = ['js', 'wasm-simd'];
 const PAGE = 65536;
 
 export interface WasmModulePlan {
-  /** Top-level statements: the bytes, the WebAssembly typings and the base64 decoder. */
+  /** Top-level statements: the embedded bytes (the WebAssembly typings and decoder come from the prelude). */
   readonly statements: readonly string[];
   /**
-   * Fixed batch: statements creating the memory and declaring `arena` as its first floats
-   * (they replace the plain `const arena = new Float32Array(n)`); undefined otherwise.
+   * How `createModel` (sync) and `createModelAsync` (async compile, fine on a browser main thread)
+   * create `wasmMemory` and `wasmKernels` before calling `buildModel`; undefined without wasm matmuls.
+   */
+  readonly instantiate?: { readonly sync: readonly string[]; readonly async: readonly string[] };
+  /**
+   * Fixed batch: the statement declaring `arena` as the first floats of the wasm memory (it
+   * replaces the plain `const arena = new Float32Array(n)`); undefined otherwise.
    */
   readonly arena?: readonly string[];
-  /** Statements in `createModel` before the kernels: memory, instance, exports, scratch views. */
+  /** Statements in `buildModel` before the kernels: the exports, the heap view, scratch. */
   readonly setup: readonly string[];
   /** Statements at the end of `useBatch` (run-time batch): grow the scratch for a larger batch. */
   readonly onBatch: readonly string[];
+  /** Statements in `dispose`. */
+  readonly dispose?: readonly string[];
   /** A kernel's body: the wasm form, or the JS kernel with a comment saying why. */
   body(kernel: Kernel, withUpdates: boolean): string;
   /** One line for the module header. */
@@ -80,7 +87,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     const js = kernelBody(kernel, ctx, withUpdates);
     return path?.kind === 'js' ? `// JS gemm: ${path.reason}\n${js}` : js;
   };
-  const summary = `// Matmuls: ${wasm.length} of ${[...paths.values()].filter((p) => p.kind !== 'none').length} run as WebAssembly SIMD (embedded below); each kernel's comment says which path it took.\n`;
+  const summary = `// Matmuls: ${wasm.length} of ${[...paths.values()].filter((p) => p.kind !== 'none').length} run as WebAssembly SIMD (embedded below); each kernel's comment says which path it took.`;
   if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary };
 
   const bytes = gemmModule(wasm.map((mm) => mm.request));
@@ -89,27 +96,36 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
   const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(batch ?? ASSUMED_BATCH)) * 4) / PAGE));
   const widest = colSumsLength(kernels, paths, ctx);
   const memory = `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages} });`;
+  const imports = '{ env: { memory: wasmMemory } }';
+  const instantiate = {
+    sync: [
+      `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`,
+      memory,
+      `const wasmKernels = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(decodeBase64(WASM_MATMULS)), ${imports}).exports;`,
+    ],
+    async: [
+      `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`,
+      memory,
+      `const wasmKernels = (await WebAssemblyApi.instantiate(decodeBase64(WASM_MATMULS), ${imports})).instance.exports;`,
+    ],
+  };
   const arenaLines =
     batch === undefined
       ? undefined
       : [
-          `// One wasm memory (${pages} pages): the arena (${arenaFloats} floats; everything whose size is fixed), then the matmul scratch.`,
-          memory,
+          `// The arena is the first ${arenaFloats} floats of the wasm memory (everything whose size is fixed).`,
           `const arena = new Float32Array(wasmMemory.buffer, 0, ${arenaFloats});`,
         ];
   const setup = [
     batch === undefined
       ? `// WebAssembly SIMD matmuls (${wasm.length}), over one memory used as scratch: operands are copied in, C is read back.`
       : `// WebAssembly SIMD matmuls (${wasm.length}): operands in the arena are passed in place, the caller's arrays copied to the scratch, C read back.`,
-    ...(batch === undefined ? [memory] : []),
-    'const wasmKernels = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(decodeBase64(WASM_MATMULS)), { env: { memory: wasmMemory } }).exports;',
-    `const { ${wasm.map((mm) => mm.request.name).join(', ')} } = wasmKernels;`,
+    ...wasm.map((mm) => `const ${mm.request.name} = wasmExport(wasmKernels, '${mm.request.name}');`),
     `/** The whole wasm memory as floats${batch === undefined ? ' (re-created when the scratch grows)' : ''}. */`,
     `${batch === undefined ? 'let' : 'const'} heap = new Float32Array(wasmMemory.buffer);`,
     ...(widest > 0
-      ? [`/** Bias-gradient column sums, in doubles. */`, `const colSums = new Float64Array(${widest});`]
+      ? ['/** Bias-gradient column sums, in doubles. */', `const colSums = new Float64Array(${widest});`]
       : []),
-    '',
   ];
   const onBatch =
     batch !== undefined
@@ -122,7 +138,11 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
           '}',
         ];
   return {
-    statements: moduleStatements(bytes),
+    statements: [
+      `/** The model's WebAssembly SIMD matmuls (${bytes.length} bytes, base64), generated with the module. */`,
+      `const WASM_MATMULS = '${base64(bytes)}';`,
+    ],
+    instantiate,
     ...(arenaLines === undefined ? {} : { arena: arenaLines }),
     setup,
     onBatch,
@@ -141,46 +161,4 @@ function base64(bytes: Uint8Array): string {
   let binary = '';
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);
-}
-
-function moduleStatements(bytes: Uint8Array): string[] {
-  return [
-    `/** The model's WebAssembly SIMD matmuls (${bytes.length} bytes, base64), generated with the module. */\nconst WASM_MATMULS = '${base64(bytes)}';`,
-    [
-      '/** The few members of the WebAssembly JS API used here, declared locally (the module has no ambient types). */',
-      'interface WasmMemory {',
-      '  readonly buffer: ArrayBuffer;',
-      '  grow(pages: number): number;',
-      '}',
-    ].join('\n'),
-    '/** A matmul export: byte pointers to C, A and B, then the run-time batch if it has one. */\ntype WasmMatmul = (...args: number[]) => void;',
-    [
-      'interface WasmApi {',
-      '  readonly Module: new (bytes: Uint8Array) => object;',
-      '  readonly Instance: new (module: object, imports: { readonly env: { readonly memory: WasmMemory } }) => { readonly exports: Readonly<Record<string, WasmMatmul>> };',
-      '  readonly Memory: new (descriptor: { readonly initial: number }) => WasmMemory;',
-      '}',
-    ].join('\n'),
-    'const WebAssemblyApi = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;',
-    [
-      '/** Base64 → bytes without `atob` or `Buffer`, so the module runs anywhere. */',
-      'function decodeBase64(text: string): Uint8Array {',
-      "  const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';",
-      "  const clean = text.replace(/=+$/, '');",
-      '  const out = new Uint8Array((clean.length * 3) >> 2);',
-      '  let bits = 0;',
-      '  let value = 0;',
-      '  let n = 0;',
-      '  for (let i = 0; i < clean.length; i++) {',
-      '    value = ((value << 6) | digits.indexOf(clean.charAt(i))) & 0xffffff;',
-      '    bits += 6;',
-      '    if (bits >= 8) {',
-      '      bits -= 8;',
-      '      out[n++] = (value >> bits) & 255;',
-      '    }',
-      '  }',
-      '  return out;',
-      '}',
-    ].join('\n'),
-  ];
 }

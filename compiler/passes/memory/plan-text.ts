@@ -18,7 +18,9 @@ export function memoryPlanText(graph: Graph): string {
       `${batched ? 'run-time batch B (batch arena sized per row)' : 'fixed batch (one arena)'}`,
   ];
   if (graph.memory === undefined) lines.push('no plan: the plan-memory pass did not run; one region per value');
-  lines.push('', ...totals(plan, unplanned, bytes), '');
+  lines.push('');
+  for (const line of totals(plan, unplanned, bytes)) lines.push(line);
+  lines.push('');
   const rows = analysis.values
     .map((v) => ({ v, s: plan.storage.get(v.node.id) }))
     .sort((a, b) => storageRank(a.s) - storageRank(b.s) || offsetOf(a.s) - offsetOf(b.s) || first(a.v) - first(b.v));
@@ -41,7 +43,8 @@ export function memoryPlanText(graph: Graph): string {
     kernelRef(v.uses.lastRead),
     note(v, s, plan, byId),
   ]);
-  lines.push(...columns([['value', 'type', 'arena', 'offset', 'size', 'first use', 'last use', 'note'], ...table]));
+  for (const line of columns([['value', 'type', 'arena', 'offset', 'size', 'first use', 'last use', 'note'], ...table]))
+    lines.push(line);
   return `${lines.join('\n')}\n`;
 }
 

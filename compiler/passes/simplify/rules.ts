@@ -14,6 +14,6 @@ export const simplifyRules: readonly Rule[] = [
 
 /** The table as text, one rule per line: name, root ops, before → after. */
 export function formatRules(rules: readonly Rule[] = simplifyRules): string {
-  const width = Math.max(...rules.map((r) => r.name.length));
+  const width = rules.reduce((w, r) => Math.max(w, r.name.length), 0);
   return rules.map((r) => `${r.name.padEnd(width)}  on ${r.match.join('|')}: ${r.description}\n`).join('');
 }

@@ -10,7 +10,14 @@ import { printKernels } from '../../../compiler/ir/kernel-list.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { optimizationPasses, trainingPasses, type Stage } from '../../../compiler/passes/pipeline.js';
 import { memoryPlanText } from '../../../compiler/passes/plan-memory.js';
-import { ChainruleError, compile, type ArenaSize, type CompiledModel } from '../../api.js';
+import {
+  ChainruleError,
+  compile,
+  EMIT_FORMATS,
+  type ArenaSize,
+  type CompiledModel,
+  type EmitFormat,
+} from '../../api.js';
 import { diagramFiles } from '../../render/diagram-files.js';
 import { locate } from '../../frontend/check.js';
 import { formatCount } from '../format.js';
@@ -54,6 +61,7 @@ export interface CompileFlags {
   readonly dtype?: string;
   readonly batch?: number;
   readonly kernels?: string;
+  readonly emit?: EmitFormat;
   readonly dumpAfter?: string;
   /** `-O <level>`: '0' turns every optimizing pass off. */
   readonly optimize?: string;
@@ -68,6 +76,8 @@ export type OutputFiles = ReadonlyMap<string, string>;
 const examples = `
 Writes to DIR:
   <name>.ts              the standalone module: createModel, forward, lossAndGrads, trainStep, predict
+  <name>.js, <name>.d.ts the same module as JavaScript with its types (import it from Node, browsers, bundlers)
+                         (--emit ts|js|both chooses; default both)
   forward.dot/.svg       the forward graph; fused kernels drawn as clusters
   backward.dot/.svg      the backward (chain-rule) graph and optimizer updates (specs with a loss)
   gradients.txt          the gradient equations (as \`chainrule explain\`)
@@ -98,6 +108,11 @@ export function compileCommand(): Command {
     .addOption(dtypeOption())
     .addOption(batchOption())
     .addOption(kernelsOption())
+    .addOption(
+      new Option('--emit <format>', 'module files: ts (<name>.ts), js (<name>.js + <name>.d.ts) or both')
+        .choices(EMIT_FORMATS)
+        .default('both'),
+    )
     .addOption(
       new Option(
         '--dump-after <pass>',
@@ -155,6 +170,7 @@ function compileForCli(path: string, flags: CompileFlags, disable: readonly stri
       optimize: flags.optimize !== '0',
       disable,
       kernels: kernelMode(flags.kernels),
+      emit: flags.emit ?? 'both',
     });
   } catch (err) {
     if (!(err instanceof ChainruleError)) throw err;
@@ -169,7 +185,9 @@ function compileForCli(path: string, flags: CompileFlags, disable: readonly stri
 /** Everything compile writes, in memory, so nothing touches the disk until all of it succeeded. */
 export async function outputFiles(compiled: CompiledModel, dumpAfter: string | undefined): Promise<OutputFiles> {
   const files = new Map<string, string>();
-  files.set(`${compiled.name}.ts`, compiled.source);
+  if (compiled.emit !== 'js') files.set(`${compiled.name}.ts`, compiled.source);
+  if (compiled.js !== undefined) files.set(`${compiled.name}.js`, compiled.js);
+  if (compiled.declarations !== undefined) files.set(`${compiled.name}.d.ts`, compiled.declarations);
   const diagrams = await diagramFiles(compiled.graph, { kernels: kernelClusters(compiled.graph) });
   for (const [name, text] of Object.entries(diagrams)) files.set(name, text);
   const joint = compiled.stages.find((s) => s.pass === 'add-optimizer');

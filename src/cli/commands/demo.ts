@@ -6,7 +6,9 @@ import { Command } from 'commander';
 import { CHECKPOINT_FILE, WEIGHTS_FILE } from '../../../runtime/checkpoint.js';
 import { packageFile } from '../../package-file.js';
 import { kernelMode, kernelsOption } from '../spec-input.js';
-import { MNIST_SHIFT, parsePositiveInt, reportErrors, runTraining } from './train.js';
+import { MNIST_SHIFT, runTraining } from '../../training.js';
+import { parsePositiveInt } from '../parse-args.js';
+import { interruptSignal, printWarnings, reportErrors, reportUnfinished } from '../report.js';
 
 /** Epochs that reach the ≥ 96% held-out target within the 60 s budget on a 2-core machine. */
 export const DEMO_EPOCHS = 15;
@@ -27,6 +29,7 @@ export function demoCommand(): Command {
     .option('--quiet', 'no live progress bar; one line per epoch')
     .addOption(kernelsOption())
     .action(async (flags: DemoFlags) => {
+      const interrupt = interruptSignal();
       await reportErrors(async () => {
         const spec = relative(process.cwd(), SPEC) || SPEC;
         const kernels = kernelMode(flags.kernels);
@@ -45,8 +48,13 @@ export function demoCommand(): Command {
           out: flags.out,
           ...(flags.quiet === true ? { quiet: true } : {}),
           kernels,
+          signal: interrupt.signal,
+          onWarnings: printWarnings,
         });
-        if (r === undefined || r.status !== 'done') return;
+        if (r.status !== 'done') {
+          process.exitCode = reportUnfinished(r, spec);
+          return;
+        }
         const last = r.history[r.history.length - 1];
         const acc = last?.valAccuracy ?? Number.NaN;
         const trainSeconds = r.history.reduce((s, m) => s + m.trainSeconds, 0);
@@ -66,6 +74,6 @@ export function demoCommand(): Command {
               ? ''
               : `  npm start -- --kernels wasm-simd    (the same demo with WebAssembly SIMD matmuls, several times faster)\n`),
         );
-      });
+      }, SPEC).finally(interrupt.dispose);
     });
 }

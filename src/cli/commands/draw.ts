@@ -42,8 +42,11 @@ const examples = `
 Views:
   forward   the forward graph: inputs, parameters, operations, outputs, loss; tensor shapes on the edges
   backward  the chain rule: from the loss seed ∂L/∂L = 1 back to every parameter, then the optimizer updates
-  joint     both (default): forward down the left, backward up the right, each gradient level with the
-            value it differentiates and linked to it by a dashed line
+  backprop  the lecture's figure (default): forward (blue) and backward (red), each gradient level with
+            the value it differentiates; thin grey arrows bring each gradient the forward values it
+            needs (what backprop remembers); no optimizer
+  joint     backprop plus the optimizer: each parameter's update (purple) and a dashed tie from
+            each gradient to its value
 
 Examples:
   $ chainrule draw examples/two_layer_sigmoid.json > two_layer.svg
@@ -56,7 +59,7 @@ export function drawCommand(): Command {
   return new Command('draw')
     .description('Draw a diagram of a spec: forward (blue), backward (red, chain-rule factor on every edge) or both.')
     .argument('<spec>', 'path to the spec (JSON)')
-    .addOption(new Option('--view <view>', 'which graph to draw').choices(diagramViews).default('joint'))
+    .addOption(new Option('--view <view>', 'which graph to draw').choices(diagramViews).default('backprop'))
     .addOption(new Option('--format <format>', 'output format').choices(['dot', 'svg', 'png']).default('svg'))
     .option(
       '-o, --output <file>',
@@ -66,7 +69,7 @@ export function drawCommand(): Command {
     .addOption(
       new Option(
         '--rankdir <dir>',
-        'layout direction: LR (left to right) or TB (top to bottom); default TB for joint, else LR',
+        'layout direction: LR (left to right) or TB (top to bottom); default LR for forward, else TB',
       ).choices(['LR', 'TB']),
     )
     .addOption(

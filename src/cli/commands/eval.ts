@@ -4,7 +4,9 @@ import { Command, Option } from 'commander';
 import { RuntimeError } from '../../../runtime/errors.js';
 import { accuracy, confusionMatrix, formatConfusionMatrix } from '../../../runtime/metrics.js';
 import { evaluate } from '../../../runtime/train.js';
-import { loadTrained, parseFraction, parseSeed, prepareData, reportErrors } from './train.js';
+import { loadTrained, prepareData } from '../../training.js';
+import { parseFraction, parseSeed } from '../parse-args.js';
+import { printWarnings, reportErrors } from '../report.js';
 
 type SplitName = 'all' | 'train' | 'val';
 
@@ -46,14 +48,13 @@ export function evalCommand(): Command {
     .addHelpText('after', examples)
     .action(async (specPath: string, flags: EvalFlags) => {
       await reportErrors(async () => {
-        const trained = await loadTrained(specPath, flags.weights);
-        if (trained === undefined) return;
+        const trained = await loadTrained(specPath, flags.weights, { onWarnings: printWarnings });
         const { prepared, model, weights } = trained;
         const run = weights.run;
-        const data = flags.data ?? run?.data;
+        const data = flags.data ?? trained.data;
         if (data === undefined)
           throw new RuntimeError(`${flags.weights} does not record its training data`, 'pass --data');
-        const sameData = run !== undefined && data === run.data;
+        const sameData = run !== undefined && data === trained.data;
         const split: SplitName = flags.split ?? (sameData && run.valSplit > 0 ? 'val' : 'all');
         const label = flags.label ?? run?.label;
         const prep = prepareData(
@@ -65,6 +66,7 @@ export function evalCommand(): Command {
             standardizer: run?.standardizer ?? null,
             ...(label !== undefined ? { label } : {}),
             ...(run ? { classNames: run.classNames } : {}),
+            ...(run?.featureNames !== undefined ? { featureNames: run.featureNames } : {}),
           },
           prepared.io,
         );
@@ -82,6 +84,6 @@ export function evalCommand(): Command {
             `accuracy ${(100 * result.accuracy).toFixed(2)}% (${hits}/${ds.numRows})  loss ${result.loss.toFixed(4)}\n\n` +
             `${formatConfusionMatrix(confusionMatrix(result.predictions, ds.labels, prepared.io.numClasses), ds.classNames)}\n`,
         );
-      });
+      }, specPath);
     });
 }

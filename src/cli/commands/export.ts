@@ -13,7 +13,8 @@ import { seededParams, weightsForGraph } from '../../interop/params.js';
 import { exportTfjs } from '../../interop/tfjs/export.js';
 import { locate } from '../../frontend/check.js';
 import { loadSpecForCli, renderLoadReport } from '../spec-input.js';
-import { parseSeed, reportErrors } from './train.js';
+import { parseSeed } from '../parse-args.js';
+import { reportErrors } from '../report.js';
 
 export const EXPORT_FORMATS = ['onnx', 'onnx-training', 'tfjs'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

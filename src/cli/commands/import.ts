@@ -11,7 +11,7 @@ import { LOSS_CHOICES, type LossChoice, writeImported } from '../../interop/spec
 import { importTfjs, SUPPORTED_TFJS } from '../../interop/tfjs/import.js';
 import { parseModuleMap, torchWeights } from '../../interop/torch-weights.js';
 import { loadSpecForCli } from '../spec-input.js';
-import { reportErrors } from './train.js';
+import { reportErrors } from '../report.js';
 
 interface ImportFlags {
   readonly out: string;

@@ -1,7 +1,7 @@
 // `chainrule predict SPEC --weights FILE --data FILE.csv`: the class of every row, as CSV.
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { RuntimeError } from '../../../runtime/errors.js';
+import { RuntimeError, fileProblem } from '../../../runtime/errors.js';
 import {
   applyStandardizer,
   loadCsv,
@@ -11,7 +11,8 @@ import {
 } from '../../../runtime/datasets/index.js';
 import { checkDataFits } from '../../../runtime/feed.js';
 import { predictRows } from '../../../runtime/predict.js';
-import { loadTrained, reportErrors } from './train.js';
+import { loadTrained } from '../../training.js';
+import { printWarnings, reportErrors } from '../report.js';
 
 interface PredictFlags {
   readonly weights: string;
@@ -21,8 +22,9 @@ interface PredictFlags {
 }
 
 const examples = `
-The CSV has a header row and the feature columns the model was trained on, in the same order; a
-label column (as in training, or --label) may be present and is then ignored. Prints CSV:
+The CSV has a header row and the feature columns the model was trained on, matched by name (any
+order; a missing or unknown column is an error); a label column (as in training, or --label) may
+be anywhere and is then ignored. Prints CSV:
 row (1-based data row), class (its name), probability (the model's probability of that class).
 
 Examples:
@@ -44,8 +46,7 @@ export function predictCommand(): Command {
     .addHelpText('after', examples)
     .action(async (specPath: string, flags: PredictFlags) => {
       await reportErrors(async () => {
-        const trained = await loadTrained(specPath, flags.weights);
-        if (trained === undefined) return;
+        const trained = await loadTrained(specPath, flags.weights, { onWarnings: printWarnings });
         const { prepared, model, weights } = trained;
         const run = weights.run;
         const io = prepared.io;
@@ -53,7 +54,12 @@ export function predictCommand(): Command {
         let ds: Dataset;
         if (/\.(csv|txt)$/i.test(flags.data)) {
           // Labels are ignored, so any label value is accepted here (no class-name mapping).
-          ds = loadCsv(flags.data, { featuresOnlyWhen: io.numFeatures, ...(label !== undefined ? { label } : {}) });
+          // Columns are matched to the trained feature names when the weights record them.
+          ds = loadCsv(flags.data, {
+            featuresOnlyWhen: io.numFeatures,
+            ...(label !== undefined ? { label } : {}),
+            ...(run?.featureNames !== undefined ? { featureNames: run.featureNames } : {}),
+          });
           validateDataset({ ...ds, labels: new Int32Array(ds.numRows), numClasses: 1 });
         } else {
           ds = loadDataset(flags.data, { seed: run?.seed ?? 1 });
@@ -74,12 +80,12 @@ export function predictCommand(): Command {
             writeFileSync(flags.output, text);
           } catch (err) {
             throw new RuntimeError(
-              `cannot write ${flags.output}: ${(err as Error).message}`,
+              `cannot write ${flags.output}: ${fileProblem(err)}`,
               'check that the directory exists and is writable',
             );
           }
           process.stderr.write(`wrote ${ds.numRows} predictions to ${flags.output}\n`);
         }
-      });
+      }, specPath);
     });
 }

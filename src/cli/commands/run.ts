@@ -14,7 +14,7 @@ import { RuntimeError } from '../../../runtime/errors.js';
 import { locate } from '../../frontend/check.js';
 import { dtypeOption, graphOptions, type LoadedSpec, loadSpecForCli, renderLoadReport } from '../spec-input.js';
 import { formatNumber, formatTable, parseValues, splitAssignment } from '../tensor-text.js';
-import { reportErrors } from './train.js';
+import { reportErrors } from '../report.js';
 
 interface RunFlags {
   readonly input: readonly string[];

@@ -3,7 +3,7 @@
 // of test/support/ops-table.ts), its generated kernel on a one-node graph equals its reference,
 // in float64 and float32 JS and, where a wasm-simd form exists, in WebAssembly.
 import { afterEach, describe, expect, it } from 'vitest';
-import { runtimeHelpers } from '../../../compiler/codegen/module-helpers.js';
+import { preludeItems } from '../../../compiler/codegen/module-helpers.js';
 import type { OpName } from '../../../compiler/ir/types.js';
 import { opNames, ops } from '../../../compiler/ops/index.js';
 import type { OpDef } from '../../../compiler/ops/op-def.js';
@@ -33,8 +33,8 @@ describe('op files hold their kernels', () => {
     expect(missing.map((op) => `${op}: add \`pointwise\` to its file in compiler/ops/`)).toEqual([]);
   });
 
-  it('every module helper an op declares exists in compiler/codegen/module-helpers.ts', () => {
-    const helpers = new Set(runtimeHelpers('Float64Array').map((s) => ('name' in s ? s.name : undefined)));
+  it('every module helper an op declares exists in compiler/codegen/prelude.ts', () => {
+    const helpers = new Set(preludeItems().map((item) => item.name));
     const missing = opNames.flatMap((op) =>
       (ops[op].helpers ?? []).filter((h) => !helpers.has(h)).map((h) => `${op}: ${h}`),
     );

@@ -2,7 +2,7 @@
 // random feeds in the model's float type, and one tolerance rule for comparing arrays.
 import type { FloatDType, Graph } from '../../../compiler/ir/types.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
-import { loadModuleSource } from '../../../runtime/load-module.js';
+import { loadModuleJs, loadModuleSource } from '../../../runtime/load-module.js';
 import { interpret, type InterpretResult } from '../../../compiler/interp/interpret.js';
 import type { Feed, FloatArray, GeneratedModel } from '../../../runtime/model.js';
 import { compile, type CompileOptions, type CompiledModel } from '../../../src/api.js';
@@ -21,8 +21,12 @@ export async function compiledModel(
   options: CompileOptions,
   seed: number,
 ): Promise<{ compiled: CompiledModel; model: GeneratedModel }> {
-  const compiled = compile(spec, options);
-  const mod = await loadModuleSource(compiled.source, compiled.name);
+  const compiled = compile(spec, { emit: 'both', ...options });
+  // The emitted JavaScript when there is one (what Node and browsers import), else the TypeScript.
+  const mod =
+    compiled.js === undefined
+      ? await loadModuleSource(compiled.source, compiled.name)
+      : await loadModuleJs(compiled.js, compiled.name);
   return { compiled, model: mod.createModel({ seed }) };
 }
 
@@ -126,3 +130,27 @@ export function stepProblems(
   problems.push(...recordMismatches(model.toJSON().state, second.state, 'step 2 state', tol));
   return problems;
 }
+
+/**
+ * Names a spec accepts that collide or clash once made identifiers: `x` and `_x` (sanitized
+ * alike before), `x_`, reserved words, the module's own identifiers (`B`, `arena`, `params`,
+ * `forward`, a prelude helper's name) and a name ending in what a kernel suffix adds.
+ */
+export const collidingNames: GraphSpec = {
+  name: 'names',
+  inputs: { x: [null, 3], _x: [null, 3], x_: [null, 3] },
+  targets: { class: [null] },
+  nodes: [
+    { name: 'function', op: 'add', inputs: ['x', '_x'] },
+    { name: 'B', op: 'add', inputs: ['function', 'x_'] },
+    { name: 'arena', op: 'linear', input: 'B', units: 4 },
+    { name: 'params', op: 'tanh', input: 'arena' },
+    { name: 'fillUniform', op: 'linear', input: 'params', units: 4 },
+    { name: 'forward', op: 'relu', input: 'fillUniform' },
+    { name: 'constructor', op: 'linear', input: 'forward', units: 3 },
+    { name: 'probs', op: 'softmax', input: 'constructor' },
+  ],
+  outputs: ['probs'],
+  loss: { op: 'cross_entropy', input: 'probs', target: 'class' },
+  train: { optimizer: 'adam', lr: 0.01, seed: 3 },
+};

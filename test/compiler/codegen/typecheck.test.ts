@@ -1,7 +1,9 @@
-// Generated modules are standalone strict TypeScript: every example (f32 and f64, run-time and
-// fixed batch, training and inference-only) and a few random specs are written to one folder
-// and type-checked by a single `tsc --strict` run, with no ambient types and no imports.
-// A control file with a strict-only error proves the run really checked strictly.
+// Generated modules are standalone strict TypeScript: every example (f32 and f64, js and
+// wasm-simd kernels, run-time and fixed batch, training and inference-only), a spec whose names
+// could collide once made identifiers, and a few random specs are written to one folder and
+// type-checked by a single `tsc --strict --noUnusedLocals --noUnusedParameters
+// --noUncheckedIndexedAccess --exactOptionalPropertyTypes` run, with no ambient types and no
+// imports. Control files with errors only those flags report prove the run really used them.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { compile, type CompileOptions } from '../../../src/api.js';
 import { exampleSpecs } from '../../support/examples.js';
 import { randomSpec } from '../../support/random-spec.js';
-import { inferenceOnly } from './support.js';
+import { collidingNames, inferenceOnly } from './support.js';
 
 const tsc = new URL('../../../node_modules/.bin/tsc', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'chainrule-tsc-'));
@@ -33,12 +35,14 @@ function variants(label: string, spec: GraphSpec): Case[] {
     if (mode === 'train' && spec.loss === undefined) continue;
     for (const dtype of ['f32', 'f64'] as const) {
       for (const batch of [undefined, 8]) {
-        const options: CompileOptions = { dtype, ...(batch === undefined ? {} : { batch }) };
-        out.push({
-          file: `${label}.${mode}.${dtype}.${batch === undefined ? 'batchB' : `batch${batch}`}.ts`,
-          spec: s,
-          options,
-        });
+        for (const kernels of dtype === 'f32' ? (['js', 'wasm-simd'] as const) : (['js'] as const)) {
+          const options: CompileOptions = { dtype, kernels, ...(batch === undefined ? {} : { batch }) };
+          out.push({
+            file: `${label}.${mode}.${dtype}.${kernels === 'js' ? '' : 'wasm.'}${batch === undefined ? 'batchB' : `batch${batch}`}.ts`,
+            spec: s,
+            options,
+          });
+        }
       }
     }
   }
@@ -51,11 +55,21 @@ const randomSpecs = fc.sample(randomSpec({ maxWidth: 12, maxDepth: 5, train: 'al
 const RANDOM_VARIANTS = /\.(train\.f32\.batchB|train\.f64\.batch8|infer\.f32\.batchB)\.ts$/;
 const cases: Case[] = [
   ...[...exampleSpecs()].flatMap(([name, spec]) => variants(name, spec)),
+  ...variants('names', collidingNames),
   ...randomSpecs.flatMap((spec, i) => variants(`random${i}`, spec).filter((c) => RANDOM_VARIANTS.test(c.file))),
 ];
 
-// `strict` rejects an untyped parameter (implicit any); without it this file would pass.
-const CONTROL = 'export function control(x) { return x; }\n';
+// Each line is an error under exactly one of the flags (implicit any, unused local, unused
+// parameter, unchecked index, an explicit undefined in an optional property); without them
+// this file would pass.
+const CONTROL = [
+  'export function control(x) { return x; }',
+  'export function unusedLocal(): void { const y = 1; }',
+  'export function unusedParameter(z: number): void {}',
+  'export function unchecked(a: Float32Array): number { return a[0]; }',
+  'export const exact: { readonly o?: number } = { o: undefined };',
+  '',
+].join('\n');
 
 const IMPORT = /^\s*import[\s{*'"]|\bimport\s*\(|\brequire\s*\(/m;
 
@@ -72,6 +86,10 @@ describe('generated modules type-check under tsc --strict', () => {
     const tsconfig = {
       compilerOptions: {
         strict: true,
+        noUnusedLocals: true,
+        noUnusedParameters: true,
+        noUncheckedIndexedAccess: true,
+        exactOptionalPropertyTypes: true,
         target: 'ES2022',
         module: 'ESNext',
         moduleResolution: 'bundler',
@@ -85,8 +103,12 @@ describe('generated modules type-check under tsc --strict', () => {
     const run = spawnSync(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], { cwd: dir, encoding: 'utf8' });
     const diagnostics = `${run.stdout}${run.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
     const control = diagnostics.filter((l) => l.startsWith('control.ts'));
-    expect(control, 'the control file must fail with an implicit any (strict is on)').toEqual([
+    expect(control, 'the control file must fail once per flag (the flags are on)').toEqual([
       expect.stringMatching(/^control\.ts\(1,25\): error TS7006: Parameter 'x' implicitly has an 'any' type\./),
+      expect.stringMatching(/^control\.ts\(2,45\): error TS6133: 'y' is declared but its value is never read\./),
+      expect.stringMatching(/^control\.ts\(3,33\): error TS6133: 'z' is declared but its value is never read\./),
+      expect.stringMatching(/^control\.ts\(4,54\): error TS2322: Type 'number \| undefined' is not assignable/),
+      expect.stringMatching(/^control\.ts\(5,14\): error TS2375: /),
     ]);
     expect(diagnostics.filter((l) => !l.startsWith('control.ts'))).toEqual([]);
   });

@@ -11,7 +11,7 @@ describe('DOT baselines', () => {
   it.each([...exampleSpecs()])('%s', (name, spec) => {
     const { joint } = compileSpec(spec, { dtype: 'f32' });
     // Write every view first, so one accept run picks them all up.
-    const results = (['forward', 'backward', 'joint'] as const).map((view) => {
+    const results = (['forward', 'backward', 'joint', 'backprop'] as const).map((view) => {
       const file = `${name}.${view}.dot`;
       const text = viewDot(joint, view);
       return { file, text, reference: baseline(file, text).reference };

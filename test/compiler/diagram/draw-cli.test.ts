@@ -19,14 +19,16 @@ function draw(args: readonly string[], cwd = root): { status: number | null; std
 }
 
 describe('chainrule draw', () => {
-  it('writes the joint view as SVG to stdout by default', () => {
+  it('writes the backprop view as SVG to stdout by default', () => {
     const r = draw([twoLayer]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const svg = r.stdout.toString('utf8');
     expect(svg.startsWith('<?xml')).toBe(true);
     expect(svg).toContain('∂L/∂z.weight');
-    expect(svg).toContain('two_layer_sigmoid — forward (blue) and backward (red)');
+    expect(svg).toContain(
+      'two_layer_sigmoid — backpropagation: forward (blue), backward (red), remembered values (grey)',
+    );
   });
 
   it('writes DOT for any view, and the backward view has no forward edges', () => {

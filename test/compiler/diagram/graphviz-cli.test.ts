@@ -10,12 +10,15 @@ import { type Label, writeDot } from '../../../compiler/diagram/dot-text.js';
 import { exampleSpecs, learnSpecs } from '../../support/examples.js';
 import { compileSpec } from '../../support/pipeline.js';
 
-const views: readonly DiagramView[] = ['forward', 'backward', 'joint'];
+const views: readonly DiagramView[] = ['forward', 'backward', 'joint', 'backprop'];
 
-const examples = [...exampleSpecs(), ...learnSpecs()].map(([name, spec]) => ({
-  name,
-  graph: compileSpec(spec, { dtype: 'f32' }).joint,
-}));
+// Specs with a loss (the softmax-only step of docs/learn.md has nothing to differentiate).
+const examples = [...exampleSpecs(), ...learnSpecs()]
+  .filter(([, spec]) => spec.loss !== undefined)
+  .map(([name, spec]) => ({
+    name,
+    graph: compileSpec(spec, { dtype: 'f32' }).joint,
+  }));
 
 function labelText(value: Label | undefined): string {
   if (value === undefined) return '';

@@ -29,9 +29,10 @@ describe('PNG', () => {
     }
     expect(stats.get('forward')?.blue).toBeGreaterThan(500);
     expect(stats.get('forward')?.red).toBe(0);
-    expect(stats.get('backward')?.red).toBeGreaterThan(500);
+    // Gradient edges only (optimizer edges are purple): wide views scale them down to thin lines.
+    expect(stats.get('backward')?.red).toBeGreaterThan(40);
     expect(stats.get('backward')?.blue).toBe(0);
-    expect(stats.get('joint')?.red).toBeGreaterThan(500);
+    expect(stats.get('joint')?.red).toBeGreaterThan(40);
     expect(stats.get('joint')?.blue).toBeGreaterThan(500);
   });
 

@@ -19,6 +19,7 @@ import {
   nodesOf,
   readView,
   reachableAlong,
+  PURPLE,
   RED,
 } from './support.js';
 
@@ -48,7 +49,8 @@ function checkForwardEdges(graph: Graph, dot: ReadDot): void {
 
 function checkBackwardEdges(graph: Graph, dot: ReadDot): void {
   for (const e of [...edgesOf(dot, 'backward'), ...edgesOf(dot, 'update')]) {
-    expect(attr(e, 'color'), `${e.from} -> ${e.to}`).toBe(RED);
+    // Gradients are red; optimizer edges have their own purple, never the gradient red.
+    expect(attr(e, 'color'), `${e.from} -> ${e.to}`).toBe(e.attrs.get('class')?.text === 'update' ? PURPLE : RED);
     const [factor, shape] = plainText(e.attrs.get('label')).split('\n');
     expect(factor?.trim(), `factor on ${e.from} -> ${e.to}`).not.toBe('');
     if (byName(graph, e.to).op !== 'fill' && shape !== undefined)
@@ -61,11 +63,12 @@ function checkBackwardEdges(graph: Graph, dot: ReadDot): void {
   }
 }
 
-/** From the loss, red edges reach every parameter (through its gradient and its update). */
+/** From the loss, red edges reach every parameter's gradient, and purple ones its update and the parameter. */
 function checkRedPaths(graph: Graph, dot: ReadDot): void {
   const loss = graph.nodes.find((n) => n.id === graph.loss);
   expect(loss).toBeDefined();
-  const reached = reachableAlong(dot, loss?.name ?? '', RED);
+  const red = reachableAlong(dot, loss?.name ?? '', RED);
+  const reached = new Set([...red].flatMap((id) => [...reachableAlong(dot, id, PURPLE)]));
   const params = graph.nodes.filter((n) => n.role === 'param').map((n) => n.name);
   expect(params.length).toBeGreaterThan(0);
   for (const p of params) expect(reached.has(p), `no red path from the loss to ${p}`).toBe(true);

@@ -33,6 +33,7 @@ export function tenLayerSpec(): GraphSpec {
 
 export const BLUE = '#1f6fb4';
 export const RED = '#c62828';
+export const PURPLE = '#6a1b9a';
 
 /** The DOT of a view, read back. */
 export function readView(graph: Graph, view: DiagramView): ReadDot {

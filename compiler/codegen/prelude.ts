@@ -1,0 +1,377 @@
+// The helpers a generated module carries (it imports nothing). This file is real TypeScript,
+// type-checked with the project and unit-tested; emit-module.ts copies a declaration into a
+// module only when the module's code names it (and then whatever that declaration names), with
+// `export ` dropped and `FloatArray` replaced by the module's float array class. Each
+// declaration is one top-level item starting at column 0, with its doc comment, separated from
+// the next by a blank line. The module is checked with no ambient types beyond ES2022: no DOM,
+// no Node (globals such as WebAssembly and TextDecoder are declared below, as used).
+
+/** Stand-in for the module's float array class (Float32Array or Float64Array); not copied. */
+export const FloatArray = Float32Array;
+export type FloatArray = Float32Array;
+
+/** What a caller's-array slot holds before the first call. */
+export const EMPTY_F: FloatArray = new FloatArray(0);
+
+/** What a class-index slot holds before the first call. */
+export const EMPTY_I32: Int32Array = new Int32Array(0);
+
+/** Uniform(−limit, limit) from a seeded stream (Glorot/He limits are computed at compile time). */
+export function fillUniform(out: FloatArray, limit: number, seed: number, name: string): void {
+  // A mulberry32 stream keyed by (seed, parameter name): adding a layer never shifts the others.
+  let s = (seed ^ 0x9e3779b9) >>> 0;
+  for (let i = 0; i < name.length; i++) s = Math.imul(s ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    const u = ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+    out[i] = (2 * u - 1) * limit;
+  }
+}
+
+/** Rejects NaN and ±Infinity with the row and column of the first bad value. */
+export function assertFinite(name: string, data: FloatArray, row: number): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (v - v !== 0) {
+      throw new RangeError(
+        `${name}: non-finite value ${v} at row ${Math.floor(i / row)}, column ${i % row} (clean the data, or pass { checkFinite: false } to createModel)`,
+      );
+    }
+  }
+}
+
+/** Class-index targets must select one of the output columns. */
+export function assertClasses(name: string, data: Int32Array, classes: number): void {
+  for (let i = 0; i < data.length; i++) {
+    const c = data[i] as number;
+    if (c < 0 || c >= classes) {
+      throw new RangeError(`${name}: class index ${c} at row ${i} is out of range [0, ${classes})`);
+    }
+  }
+}
+
+/** Names what the caller passed, for type errors. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing (missing key)';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+/** Copies named arrays into the arena after checking every name and length (nothing is written if one is wrong). */
+export function copyRecord(
+  what: string,
+  from: Readonly<Record<string, ArrayLike<number>>>,
+  into: Readonly<Record<string, FloatArray>>,
+  complete: boolean,
+): void {
+  for (const key of Object.keys(from)) {
+    if (!Object.hasOwn(into, key)) {
+      throw new RangeError(`${what}: unknown name '${key}' (expected one of ${Object.keys(into).join(', ')})`);
+    }
+  }
+  for (const key of Object.keys(into)) {
+    const src = Object.hasOwn(from, key) ? from[key] : undefined;
+    const dst = into[key] as FloatArray;
+    if (src === undefined) {
+      if (complete) throw new RangeError(`${what}: missing '${key}'`);
+      continue;
+    }
+    if (src.length !== dst.length) {
+      throw new RangeError(`${what}: '${key}' needs ${dst.length} values, got ${src.length}`);
+    }
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i];
+      if (typeof v !== 'number' || v - v !== 0) {
+        throw new RangeError(`${what}: '${key}' value ${i} is ${String(v)}, not a finite number`);
+      }
+    }
+  }
+  for (const key of Object.keys(into)) {
+    const src = Object.hasOwn(from, key) ? from[key] : undefined;
+    const dst = into[key] as FloatArray;
+    if (src !== undefined) for (let i = 0; i < src.length; i++) dst[i] = src[i] as number;
+  }
+}
+
+/** Derivative of the tanh-approximated GELU. */
+export function geluDerivative(x: number): number {
+  // d/dx of 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³)
+  const c = Math.sqrt(2 / Math.PI);
+  const t = Math.tanh(c * (x + 0.044715 * x * x * x));
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x);
+}
+
+/** The few members of the WebAssembly JS API used here, declared locally (the module has no ambient types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** A matmul export: byte pointers to C, A and B, then the run-time batch if it has one. */
+export type WasmMatmul = (...args: number[]) => void;
+
+/** A compiled WebAssembly module (opaque). */
+export interface WasmModule {
+  readonly __wasmModule?: never;
+}
+
+/** The WebAssembly namespace, as far as a module uses it. */
+export interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Instance: new (
+    module: WasmModule,
+    imports: { readonly env: { readonly memory: WasmMemory } },
+  ) => { readonly exports: Readonly<Record<string, WasmMatmul>> };
+  readonly Memory: new (descriptor: { readonly initial: number }) => WasmMemory;
+  instantiate(
+    bytes: Uint8Array,
+    imports: { readonly env: { readonly memory: WasmMemory } },
+  ): Promise<{ readonly instance: { readonly exports: Readonly<Record<string, WasmMatmul>> } }>;
+}
+
+/** The host's WebAssembly (Node, browsers, Deno, Bun). */
+export const WebAssemblyApi = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;
+
+/** Base64 → bytes without `atob` or `Buffer`, so the module runs anywhere. */
+export function decodeBase64(text: string): Uint8Array {
+  const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const clean = text.replace(/=+$/, '');
+  const out = new Uint8Array((clean.length * 3) >> 2);
+  let bits = 0;
+  let value = 0;
+  let n = 0;
+  for (let i = 0; i < clean.length; i++) {
+    value = ((value << 6) | digits.indexOf(clean.charAt(i))) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (value >> bits) & 255;
+    }
+  }
+  return out;
+}
+
+/** The exported matmul `name` of an instance, or a clear error if the embedded bytes lack it. */
+export function wasmExport(exports: Readonly<Record<string, WasmMatmul>>, name: string): WasmMatmul {
+  const f = exports[name];
+  if (typeof f !== 'function')
+    throw new Error(`the embedded WebAssembly has no export '${name}' (regenerate the module)`);
+  return f;
+}
+
+/** Only one thread is supported so far; anything else is refused rather than silently ignored. */
+export function checkThreads(threads: number | undefined): void {
+  if (threads !== undefined && threads !== 1) {
+    throw new RangeError(
+      `threads: ${threads} is not supported yet; this module runs on one thread (omit threads or pass 1)`,
+    );
+  }
+}
+
+/** A tensor of a safetensors file: where its bytes are (relative to the data section) and what they hold. */
+export interface SafetensorsEntry {
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** A checked safetensors file: every entry's offsets tile the data section exactly. */
+export interface SafetensorsFile {
+  readonly tensors: Readonly<Record<string, SafetensorsEntry>>;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The data section. */
+  readonly data: DataView;
+}
+
+/** UTF-8 decoding from the host (every JS runtime has TextDecoder). */
+export const utf8 = new (
+  globalThis as unknown as { readonly TextDecoder: new () => { decode(b: Uint8Array): string } }
+).TextDecoder();
+
+/**
+ * Parses a safetensors header (the format of chainrule's weights files: an 8-byte little-endian
+ * header length, a JSON header, then the tensor bytes) and checks every offset against the
+ * layout. Reads nothing outside `bytes` and allocates nothing from an untrusted size.
+ */
+export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const bad = (what: string): RangeError =>
+    new RangeError(
+      `weights: not a valid safetensors file: ${what} (pass weights.safetensors from \`chainrule train\`)`,
+    );
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`weights: expected a Uint8Array, got ${describeValue(bytes)}`);
+  if (bytes.length < 8) throw bad(`it has ${bytes.length} bytes, fewer than the 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
+  if (n > Math.min(100 * 1024 * 1024, bytes.length - 8)) {
+    throw bad(`the header length ${n} runs past the end of the file (${bytes.length} bytes)`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(utf8.decode(bytes.subarray(8, 8 + n)));
+  } catch (err) {
+    throw bad(`the header is not JSON (${(err as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw bad('the header is not a JSON object');
+  const dataBytes = bytes.length - 8 - n;
+  const tensors: Record<string, SafetensorsEntry> = {};
+  const metadata: Record<string, string> = {};
+  const ranges: [number, number, string][] = [];
+  const natural = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+        throw bad('__metadata__ is not an object');
+      for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw bad(`__metadata__.${k} is not a string`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    if (typeof entry !== 'object' || entry === null) throw bad(`tensor '${name}' is not an object`);
+    const e = entry as { readonly dtype?: unknown; readonly shape?: unknown; readonly data_offsets?: unknown };
+    const size = e.dtype === 'F64' ? 8 : e.dtype === 'F32' || e.dtype === 'I32' ? 4 : 0;
+    if (size === 0) throw bad(`tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; expected F32, F64 or I32`);
+    const shape = e.shape;
+    const offsets = e.data_offsets;
+    if (!Array.isArray(shape) || !shape.every(natural)) throw bad(`tensor '${name}' has an invalid shape`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(natural)) {
+      throw bad(`tensor '${name}' has invalid data_offsets`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (end < begin || end > dataBytes) {
+      throw bad(`tensor '${name}' has data_offsets [${begin}, ${end}] outside the ${dataBytes} data bytes`);
+    }
+    if (end - begin !== count * size) {
+      throw bad(
+        `tensor '${name}' has ${end - begin} bytes but shape [${shape.join(', ')}] of ${e.dtype} needs ${count * size}`,
+      );
+    }
+    tensors[name] = { dtype: e.dtype as string, shape: shape as number[], begin, end };
+    ranges.push([begin, end, name]);
+  }
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let at = 0;
+  for (const [begin, end, name] of ranges) {
+    if (begin !== at) throw bad(`tensor '${name}' starts at byte ${begin}, expected ${at} (overlap or hole)`);
+    at = end;
+  }
+  if (at !== dataBytes) throw bad(`${dataBytes - at} bytes after the last tensor are not described by the header`);
+  return { tensors, metadata, data: new DataView(bytes.buffer, bytes.byteOffset + 8 + n, dataBytes) };
+}
+
+/** Value `i` of a float tensor (little-endian, any alignment). */
+export function tensorValue(file: SafetensorsFile, entry: SafetensorsEntry, i: number): number {
+  return entry.dtype === 'F64'
+    ? file.data.getFloat64(entry.begin + i * 8, true)
+    : file.data.getFloat32(entry.begin + i * 4, true);
+}
+
+/**
+ * Checks that `file` holds every parameter with the expected shape, as finite F32/F64 values,
+ * and nothing else but optimizer state (`optimizer/…`, in checkpoints). Writes nothing.
+ */
+export function checkWeights(file: SafetensorsFile, shapes: Readonly<Record<string, readonly number[]>>): void {
+  for (const name of Object.keys(file.tensors)) {
+    if (!Object.hasOwn(shapes, name) && !name.startsWith('optimizer/')) {
+      throw new RangeError(`weights: unknown tensor '${name}' (expected ${Object.keys(shapes).join(', ')})`);
+    }
+  }
+  for (const [name, shape] of Object.entries(shapes)) {
+    const entry = Object.hasOwn(file.tensors, name) ? file.tensors[name] : undefined;
+    if (entry === undefined) throw new RangeError(`weights: missing tensor '${name}'`);
+    if (entry.dtype !== 'F32' && entry.dtype !== 'F64') {
+      throw new RangeError(`weights: tensor '${name}' has dtype ${entry.dtype}; parameters are F32 or F64`);
+    }
+    if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
+      throw new RangeError(
+        `weights: tensor '${name}' has shape [${entry.shape.join(', ')}], this model needs [${shape.join(', ')}] (weights are [in, out])`,
+      );
+    }
+    const count = shape.reduce((a, b) => a * b, 1);
+    for (let i = 0; i < count; i++) {
+      const v = tensorValue(file, entry, i);
+      if (v - v !== 0) throw new RangeError(`weights: tensor '${name}' value ${i} is ${v}, not finite`);
+    }
+  }
+}
+
+/** How raw inputs were prepared in training: per-feature `(x − mean) / std` (absent: used as they are). */
+export interface Standardizer {
+  readonly mean: Float64Array;
+  readonly std: Float64Array;
+}
+
+/** What a chainrule weights file says about preparing inputs and naming classes. */
+export interface WeightsPreprocessing {
+  readonly standardizer: Standardizer | null;
+  /** Class names by index (empty: classes are shown as their index). */
+  readonly classNames: readonly string[];
+}
+
+/**
+ * Reads the preprocessing `chainrule train` recorded in the file's metadata (`run`), checked
+ * against the model: the standardizer's width must match the input row, the class names the
+ * class count. A file without a `run` (not written by train) has no preprocessing.
+ */
+export function readPreprocessing(
+  metadata: Readonly<Record<string, string>>,
+  features: number,
+  classes: number,
+): WeightsPreprocessing {
+  const bad = (what: string): RangeError => new RangeError(`weights: __metadata__.run ${what}`);
+  const text = metadata['run'];
+  if (text === undefined) return { standardizer: null, classNames: [] };
+  let run: unknown;
+  try {
+    run = JSON.parse(text);
+  } catch {
+    throw bad('is not JSON');
+  }
+  if (typeof run !== 'object' || run === null) throw bad('is not an object');
+  const r = run as { readonly standardizer?: unknown; readonly classNames?: unknown };
+  const numbers = (v: unknown, what: string, positive: boolean): Float64Array => {
+    if (!Array.isArray(v) || v.length !== features) {
+      throw bad(`standardizer.${what} must be an array of ${features} numbers (one per input feature)`);
+    }
+    const out = new Float64Array(features);
+    v.forEach((x: unknown, i) => {
+      if (typeof x !== 'number' || x - x !== 0 || (positive && x <= 0)) {
+        throw bad(
+          `standardizer.${what}[${i}] is ${JSON.stringify(x)}, expected a finite${positive ? ' positive' : ''} number`,
+        );
+      }
+      out[i] = x;
+    });
+    return out;
+  };
+  let standardizer: Standardizer | null = null;
+  if (r.standardizer !== undefined && r.standardizer !== null) {
+    if (typeof r.standardizer !== 'object') throw bad('standardizer is not an object');
+    const s = r.standardizer as { readonly mean?: unknown; readonly std?: unknown };
+    standardizer = { mean: numbers(s.mean, 'mean', false), std: numbers(s.std, 'std', true) };
+  }
+  const names = r.classNames ?? [];
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))
+    throw bad('classNames is not a list of strings');
+  if (names.length !== 0 && names.length !== classes) {
+    throw bad(`classNames has ${names.length} names but the model has ${classes} classes`);
+  }
+  return { standardizer, classNames: names as string[] };
+}
+
+/** `(x − mean) / std` per feature, row by row, into `out` (computed in doubles, like `chainrule predict`). */
+export function standardizeInto(out: FloatArray, x: FloatArray, s: Standardizer): void {
+  const f = s.mean.length;
+  for (let i = 0; i < x.length; i++) {
+    const c = i % f;
+    out[i] = ((x[i] as number) - (s.mean[c] as number)) / (s.std[c] as number);
+  }
+}

@@ -1,0 +1,81 @@
+// The prelude (compiler/codegen/prelude.ts) is what generated modules carry: its shipped text is
+// current, every declaration is found, a module carries exactly the helpers its code names, and
+// the safetensors checks refuse bad files before anything is written.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { preludeFor, preludeItems } from '../../../compiler/codegen/module-helpers.js';
+import { checkWeights, parseSafetensors, readPreprocessing } from '../../../compiler/codegen/prelude.js';
+import { PRELUDE_SOURCE } from '../../../compiler/codegen/prelude-source.js';
+import { encodeSafetensors } from '../../../runtime/safetensors.js';
+import { compile } from '../../../src/api.js';
+import { exampleSpec } from '../../support/examples.js';
+
+const source = readFileSync(new URL('../../../compiler/codegen/prelude.ts', import.meta.url), 'utf8');
+
+describe('the prelude', () => {
+  it('prelude-source.ts is prelude.ts (run `npm run gen:prelude` after editing prelude.ts)', () => {
+    expect(PRELUDE_SOURCE).toBe(source);
+  });
+
+  it('every exported declaration is an item, copied without `export`', () => {
+    const exported = [...source.matchAll(/^export (?:function|const|interface|type) (\w+)/gm)].map((m) => m[1]);
+    const names = preludeItems().map((i) => i.name);
+    expect(names).toEqual([...new Set(exported)].filter((n) => n !== 'FloatArray'));
+    for (const item of preludeItems()) expect(item.text).not.toMatch(/^export /m);
+  });
+
+  it('a module carries only what it uses, with its dependencies, in the float type', () => {
+    expect(preludeFor('const a = 1; // fillUniform in a comment', 'Float32Array')).toEqual([]);
+    const [gelu, ...rest] = preludeFor('x = geluDerivative(y);', 'Float64Array');
+    expect(gelu).toMatch(/^\/\*\* Derivative of the tanh-approximated GELU\. \*\/\nfunction geluDerivative/);
+    expect(rest).toEqual([]);
+    const loader = preludeFor('parseSafetensors(bytes)', 'Float64Array').join('\n');
+    expect(loader).toMatch(/function parseSafetensors/);
+    expect(loader).toMatch(/function describeValue/); // used by parseSafetensors
+    expect(loader).toMatch(/const utf8 = /);
+    expect(loader).not.toMatch(/FloatArray/);
+  });
+
+  it('models without GELU carry no geluDerivative; models without wasm no decoder', () => {
+    const xor = compile(exampleSpec('xor_mlp')).source;
+    expect(xor).not.toMatch(/geluDerivative|decodeBase64|WebAssemblyApi/);
+    expect(compile(exampleSpec('xor_mlp'), { kernels: 'wasm-simd' }).source).toMatch(/function decodeBase64/);
+  });
+});
+
+describe('safetensors checks (before anything is written)', () => {
+  const weights = (shape: number[], values: number[], metadata: Record<string, string> = {}): Uint8Array =>
+    encodeSafetensors({ w: { data: Float32Array.from(values), shape } }, metadata);
+
+  it('accepts a file with the expected shape and finite values', () => {
+    expect(() => checkWeights(parseSafetensors(weights([2, 2], [1, 2, 3, 4])), { w: [2, 2] })).not.toThrow();
+  });
+
+  it.each([
+    ['a transposed shape', weights([1, 4], [1, 2, 3, 4]), /has shape \[1, 4\], this model needs \[2, 2\]/],
+    ['NaN', weights([2, 2], [1, Number.NaN, 3, 4]), /value 1 is NaN, not finite/],
+    ['a truncated file', weights([2, 2], [1, 2, 3, 4]).subarray(0, 30), /not a valid safetensors file/],
+    ['a header length past the end', new Uint8Array([255, 255, 255, 0, 0, 0, 0, 0, 123]), /runs past the end/],
+  ])('rejects %s', (_what, bytes, message) => {
+    expect(() => checkWeights(parseSafetensors(bytes), { w: [2, 2] })).toThrow(message);
+  });
+
+  it('reads the standardizer and class names, checked against the model', () => {
+    const run = (r: unknown): Record<string, string> => ({ run: JSON.stringify(r) });
+    const ok = readPreprocessing(
+      run({ standardizer: { mean: [1, 2], std: [3, 4] }, classNames: ['a', 'b', 'c'] }),
+      2,
+      3,
+    );
+    expect([...(ok.standardizer?.mean ?? [])]).toEqual([1, 2]);
+    expect(ok.classNames).toEqual(['a', 'b', 'c']);
+    expect(readPreprocessing({}, 2, 3)).toEqual({ standardizer: null, classNames: [] });
+    expect(() => readPreprocessing(run({ standardizer: { mean: ['1', 2], std: [3, 4] } }), 2, 3)).toThrow(
+      /standardizer\.mean\[0\] is "1"/,
+    );
+    expect(() => readPreprocessing(run({ standardizer: { mean: [1, 2], std: [0, 4] } }), 2, 3)).toThrow(/positive/);
+    expect(() => readPreprocessing(run({ standardizer: 5 }), 2, 3)).toThrow(/not an object/);
+    expect(() => readPreprocessing(run({ standardizer: { mean: [1], std: [1] } }), 2, 3)).toThrow(/2 numbers/);
+    expect(() => readPreprocessing(run({ classNames: ['a'] }), 2, 3)).toThrow(/1 names but the model has 3/);
+  });
+});
