@@ -29,7 +29,7 @@ export type ModuleOutcome =
   | { readonly ok: true; readonly module: PreparedModule }
   | { readonly ok: false; readonly message: string };
 
-/** One module per (spec, batch, kernels): W2 train and W2 forward share theirs. */
+/** One module per (spec, batch, kernels): MNIST MLP train and MNIST MLP forward share theirs. */
 export function moduleKey(b: Benchmark, kernels: KernelMode = 'js'): string {
   return `${b.spec.replace(/\.json$/, '')}-b${b.batch}${kernels === 'js' ? '' : `-${kernels}`}`;
 }

@@ -7,7 +7,7 @@ import { encodeJob, parseResultLine } from './protocol.js';
 
 const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
-/** Generous: the slowest full-mode job (tfjs-cpu on W3) takes well under a minute. */
+/** Generous: the slowest full-mode job (tfjs-cpu on wide MNIST MLP) takes well under a minute. */
 const TIMEOUT_MS = 180_000;
 
 function lastLines(text: string, count: number): string {

@@ -122,12 +122,12 @@ export interface Target {
 
 /** The issue's targets (issue 7), all on chainrule. */
 export const targets: readonly Target[] = [
-  { benchmark: 'w1-train', versus: 'tfjs-cpu', minSpeedup: 40, text: 'W1 training ≥ 40× tfjs-cpu' },
-  { benchmark: 'w2-train', versus: 'tfjs-wasm', minSpeedup: 1.5, text: 'W2 training ≥ 1.5× tfjs-wasm' },
-  { benchmark: 'w3-train', versus: 'tfjs-wasm', minSpeedup: 2.5, text: 'W3 training ≥ 2.5× tfjs-wasm' },
-  { benchmark: 'w2-forward', versus: 'tfjs-cpu', minSpeedup: 5, text: 'W2 forward ≥ 5× tfjs-cpu' },
-  { benchmark: 'w3-forward', versus: 'tfjs-cpu', minSpeedup: 5, text: 'W3 forward ≥ 5× tfjs-cpu' },
-  { benchmark: 'w4-forward', versus: 'tfjs-cpu', minSpeedup: 2, text: 'W4 latency ≤ 0.5× tfjs-cpu' },
+  { benchmark: 'w1-train', versus: 'tfjs-cpu', minSpeedup: 40, text: 'Iris MLP training ≥ 40× tfjs-cpu' },
+  { benchmark: 'w2-train', versus: 'tfjs-wasm', minSpeedup: 1.5, text: 'MNIST MLP training ≥ 1.5× tfjs-wasm' },
+  { benchmark: 'w3-train', versus: 'tfjs-wasm', minSpeedup: 2.5, text: 'wide MNIST MLP training ≥ 2.5× tfjs-wasm' },
+  { benchmark: 'w2-forward', versus: 'tfjs-cpu', minSpeedup: 5, text: 'MNIST MLP forward ≥ 5× tfjs-cpu' },
+  { benchmark: 'w3-forward', versus: 'tfjs-cpu', minSpeedup: 5, text: 'wide MNIST MLP forward ≥ 5× tfjs-cpu' },
+  { benchmark: 'w4-forward', versus: 'tfjs-cpu', minSpeedup: 2, text: 'MNIST batch-1 latency ≤ 0.5× tfjs-cpu' },
 ];
 
 export interface TargetVerdict extends Target {
@@ -332,14 +332,14 @@ export function renderMarkdown(report: Report): string {
     '',
     `${report.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os} · load average ${m.loadAverage} at the end${loadText(report.loadDuringRun)}${report.commit ? ` · commit ${report.commit}` : ''}`,
     '',
-    `Speed (${runsText}). Training: SGD steps/s; forward: calls/s; W4: µs per call (lower is better).`,
+    `Speed (${runsText}). Training: SGD steps/s; forward: calls/s; MNIST batch-1: µs per call (lower is better).`,
     '',
     peerGrid(report, (s, p) => (p.perSecond ? formatSpeed(s.benchmark, p.perSecond) : '')),
     '',
   ];
   if (report.subject) {
     parts.push(
-      `Speed ratio of ${report.subject} over each peer (medians; > 1 means ${report.subject} is faster; for W4 the latency ratio inverted).`,
+      `Speed ratio of ${report.subject} over each peer (medians; > 1 means ${report.subject} is faster; for MNIST batch-1 the latency ratio inverted).`,
       '',
       ratioTable(report, report.subject),
       '',

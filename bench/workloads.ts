@@ -13,7 +13,7 @@ export type Metric = 'throughput' | 'latency';
 export interface Benchmark {
   /** Stable key used on the command line and in results.json, e.g. `w2-forward`. */
   readonly id: string;
-  /** Column heading, e.g. `W2 forward`. */
+  /** Column heading, e.g. `MNIST MLP forward`. */
   readonly title: string;
   /** File name under `bench/workloads/`. */
   readonly spec: string;
@@ -23,12 +23,26 @@ export interface Benchmark {
 }
 
 export const benchmarks: readonly Benchmark[] = [
-  { id: 'w1-train', title: 'W1 train', spec: 'w1.json', batch: 16, mode: 'train', metric: 'throughput' },
-  { id: 'w2-train', title: 'W2 train', spec: 'w2.json', batch: 64, mode: 'train', metric: 'throughput' },
-  { id: 'w3-train', title: 'W3 train', spec: 'w3.json', batch: 128, mode: 'train', metric: 'throughput' },
-  { id: 'w2-forward', title: 'W2 forward', spec: 'w2.json', batch: 64, mode: 'forward', metric: 'throughput' },
-  { id: 'w3-forward', title: 'W3 forward', spec: 'w3.json', batch: 128, mode: 'forward', metric: 'throughput' },
-  { id: 'w4-forward', title: 'W4 forward latency', spec: 'w4.json', batch: 1, mode: 'forward', metric: 'latency' },
+  { id: 'w1-train', title: 'Iris MLP train', spec: 'w1.json', batch: 16, mode: 'train', metric: 'throughput' },
+  { id: 'w2-train', title: 'MNIST MLP train', spec: 'w2.json', batch: 64, mode: 'train', metric: 'throughput' },
+  { id: 'w3-train', title: 'wide MNIST MLP train', spec: 'w3.json', batch: 128, mode: 'train', metric: 'throughput' },
+  { id: 'w2-forward', title: 'MNIST MLP forward', spec: 'w2.json', batch: 64, mode: 'forward', metric: 'throughput' },
+  {
+    id: 'w3-forward',
+    title: 'wide MNIST MLP forward',
+    spec: 'w3.json',
+    batch: 128,
+    mode: 'forward',
+    metric: 'throughput',
+  },
+  {
+    id: 'w4-forward',
+    title: 'MNIST batch-1 forward latency',
+    spec: 'w4.json',
+    batch: 1,
+    mode: 'forward',
+    metric: 'latency',
+  },
 ];
 
 export function findBenchmark(id: string): Benchmark {

@@ -33,3 +33,17 @@ export type { CheckedSpec } from '../compiler/frontend/checked-spec.js';
 export { viewDot, diagramViews, type DiagramView, type DiagramOptions } from '../compiler/diagram/dot.js';
 export { diagramFiles, type DiagramFileName, type DiagramFilesOptions } from './render/diagram-files.js';
 export { renderSvg, GraphvizError } from './render/svg.js';
+// Interop: ONNX (inference, or one whole training step) and TensorFlow.js Layers out; ONNX, tfjs
+// and PyTorch state_dicts in (docs/interop.md).
+export {
+  exportOnnx,
+  exportOnnxTraining,
+  initialTrainingState,
+  nextName,
+  LOSS_OUTPUT,
+} from './interop/onnx/export.js';
+export { importOnnx, SUPPORTED_ONNX } from './interop/onnx/import.js';
+export { exportTfjs, tfjsArtifacts } from './interop/tfjs/export.js';
+export { importTfjs, SUPPORTED_TFJS } from './interop/tfjs/import.js';
+export { torchWeights, parseModuleMap } from './interop/torch-weights.js';
+export { writeImported, type ImportedModel, type LossChoice } from './interop/spec-draft.js';

@@ -178,7 +178,7 @@ export function compileModule(request: ModuleRequest, file: string): ModuleRespo
   if (!loaded.ok) return { ok: false, diagnostics: studioDiagnostics(loaded.errors, request.text) };
   const train = mergeTrain(loaded.spec.train, request.train);
   try {
-    const compiled = compile(loaded.spec, train === undefined ? {} : { train });
+    const compiled = compile(loaded, train === undefined ? {} : { train });
     const js = transformSync(compiled.source, { loader: 'ts', format: 'esm', target: 'es2022' }).code;
     return { ok: true, name: compiled.name, ts: compiled.source, js };
   } catch (err) {

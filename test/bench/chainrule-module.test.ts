@@ -62,7 +62,7 @@ describe('chainrule modules for the bench', () => {
     const failed = await run(job(broken, 'chainrule'));
 
     const prepared = modules.get(moduleKey(w1));
-    if (!prepared?.ok) throw new Error(`W1 did not compile: ${prepared?.message ?? 'missing'}`);
+    if (!prepared?.ok) throw new Error(`Iris MLP did not compile: ${prepared?.message ?? 'missing'}`);
     expect(seen[0]?.module).toBe(prepared.module.path);
     expect(seen[1]?.module).toBeUndefined();
     expect(seen).toHaveLength(2); // the broken compile started no worker

@@ -1,4 +1,4 @@
-// The quick-mode harness, in-process on W1 with few iterations: every available peer runs, the
+// The quick-mode harness, in-process on Iris MLP with few iterations: every available peer runs, the
 // peers agree with each other after the first step, a wrong peer is caught, the report renders,
 // and the child-process protocol round-trips. Never asserts a speed.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,10 +17,10 @@ import { findBenchmark, type Benchmark } from '../../bench/workloads.js';
 import type { KernelMode } from '../../src/api.js';
 
 const w1 = findBenchmark('w1-train');
-/** W1's network for inference at an odd batch: the one workload onnxruntime can join on W1. */
+/** Iris MLP's network for inference at an odd batch: the one workload onnxruntime can join on Iris MLP. */
 const w1Forward: Benchmark = {
   id: 'w1-forward',
-  title: 'W1 forward',
+  title: 'Iris MLP forward',
   spec: 'w1.json',
   batch: 5,
   mode: 'forward',
@@ -55,7 +55,7 @@ function ok(result: JobResult): Extract<JobResult, { status: 'ok' }> {
   return result;
 }
 
-describe('bench --quick harness on W1', () => {
+describe('bench --quick harness on Iris MLP', () => {
   const cache = new Map<PeerId, Promise<JobResult>>();
   const w1Run = (peer: PeerId): Promise<JobResult> => {
     const run = cache.get(peer) ?? runJob(job(w1, peer));
@@ -149,9 +149,9 @@ describe('bench --quick harness on W1', () => {
     const cpu = w1Summary.peers.find((p) => p.peer === 'tfjs-cpu')!;
     expect(cpu.runs).toBe(1);
     expect(cpu.gflops).toBeGreaterThan(0);
-    expect(markdown).toContain('W1 training ≥ 40× tfjs-cpu');
+    expect(markdown).toContain('Iris MLP training ≥ 40× tfjs-cpu');
     expect(report.subject).toBe('chainrule');
-    expect(markdown).toContain('| chainrule vs | W1 train |');
+    expect(markdown).toContain('| chainrule vs | Iris MLP train |');
     expect(report.targets.find((t) => t.benchmark === 'w1-train')!.verdict).not.toBe('n/a');
   });
 
@@ -165,7 +165,7 @@ describe('bench --quick harness on W1', () => {
   it("a chainrule worker imports the compiled file only, so its RSS stays near plain Node's", async () => {
     const r = ok(await runJobInChild(job(w1, 'chainrule')));
     expect(r.validation.losses).toEqual(ok(await w1Run('chainrule')).validation.losses);
-    // Node + tsx + W1's model is ~80 MiB; loading the compiler (ts-morph, esbuild) costs ~120 MiB more.
+    // Node + tsx + Iris MLP's model is ~80 MiB; loading the compiler (ts-morph, esbuild) costs ~120 MiB more.
     expect(r.rssBytes).toBeLessThan(140 * 2 ** 20);
   });
 });

@@ -91,3 +91,30 @@ export function exportOnnxTraining(input: ExportSpec, train?: TrainSpec): Uint8A
     metadata: { chainrule_format: 'onnx-training' },
   });
 }
+
+/**
+ * What the training-step graph carries from one step to the next, before the first: every
+ * parameter (the given values) and every optimizer-state tensor (zeros), with its shape. Feed
+ * these plus the inputs and targets; feed each `<name>.next` output back as `<name>`.
+ */
+export function initialTrainingState(
+  spec: ExportSpec,
+  params: Readonly<Record<string, FloatData>>,
+  train?: TrainSpec,
+): Record<string, { readonly data: Float32Array; readonly shape: readonly number[] }> {
+  const graph = trainingStepGraph(spec, train);
+  const state: Record<string, { data: Float32Array; shape: number[] }> = {};
+  for (const node of graph.nodes) {
+    if (node.role !== 'param' && node.role !== 'state') continue;
+    const shape = node.type.shape.map(Number);
+    const size = shape.reduce((a, d) => a * d, 1);
+    const value = node.role === 'param' ? params[node.name] : undefined;
+    if (node.role === 'param' && (value === undefined || value.length !== size)) {
+      throw new ChainruleError([
+        { message: `no value of ${size} floats for parameter '${node.name}'`, pointer: '/nodes' },
+      ]);
+    }
+    state[node.name] = { data: value === undefined ? new Float32Array(size) : Float32Array.from(value), shape };
+  }
+  return state;
+}
