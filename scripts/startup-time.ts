@@ -123,7 +123,8 @@ function main(): void {
     console.log(row('`node -e 0` (floor)', measure(process.execPath, ['-e', '0'], runs, cpuFile)));
     for (const c of cases(join(outDir, 'model')))
       console.log(row(`\`${c.name}\``, measure(process.execPath, [bin, ...c.args], runs, cpuFile), c.target));
-    if (values['no-npx'] !== true) {
+    // npx runs this checkout's bin, so it says nothing about another one given with --bin.
+    if (values['no-npx'] !== true && values.bin === undefined) {
       // npx inside this repository runs the package's own bin; the difference to `node bin` is npm's start-up.
       console.log(row('`npx chainrule --version` (npm + chainrule)', measure('npx', ['chainrule', '--version'], runs)));
     }

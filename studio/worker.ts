@@ -85,7 +85,7 @@ async function handle(message: ToWorker): Promise<void> {
     case 'reset':
       running = false;
       if (session !== undefined) {
-        resetSession(session);
+        await resetSession(session);
         post({ type: 'progress', progress: session.last, running: false });
         reportGrid(session);
       }
@@ -141,7 +141,7 @@ async function createSession(
     io,
     data,
     grid,
-    model: module.createModel({ seed: settings.seed }),
+    model: await newModel(module, settings.seed),
     settings,
     batcher: new Batcher(io, settings.batchSize),
     rng: new Rng(settings.seed),
@@ -152,12 +152,20 @@ async function createSession(
     batches: 0,
     last: { epoch: 0, loss: Number.NaN, accuracy: 0 },
   };
-  resetSession(s);
+  await resetSession(s);
   return s;
 }
 
-function resetSession(s: Session): void {
-  s.model = s.module.createModel({ seed: s.settings.seed });
+/** A fresh model: through `createModelAsync` when the module has it (it compiles any WebAssembly asynchronously). */
+function newModel(module: ModelModule, seed: number): Promise<GeneratedModel> | GeneratedModel {
+  const withAsync = module as ModelModule & {
+    readonly createModelAsync?: (options: { seed?: number }) => Promise<GeneratedModel>;
+  };
+  return withAsync.createModelAsync !== undefined ? withAsync.createModelAsync({ seed }) : module.createModel({ seed });
+}
+
+async function resetSession(s: Session): Promise<void> {
+  s.model = await newModel(s.module, s.settings.seed);
   s.rng = new Rng(s.settings.seed);
   s.order = permutation(s.data.numRows, s.rng);
   s.cursor = 0;

@@ -4,8 +4,17 @@ import type { Graph, Node } from './types.js';
 
 /** Map from node id to node. */
 export function nodeIndex(graph: Graph): ReadonlyMap<number, Node> {
-  return new Map(graph.nodes.map((n) => [n.id, n]));
+  // Cached per node array: passes call this for every kernel and node, and rebuilding it each
+  // time made compile time grow faster than quadratically with graph size. Graphs are immutable
+  // (a pass returns new arrays); the length check guards against an array grown in place.
+  const cached = indexCache.get(graph.nodes);
+  if (cached !== undefined && cached.size === graph.nodes.length) return cached;
+  const index = new Map(graph.nodes.map((n) => [n.id, n]));
+  indexCache.set(graph.nodes, index);
+  return index;
 }
+
+const indexCache = new WeakMap<readonly Node[], ReadonlyMap<number, Node>>();
 
 /** The node with this id; throws (an internal error) when there is none. */
 export function nodeById(graph: Graph, id: number, index: ReadonlyMap<number, Node> = nodeIndex(graph)): Node {

@@ -47,6 +47,7 @@ export interface AttrMap {
   tanh: Record<string, never>;
   gelu: Record<string, never>;
   identity: Record<string, never>;
+  softplus: Record<string, never>;
   softmax: Record<string, never>;
   log_softmax: Record<string, never>;
   /** n-ary elementwise sum; also the explicit gradient fan-in sum in the backward graph. */
@@ -67,6 +68,7 @@ export interface AttrMap {
   sigmoid_grad: Record<string, never>;
   tanh_grad: Record<string, never>;
   gelu_grad: Record<string, never>;
+  softplus_grad: Record<string, never>;
   softmax_grad: Record<string, never>;
   log_softmax_grad: Record<string, never>;
   cross_entropy_grad: { readonly input: 'probs' | 'log_probs' };

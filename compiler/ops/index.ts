@@ -23,6 +23,7 @@ import { sigmoid, sigmoidGrad } from './sigmoid.js';
 import { sigmoidBinaryCrossEntropyGrad } from './sigmoid-binary-cross-entropy-grad.js';
 import { softmax, softmaxGrad } from './softmax.js';
 import { softmaxCrossEntropyGrad } from './softmax-cross-entropy-grad.js';
+import { softplus, softplusGrad } from './softplus.js';
 import { sumRows } from './sum-rows.js';
 import { tanh, tanhGrad } from './tanh.js';
 
@@ -40,6 +41,7 @@ const registry = {
   tanh,
   gelu,
   identity,
+  softplus,
   softmax,
   log_softmax: logSoftmax,
   add,
@@ -53,6 +55,7 @@ const registry = {
   sigmoid_grad: sigmoidGrad,
   tanh_grad: tanhGrad,
   gelu_grad: geluGrad,
+  softplus_grad: softplusGrad,
   softmax_grad: softmaxGrad,
   log_softmax_grad: logSoftmaxGrad,
   cross_entropy_grad: crossEntropyGrad,

@@ -178,8 +178,9 @@ export function compileModule(request: ModuleRequest, file: string): ModuleRespo
   if (!loaded.ok) return { ok: false, diagnostics: studioDiagnostics(loaded.errors, request.text) };
   const train = mergeTrain(loaded.spec.train, request.train);
   try {
-    const compiled = compile(loaded.spec, train === undefined ? {} : { train });
-    const js = transformSync(compiled.source, { loader: 'ts', format: 'esm', target: 'es2022' }).code;
+    // `emit: 'both'`: the module as `compile --emit both` writes it, TypeScript and JavaScript.
+    const compiled = compile(loaded, { emit: 'both', ...(train === undefined ? {} : { train }) });
+    const js = compiled.js ?? transformSync(compiled.source, { loader: 'ts', format: 'esm', target: 'es2022' }).code;
     return { ok: true, name: compiled.name, ts: compiled.source, js };
   } catch (err) {
     if (err instanceof ChainruleError)

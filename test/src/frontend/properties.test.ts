@@ -52,7 +52,8 @@ function viaBuilder(spec: GraphSpec): GraphBuilder {
         b = b.add(n.name, { inputs: n.inputs ?? [] });
         break;
       default:
-        assertNever(n.op, 'op');
+        // Ops without a method of their own (added to compiler/ops/ later) go through apply().
+        b = b.apply(n.name, n.op, { ...from, ...(n.alpha !== undefined ? { alpha: n.alpha } : {}) });
     }
   }
   b = b.output(...spec.outputs);
