@@ -60,23 +60,37 @@ export function reportUnfinished(r: TrainRunResult, specPath: string): number {
   return 1;
 }
 
+/** The run the process-wide signal handler stops; undefined once it finished. */
+let activeRun: AbortController | undefined;
+let handlersInstalled = false;
+
+/**
+ * A signal that arrives after the run finished (its files are written) but before the process
+ * exits must not kill it by default: that left a finished run reported as "killed by signal".
+ * One handler per process (installed once, so in-process callers never pile up listeners).
+ */
+function onSignal(): void {
+  if (activeRun === undefined) process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  if (activeRun.signal.aborted) process.exit(INTERRUPTED_EXIT);
+  activeRun.abort();
+}
+
 /**
  * An AbortSignal fired by the first SIGINT/SIGTERM; a second one exits at once. Handlers run
  * only between steps (the loop yields), never in the middle of a file write.
  */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  activeRun = controller;
+  if (!handlersInstalled) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    handlersInstalled = true;
+  }
   return {
     signal: controller.signal,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      if (activeRun === controller) activeRun = undefined;
     },
   };
 }

@@ -14,7 +14,7 @@ const dir = tempDir('interrupt');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // `npm test` runs a few; `npm run test:interrupt` runs the 20 of the acceptance check (~1-3 min).
-const TRIALS = Number(process.env['CHAINRULE_INTERRUPT_TRIALS'] ?? 4);
+const TRIALS = Number(process.env['CHAINRULE_INTERRUPT_TRIALS'] ?? 20);
 const EPOCHS = 40;
 const args = (out: string): string[] => [
   'train',
