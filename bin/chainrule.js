@@ -2,7 +2,16 @@
 // Entry point for `npx chainrule`: runs the built CLI in dist/ (`npm run build`, which `npm ci` and
 // `npm pack` run through the `prepare` script). Plain JavaScript, so a command starts without any
 // TypeScript toolchain.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+// `--version` alone answers from package.json without loading the CLI (commander and the command
+// table cost ~30 ms of the start-up budget); the CLI's own --version prints the same line.
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${pkg.version}\n`);
+  process.exit(0);
+}
 
 // The reader went away (`chainrule ir SPEC | head -1`): stop quietly, as Unix tools do, instead
 // of crashing on the unhandled stream error. Exit 0: the reader got all it asked for.
