@@ -67,7 +67,9 @@ describe('interrupting train', () => {
         files.filter((f) => f.endsWith('.tmp')),
         `trial ${t}: temp files left`,
       ).toEqual([]);
-      expect([0, 130], `trial ${t} (delay ${delay} ms): ${r.stderr}`).toContain(r.code);
+      // 128: the signal landed while Node was already tearing down after a finished run (its
+      // handlers are gone by then); allowed only when the files say the run completed (checked below).
+      expect([0, 128, 130], `trial ${t} (delay ${delay} ms): ${r.stderr}`).toContain(r.code);
       if (!files.includes('checkpoint.safetensors')) {
         expect(r.stderr).toMatch(/interrupted before the first epoch completed/);
         outcomes.push('before epoch 1');
@@ -85,7 +87,7 @@ describe('interrupting train', () => {
         const got = readFileSync(join(out, 'weights.safetensors'));
         expect(Buffer.compare(got, want), `trial ${t}: weights differ`).toBe(0);
       };
-      if (r.code === 0) {
+      if (r.code === 0 || r.code === 128) {
         expect(metrics.status).toBe('done');
         outcomes.push('finished');
         sameAsStraight();
