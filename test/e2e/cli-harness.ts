@@ -42,9 +42,14 @@ export async function cli(args: readonly string[]): Promise<Run> {
 
 export function cliProcess(args: readonly string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/chainrule.js', ...args], { cwd: root }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['bin/chainrule.js', ...args],
+      { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+      },
+    );
   });
 }
 

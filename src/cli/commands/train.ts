@@ -3,7 +3,15 @@
 // last completed epoch stays on disk (checkpoint, weights, metrics "interrupted") and the
 // command says how to resume, exiting 130.
 import { Command } from 'commander';
-import { MNIST_SHIFT, TRAIN_DEFAULTS, outputFiles, plural, runTraining, type TrainRunResult } from '../../training.js';
+import {
+  MNIST_SHIFT,
+  TRAIN_DEFAULTS,
+  outputFiles,
+  plural,
+  runTraining,
+  type TrainRunOptions,
+  type TrainRunResult,
+} from '../../training.js';
 import { USAGE_EXIT } from '../exit-codes.js';
 import { parseCount, parseFraction, parsePositiveInt, parsePositiveNumber, parseSeed } from '../parse-args.js';
 import { interruptSignal, printWarnings, reportErrors, reportUnfinished } from '../report.js';
@@ -22,22 +30,11 @@ function summary(r: TrainRunResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-interface TrainFlags {
-  readonly data?: string;
-  readonly label?: string;
-  readonly epochs?: number;
-  readonly batch?: number;
-  readonly lr?: number;
-  readonly seed?: number;
-  readonly valSplit?: number;
-  readonly standardize?: boolean;
-  readonly out?: string;
-  readonly resume?: string;
-  readonly quiet?: boolean;
+/** The API's run options as commander parses them: `--no-diagrams` always sets `diagrams`, and `--kernels` is checked text. */
+type TrainFlags = Omit<TrainRunOptions, 'specPath' | 'diagrams' | 'kernels' | 'signal' | 'onWarnings'> & {
   readonly diagrams: boolean;
-  readonly augment?: number;
   readonly kernels?: string;
-}
+};
 
 const examples = `
 Data:

@@ -1,61 +1,14 @@
 // The `chainrule` binary end to end: exit codes, stdout/stderr split, and the exact text users see.
 // Every command runs as a real process (`node bin/chainrule.js ...`) from the repository root.
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliProcess, type Run } from '../../e2e/cli-harness.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/chainrule.js', ...args],
-      { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
+const run = cliProcess;
+const runInProcess = cli;
 const examples = readdirSync(new URL('../../../examples/', import.meta.url))
   .filter((f) => f.endsWith('.json'))
   .sort();
-
-/** The same CLI in this process (fast), with stdout/stderr captured and the exit code restored. */
-async function runInProcess(args: readonly string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const capture =
-    (sink: string[]) =>
-    (chunk: string | Uint8Array): boolean => {
-      sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    };
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture(out));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture(err));
-  const cwd = process.cwd();
-  process.chdir(root);
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.chdir(cwd);
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 // Real processes for the headline behaviours; the rest runs in-process.
 const spawned = {
