@@ -1,13 +1,15 @@
-// The programmatic example the README shows (examples/api/train-xor.ts) runs as a user runs it,
-// in its own process, and really learns XOR.
+// The programmatic examples the README shows run as a user runs them, in their own process, and
+// really learn XOR: train-xor.ts (build, compile, load, train in one process) and onnx-training.ts
+// ("Outgrowing one machine": the exported training step looped in onnxruntime-node, its weights
+// brought back into chainrule).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root } from './cli-harness.js';
 
-describe('examples/api/train-xor.ts', () => {
-  it('builds, compiles, loads and trains XOR in one process: predictions round to 0 1 1 0', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'examples/api/train-xor.ts')], {
+describe.each(['train-xor', 'onnx-training'])('examples/api/%s.ts', (name) => {
+  it('learns XOR: the loss is below 0.01 and predictions round to 0 1 1 0', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, `examples/api/${name}.ts`)], {
       cwd: root,
       encoding: 'utf8',
     });
