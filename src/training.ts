@@ -45,7 +45,7 @@ import { trainInterruptible, type EpochMetrics, type StopSignal, type TrainState
 import { compile, type CompiledModel, type KernelMode } from './api.js';
 import { locate } from './frontend/check.js';
 import { loadSpecFile } from './frontend/load.js';
-import { diagramFiles } from './render/diagram-files.js';
+import { diagramFiles, type SkippedDiagram } from './render/diagram-files.js';
 
 /** A compiled, loaded model ready to train or run. */
 export interface PreparedModel {
@@ -58,10 +58,8 @@ export interface PreparedModel {
   readonly io: ModelIO;
   /** Linear node → units, for the `[in, out]` weight shapes written to safetensors. */
   readonly units: ReadonlyMap<string, number>;
-  /** Nodes in the compiled training graph (huge graphs get no diagrams). */
-  readonly graphSize: number;
-  /** Diagram files (`forward.svg`, …) for the output folder. */
-  readonly diagrams: () => Promise<Readonly<Record<string, string>>>;
+  /** Diagram files (`forward.svg`, …) for the output folder; views too big to lay out are reported to `onSkip`. */
+  readonly diagrams: (onSkip?: (skipped: SkippedDiagram) => void) => Promise<Readonly<Record<string, string>>>;
 }
 
 export interface PrepareOptions {
@@ -127,8 +125,11 @@ export async function prepareModel(specPath: string, options: PrepareOptions = {
     module,
     io: describeModel(module.modelInfo),
     units,
-    graphSize: compiled.graph.nodes.length,
-    diagrams: () => diagramFiles(compiled.graph, { kernels: kernelClusters(compiled.graph) }),
+    diagrams: (onSkip) =>
+      diagramFiles(compiled.graph, {
+        kernels: kernelClusters(compiled.graph),
+        ...(onSkip === undefined ? {} : { onSkip }),
+      }),
   };
 }
 
@@ -283,7 +284,7 @@ export interface TrainRunResult {
   readonly seconds: number;
   /** Whether the diagrams were written. */
   readonly diagrams: boolean;
-  /** Why diagrams were skipped, when they were. */
+  /** Which diagrams were left undrawn (too many nodes), when some were. */
   readonly diagramsNote?: string;
   /** The learning rate used. */
   readonly lr: number;
@@ -296,9 +297,6 @@ export const TRAIN_DEFAULTS = { epochs: 10, batch: 32, valSplit: 0.2 } as const;
 
 /** MNIST's default augmentation: digits moved by up to this many pixels each epoch. */
 export const MNIST_SHIFT = 1;
-
-/** Graphs above this many nodes get no diagrams (Graphviz layout time and stack grow too fast). */
-export const MAX_DIAGRAM_NODES = 4000;
 
 /** Shift augmentation for rows that are square images, e.g. 784 = 28×28. */
 function imageShift(numFeatures: number, maxShift: number): ShiftOptions | undefined {
@@ -490,13 +488,12 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
   writeOutput(join(outDir, `${spec.name}.d.ts`), prepared.declarations);
   let diagramsNote: string | undefined;
   if (o.diagrams !== false) {
-    if (prepared.graphSize > MAX_DIAGRAM_NODES) {
-      diagramsNote = `diagrams skipped: the training graph has ${prepared.graphSize} nodes (more than ${MAX_DIAGRAM_NODES} are not drawn); draw a smaller spec or pass --no-diagrams`;
-    } else {
-      for (const [name, text] of Object.entries(await prepared.diagrams())) writeOutput(join(outDir, name), text);
-    }
+    const skipped: string[] = [];
+    for (const [name, text] of Object.entries(await prepared.diagrams((s) => skipped.push(s.message))))
+      writeOutput(join(outDir, name), text);
+    if (skipped.length > 0) diagramsNote = `${skipped.join('; ')}; or pass --no-diagrams`;
   }
-  const wroteDiagrams = o.diagrams !== false && diagramsNote === undefined;
+  const wroteDiagrams = o.diagrams !== false;
 
   const model = module.createModel({ seed });
   const progress = progressReporter(log, o.quiet === true ? { quiet: true } : {});
