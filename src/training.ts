@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChainruleError, type Diagnostic } from '../compiler/diagnostics.js';
-import type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
+import type { GraphSpec, TrainRecipe, TrainSpec } from '../compiler/frontend/graph-spec.js';
 import type { Graph } from '../compiler/ir/types.js';
 import { DEFAULT_TRAIN } from '../compiler/passes/pipeline.js';
 import { makeDirs, writeFileAtomic } from '../runtime/atomic-write.js';
@@ -45,6 +45,7 @@ import { trainInterruptible, type EpochMetrics, type StopSignal, type TrainState
 import { compile, type CompiledModel, type KernelMode } from './api.js';
 import { locate } from './frontend/check.js';
 import { loadSpecFile } from './frontend/load.js';
+import { RECIPE_DEFAULTS } from './frontend/vocabulary.js';
 import { diagramFiles, type SkippedDiagram } from './render/diagram-files.js';
 
 /** A compiled, loaded model ready to train or run. */
@@ -293,7 +294,11 @@ export interface TrainRunResult {
 }
 
 /** Defaults of a run, used when neither the command line nor the spec's `train` recipe sets them. */
-export const TRAIN_DEFAULTS = { epochs: 10, batch: 32, valSplit: 0.2 } as const;
+export const TRAIN_DEFAULTS = {
+  epochs: RECIPE_DEFAULTS.epochs,
+  batch: RECIPE_DEFAULTS.batchSize,
+  valSplit: RECIPE_DEFAULTS.valSplit,
+} as const;
 
 /** MNIST's default augmentation: digits moved by up to this many pixels each epoch. */
 export const MNIST_SHIFT = 1;
@@ -367,24 +372,8 @@ function outputError(path: string, err: unknown): RuntimeError {
 }
 
 /** The training recipe in the spec's `train` section (CLI flags override it). */
-function recipe(spec: GraphSpec): {
-  epochs?: number;
-  batchSize?: number;
-  valSplit?: number;
-  augment?: number;
-} {
-  const t = spec.train as (TrainSpec & Record<string, unknown>) | undefined;
-  const num = (key: string): number | undefined => (typeof t?.[key] === 'number' ? (t[key] as number) : undefined);
-  const out: { epochs?: number; batchSize?: number; valSplit?: number; augment?: number } = {};
-  const epochs = num('epochs');
-  const batchSize = num('batchSize');
-  const valSplit = num('valSplit');
-  const augment = num('augment');
-  if (epochs !== undefined) out.epochs = epochs;
-  if (batchSize !== undefined) out.batchSize = batchSize;
-  if (valSplit !== undefined) out.valSplit = valSplit;
-  if (augment !== undefined) out.augment = augment;
-  return out;
+function recipe(spec: GraphSpec): TrainRecipe {
+  return spec.train ?? {};
 }
 
 /**
