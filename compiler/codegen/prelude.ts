@@ -119,18 +119,28 @@ export interface WasmModule {
   readonly __wasmModule?: never;
 }
 
+/** An instance of a compiled module: its matmul exports. */
+export interface WasmInstance {
+  readonly exports: Readonly<Record<string, WasmMatmul>>;
+}
+
+/** The imports of the matmul module: one memory. */
+export interface WasmImports {
+  readonly env: { readonly memory: WasmMemory };
+}
+
 /** The WebAssembly namespace, as far as a module uses it. */
 export interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => WasmModule;
-  readonly Instance: new (
-    module: WasmModule,
-    imports: { readonly env: { readonly memory: WasmMemory } },
-  ) => { readonly exports: Readonly<Record<string, WasmMatmul>> };
-  readonly Memory: new (descriptor: { readonly initial: number }) => WasmMemory;
-  instantiate(
-    bytes: Uint8Array,
-    imports: { readonly env: { readonly memory: WasmMemory } },
-  ): Promise<{ readonly instance: { readonly exports: Readonly<Record<string, WasmMatmul>> } }>;
+  readonly Instance: new (module: WasmModule, imports: WasmImports) => WasmInstance;
+  readonly Memory: new (descriptor: {
+    readonly initial: number;
+    readonly maximum?: number;
+    readonly shared?: boolean;
+  }) => WasmMemory;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(bytes: Uint8Array, imports: WasmImports): Promise<{ readonly instance: WasmInstance }>;
+  instantiate(module: WasmModule, imports: WasmImports): Promise<WasmInstance>;
 }
 
 /** The host's WebAssembly (Node, browsers, Deno, Bun). */
@@ -163,13 +173,362 @@ export function wasmExport(exports: Readonly<Record<string, WasmMatmul>>, name: 
   return f;
 }
 
-/** Only one thread is supported so far; anything else is refused rather than silently ignored. */
-export function checkThreads(threads: number | undefined): void {
-  if (threads !== undefined && threads !== 1) {
+/**
+ * The `threads` option, checked: a positive integer (default 1). `createModel` compiles and runs
+ * synchronously and takes only 1; threads start in `createModelAsync`.
+ */
+export function threadCount(threads: number | undefined, sync: boolean): number {
+  const n = threads ?? 1;
+  if (!Number.isInteger(n) || n < 1) {
     throw new RangeError(
-      `threads: ${threads} is not supported yet; this module runs on one thread (omit threads or pass 1)`,
+      `threads: expected a positive integer (e.g. os.availableParallelism() or navigator.hardwareConcurrency), got ${String(threads)}`,
     );
   }
+  if (sync && n !== 1) {
+    throw new RangeError(
+      `threads: ${n} needs createModelAsync({ threads: ${n} }) (workers start asynchronously); createModel runs on one thread`,
+    );
+  }
+  return n;
+}
+
+/** The host globals threads need, declared locally (the module has no DOM or Node types). */
+export interface ThreadHost {
+  readonly SharedArrayBuffer?: new (bytes: number) => ArrayBuffer;
+  readonly Worker?: new (url: string) => BrowserWorker;
+  readonly Blob?: new (parts: readonly string[], options: { readonly type: string }) => object;
+  readonly URL?: { createObjectURL(blob: object): string; revokeObjectURL(url: string): void };
+  readonly process?: { getBuiltinModule?(id: string): unknown };
+  readonly console?: { warn(message: string): void };
+}
+
+/** A browser Worker, as far as used. */
+export interface BrowserWorker {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  onmessage: ((event: { readonly data: unknown }) => void) | null;
+  onerror: ((event: { readonly message?: string }) => void) | null;
+}
+
+/** A `node:worker_threads` Worker, as far as used. */
+export interface NodeWorker {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+  unref(): void;
+  on(event: 'message' | 'error', listener: (value: unknown) => void): void;
+}
+
+/** One worker, whatever the platform. */
+export interface ThreadWorker {
+  post(message: unknown): void;
+  terminate(): void;
+  /** Lets the process exit while the worker idles (Node); nothing in browsers. */
+  unref(): void;
+  onMessage(listener: (data: unknown) => void): void;
+  onError(listener: (message: string) => void): void;
+}
+
+/**
+ * The workers' code: instantiate the matmul module over the shared memory, then run jobs from
+ * the control array until told to stop. A job is up to two segments, each a function index,
+ * pointers c, a, b, the run-time dim, a call count and the byte steps of c and a between calls
+ * (row blocks). A worker spins on its job counter for a while after each job (a hand-off then
+ * costs well under a microsecond), then sleeps in Atomics.wait (tens of microseconds to wake).
+ * Plain JavaScript, so a Blob URL (browsers) or `eval: true` (Node) runs it as it is.
+ */
+export const WORKER_SOURCE = `'use strict';
+const nodeThreads = typeof require === 'function' ? require('node:worker_threads') : undefined;
+const port = nodeThreads !== undefined ? nodeThreads.parentPort : self;
+const start = (msg) => {
+  let fns;
+  try {
+    const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
+    fns = msg.names.map((name) => instance.exports[name]);
+  } catch (err) {
+    port.postMessage('failed: ' + String(err && err.message));
+    return;
+  }
+  const ctrl = new Int32Array(msg.control);
+  const base = msg.slot;
+  port.postMessage('ready');
+  let last = 0;
+  for (;;) {
+    let seq = Atomics.load(ctrl, base);
+    let spins = 0;
+    while (seq === last) {
+      if (++spins > msg.spin) {
+        Atomics.wait(ctrl, base, last);
+        spins = 0;
+      }
+      seq = Atomics.load(ctrl, base);
+    }
+    last = seq;
+    if (seq < 0) break;
+    try {
+      for (let s = base + 4; s < base + 20; s += 8) {
+        const f = fns[ctrl[s]];
+        if (f === undefined) continue;
+        let c = ctrl[s + 1];
+        let a = ctrl[s + 2];
+        for (let i = 0; i < ctrl[s + 5]; i++, c += ctrl[s + 6], a += ctrl[s + 7]) f(c, a, ctrl[s + 3], ctrl[s + 4]);
+      }
+    } catch (err) {
+      Atomics.store(ctrl, base + 2, 1);
+    }
+    Atomics.store(ctrl, base + 1, seq);
+    Atomics.notify(ctrl, base + 1);
+  }
+  if (nodeThreads !== undefined) port.close();
+  else self.close();
+};
+if (nodeThreads !== undefined) port.once('message', start);
+else self.onmessage = (event) => { self.onmessage = null; start(event.data); };
+`;
+
+/** Int32 slots per worker in the control array: 64 bytes apart, so workers never share a cache line. */
+export const THREAD_SLOT = 16;
+
+/** Spins (≈ 1–3 ns each) a worker waits for its next job before it sleeps. */
+export const THREAD_SPIN = 1 << 19;
+
+/** A started set of workers over the model's shared memory; the calling thread is thread 0. */
+export interface ThreadPool {
+  /** Threads including the caller. */
+  readonly threads: number;
+  readonly workers: readonly ThreadWorker[];
+  /** Per worker: [job counter, done counter, error flag, -, segment 0 (8 ints), segment 1 (8 ints)]. */
+  readonly ctrl: Int32Array;
+  /** The caller's own exports, by function index. */
+  readonly fns: readonly WasmMatmul[];
+  /** Atomics.wait is allowed here (not on a browser main thread). */
+  readonly canWait: boolean;
+  seq: number;
+}
+
+/** The host's `globalThis`, typed as far as threads use it. */
+export const threadHost = globalThis as unknown as ThreadHost;
+
+/**
+ * Whether `threads` can run here: shared memory and workers exist. If not (a browser page that
+ * is not cross-origin isolated has no SharedArrayBuffer), says so in one line and returns false.
+ */
+export function canShareMemory(threads: number): boolean {
+  if (threads <= 1) return false;
+  const missing =
+    threadHost.SharedArrayBuffer === undefined
+      ? 'SharedArrayBuffer (serve the page cross-origin isolated: Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
+      : workerFactory() === undefined
+        ? 'a Worker (node:worker_threads on Node ≥ 20.16, or globalThis.Worker)'
+        : undefined;
+  if (missing === undefined) return true;
+  threadHost.console?.warn(`chainrule: threads: ${threads} needs ${missing}; running on 1 thread`);
+  return false;
+}
+
+/** How to start a worker running WORKER_SOURCE here, or undefined if this host has none. */
+export function workerFactory(): (() => ThreadWorker) | undefined {
+  const node = threadHost.process?.getBuiltinModule?.('node:worker_threads') as
+    | { readonly Worker: new (code: string, options: { readonly eval: true }) => NodeWorker }
+    | undefined;
+  if (node !== undefined) {
+    return () => {
+      const w = new node.Worker(WORKER_SOURCE, { eval: true });
+      return {
+        post: (m) => w.postMessage(m),
+        terminate: () => void w.terminate(),
+        unref: () => w.unref(),
+        onMessage: (f) => w.on('message', f),
+        onError: (f) => w.on('error', (e) => f(String((e as { readonly message?: unknown }).message ?? e))),
+      };
+    };
+  }
+  const { Worker, Blob, URL } = threadHost;
+  if (Worker === undefined || Blob === undefined || URL === undefined) return undefined;
+  return () => {
+    const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const w = new Worker(url);
+    URL.revokeObjectURL(url);
+    return {
+      post: (m) => w.postMessage(m),
+      terminate: () => w.terminate(),
+      unref: () => undefined,
+      onMessage: (f) => {
+        w.onmessage = (e) => f(e.data);
+      },
+      onError: (f) => {
+        w.onerror = (e) => f(e.message ?? 'the worker failed to start');
+      },
+    };
+  };
+}
+
+/**
+ * Starts `threads - 1` workers, each with its own instance of `module` over the shared `memory`,
+ * and resolves when all are ready. `names`: the exports jobs may run, by function index.
+ */
+export async function startThreads(
+  threads: number,
+  module: WasmModule,
+  memory: WasmMemory,
+  exports: Readonly<Record<string, WasmMatmul>>,
+  names: readonly string[],
+): Promise<ThreadPool> {
+  const spawn = workerFactory();
+  const SAB = threadHost.SharedArrayBuffer;
+  if (spawn === undefined || SAB === undefined) throw new Error('threads: no Worker or SharedArrayBuffer here');
+  const control = new SAB((threads - 1) * THREAD_SLOT * 4);
+  const workers: ThreadWorker[] = [];
+  const ready: Promise<void>[] = [];
+  for (let t = 1; t < threads; t++) {
+    const w = spawn();
+    workers.push(w);
+    ready.push(
+      new Promise<void>((resolve, reject) => {
+        w.onMessage((m) => (m === 'ready' ? resolve() : reject(new Error(`threads: a worker ${String(m)}`))));
+        w.onError((message) => reject(new Error(`threads: a worker failed: ${message}`)));
+      }),
+    );
+    w.post({ module, memory, control, slot: (t - 1) * THREAD_SLOT, names, spin: THREAD_SPIN });
+  }
+  try {
+    await Promise.all(ready);
+  } catch (err) {
+    for (const w of workers) w.terminate();
+    throw err;
+  }
+  // Only now: an unref'd worker's 'ready' would not keep Node alive for the await above.
+  for (const w of workers) w.unref();
+  let canWait = true;
+  try {
+    Atomics.wait(new Int32Array(new SAB(4)), 0, 1, 0);
+  } catch {
+    canWait = false;
+  }
+  const fns = names.map((name) => wasmExport(exports, name));
+  return { threads, workers, ctrl: new Int32Array(control), fns, canWait, seq: 0 };
+}
+
+/** Tells every worker to stop and ends it; the pool must not be used afterwards. */
+export function stopThreads(pool: ThreadPool): void {
+  for (let t = 0; t < pool.workers.length; t++) {
+    Atomics.store(pool.ctrl, t * THREAD_SLOT, -1);
+    Atomics.notify(pool.ctrl, t * THREAD_SLOT);
+  }
+  for (const w of pool.workers) w.terminate();
+}
+
+/** Writes one segment of worker `w`'s job (fi < 0: none). */
+export function setSegment(
+  pool: ThreadPool,
+  w: number,
+  segment: number,
+  fi: number,
+  c: number,
+  a: number,
+  b: number,
+  x: number,
+  count: number,
+  cStep: number,
+  aStep: number,
+): void {
+  const s = w * THREAD_SLOT + 4 + segment * 8;
+  const ctrl = pool.ctrl;
+  ctrl[s] = fi;
+  ctrl[s + 1] = c;
+  ctrl[s + 2] = a;
+  ctrl[s + 3] = b;
+  ctrl[s + 4] = x;
+  ctrl[s + 5] = count;
+  ctrl[s + 6] = cStep;
+  ctrl[s + 7] = aStep;
+}
+
+/** Hands worker `w` the job its segments hold. */
+export function postJob(pool: ThreadPool, w: number): void {
+  Atomics.store(pool.ctrl, w * THREAD_SLOT, pool.seq);
+  Atomics.notify(pool.ctrl, w * THREAD_SLOT);
+}
+
+/** Waits for workers 0 … used − 1 to finish the current job (spinning; sleeping only where allowed and long). */
+export function awaitJobs(pool: ThreadPool, used: number): void {
+  const ctrl = pool.ctrl;
+  let failed = false;
+  for (let w = 0; w < used; w++) {
+    const at = w * THREAD_SLOT + 1;
+    let spins = 0;
+    for (let done = Atomics.load(ctrl, at); done !== pool.seq; done = Atomics.load(ctrl, at)) {
+      if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, at, done, 10);
+    }
+    if (ctrl[at + 1] !== 0) failed = true;
+  }
+  if (failed) throw new Error('threads: a WebAssembly matmul failed in a worker (create the model again)');
+}
+
+/**
+ * nn/nt over rows: C's and A's rows are split in runs of 4 (the register tile) among the threads;
+ * `f` (index `fi`) takes the row count last. Every row is computed as the whole call computes it.
+ */
+export function splitRows(
+  pool: ThreadPool,
+  fi: number,
+  c: number,
+  a: number,
+  b: number,
+  rows: number,
+  cRow: number,
+  aRow: number,
+): void {
+  const quads = (rows + 3) >> 2;
+  const used = Math.min(pool.threads, quads);
+  pool.seq++;
+  const end = (t: number): number => Math.min(rows, Math.floor((t * quads) / used) * 4);
+  for (let t = 1; t < used; t++) {
+    const r0 = end(t);
+    setSegment(pool, t - 1, 0, fi, c + r0 * cRow, a + r0 * aRow, b, end(t + 1) - r0, 1, 0, 0);
+    setSegment(pool, t - 1, 1, -1, 0, 0, 0, 0, 0, 0, 0);
+    postJob(pool, t - 1);
+  }
+  (pool.fns[fi] as WasmMatmul)(c, a, b, end(1));
+  awaitJobs(pool, used - 1);
+}
+
+/**
+ * tn over output rows: C = Aᵀ·B in `blocks` blocks of rows (function `fi`), then a shorter last
+ * block (`tail`, −1 if none); block i starts `cStep` bytes into C and `aStep` into A. Threads take
+ * contiguous runs of blocks. Each element of C is summed by one thread in the whole call's order.
+ */
+export function splitBlocks(
+  pool: ThreadPool,
+  fi: number,
+  tail: number,
+  c: number,
+  a: number,
+  b: number,
+  k: number,
+  blocks: number,
+  cStep: number,
+  aStep: number,
+): void {
+  const total = blocks + (tail < 0 ? 0 : 1);
+  const used = Math.min(pool.threads, total);
+  pool.seq++;
+  const at = (t: number): number => Math.floor((t * total) / used);
+  for (let t = used - 1; t >= 0; t--) {
+    const i0 = at(t);
+    const i1 = at(t + 1);
+    const full = Math.min(i1, blocks) - i0;
+    const last = i1 > blocks ? tail : -1;
+    if (t > 0) {
+      setSegment(pool, t - 1, 0, fi, c + i0 * cStep, a + i0 * aStep, b, k, full, cStep, aStep);
+      setSegment(pool, t - 1, 1, last, c + blocks * cStep, a + blocks * aStep, b, k, 1, 0, 0);
+      postJob(pool, t - 1);
+      continue;
+    }
+    const f = pool.fns[fi] as WasmMatmul;
+    for (let i = i0; i < i0 + full; i++) f(c + i * cStep, a + i * aStep, b, k);
+    if (last >= 0) (pool.fns[last] as WasmMatmul)(c + blocks * cStep, a + blocks * aStep, b, k);
+  }
+  awaitJobs(pool, used - 1);
 }
 
 /** A tensor of a safetensors file: where its bytes are (relative to the data section) and what they hold. */

@@ -16,7 +16,7 @@
 // Schedule (chooseSchedule): the tiles, loop order and unrolling that measured best; the figures
 // and why the others lost (register spills past 16 xmm registers, L2 overflow) are in
 // docs/wasm-kernels.md, "Measured".
-import { encodeModule, Fn, ValType, type FuncDef } from './encode.js';
+import { encodeModule, Fn, ValType, type FuncDef, type MemoryLimits } from './encode.js';
 
 export type GemmForm = 'nn' | 'nt' | 'tn';
 
@@ -77,15 +77,15 @@ export function gemmParams(req: GemmRequest): string[] {
   ];
 }
 
-/** One module exporting a function per request (in order). Same requests → same bytes. */
-export function gemmModule(requests: readonly GemmRequest[]): Uint8Array {
+/** One module exporting a function per request (in order). Same requests → same bytes. `limits`: encodeModule's. */
+export function gemmModule(requests: readonly GemmRequest[], limits?: MemoryLimits): Uint8Array {
   const names = new Set<string>();
   const funcs: FuncDef[] = requests.map((req) => {
     if (names.has(req.name)) throw new Error(`wasm gemm: duplicate export name '${req.name}'`);
     names.add(req.name);
     return { name: req.name, fn: gemmFunction(req) };
   });
-  return encodeModule(funcs);
+  return encodeModule(funcs, 1, limits);
 }
 
 /** A loop trip count: a literal, or an i32 local holding it. */

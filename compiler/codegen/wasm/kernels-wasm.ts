@@ -201,13 +201,43 @@ function offsets(mm: WasmMatmul): string {
   return `const ${decls.sort().join(', ')};`;
 }
 
+/**
+ * How a wasm matmul is shared among threads (module-wasm.ts plans it; `fi` indexes the functions
+ * the workers instantiate). `rows`: nn/nt, C's and A's rows split (the function takes the row count
+ * last). `blocks`: tn, `blocks` blocks of `rows` output rows, then a `tail` block (−1: none).
+ * `minMacs`: below it (a run-time batch) the call stays on the calling thread.
+ */
+export type Split =
+  | { readonly kind: 'rows'; readonly fi: number; readonly minMacs: number }
+  | {
+      readonly kind: 'blocks';
+      readonly fi: number;
+      readonly tail: number;
+      readonly blocks: number;
+      readonly rows: number;
+      readonly minMacs: number;
+    };
+
 /** Copies the operands not already in the wasm memory in and calls the wasm matmul (C lands at `heap[cAt…]`). */
-function runMatmul(mm: WasmMatmul): string[] {
+function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
   const { request: r } = mm;
   const runtime = r.m === 'runtime' || r.k === 'runtime' ? ', B' : '';
   const pointer = (part: 'a' | 'b'): string => (mm[part].resident ? `${mm[part].ref}.byteOffset` : `${part}At * 4`);
   const copies = (['a', 'b'] as const).filter((p) => !mm[p].resident).map((p) => `heap.set(${mm[p].ref}, ${p}At);`);
-  return [offsets(mm), ...copies, `${r.name}(cAt * 4, ${pointer('a')}, ${pointer('b')}${runtime});`];
+  const call = `${r.name}(cAt * 4, ${pointer('a')}, ${pointer('b')}${runtime});`;
+  if (split === undefined) return [offsets(mm), ...copies, call];
+  const dim = (d: Dim): string => (d === 'runtime' ? 'B' : `${d}`);
+  const m = dim(r.m);
+  const k = dim(r.k);
+  const macs = (r.m === 'runtime' ? r.k : r.m) as number;
+  // A run-time batch decides per call; a fixed one was decided when planning.
+  const when =
+    runtime === '' ? 'threadPool !== undefined' : `threadPool !== undefined && B * ${macs * r.n} >= ${split.minMacs}`;
+  const threaded =
+    split.kind === 'rows'
+      ? `splitRows(threadPool, ${split.fi}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${m}, ${r.n * 4}, ${(r.k as number) * 4});`
+      : `splitBlocks(threadPool, ${split.fi}, ${split.tail}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${k === 'B' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4});`;
+  return [offsets(mm), ...copies, `if (${when}) ${threaded}`, `else ${call}`];
 }
 
 /** `for (r) for (j)` over C's rows and columns (C is `mm.node`), with `i` the flat index and `j` the column. */
@@ -232,39 +262,45 @@ function header(mm: WasmMatmul, what: string): string {
 }
 
 /** The body of a kernel whose matmul runs in wasm. */
-export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContext, withUpdates: boolean): string {
+export function wasmKernelBody(
+  kernel: Kernel,
+  mm: WasmMatmul,
+  ctx: KernelContext,
+  withUpdates: boolean,
+  split?: Split,
+): string {
   const nodes = kernel.nodes.map((id) => ctx.node(id));
   const updates = withUpdates ? (kernel.updates ?? []).map((id) => ctx.node(id)) : [];
   switch (kernel.pattern) {
     case 'single':
       // A linear's fused updates live in its weight-gradient kernels, never here.
-      if (mm.node.op !== 'linear' && updates.length > 0) return gradient(mm, undefined, updates, ctx);
-      return productInto(mm, ctx, ctx.ref(mm.node.id)).join('\n');
+      if (mm.node.op !== 'linear' && updates.length > 0) return gradient(mm, undefined, updates, ctx, split);
+      return productInto(mm, ctx, ctx.ref(mm.node.id), split).join('\n');
     case 'linear_activation': {
       const e = linearActivationEpilogue(nodes, ctx, kernel);
       return [
         ...e.lines,
         header(mm, 'the epilogue'),
-        ...runMatmul(mm),
+        ...runMatmul(mm, split),
         rowsAndColumns(mm, ctx, e.store('i', 'heap[cAt + i]', 'j')),
       ].join('\n');
     }
     case 'linear_softmax':
       // The JS kernel's structure, with the logits from the wasm matmul.
-      return linearSoftmax(nodes, ctx, kernel, (lin, rows) => productInto(mm, ctx, rows.ref(lin.id)).join('\n'));
+      return linearSoftmax(nodes, ctx, kernel, (lin, rows) => productInto(mm, ctx, rows.ref(lin.id), split).join('\n'));
     case 'matmul_activation_grad': {
       const e = activationGradEpilogue(nodes, ctx, kernel);
       return [
         ...e.lines,
         header(mm, 'the epilogue'),
-        ...runMatmul(mm),
+        ...runMatmul(mm, split),
         ...elements(ctx.count(mm.node.type.shape), e.store('i', 'heap[cAt + i]', '')),
       ].join('\n');
     }
     case 'weight_bias_grad': {
       const [, bias] = nodes;
       if (bias === undefined) throw new Error(`codegen: kernel ${kernel.name} needs a sum_rows`);
-      return gradient(mm, bias, updates, ctx);
+      return gradient(mm, bias, updates, ctx, split);
     }
     default:
       throw new Error(`codegen: kernel ${kernel.name} (${kernel.pattern}) has no wasm form`);
@@ -272,13 +308,13 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
 }
 
 /** `target = A·B`, or a linear's `X·W + b`, through wasm: C copied out, with the bias added (rounded once to f32). */
-function productInto(mm: WasmMatmul, ctx: KernelContext, target: string): string[] {
+function productInto(mm: WasmMatmul, ctx: KernelContext, target: string, split: Split | undefined): string[] {
   const bias = mm.node.op === 'linear' ? mm.node.inputs[2] : undefined;
   return [
     `const O = ${target};`,
     ...(bias === undefined ? [] : [`const bias = ${ctx.ref(bias)};`]),
     header(mm, bias === undefined ? 'copied out' : 'bias'),
-    ...runMatmul(mm),
+    ...runMatmul(mm, split),
     ...(bias === undefined
       ? elements(ctx.count(mm.node.type.shape), ['O[i] = heap[cAt + i];'])
       : [rowsAndColumns(mm, ctx, ['O[i] = Math.fround(heap[cAt + i] + bias[j]);'])]),
@@ -290,12 +326,18 @@ function productInto(mm: WasmMatmul, ctx: KernelContext, target: string): string
  * `colSums`, like the JS kernel's ones row), and for trainStep the fused optimizer updates,
  * applied by the JS kernel's own epilogue code (gradientEpilogue).
  */
-function gradient(mm: WasmMatmul, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext): string {
+function gradient(
+  mm: WasmMatmul,
+  bias: Node | undefined,
+  updates: readonly Node[],
+  ctx: KernelContext,
+  split: Split | undefined,
+): string {
   const epilogue = gradientEpilogue(mm.node, bias, updates, ctx);
   const out = [
     ...epilogue.lines,
     header(mm, bias === undefined ? 'gradient store' : 'gradient store, bias row sums'),
-    ...runMatmul(mm),
+    ...runMatmul(mm, split),
   ];
   out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'heap[cAt + i]')));
   if (bias !== undefined && epilogue.bias !== undefined) {

@@ -7,7 +7,8 @@ import type { Kernel } from '../../ir/types.js';
 import type { Layout } from '../layout.js';
 import { kernelBody } from '../fused-kernels.js';
 import type { KernelContext } from '../kernel-context.js';
-import { gemmModule } from './gemm-simd.js';
+import { memoryFlagsOffset } from './encode.js';
+import { type GemmRequest, gemmModule } from './gemm-simd.js';
 import {
   ASSUMED_BATCH,
   COPY_ALL,
@@ -19,7 +20,9 @@ import {
   wasmKernelBody,
   type MatmulPath,
   type Size,
+  type Split,
   type WasmArena,
+  type WasmMatmul,
 } from './kernels-wasm.js';
 
 /** How a module's kernels compute their matrix products. */
@@ -28,6 +31,19 @@ export type KernelMode = 'js' | 'wasm-simd';
 export const KERNEL_MODES: readonly KernelMode[] = ['js', 'wasm-simd'];
 
 const PAGE = 65536;
+
+/** The most pages a run-time batch's memory may grow to (4 GiB, all of wasm32): threads need a maximum. */
+const MAX_PAGES = 65536;
+
+/**
+ * Smallest matmul (multiply-adds) shared among threads; smaller ones run on the calling thread,
+ * where handing a slice to a worker costs more than it saves. Batch-1 products (W4) never split:
+ * they have one row. See docs/wasm-kernels.md, "Threads".
+ */
+export const THREAD_MIN_MACS = 1 << 17;
+
+/** tn splits its output rows into about this many blocks, so 2, 3, 4, 6 or 12 threads share them evenly. */
+const TN_BLOCKS = 12;
 
 export interface WasmModulePlan {
   /** Top-level statements: the embedded bytes (the WebAssembly typings and decoder come from the prelude). */
@@ -48,6 +64,8 @@ export interface WasmModulePlan {
   readonly onBatch: readonly string[];
   /** Statements in `dispose`. */
   readonly dispose?: readonly string[];
+  /** Some matmuls can be shared among threads: `buildModel` takes the pool (`threadPool`). */
+  readonly threaded: boolean;
   /** A kernel's body: the wasm form, or the JS kernel with a comment saying why. */
   body(kernel: Kernel, withUpdates: boolean): string;
   /** One line for the module header. */
@@ -59,6 +77,8 @@ export interface WasmPlanOptions {
   readonly batch: number | undefined;
   readonly layout: Layout;
   readonly minMacs?: number | undefined;
+  /** The smallest matmul shared among threads (default THREAD_MIN_MACS); tests lower it to 0. */
+  readonly threadMinMacs?: number | undefined;
 }
 
 /**
@@ -81,33 +101,64 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     const p = paths.get(k.name);
     return p?.kind === 'wasm' ? [p.mm] : [];
   });
+  const threadMin = o.threadMinMacs ?? THREAD_MIN_MACS;
+  const extra: GemmRequest[] = [];
+  const splitNames: string[] = [];
+  const splits = new Map<string, Split>();
+  for (const k of kernels) {
+    const p = paths.get(k.name);
+    if (p?.kind !== 'wasm') continue;
+    const plan = splitPlan(p.mm, threadMin, splitNames.length);
+    if (plan === undefined) continue;
+    splits.set(k.name, plan.split);
+    splitNames.push(...plan.functions.map((f) => f.name));
+    extra.push(...plan.functions.filter((f) => f !== p.mm.request));
+  }
   const body = (kernel: Kernel, withUpdates: boolean): string => {
     const path = paths.get(kernel.name);
-    if (path?.kind === 'wasm') return wasmKernelBody(kernel, path.mm, ctx, withUpdates);
+    if (path?.kind === 'wasm') return wasmKernelBody(kernel, path.mm, ctx, withUpdates, splits.get(kernel.name));
     const js = kernelBody(kernel, ctx, withUpdates);
     return path?.kind === 'js' ? `// JS gemm: ${path.reason}\n${js}` : js;
   };
   const summary = `// Matmuls: ${wasm.length} of ${[...paths.values()].filter((p) => p.kind !== 'none').length} run as WebAssembly SIMD (embedded below); each kernel's comment says which path it took.`;
-  if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary };
+  if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary, threaded: false };
 
-  const bytes = gemmModule(wasm.map((mm) => mm.request));
   const sizes = wasm.map(scratchSize);
   const floatsAt = (rows: number): number => Math.max(...sizes.map((s) => s.fixed + s.perRow * rows));
   const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(batch ?? ASSUMED_BATCH)) * 4) / PAGE));
+  // A fixed batch never grows the memory; a run-time one may, up to all of wasm32.
+  const maximum = batch === undefined ? MAX_PAGES : pages;
+  const bytes = gemmModule([...wasm.map((mm) => mm.request), ...extra], { maximum, shared: false });
   const widest = colSumsLength(kernels, paths, ctx);
-  const memory = `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages} });`;
+  const threaded = splitNames.length > 0;
+  const what = `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`;
   const imports = '{ env: { memory: wasmMemory } }';
+  const memory = (shared: string): string =>
+    `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages}, maximum: ${maximum}${shared} });`;
   const instantiate = {
     sync: [
-      `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`,
-      memory,
+      what,
+      memory(''),
       `const wasmKernels = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(decodeBase64(WASM_MATMULS)), ${imports}).exports;`,
+      ...(threaded ? ['const threadPool = undefined;'] : []),
     ],
-    async: [
-      `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`,
-      memory,
-      `const wasmKernels = (await WebAssemblyApi.instantiate(decodeBase64(WASM_MATMULS), ${imports})).instance.exports;`,
-    ],
+    async: threaded
+      ? [
+          '// Threads share the memory: the same code, with the import flagged shared.',
+          'const shared = canShareMemory(threads);',
+          what,
+          memory(', shared'),
+          'const wasmBytes = decodeBase64(WASM_MATMULS);',
+          'wasmBytes[WASM_MEMORY_FLAGS] = shared ? 3 : 1;',
+          'const wasmModule = await WebAssemblyApi.compile(wasmBytes);',
+          `const wasmKernels = (await WebAssemblyApi.instantiate(wasmModule, ${imports})).exports;`,
+          'const threadPool = shared ? await startThreads(threads, wasmModule, wasmMemory, wasmKernels, WASM_SPLITS) : undefined;',
+        ]
+      : [
+          what,
+          memory(''),
+          `const wasmKernels = (await WebAssemblyApi.instantiate(decodeBase64(WASM_MATMULS), ${imports})).instance.exports;`,
+        ],
   };
   const arenaLines =
     batch === undefined
@@ -137,17 +188,65 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
           '  heap = new Float32Array(wasmMemory.buffer);',
           '}',
         ];
+  const threadStatements = threaded
+    ? [
+        '/** Byte of WASM_MATMULS holding the memory import\'s flags: 1 unshared, 3 shared (threads). */',
+        `const WASM_MEMORY_FLAGS = ${memoryFlagsOffset(bytes)};`,
+        '/** The matmuls workers run, by the index jobs name them with. */',
+        `const WASM_SPLITS = [${splitNames.map((n) => `'${n}'`).join(', ')}];`,
+      ]
+    : [];
   return {
     statements: [
       `/** The model's WebAssembly SIMD matmuls (${bytes.length} bytes, base64), generated with the module. */`,
       `const WASM_MATMULS = '${base64(bytes)}';`,
+      ...threadStatements,
     ],
+    threaded,
+    ...(threaded ? { dispose: ['if (threadPool !== undefined) stopThreads(threadPool);'] } : {}),
     instantiate,
     ...(arenaLines === undefined ? {} : { arena: arenaLines }),
     setup,
     onBatch,
     body,
     summary,
+  };
+}
+
+/**
+ * How `mm` is shared among threads, and the functions that needs (in `WASM_SPLITS` order from
+ * `first`); undefined when it stays on the calling thread (too small, or too few rows to split).
+ * nn/nt split the batch rows and call a run-time-m function with offset pointers (the request
+ * itself when its m is already run-time). tn splits its output rows into blocks computed by
+ * functions with a literal block height and the full strides of A and C.
+ */
+function splitPlan(
+  mm: WasmMatmul,
+  minMacs: number,
+  first: number,
+): { readonly split: Split; readonly functions: readonly GemmRequest[] } | undefined {
+  const r = mm.request;
+  if (r.form !== 'tn') {
+    if (r.m !== 'runtime' && (r.m < 8 || r.m * (r.k as number) * r.n < minMacs)) return undefined;
+    const rows = r.m === 'runtime' ? r : { ...r, name: `${r.name}_rows`, m: 'runtime' as const };
+    return { split: { kind: 'rows', fi: first, minMacs }, functions: [rows] };
+  }
+  const m = r.m as number;
+  if (m < 8 || (r.k !== 'runtime' && m * r.k * r.n < minMacs)) return undefined;
+  const rows = Math.max(4, Math.ceil(m / TN_BLOCKS / 4) * 4);
+  const blocks = Math.floor(m / rows);
+  const left = m - blocks * rows;
+  const block = (height: number, suffix: string): GemmRequest => ({
+    ...r,
+    name: `${r.name}_${suffix}`,
+    m: height,
+    lda: m,
+    ldc: r.n,
+  });
+  const functions = [block(rows, `rows${rows}`), ...(left > 0 ? [block(left, `rows${left}`)] : [])];
+  return {
+    split: { kind: 'blocks', fi: first, tail: left > 0 ? first + 1 : -1, blocks, rows, minMacs },
+    functions,
   };
 }
 
