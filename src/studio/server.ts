@@ -17,6 +17,7 @@ import { exportOnnx } from '../interop/onnx/export.js';
 import { packageFile } from '../package-file.js';
 import { loadSpecText } from '../frontend/load.js';
 import { analyzeSpec, studioDiagnostics } from './analyze.js';
+import { refusal } from './guard.js';
 import { datasetPayload, isStudioDataset, STUDIO_DATASETS, type StudioDataset } from './datasets.js';
 import { studioPage } from './page.js';
 import type {
@@ -66,6 +67,8 @@ class HttpError extends Error {
 export async function startStudio(options: StudioOptions): Promise<Studio> {
   const start = startInfo(options.spec);
   const server = createServer((req, res) => {
+    const refused = refusal(req.headers, options.host);
+    if (refused !== undefined) return fail(res, new HttpError(403, refused));
     route(req, res, start).catch((err: unknown) => fail(res, err));
   });
   await new Promise<void>((resolve, reject) => {
