@@ -34,6 +34,16 @@ export interface GemmRequest {
   readonly accumulate?: boolean;
   /** Adds bias[j] to column j (a pointer parameter after b). */
   readonly bias?: boolean;
+  /**
+   * Row strides in elements of the stored matrices, literals (defaults: the full rows, A: k for
+   * nn/nt and m for tn, B: n for nn/tn and k for nt, C: n). With them a caller computes a block of a
+   * larger product: a row slice (A and C offset, fewer rows) or a column slice (B, C and bias offset,
+   * fewer columns, full strides). Every element is summed in the same order whatever the block, so
+   * blocks agree bit for bit with the whole-matrix call.
+   */
+  readonly lda?: number;
+  readonly ldb?: number;
+  readonly ldc?: number;
   /** Loop order override: row blocks outside column blocks, or column panels outside (B stays in cache). */
   readonly order?: LoopOrder;
   /** nn/tn: steps of k unrolled per loop iteration (default NN_UNROLL). */
@@ -102,6 +112,10 @@ interface Ctx {
   readonly m: Count;
   readonly k: Count;
   readonly n: number;
+  /** Row strides in bytes of the stored A, B and C. */
+  readonly lda: number;
+  readonly ldb: number;
+  readonly ldc: number;
   readonly pool: Record<ValType, number[]>;
   readonly taken: Record<ValType, number>;
 }
@@ -124,6 +138,25 @@ function validate(req: GemmRequest): void {
   if (req.tile !== undefined && !(positive(req.tile.rows) && positive(req.tile.cols)))
     throw new Error(`wasm gemm '${req.name}': bad tile`);
   if (req.unroll !== undefined && !positive(req.unroll)) throw new Error(`wasm gemm '${req.name}': bad unroll`);
+  const rows = strideDefaults(req);
+  for (const key of ['lda', 'ldb', 'ldc'] as const) {
+    const ld = req[key];
+    if (ld !== undefined && !(Number.isInteger(ld) && ld >= rows[key]))
+      throw new Error(
+        `wasm gemm '${req.name}': ${key} must be an integer ≥ ${rows[key]} (the row length of the stored matrix), got ${ld}`,
+      );
+  }
+}
+
+/** The row lengths of the stored A, B and C: the default strides and their lower bounds. */
+function strideDefaults(req: GemmRequest): { lda: number; ldb: number; ldc: number } {
+  // validate() has ensured that the dims strides depend on are literals.
+  const lit = (d: Dim): number => (d === 'runtime' ? 0 : d);
+  return {
+    lda: req.form === 'tn' ? lit(req.m) : lit(req.k),
+    ldb: req.form === 'nt' ? lit(req.k) : req.n,
+    ldc: req.n,
+  };
 }
 
 function gemmFunction(req: GemmRequest): Fn {
@@ -141,6 +174,9 @@ function gemmFunction(req: GemmRequest): Fn {
     m: req.m === 'runtime' ? { local: idx('m') } : { literal: req.m },
     k: req.k === 'runtime' ? { local: idx('k') } : { literal: req.k },
     n: req.n,
+    lda: 4 * (req.lda ?? strideDefaults(req).lda),
+    ldb: 4 * (req.ldb ?? strideDefaults(req).ldb),
+    ldc: 4 * (req.ldc ?? strideDefaults(req).ldc),
     pool: { [ValType.i32]: [], [ValType.f32]: [], [ValType.v128]: [] },
     taken: { [ValType.i32]: 0, [ValType.f32]: 0, [ValType.v128]: 0 },
   };
@@ -238,7 +274,7 @@ function rowsLoop(ctx: Ctx, R: number, body: (rows: number, aRow: number, cRow: 
       repeat(ctx, count, () => {
         body(rows, aRow, cRow);
         bump(f, aRow, rows * aRowStep);
-        bump(f, cRow, rows * 4 * ctx.n);
+        bump(f, cRow, rows * ctx.ldc);
       });
     run(R, blocks);
     if (R > 1) run(1, tail);
@@ -322,9 +358,7 @@ function nnClasses(ctx: Ctx, V: number): ColumnClass[] {
 
 /** Byte strides of A: between rows of op(A) and per step of k (tn reads A down its columns; nn and nt along rows). */
 function aStrides(ctx: Ctx): { row: number; step: number } {
-  return ctx.req.form === 'tn'
-    ? { row: 4, step: 4 * (ctx.req.m as number) }
-    : { row: 4 * (ctx.req.k as number), step: 4 };
+  return ctx.req.form === 'tn' ? { row: 4, step: ctx.lda } : { row: ctx.lda, step: 4 };
 }
 
 /** Steps over k with two walking pointers (A, B); `step(u)` emits one step at unrolled offset u. */
@@ -359,7 +393,6 @@ const NN_UNROLL = 1;
 
 function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
   const f = ctx.f;
-  const n = ctx.n;
   const { row, step } = aStrides(ctx);
   scoped(ctx, () => {
     const acc: number[][] = [];
@@ -367,10 +400,10 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
     const bv = Array.from({ length: V }, () => take(ctx, ValType.v128));
     const av = take(ctx, ValType.v128);
     for (const a of acc.flat()) f.v128Zero().set(a);
-    kLoop(ctx, at, step, 4 * n, ctx.req.unroll ?? NN_UNROLL, (pa, pb, u) => {
+    kLoop(ctx, at, step, ctx.ldb, ctx.req.unroll ?? NN_UNROLL, (pa, pb, u) => {
       for (let v = 0; v < V; v++)
         f.get(pb)
-          .v128Load(u * 4 * n + 16 * v)
+          .v128Load(u * ctx.ldb + 16 * v)
           .set(bv[v]!);
       for (let r = 0; r < rows; r++) {
         f.get(pa)
@@ -381,7 +414,7 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
     });
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < V; v++) {
-        const off = 4 * r * n + 16 * v;
+        const off = r * ctx.ldc + 16 * v;
         f.get(at.c).get(acc[r]![v]!);
         if (ctx.req.accumulate) f.get(at.c).v128Load(off).f32x4Add();
         if (at.bias !== undefined)
@@ -396,7 +429,6 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
 
 function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
   const f = ctx.f;
-  const n = ctx.n;
   const { row, step } = aStrides(ctx);
   scoped(ctx, () => {
     const acc: number[][] = [];
@@ -404,7 +436,7 @@ function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
     const bs = Array.from({ length: width }, () => take(ctx, ValType.f32));
     const as = take(ctx, ValType.f32);
     for (const a of acc.flat()) f.f32Const(0).set(a);
-    kLoop(ctx, at, step, 4 * n, 1, (pa, pb) => {
+    kLoop(ctx, at, step, ctx.ldb, 1, (pa, pb) => {
       for (let j = 0; j < width; j++)
         f.get(pb)
           .f32Load(4 * j)
@@ -417,7 +449,7 @@ function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
       }
     });
     for (let r = 0; r < rows; r++)
-      for (let j = 0; j < width; j++) storeScalar(ctx, at, acc[r]![j]!, 4 * (r * n + j), 4 * j);
+      for (let j = 0; j < width; j++) storeScalar(ctx, at, acc[r]![j]!, r * ctx.ldc + 4 * j, 4 * j);
   });
 }
 
@@ -434,20 +466,17 @@ function storeScalar(ctx: Ctx, at: At, acc: number, off: number, biasOff: number
 
 function ntClasses(ctx: Ctx, J: number): ColumnClass[] {
   const n = ctx.n;
-  const k = ctx.req.k as number;
   const width = Math.min(J, n);
   const rem = n % width;
   return [
-    { width, count: Math.floor(n / width), bStep: 4 * k * width, tile: (rows, at) => ntTile(ctx, rows, width, at) },
-    { width: rem, count: rem > 0 ? 1 : 0, bStep: 4 * k * rem, tile: (rows, at) => ntTile(ctx, rows, rem, at) },
+    { width, count: Math.floor(n / width), bStep: ctx.ldb * width, tile: (rows, at) => ntTile(ctx, rows, width, at) },
+    { width: rem, count: rem > 0 ? 1 : 0, bStep: ctx.ldb * rem, tile: (rows, at) => ntTile(ctx, rows, rem, at) },
   ];
 }
 
 function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
   const f = ctx.f;
-  const n = ctx.n;
   const k = ctx.req.k as number;
-  const rowBytes = 4 * k;
   scoped(ctx, () => {
     const acc: number[][] = [];
     for (let r = 0; r < rows; r++) acc.push(Array.from({ length: J }, () => take(ctx, ValType.v128)));
@@ -466,11 +495,11 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
       repeat(ctx, { literal: Math.floor(k / 4) }, () => {
         for (let r = 0; r < rows; r++)
           f.get(pa)
-            .v128Load(r * rowBytes)
+            .v128Load(r * ctx.lda)
             .set(av[r]!);
         for (let j = 0; j < J; j++)
           f.get(pb)
-            .v128Load(j * rowBytes)
+            .v128Load(j * ctx.ldb)
             .set(bv[j]!);
         fma();
         bump(f, pa, 16);
@@ -480,11 +509,11 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
       for (let t = 0; t < k % 4; t++) {
         for (let r = 0; r < rows; r++)
           f.get(pa)
-            .v128Load32Zero(r * rowBytes + 4 * t)
+            .v128Load32Zero(r * ctx.lda + 4 * t)
             .set(av[r]!);
         for (let j = 0; j < J; j++)
           f.get(pb)
-            .v128Load32Zero(j * rowBytes + 4 * t)
+            .v128Load32Zero(j * ctx.ldb + 4 * t)
             .set(bv[j]!);
         fma();
       }
@@ -496,7 +525,7 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
           const a = acc[r]![j]!;
           f.get(a).f32x4ExtractLane(0).get(a).f32x4ExtractLane(1).f32Add();
           f.get(a).f32x4ExtractLane(2).get(a).f32x4ExtractLane(3).f32Add().f32Add().set(sum);
-          storeScalar(ctx, at, sum, 4 * (r * n + j), 4 * j);
+          storeScalar(ctx, at, sum, r * ctx.ldc + 4 * j, 4 * j);
         }
       }
     });

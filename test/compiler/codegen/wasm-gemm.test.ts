@@ -283,6 +283,120 @@ describe('wasm SIMD gemm: modes and tiles', () => {
   });
 });
 
+/** A block of C: rows [r0, r0 + rows), columns [c0, c0 + cols). */
+interface Block {
+  readonly r0: number;
+  readonly rows: number;
+  readonly c0: number;
+  readonly cols: number;
+}
+
+/** Splits `total` into parts of the given sizes, as [start, size] pairs. */
+function parts(sizes: readonly number[]): [number, number][] {
+  let at = 0;
+  return sizes.map((size) => {
+    const start = at;
+    at += size;
+    return [start, size];
+  });
+}
+
+/**
+ * C's bits after computing `blocks` of the product one call each (requests with literal strides
+ * and offset pointers, as a threaded caller slices a kernel), on seeded operands. One block covering
+ * C is the whole-matrix call.
+ */
+function blockwise(c: Case, runtime: boolean, blocks: readonly Block[], seed: number): Uint32Array {
+  const sizes = { a: c.m * c.k, b: c.k * c.n, bias: c.n, c: c.m * c.n };
+  const at = { a: 16, b: 16 + sizes.a, bias: 16 + sizes.a + sizes.b, c: 16 + sizes.a + sizes.b + sizes.bias };
+  const memory = new wasm.Memory({ initial: Math.ceil(((at.c + sizes.c + 16) * 4) / 65536) });
+  const heap = new Float32Array(memory.buffer);
+  for (const key of ['a', 'b', 'bias', 'c'] as const) fill(heap.subarray(at[key], at[key] + sizes[key]), seed++);
+  const full = { lda: c.form === 'tn' ? c.m : c.k, ldb: c.form === 'nt' ? c.k : c.n, ldc: c.n };
+  const reqs = blocks.map((blk, i) => ({
+    ...requestFor({ ...c, m: blk.rows, n: blk.cols }, runtime, `b${i}`),
+    ...full,
+  }));
+  const kernels = instantiateKernels(gemmModule(reqs), memory);
+  blocks.forEach((blk, i) => {
+    const { r0, c0 } = blk;
+    const args: Record<string, number> = {
+      a: 4 * (at.a + (c.form === 'tn' ? r0 : r0 * c.k)),
+      b: 4 * (at.b + (c.form === 'nt' ? c0 * c.k : c0)),
+      bias: 4 * (at.bias + c0),
+      c: 4 * (at.c + r0 * c.n + c0),
+      m: blk.rows,
+      k: c.k,
+    };
+    kernels[`b${i}`]!(...gemmParams(reqs[i]!).map((p) => args[p]!));
+  });
+  return new Uint32Array(memory.buffer, at.c * 4, sizes.c).slice();
+}
+
+describe('wasm SIMD gemm: blocks of a product (lda, ldb, ldc)', () => {
+  const shapes: readonly (readonly [number, number, number])[] = [
+    [130, 37, 10],
+    [130, 64, 50],
+    [7, 5, 29],
+  ];
+  for (const form of FORMS) {
+    test(`${form}: row, column and grid slices at uneven offsets equal the whole-matrix call bit for bit`, () => {
+      let seed = 2000;
+      for (const [m, k, n] of shapes) {
+        const third = (x: number): number[] => [Math.floor(x / 3), Math.floor(x / 3), x - 2 * Math.floor(x / 3)];
+        const rowSlices = parts(third(m)).map(([r0, rows]) => ({ r0, rows, c0: 0, cols: n }));
+        const colSlices = parts(third(n)).map(([c0, cols]) => ({ r0: 0, rows: m, c0, cols }));
+        const grid = parts([Math.ceil(m / 2), m - Math.ceil(m / 2)]).flatMap(([r0, rows]) =>
+          parts([3, n - 3]).map(([c0, cols]) => ({ r0, rows, c0, cols })),
+        );
+        for (const runtime of [false, true]) {
+          for (let mode = 0; mode < 4; mode++) {
+            const c: Case = { form, m, k, n, bias: mode >= 2, accumulate: mode % 2 === 1 };
+            const whole = blockwise(c, runtime, [{ r0: 0, rows: m, c0: 0, cols: n }], seed);
+            for (const blocks of [rowSlices, colSlices, grid].filter((b) => b.every((x) => x.rows > 0 && x.cols > 0))) {
+              const got = blockwise(c, runtime, blocks, seed);
+              const bad = got.findIndex((bits, i) => bits !== whole[i]);
+              if (bad >= 0) throw new Error(`${JSON.stringify(c)} ${JSON.stringify(blocks)}: C[${bad}] differs`);
+            }
+            seed += 4;
+          }
+        }
+      }
+      // The whole-matrix result itself is right (the float64 reference, through check()).
+      runCase({ form, m: 130, k: 37, n: 10, bias: true, accumulate: true }, false, seed);
+    });
+  }
+
+  test('a block leaves the rest of C alone: strides wider than the block, guard values intact', () => {
+    for (const form of FORMS) {
+      const c: Case = { form, m: 9, k: 6, n: 11, bias: true, accumulate: false };
+      const whole = blockwise(c, false, [{ r0: 0, rows: 9, c0: 0, cols: 11 }], 7);
+      const untouched = blockwise(c, false, [], 7);
+      const part = blockwise(c, false, [{ r0: 2, rows: 5, c0: 3, cols: 6 }], 7);
+      for (let i = 0; i < 9; i++)
+        for (let j = 0; j < 11; j++) {
+          const inside = i >= 2 && i < 7 && j >= 3 && j < 9;
+          expect(part[i * 11 + j]).toBe((inside ? whole : untouched)[i * 11 + j]);
+        }
+    }
+  });
+
+  test('strides below the stored row length are rejected', () => {
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 3, k: 5, n: 4, lda: 4 }])).toThrow(
+      /lda must be an integer ≥ 5/,
+    );
+    expect(() => gemmModule([{ name: 'x', form: 'tn', m: 3, k: 5, n: 4, lda: 2 }])).toThrow(
+      /lda must be an integer ≥ 3/,
+    );
+    expect(() => gemmModule([{ name: 'x', form: 'nt', m: 3, k: 5, n: 4, ldb: 4 }])).toThrow(
+      /ldb must be an integer ≥ 5/,
+    );
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 3, k: 5, n: 4, ldc: 3.5 }])).toThrow(
+      /ldc must be an integer ≥ 4/,
+    );
+  });
+});
+
 describe('wasm encoder', () => {
   test('LEB128 encodings', () => {
     expect(uleb(0)).toEqual([0]);
