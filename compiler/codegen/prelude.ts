@@ -229,64 +229,74 @@ export interface ThreadWorker {
 }
 
 /**
- * The workers' code: instantiate the matmul module over the shared memory, then run jobs from
- * the control array until told to stop. A job is up to two segments, each a function index,
- * pointers c, a, b, the run-time dim, a call count and the byte steps of c and a between calls
- * (row blocks). A worker spins on its job counter for a while after each job (a hand-off then
- * costs well under a microsecond), then sleeps in Atomics.wait (tens of microseconds to wake).
- * Plain JavaScript, so a Blob URL (browsers) or `eval: true` (Node) runs it as it is.
+ * The workers' code: instantiate the matmul module over the shared memory, then help with jobs
+ * until told to stop. A job is a run of chunks (row blocks of one product); every thread, the
+ * caller included, claims chunks from a shared counter, so a worker the OS has descheduled delays
+ * a job by at most the chunk it holds. The counter carries the job's tag, so a late worker cannot
+ * claim a chunk of a newer job with an older job's fields. After each job a worker spins on the job
+ * counter for a while (a hand-off then costs well under a microsecond), then sleeps in Atomics.wait
+ * (tens of microseconds to wake). Plain JavaScript: a Blob URL (browsers) or `eval: true` (Node)
+ * runs it as it is; its chunk loop is `runChunks` below, written out again. (Indented, so no line of
+ * it starts at column 0, where emit-module.ts looks for the next declaration.)
  */
-export const WORKER_SOURCE = `'use strict';
-const nodeThreads = typeof require === 'function' ? require('node:worker_threads') : undefined;
-const port = nodeThreads !== undefined ? nodeThreads.parentPort : self;
-const start = (msg) => {
-  let fns;
-  try {
-    const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
-    fns = msg.names.map((name) => instance.exports[name]);
-  } catch (err) {
-    port.postMessage('failed: ' + String(err && err.message));
-    return;
-  }
-  const ctrl = new Int32Array(msg.control);
-  const base = msg.slot;
-  port.postMessage('ready');
-  let last = 0;
-  for (;;) {
-    let seq = Atomics.load(ctrl, base);
-    let spins = 0;
-    while (seq === last) {
-      if (++spins > msg.spin) {
-        Atomics.wait(ctrl, base, last);
-        spins = 0;
-      }
-      seq = Atomics.load(ctrl, base);
-    }
-    last = seq;
-    if (seq < 0) break;
+export const WORKER_SOURCE = `  'use strict';
+  const nodeThreads = typeof process === 'object' ? process.getBuiltinModule('node:worker_threads') : undefined;
+  const port = nodeThreads !== undefined ? nodeThreads.parentPort : self;
+  const start = (msg) => {
+    let fns;
     try {
-      for (let s = base + 4; s < base + 20; s += 8) {
-        const f = fns[ctrl[s]];
-        if (f === undefined) continue;
-        let c = ctrl[s + 1];
-        let a = ctrl[s + 2];
-        for (let i = 0; i < ctrl[s + 5]; i++, c += ctrl[s + 6], a += ctrl[s + 7]) f(c, a, ctrl[s + 3], ctrl[s + 4]);
-      }
+      const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
+      fns = msg.names.map((name) => instance.exports[name]);
     } catch (err) {
-      Atomics.store(ctrl, base + 2, 1);
+      port.postMessage('failed: ' + String(err && err.message));
+      return;
     }
-    Atomics.store(ctrl, base + 1, seq);
-    Atomics.notify(ctrl, base + 1);
-  }
-  if (nodeThreads !== undefined) port.close();
-  else self.close();
-};
-if (nodeThreads !== undefined) port.once('message', start);
-else self.onmessage = (event) => { self.onmessage = null; start(event.data); };
+    const ctrl = new Int32Array(msg.control);
+    port.postMessage('ready');
+    let last = 0;
+    for (;;) {
+      let seq = Atomics.load(ctrl, 0);
+      let spins = 0;
+      while (seq === last) {
+        if (++spins > msg.spin) {
+          Atomics.wait(ctrl, 0, last);
+          spins = 0;
+        }
+        seq = Atomics.load(ctrl, 0);
+      }
+      last = seq;
+      if (seq < 0) break;
+      const tag = (seq & 0x1fffff) << 10;
+      for (;;) {
+        const cur = Atomics.load(ctrl, 16);
+        if ((cur & -1024) !== tag) break;
+        const i = cur & 1023;
+        const fi = ctrl[48], tail = ctrl[49], c = ctrl[50], a = ctrl[51], b = ctrl[52], x = ctrl[53];
+        const tailX = ctrl[54], full = ctrl[55], total = ctrl[56], cStep = ctrl[57], aStep = ctrl[58];
+        if (i >= total) break;
+        if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
+        try {
+          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b, x);
+          else fns[tail](c + i * cStep, a + i * aStep, b, tailX);
+        } catch (err) {
+          Atomics.store(ctrl, 33, 1);
+        }
+        if (Atomics.add(ctrl, 32, 1) + 1 === total) Atomics.notify(ctrl, 32);
+      }
+    }
+    if (nodeThreads !== undefined) port.close();
+    else self.close();
+  };
+  if (nodeThreads !== undefined) port.once('message', start);
+  else self.onmessage = (event) => { self.onmessage = null; start(event.data); };
 `;
 
-/** Int32 slots per worker in the control array: 64 bytes apart, so workers never share a cache line. */
-export const THREAD_SLOT = 16;
+/**
+ * The control array (Int32, shared), on separate cache lines: [0] the job counter workers wait on
+ * (−1: stop), [16] the chunk counter (job tag << 10 | next chunk), [32] chunks done, [33] a worker
+ * failed, [48…58] the job: fi, tail, c, a, b, x, tailX, full, total, cStep, aStep.
+ */
+export const THREAD_CONTROL_INTS = 64;
 
 /** Spins (≈ 1–3 ns each) a worker waits for its next job before it sleeps. */
 export const THREAD_SPIN = 1 << 19;
@@ -296,7 +306,6 @@ export interface ThreadPool {
   /** Threads including the caller. */
   readonly threads: number;
   readonly workers: readonly ThreadWorker[];
-  /** Per worker: [job counter, done counter, error flag, -, segment 0 (8 ints), segment 1 (8 ints)]. */
   readonly ctrl: Int32Array;
   /** The caller's own exports, by function index. */
   readonly fns: readonly WasmMatmul[];
@@ -376,7 +385,7 @@ export async function startThreads(
   const spawn = workerFactory();
   const SAB = threadHost.SharedArrayBuffer;
   if (spawn === undefined || SAB === undefined) throw new Error('threads: no Worker or SharedArrayBuffer here');
-  const control = new SAB((threads - 1) * THREAD_SLOT * 4);
+  const control = new SAB(THREAD_CONTROL_INTS * 4);
   const workers: ThreadWorker[] = [];
   const ready: Promise<void>[] = [];
   for (let t = 1; t < threads; t++) {
@@ -388,7 +397,7 @@ export async function startThreads(
         w.onError((message) => reject(new Error(`threads: a worker failed: ${message}`)));
       }),
     );
-    w.post({ module, memory, control, slot: (t - 1) * THREAD_SLOT, names, spin: THREAD_SPIN });
+    w.post({ module, memory, control, names, spin: THREAD_SPIN });
   }
   try {
     await Promise.all(ready);
@@ -410,63 +419,69 @@ export async function startThreads(
 
 /** Tells every worker to stop and ends it; the pool must not be used afterwards. */
 export function stopThreads(pool: ThreadPool): void {
-  for (let t = 0; t < pool.workers.length; t++) {
-    Atomics.store(pool.ctrl, t * THREAD_SLOT, -1);
-    Atomics.notify(pool.ctrl, t * THREAD_SLOT);
-  }
+  Atomics.store(pool.ctrl, 0, -1);
+  Atomics.notify(pool.ctrl, 0);
   for (const w of pool.workers) w.terminate();
 }
 
-/** Writes one segment of worker `w`'s job (fi < 0: none). */
-export function setSegment(
+/**
+ * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b, x)`,
+ * the others `fns[tail](…, tailX)`. Returns when every chunk is done. Which thread computes a chunk
+ * does not change its values, so results are the same for any thread count.
+ */
+export function runChunks(
   pool: ThreadPool,
-  w: number,
-  segment: number,
   fi: number,
+  tail: number,
   c: number,
   a: number,
   b: number,
   x: number,
-  count: number,
+  tailX: number,
+  full: number,
+  total: number,
   cStep: number,
   aStep: number,
 ): void {
-  const s = w * THREAD_SLOT + 4 + segment * 8;
   const ctrl = pool.ctrl;
-  ctrl[s] = fi;
-  ctrl[s + 1] = c;
-  ctrl[s + 2] = a;
-  ctrl[s + 3] = b;
-  ctrl[s + 4] = x;
-  ctrl[s + 5] = count;
-  ctrl[s + 6] = cStep;
-  ctrl[s + 7] = aStep;
-}
-
-/** Hands worker `w` the job its segments hold. */
-export function postJob(pool: ThreadPool, w: number): void {
-  Atomics.store(pool.ctrl, w * THREAD_SLOT, pool.seq);
-  Atomics.notify(pool.ctrl, w * THREAD_SLOT);
-}
-
-/** Waits for workers 0 … used − 1 to finish the current job (spinning; sleeping only where allowed and long). */
-export function awaitJobs(pool: ThreadPool, used: number): void {
-  const ctrl = pool.ctrl;
-  let failed = false;
-  for (let w = 0; w < used; w++) {
-    const at = w * THREAD_SLOT + 1;
-    let spins = 0;
-    for (let done = Atomics.load(ctrl, at); done !== pool.seq; done = Atomics.load(ctrl, at)) {
-      if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, at, done, 10);
-    }
-    if (ctrl[at + 1] !== 0) failed = true;
+  const seq = (pool.seq + 1) & 0x3fffffff;
+  pool.seq = seq;
+  const tag = (seq & 0x1fffff) << 10;
+  // Retag the chunk counter first: a worker still on the last job can no longer claim anything.
+  Atomics.store(ctrl, 16, tag);
+  ctrl[48] = fi;
+  ctrl[49] = tail;
+  ctrl[50] = c;
+  ctrl[51] = a;
+  ctrl[52] = b;
+  ctrl[53] = x;
+  ctrl[54] = tailX;
+  ctrl[55] = full;
+  ctrl[56] = total;
+  ctrl[57] = cStep;
+  ctrl[58] = aStep;
+  Atomics.store(ctrl, 32, 0);
+  Atomics.store(ctrl, 0, seq);
+  Atomics.notify(ctrl, 0);
+  for (;;) {
+    const cur = Atomics.load(ctrl, 16);
+    const i = cur & 1023;
+    if (i >= total) break;
+    if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
+    if (i < full) (pool.fns[fi] as WasmMatmul)(c + i * cStep, a + i * aStep, b, x);
+    else (pool.fns[tail] as WasmMatmul)(c + i * cStep, a + i * aStep, b, tailX);
+    Atomics.add(ctrl, 32, 1);
   }
-  if (failed) throw new Error('threads: a WebAssembly matmul failed in a worker (create the model again)');
+  let spins = 0;
+  for (let done = Atomics.load(ctrl, 32); done !== total; done = Atomics.load(ctrl, 32)) {
+    if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, 32, done, 10);
+  }
+  if (ctrl[33] !== 0) throw new Error('threads: a WebAssembly matmul failed in a worker (create the model again)');
 }
 
 /**
- * nn/nt over rows: C's and A's rows are split in runs of 4 (the register tile) among the threads;
- * `f` (index `fi`) takes the row count last. Every row is computed as the whole call computes it.
+ * nn/nt over rows: C's and A's rows in chunks of a multiple of 4 (the register tile), about three
+ * per thread; `fi` takes the row count last.
  */
 export function splitRows(
   pool: ThreadPool,
@@ -478,24 +493,15 @@ export function splitRows(
   cRow: number,
   aRow: number,
 ): void {
-  const quads = (rows + 3) >> 2;
-  const used = Math.min(pool.threads, quads);
-  pool.seq++;
-  const end = (t: number): number => Math.min(rows, Math.floor((t * quads) / used) * 4);
-  for (let t = 1; t < used; t++) {
-    const r0 = end(t);
-    setSegment(pool, t - 1, 0, fi, c + r0 * cRow, a + r0 * aRow, b, end(t + 1) - r0, 1, 0, 0);
-    setSegment(pool, t - 1, 1, -1, 0, 0, 0, 0, 0, 0, 0);
-    postJob(pool, t - 1);
-  }
-  (pool.fns[fi] as WasmMatmul)(c, a, b, end(1));
-  awaitJobs(pool, used - 1);
+  const chunk = Math.max(4, Math.ceil(rows / (3 * pool.threads) / 4) * 4);
+  const full = Math.floor(rows / chunk);
+  const left = rows - full * chunk;
+  runChunks(pool, fi, fi, c, a, b, chunk, left, full, full + (left > 0 ? 1 : 0), chunk * cRow, chunk * aRow);
 }
 
 /**
- * tn over output rows: C = Aᵀ·B in `blocks` blocks of rows (function `fi`), then a shorter last
- * block (`tail`, −1 if none); block i starts `cStep` bytes into C and `aStep` into A. Threads take
- * contiguous runs of blocks. Each element of C is summed by one thread in the whole call's order.
+ * tn over output rows: `blocks` blocks of rows computed by `fi`, then a shorter last block by
+ * `tail` (−1: none); block i starts `cStep` bytes into C and `aStep` into A.
  */
 export function splitBlocks(
   pool: ThreadPool,
@@ -509,26 +515,7 @@ export function splitBlocks(
   cStep: number,
   aStep: number,
 ): void {
-  const total = blocks + (tail < 0 ? 0 : 1);
-  const used = Math.min(pool.threads, total);
-  pool.seq++;
-  const at = (t: number): number => Math.floor((t * total) / used);
-  for (let t = used - 1; t >= 0; t--) {
-    const i0 = at(t);
-    const i1 = at(t + 1);
-    const full = Math.min(i1, blocks) - i0;
-    const last = i1 > blocks ? tail : -1;
-    if (t > 0) {
-      setSegment(pool, t - 1, 0, fi, c + i0 * cStep, a + i0 * aStep, b, k, full, cStep, aStep);
-      setSegment(pool, t - 1, 1, last, c + blocks * cStep, a + blocks * aStep, b, k, 1, 0, 0);
-      postJob(pool, t - 1);
-      continue;
-    }
-    const f = pool.fns[fi] as WasmMatmul;
-    for (let i = i0; i < i0 + full; i++) f(c + i * cStep, a + i * aStep, b, k);
-    if (last >= 0) (pool.fns[last] as WasmMatmul)(c + blocks * cStep, a + blocks * aStep, b, k);
-  }
-  awaitJobs(pool, used - 1);
+  runChunks(pool, fi, tail, c, a, b, k, k, blocks, blocks + (tail < 0 ? 0 : 1), cStep, aStep);
 }
 
 /** A tensor of a safetensors file: where its bytes are (relative to the data section) and what they hold. */

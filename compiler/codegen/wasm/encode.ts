@@ -270,7 +270,10 @@ export function memoryFlagsOffset(bytes: Uint8Array): number {
       continue;
     }
     readUleb(); // import count: encodeModule writes one, env.memory
-    for (let i = 0; i < 2; i++) at += readUleb(); // module and field names
+    for (let i = 0; i < 2; i++) {
+      const length = readUleb(); // module and field names
+      at += length;
+    }
     if (bytes[at] !== 0x02) throw new Error('wasm: the import is not a memory');
     const flags = bytes[at + 1];
     if (flags !== LIMITS_MAX && flags !== LIMITS_SHARED) throw new Error('wasm: the memory import has no maximum');

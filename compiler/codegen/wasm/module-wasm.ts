@@ -42,8 +42,8 @@ const MAX_PAGES = 65536;
  */
 export const THREAD_MIN_MACS = 1 << 17;
 
-/** tn splits its output rows into about this many blocks, so 2, 3, 4, 6 or 12 threads share them evenly. */
-const TN_BLOCKS = 12;
+/** tn splits its output rows into about this many blocks (chunks the threads claim one at a time). */
+const TN_BLOCKS = 8;
 
 export interface WasmModulePlan {
   /** Top-level statements: the embedded bytes (the WebAssembly typings and decoder come from the prelude). */
@@ -190,7 +190,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
         ];
   const threadStatements = threaded
     ? [
-        '/** Byte of WASM_MATMULS holding the memory import\'s flags: 1 unshared, 3 shared (threads). */',
+        "/** Byte of WASM_MATMULS holding the memory import's flags: 1 unshared, 3 shared (threads). */",
         `const WASM_MEMORY_FLAGS = ${memoryFlagsOffset(bytes)};`,
         '/** The matmuls workers run, by the index jobs name them with. */',
         `const WASM_SPLITS = [${splitNames.map((n) => `'${n}'`).join(', ')}];`,
