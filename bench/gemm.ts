@@ -45,6 +45,7 @@ const LAYERS: readonly {
   { workload: 'W3', batch: 128, inputs: 784, units: 512 },
   { workload: 'W3', batch: 128, inputs: 512, units: 512 },
   { workload: 'W3', batch: 128, inputs: 512, units: 10 },
+  { workload: 'W4', batch: 1, inputs: 784, units: 128 },
 ];
 
 /** The matmul each form computes for a layer in training: X·W (nn), dY·Wᵀ (nt), Xᵀ·dY (tn). */
@@ -159,11 +160,12 @@ function main(): void {
   const rows: string[] = [];
   const figures: number[] = [];
   for (const l of LAYERS) {
-    for (const form of ['nn', 'nt', 'tn'] as const) {
+    // W4 is inference only: its batch-1 forward, for the latency target.
+    for (const form of l.workload === 'W4' ? (['nn'] as const) : (['nn', 'nt', 'tn'] as const)) {
       const s = shapeOf(form, l);
       const cells = VARIANTS.map((v) => measure(form, s, v, reps, segment));
       const best = Math.max(...cells.slice(1).map((c) => c ?? 0));
-      figures.push(best);
+      if (l.workload !== 'W4') figures.push(best);
       const text = cells.map((c) => (c === undefined ? '–' : c.toFixed(1)));
       const row = `| ${l.workload} ${l.inputs}→${l.units} | ${form} | ${s.m}×${s.k}×${s.n} | ${text.join(' | ')} | ×${(best / (cells[0] ?? 1)).toFixed(2)} |`;
       rows.push(row);
@@ -178,7 +180,7 @@ function main(): void {
     `|---|---|---|${VARIANTS.map(() => '---|').join('')}---|`,
     ...rows,
     '',
-    `Slowest shape with the new kernel: ${Math.min(...figures).toFixed(1)} GFLOP/s; median ${[...figures].sort((a, b) => a - b)[Math.floor(figures.length / 2)]!.toFixed(1)}.`,
+    `Slowest W2/W3 shape with the new kernel (the better build): ${Math.min(...figures).toFixed(1)} GFLOP/s; median ${[...figures].sort((a, b) => a - b)[Math.floor(figures.length / 2)]!.toFixed(1)}.`,
   ].join('\n');
   console.log(`\n${table}`);
   if (values.write) {

@@ -3,6 +3,11 @@
 //
 // Forms (all row-major f32; pointers are byte offsets into the imported memory):
 //   nn: C[m,n] = A[m,k]·B[k,n]      tn: C[m,n] = A[k,m]ᵀ·B[k,n]      nt: C[m,n] = A[m,k]·B[n,k]ᵀ
+// Row strides (lda/ldb/ldc) are literals, by default the full rows; other values let a caller
+// compute a block of a larger product.
+//
+// The default kernel packs B: see "packed" at the end of this file. The `classic` kernel
+// (before packing, kept for `npm run bench:gemm`) works as follows.
 // nn and tn vectorize along n: an R×V tile of v128 accumulators (R rows × 4V columns) held in
 // locals; per step of k, V vectors of B are loaded once and each A element is broadcast with
 // v128.load32_splat. They differ only in A's strides (nn: row k, step 1; tn: row 1, step m), so both
@@ -11,7 +16,7 @@
 // end; the k % 4 leftover elements use v128.load32_zero so they need no scalar path.
 // Edges: tail rows run a 1-row tile, leftover column vectors a narrower tile, n % 4 columns scalar
 // f32 code. The run-time dim (the batch: m for nn/nt, k for tn) is a trailing i32 parameter.
-// No FMA: relaxed SIMD is not on by default in Node 20, so every step is f32x4.mul + f32x4.add.
+// Classic never uses FMA; the packed kernel's relaxed build uses f32x4.relaxed_madd.
 //
 // Schedule (chooseSchedule): the tiles, loop order and unrolling that measured best; the figures
 // and why the others lost (register spills past 16 xmm registers, L2 overflow) are in
@@ -124,7 +129,10 @@ const PACK_WIDTH = 4 * Math.max(PACKED_TILE.cols, PACKED_TILE_RELAXED.cols);
 export const PACK_MIN_ROWS = 4;
 
 function packedTileOf(req: GemmRequest, relaxed: boolean): Tile {
-  return req.tile ?? (relaxed ? PACKED_TILE_RELAXED : PACKED_TILE);
+  if (req.tile !== undefined) return req.tile;
+  // A few literal rows (W4's batch 1) read B in place: the widest row of vectors, as the classic schedule.
+  if (req.m !== 'runtime' && req.m < PACK_MIN_ROWS) return { rows: Math.min(req.m, 2), cols: 4 };
+  return relaxed ? PACKED_TILE_RELAXED : PACKED_TILE;
 }
 
 /** Whether the request's function packs B (and so takes a `pack` pointer). */
