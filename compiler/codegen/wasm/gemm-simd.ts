@@ -130,8 +130,9 @@ export const PACK_MIN_ROWS = 4;
 
 function packedTileOf(req: GemmRequest, relaxed: boolean): Tile {
   if (req.tile !== undefined) return req.tile;
-  // A few literal rows (W4's batch 1) read B in place: the widest row of vectors, as the classic schedule.
-  if (req.m !== 'runtime' && req.m < PACK_MIN_ROWS) return { rows: Math.min(req.m, 2), cols: 4 };
+  // A few literal rows (W4's batch 1) read B in place. One row: 6 vectors (6 independent sums hide
+  // the add or FMA latency; 1 × 4 ran 15–25% slower, 1 × 8 spilled); two or three rows: 2 × 4.
+  if (!packs(req)) return req.m === 1 ? { rows: 1, cols: 6 } : { rows: 2, cols: 4 };
   return relaxed ? PACKED_TILE_RELAXED : PACKED_TILE;
 }
 
