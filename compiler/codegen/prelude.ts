@@ -131,6 +131,7 @@ export interface WasmImports {
 
 /** The WebAssembly namespace, as far as a module uses it. */
 export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => WasmModule;
   readonly Instance: new (module: WasmModule, imports: WasmImports) => WasmInstance;
   readonly Memory: new (descriptor: {
@@ -163,6 +164,15 @@ export function decodeBase64(text: string): Uint8Array {
     }
   }
   return out;
+}
+
+/**
+ * The embedded matmuls to instantiate: the relaxed-SIMD build (multiply-adds as f32x4.relaxed_madd)
+ * where the engine validates it (browsers, Node ≥ 22), else the plain-SIMD build.
+ */
+export function wasmMatmulBytes(relaxed: string, plain: string): Uint8Array {
+  const bytes = decodeBase64(relaxed);
+  return WebAssemblyApi.validate(bytes) ? bytes : decodeBase64(plain);
 }
 
 /** The exported matmul `name` of an instance, or a clear error if the embedded bytes lack it. */
@@ -246,7 +256,11 @@ export const WORKER_SOURCE = `  'use strict';
     let fns;
     try {
       const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
-      fns = msg.names.map((name) => instance.exports[name]);
+      fns = msg.functions.map((fn) => {
+        const f = instance.exports[fn.name];
+        if (fn.dim) return fn.pack ? f : (c, a, b, x) => f(c, a, b, x);
+        return fn.pack ? (c, a, b, x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
+      });
     } catch (err) {
       port.postMessage('failed: ' + String(err && err.message));
       return;
@@ -273,11 +287,12 @@ export const WORKER_SOURCE = `  'use strict';
         const i = cur & 1023;
         const fi = ctrl[48], tail = ctrl[49], c = ctrl[50], a = ctrl[51], b = ctrl[52], x = ctrl[53];
         const tailX = ctrl[54], full = ctrl[55], total = ctrl[56], cStep = ctrl[57], aStep = ctrl[58];
+        const pack = ctrl[59] + msg.index * ctrl[60];
         if (i >= total) break;
         if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
         try {
-          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b, x);
-          else fns[tail](c + i * cStep, a + i * aStep, b, tailX);
+          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b, x, pack);
+          else fns[tail](c + i * cStep, a + i * aStep, b, tailX, pack);
         } catch (err) {
           Atomics.store(ctrl, 33, 1);
         }
@@ -294,12 +309,29 @@ export const WORKER_SOURCE = `  'use strict';
 /**
  * The control array (Int32, shared), on separate cache lines: [0] the job counter workers wait on
  * (−1: stop), [16] the chunk counter (job tag << 10 | next chunk), [32] chunks done, [33] a worker
- * failed, [48…58] the job: fi, tail, c, a, b, x, tailX, full, total, cStep, aStep.
+ * failed, [48…60] the job: fi, tail, c, a, b, x, tailX, full, total, cStep, aStep, pack, packStride
+ * (thread t packs B at pack + t·packStride).
  */
 export const THREAD_CONTROL_INTS = 64;
 
 /** Spins (≈ 1–3 ns each) a worker waits for its next job before it sleeps. */
 export const THREAD_SPIN = 1 << 19;
+
+/** A matmul workers may run: its export, and whether it takes the run-time dim and a pack pointer after c, a, b. */
+export interface ThreadFunction {
+  readonly name: string;
+  readonly dim: boolean;
+  readonly pack: boolean;
+}
+
+/** A matmul called as (c, a, b, run-time dim, pack pointer), whatever it takes. */
+export type ThreadCall = (c: number, a: number, b: number, x: number, pack: number) => void;
+
+/** The call form of `f`, described by `fn`. */
+export function threadCall(f: WasmMatmul, fn: ThreadFunction): ThreadCall {
+  if (fn.dim) return fn.pack ? f : (c, a, b, x) => f(c, a, b, x);
+  return fn.pack ? (c, a, b, _x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
+}
 
 /** A started set of workers over the model's shared memory; the calling thread is thread 0. */
 export interface ThreadPool {
@@ -308,7 +340,7 @@ export interface ThreadPool {
   readonly workers: readonly ThreadWorker[];
   readonly ctrl: Int32Array;
   /** The caller's own exports, by function index. */
-  readonly fns: readonly WasmMatmul[];
+  readonly fns: readonly ThreadCall[];
   /** Atomics.wait is allowed here (not on a browser main thread). */
   readonly canWait: boolean;
   seq: number;
@@ -373,14 +405,14 @@ export function workerFactory(): (() => ThreadWorker) | undefined {
 
 /**
  * Starts `threads - 1` workers, each with its own instance of `module` over the shared `memory`,
- * and resolves when all are ready. `names`: the exports jobs may run, by function index.
+ * and resolves when all are ready. `functions`: the exports jobs may run, by function index.
  */
 export async function startThreads(
   threads: number,
   module: WasmModule,
   memory: WasmMemory,
   exports: Readonly<Record<string, WasmMatmul>>,
-  names: readonly string[],
+  functions: readonly ThreadFunction[],
 ): Promise<ThreadPool> {
   const spawn = workerFactory();
   const SAB = threadHost.SharedArrayBuffer;
@@ -397,7 +429,7 @@ export async function startThreads(
         w.onError((message) => reject(new Error(`threads: a worker failed: ${message}`)));
       }),
     );
-    w.post({ module, memory, control, names, spin: THREAD_SPIN });
+    w.post({ module, memory, control, functions, index: t, spin: THREAD_SPIN });
   }
   try {
     await Promise.all(ready);
@@ -413,7 +445,7 @@ export async function startThreads(
   } catch {
     canWait = false;
   }
-  const fns = names.map((name) => wasmExport(exports, name));
+  const fns = functions.map((fn) => threadCall(wasmExport(exports, fn.name), fn));
   return { threads, workers, ctrl: new Int32Array(control), fns, canWait, seq: 0 };
 }
 
@@ -426,8 +458,9 @@ export function stopThreads(pool: ThreadPool): void {
 
 /**
  * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b, x)`,
- * the others `fns[tail](…, tailX)`. Returns when every chunk is done. Which thread computes a chunk
- * does not change its values, so results are the same for any thread count.
+ * the others `fns[tail](…, tailX)`; thread t packs B at `pack + t·packStride`. Returns when every
+ * chunk is done. Which thread computes a chunk does not change its values, so results are the same
+ * for any thread count.
  */
 export function runChunks(
   pool: ThreadPool,
@@ -442,6 +475,8 @@ export function runChunks(
   total: number,
   cStep: number,
   aStep: number,
+  pack: number,
+  packStride: number,
 ): void {
   const ctrl = pool.ctrl;
   const seq = (pool.seq + 1) & 0x3fffffff;
@@ -460,6 +495,8 @@ export function runChunks(
   ctrl[56] = total;
   ctrl[57] = cStep;
   ctrl[58] = aStep;
+  ctrl[59] = pack;
+  ctrl[60] = packStride;
   Atomics.store(ctrl, 32, 0);
   Atomics.store(ctrl, 0, seq);
   Atomics.notify(ctrl, 0);
@@ -468,8 +505,8 @@ export function runChunks(
     const i = cur & 1023;
     if (i >= total) break;
     if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
-    if (i < full) (pool.fns[fi] as WasmMatmul)(c + i * cStep, a + i * aStep, b, x);
-    else (pool.fns[tail] as WasmMatmul)(c + i * cStep, a + i * aStep, b, tailX);
+    if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b, x, pack);
+    else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b, tailX, pack);
     Atomics.add(ctrl, 32, 1);
   }
   let spins = 0;
@@ -492,11 +529,14 @@ export function splitRows(
   rows: number,
   cRow: number,
   aRow: number,
+  pack: number,
+  packStride: number,
 ): void {
   const chunk = Math.max(4, Math.ceil(rows / (3 * pool.threads) / 4) * 4);
   const full = Math.floor(rows / chunk);
   const left = rows - full * chunk;
-  runChunks(pool, fi, fi, c, a, b, chunk, left, full, full + (left > 0 ? 1 : 0), chunk * cRow, chunk * aRow);
+  const total = full + (left > 0 ? 1 : 0);
+  runChunks(pool, fi, fi, c, a, b, chunk, left, full, total, chunk * cRow, chunk * aRow, pack, packStride);
 }
 
 /**
@@ -514,8 +554,10 @@ export function splitBlocks(
   blocks: number,
   cStep: number,
   aStep: number,
+  pack: number,
+  packStride: number,
 ): void {
-  runChunks(pool, fi, tail, c, a, b, k, k, blocks, blocks + (tail < 0 ? 0 : 1), cStep, aStep);
+  runChunks(pool, fi, tail, c, a, b, k, k, blocks, blocks + (tail < 0 ? 0 : 1), cStep, aStep, pack, packStride);
 }
 
 /** A tensor of a safetensors file: where its bytes are (relative to the data section) and what they hold. */
