@@ -221,7 +221,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
           '  heap = new Float32Array(wasmMemory.buffer);',
           '}',
         ];
-  const flags = memoryFlagsOffset(bytes);
+  const flags = threaded ? memoryFlagsOffset(bytes) : 0;
   if (threaded && memoryFlagsOffset(relaxedBytes) !== flags)
     throw new Error('codegen: the plain and relaxed wasm builds place the memory import differently');
   const threadStatements = threaded
