@@ -106,9 +106,13 @@ async function checkThreads(spec: GraphSpec, fixed: boolean, seed: number): Prom
 const examples = [...exampleSpecs()];
 
 describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and with the interpreter', () => {
-  it.each(examples.map(([name]) => name))('%s, run-time batch 1, 7, 64, 130', async (name) => {
-    await checkThreads(exampleSpec(name), false, 3);
-  });
+  // mnist_mlp runs at fixed batches below (its interpreter runs at batch 130 are the slow part).
+  it.each(examples.map(([name]) => name).filter((n) => n !== 'mnist_mlp'))(
+    '%s, run-time batch 1, 7, 64, 130',
+    async (name) => {
+      await checkThreads(exampleSpec(name), false, 3);
+    },
+  );
 
   it.each(['mnist_mlp', 'residual_mlp', 'two_layer_sigmoid'])('%s, fixed batch 1, 7, 64, 130', async (name) => {
     await checkThreads(exampleSpec(name), true, 5);
