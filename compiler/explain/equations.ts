@@ -37,7 +37,11 @@ export interface Head {
   readonly target: Node;
 }
 
-function findHead(graph: Graph, byId: ReadonlyMap<number, Node>, label: (name: string) => string): Head | undefined {
+export function findHead(
+  graph: Graph,
+  byId: ReadonlyMap<number, Node>,
+  label: (name: string) => string,
+): Head | undefined {
   const loss = graph.loss === undefined ? undefined : byId.get(graph.loss);
   if (loss === undefined) return undefined;
   const pred = byId.get(loss.inputs[0] ?? -1);

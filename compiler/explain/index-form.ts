@@ -329,7 +329,7 @@ function edgeLine(form: IndexForm, e: Edge): string {
     default: {
       const words = defOf(g).explain;
       if (words?.prime !== undefined)
-        return `${name}: ∂${y(BATCH, a)}/∂${x('t', b)} = ${d(BATCH, 't')} ${d(a, b)} ${words.prime}(${x(BATCH, a)}), diagonal    → ⊙ ${words.prime}(${ex.name(e.to)})`;
+        return `${name}: ∂${y(BATCH, a)}/∂${x('t', b)} = ${d(BATCH, 't')} ${d(a, b)} ${words.prime}(${x(BATCH, a)}): diagonal    → ⊙ ${words.prime}(${ex.name(e.to)}) (a diagonal Jacobian is an elementwise product)`;
       if (words?.entry !== undefined) {
         const saved = g.inputs[1] ?? -1;
         const entry = words.entry((col) => form.entry(saved, [BATCH, col]), d(a, b), a, b);

@@ -208,7 +208,7 @@ describe('explain --steps', () => {
     const spec = twoLayer('sigmoid');
     const text = explainStepsGraph(compileSpec(spec, { dtype: 'f64' }).joint, specLabels(spec));
     expect(text).toContain('  ∂L/∂W⁽¹⁾ = ∂L/∂o · ∂o/∂h · ∂h/∂z · ∂z/∂W⁽¹⁾\n');
-    expect(text).toContain("∂h/∂z: ∂hₛⱼ/∂zₜₖ = δₛₜ δⱼₖ σ'(zₛⱼ), diagonal");
+    expect(text).toContain("∂h/∂z: ∂hₛⱼ/∂zₜₖ = δₛₜ δⱼₖ σ'(zₛⱼ): diagonal");
     expect(text).toContain("→ ⊙ σ'(z)");
     expect(text).toContain("    = xᵀ · ((∂L/∂o · W⁽²⁾ᵀ) ⊙ σ'(z))");
   });
