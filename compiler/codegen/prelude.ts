@@ -268,16 +268,14 @@ export const WORKER_SOURCE = `  'use strict';
     const ctrl = new Int32Array(msg.control);
     port.postMessage('ready');
     let last = 0;
+    let spins = msg.spin; // asleep until the first job: an idle model costs no CPU
     for (;;) {
       let seq = Atomics.load(ctrl, 0);
-      let spins = 0;
       while (seq === last) {
-        if (++spins > msg.spin) {
-          Atomics.wait(ctrl, 0, last);
-          spins = 0;
-        }
+        if (++spins > msg.spin) Atomics.wait(ctrl, 0, last);
         seq = Atomics.load(ctrl, 0);
       }
+      spins = 0;
       last = seq;
       if (seq < 0) break;
       const tag = (seq & 0x1fffff) << 10;
