@@ -111,11 +111,11 @@ export function gemmParams(req: GemmRequest): string[] {
 }
 
 /**
- * The packed tiles (measured, docs/wasm-kernels.md): plain SIMD 2 rows × 4 vectors (8 accumulators,
- * 4 vectors of B, the broadcast A and mul's temporary: 14 v128 values); relaxed SIMD 3 × 3 (9
- * accumulators, 3 of B, A: 13; a fused multiply-add needs no temporary). V8 on x64 allocates 15
- * xmm registers (xmm15 is its scratch): 4 × 3 (16 values, 17 with mul's temporary) spills and lost
- * 30–50%.
+ * The packed tiles (measured, docs/wasm-kernels.md). V8 on x64 allocates 15 xmm registers (xmm15 is
+ * its scratch) and TurboFan hoists a step's R broadcasts of A, so a tile holds R·V accumulators, V
+ * vectors of B, R broadcasts and, in plain SIMD, mul's product: plain 2 × 4 = 8 + 4 + 2 + 1, relaxed
+ * 3 × 3 = 9 + 3 + 3 (a fused multiply-add needs no temporary). One more spills an accumulator and
+ * loses about half (plain 3 × 3, or 4 × 3 in either).
  */
 export const PACKED_TILE: Tile = { rows: 2, cols: 4 };
 export const PACKED_TILE_RELAXED: Tile = { rows: 3, cols: 3 };
