@@ -104,6 +104,9 @@ export class Fn {
     body();
     return this.op(0x0b);
   }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
+  }
   brIf(depth: number): this {
     return this.op(0x0d, ...uleb(depth));
   }
@@ -125,6 +128,9 @@ export class Fn {
   }
   i32Eqz(): this {
     return this.op(0x45);
+  }
+  i32LtU(): this {
+    return this.op(0x49);
   }
   i32Add(): this {
     return this.op(0x6a);
