@@ -121,6 +121,7 @@ export interface WasmModule {
 
 /** The WebAssembly namespace, as far as a module uses it. */
 export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => WasmModule;
   readonly Instance: new (
     module: WasmModule,
@@ -153,6 +154,15 @@ export function decodeBase64(text: string): Uint8Array {
     }
   }
   return out;
+}
+
+/**
+ * The embedded matmuls to instantiate: the relaxed-SIMD build (multiply-adds as f32x4.relaxed_madd)
+ * where the engine validates it (browsers, Node ≥ 22), else the plain-SIMD build.
+ */
+export function wasmMatmulBytes(relaxed: string, plain: string): Uint8Array {
+  const bytes = decodeBase64(relaxed);
+  return WebAssemblyApi.validate(bytes) ? bytes : decodeBase64(plain);
 }
 
 /** The exported matmul `name` of an instance, or a clear error if the embedded bytes lack it. */

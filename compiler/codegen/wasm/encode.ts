@@ -138,6 +138,9 @@ export class Fn {
   i32RemU(): this {
     return this.op(0x70);
   }
+  i32And(): this {
+    return this.op(0x71);
+  }
 
   // f32 (memarg: alignment hint, then a constant byte offset added to the address operand).
   f32Load(offset: number, align: Align = 2): this {
@@ -170,6 +173,10 @@ export class Fn {
   v128Load32Zero(offset: number, align: Align = 2): this {
     return this.simd(0x5c, ...uleb(align), ...uleb(offset));
   }
+  /** Loads two f32 into lanes 0 and 1 and zeroes the other lanes. */
+  v128Load64Zero(offset: number, align: Align = 2): this {
+    return this.simd(0x5d, ...uleb(align), ...uleb(offset));
+  }
   v128Store(offset: number, align: Align = 2): this {
     return this.simd(0x0b, ...uleb(align), ...uleb(offset));
   }
@@ -179,11 +186,22 @@ export class Fn {
   f32x4ExtractLane(lane: 0 | 1 | 2 | 3): this {
     return this.simd(0x1f, lane);
   }
+  /** Replaces one lane: [v128, f32] → v128. */
+  f32x4ReplaceLane(lane: 0 | 1 | 2 | 3): this {
+    return this.simd(0x20, lane);
+  }
   f32x4Add(): this {
     return this.simd(0xe4);
   }
   f32x4Mul(): this {
     return this.simd(0xe6);
+  }
+  /**
+   * Relaxed SIMD `f32x4.relaxed_madd`: [a, b, c] → a·b + c, fused or not as the platform chooses
+   * (the same way every time on one platform). Engines without relaxed SIMD reject the module.
+   */
+  f32x4RelaxedMadd(): this {
+    return this.simd(0x105);
   }
 }
 

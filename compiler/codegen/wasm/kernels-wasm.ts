@@ -18,7 +18,7 @@ import type { KernelContext } from '../kernel-context.js';
 import { perRow, staticSize } from '../layout.js';
 import { linearSoftmax } from '../fused-rows.js';
 import { rowLoop } from '../template-kit.js';
-import type { Dim, GemmForm, GemmRequest } from './gemm-simd.js';
+import { type Dim, type GemmForm, type GemmRequest, gemmParams, packFloats } from './gemm-simd.js';
 
 /**
  * Smallest matmul (multiply-adds, with the batch at ASSUMED_BATCH when it is chosen at run
@@ -74,6 +74,8 @@ export interface WasmMatmul {
   readonly b: Input;
   /** Never resident: the wasm writes C to the scratch, and the epilogue reads it there. */
   readonly c: Operand;
+  /** The wasm's packing scratch for B (size 0 when it reads B in place). */
+  readonly pack: Operand;
   /** First float of the scratch region. */
   readonly base: number;
   /** Human-readable shapes, e.g. `[B,784]·[784,128]`. */
@@ -148,15 +150,22 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
       a: { ref: ctx.ref(x), size: sizeOf(as), resident: arena.resident(x) },
       b: { ref: ctx.ref(w), size: sizeOf(bs), resident: arena.resident(w) },
       c: { size: sizeOf(node.type.shape), resident: false },
+      pack: { size: packFloats(request), resident: false },
       base: arena.base,
       shapes,
     },
   };
 }
 
+/** The scratch parts of a matmul: A and B unless resident, C, and the packing space if the wasm packs. */
+function scratchParts(mm: WasmMatmul): ('a' | 'b' | 'c' | 'pack')[] {
+  const empty = (s: Size): boolean => s.fixed === 0 && s.perRow === 0;
+  return (['a', 'b', 'c', 'pack'] as const).filter((p) => !mm[p].resident && !(p === 'pack' && empty(mm.pack.size)));
+}
+
 /** Floats of scratch one wasm matmul needs, as `fixed + perRow·B` (alignment slack included). */
 export function scratchSize(mm: WasmMatmul): Size {
-  const parts = [mm.a, mm.b, mm.c].filter((p) => !p.resident).map((p) => p.size);
+  const parts = scratchParts(mm).map((p) => mm[p].size);
   return {
     fixed: parts.reduce((s, p) => s + p.fixed, 0) + parts.length * ALIGN,
     perRow: parts.reduce((s, p) => s + p.perRow, 0),
@@ -182,9 +191,7 @@ function aligned(s: Size): string {
  * literals, batch-sized ones after. Returns the declaration statement.
  */
 function offsets(mm: WasmMatmul): string {
-  const order = (['a', 'b', 'c'] as const)
-    .filter((p) => !mm[p].resident)
-    .sort((p, q) => Number(mm[p].size.perRow > 0) - Number(mm[q].size.perRow > 0));
+  const order = scratchParts(mm).sort((p, q) => Number(mm[p].size.perRow > 0) - Number(mm[q].size.perRow > 0));
   const decls: string[] = [];
   let literal = mm.base;
   let at = `${literal}`;
@@ -204,10 +211,21 @@ function offsets(mm: WasmMatmul): string {
 /** Copies the operands not already in the wasm memory in and calls the wasm matmul (C lands at `heap[cAt…]`). */
 function runMatmul(mm: WasmMatmul): string[] {
   const { request: r } = mm;
-  const runtime = r.m === 'runtime' || r.k === 'runtime' ? ', B' : '';
   const pointer = (part: 'a' | 'b'): string => (mm[part].resident ? `${mm[part].ref}.byteOffset` : `${part}At * 4`);
   const copies = (['a', 'b'] as const).filter((p) => !mm[p].resident).map((p) => `heap.set(${mm[p].ref}, ${p}At);`);
-  return [offsets(mm), ...copies, `${r.name}(cAt * 4, ${pointer('a')}, ${pointer('b')}${runtime});`];
+  const arg = (p: string): string => {
+    switch (p) {
+      case 'a':
+      case 'b':
+        return pointer(p);
+      case 'm':
+      case 'k':
+        return 'B';
+      default:
+        return `${p}At * 4`; // c, pack
+    }
+  };
+  return [offsets(mm), ...copies, `${r.name}(${gemmParams(r).map(arg).join(', ')});`];
 }
 
 /** `for (r) for (j)` over C's rows and columns (C is `mm.node`), with `i` the flat index and `j` the column. */

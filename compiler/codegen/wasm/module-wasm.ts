@@ -107,23 +107,26 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     : `// Matmuls: ${wasm.length} of ${matmuls} run as WebAssembly SIMD (embedded below); each kernel's comment says which path it took.`;
   if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary, counts };
 
-  const bytes = gemmModule(wasm.map((mm) => mm.request));
+  const requests = wasm.map((mm) => mm.request);
+  const bytes = gemmModule(requests);
+  const relaxedBytes = gemmModule(requests, { relaxed: true });
   const sizes = wasm.map(scratchSize);
   const floatsAt = (rows: number): number => Math.max(...sizes.map((s) => s.fixed + s.perRow * rows));
   const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(batch ?? ASSUMED_BATCH)) * 4) / PAGE));
   const widest = colSumsLength(kernels, paths, ctx);
   const memory = `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages} });`;
   const imports = '{ env: { memory: wasmMemory } }';
+  const matmulBytes = 'wasmMatmulBytes(WASM_MATMULS_RELAXED, WASM_MATMULS)';
   const instantiate = {
     sync: [
       `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`,
       memory,
-      `const wasmKernels = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(decodeBase64(WASM_MATMULS)), ${imports}).exports;`,
+      `const wasmKernels = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(${matmulBytes}), ${imports}).exports;`,
     ],
     async: [
       `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`,
       memory,
-      `const wasmKernels = (await WebAssemblyApi.instantiate(decodeBase64(WASM_MATMULS), ${imports})).instance.exports;`,
+      `const wasmKernels = (await WebAssemblyApi.instantiate(${matmulBytes}, ${imports})).instance.exports;`,
     ],
   };
   const arenaLines =
@@ -158,6 +161,8 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     statements: [
       `/** The model's WebAssembly SIMD matmuls (${bytes.length} bytes, base64), generated with the module. */`,
       `const WASM_MATMULS = '${base64(bytes)}';`,
+      `/** The same with relaxed SIMD multiply-adds (${relaxedBytes.length} bytes), used where the engine validates it. */`,
+      `const WASM_MATMULS_RELAXED = '${base64(relaxedBytes)}';`,
     ],
     instantiate,
     ...(arenaLines === undefined ? {} : { arena: arenaLines }),
