@@ -2,7 +2,8 @@
 // emits against the WebAssembly SIMD one, and writes the rule `--kernels auto` follows to
 // compiler/codegen/wasm/calibration.ts (the committed calibration; docs/wasm-kernels.md, "auto").
 //
-// Each case times one call of C = op(A)·op(B) (f32 operands, as in a module):
+// Each case times one call of C = op(A)·op(B) (f32 operands, as in a module), in process CPU time
+// (so other jobs on a shared machine slow the run down but do not skew it):
 //   ts:       the generated TS gemm, storing C into the output array (its epilogue is fused);
 //   resident: the wasm gemm with A and B already in the wasm memory (fixed-batch modules keep the
 //             arena there), plus the TS pass that reads C back (the wasm kernels' epilogue);
@@ -79,18 +80,24 @@ function tsKernel({ form, m, k, n }: Case): Kernel {
   return new Function('A', 'Bm', 'O', code) as Kernel;
 }
 
-/** Nanoseconds per call of `body`: best of REPEATS batches of at least BATCH_MS. */
+/** CPU time of this process in ms: unlike the wall clock, it does not count time other jobs ran. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Nanoseconds (process CPU time) per call of `body`: best of REPEATS batches of at least BATCH_MS. */
 function time(body: () => void): number {
   for (let i = 0; i < 50; i++) body(); // warm-up: optimized code before timing
   let best = Number.POSITIVE_INFINITY;
   for (let r = 0; r < REPEATS; r++) {
     let calls = 0;
-    const start = performance.now();
+    const start = cpuMs();
     let elapsed = 0;
     while (elapsed < BATCH_MS) {
       for (let i = 0; i < 16; i++) body();
       calls += 16;
-      elapsed = performance.now() - start;
+      elapsed = cpuMs() - start;
     }
     best = Math.min(best, (elapsed * 1e6) / calls);
   }

@@ -60,5 +60,5 @@ describe('npm run bench -- --quick (real process)', () => {
       }
     }
     expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/^# chainrule benchmark results/);
-  }, 300_000);
+  }, 420_000);
 });
