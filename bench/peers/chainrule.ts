@@ -108,6 +108,6 @@ export async function openChainrule(setup: PeerSetup, threads = 1): Promise<Peer
       ...(threads === 1 ? {} : { threads }),
     },
     // Ends the model's worker threads (threaded modules), so the worker process can exit.
-    dispose: async () => (model as GeneratedModel & { dispose?: () => void }).dispose?.(),
+    dispose: async () => model.dispose?.(),
   };
 }

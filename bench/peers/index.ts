@@ -13,7 +13,7 @@ export const peers: readonly PeerDef[] = [
     open: async (setup) => (await import('./chainrule.js')).openChainrule(setup),
   },
   {
-    // The same module created with `threads: 2` (issue 16): unavailable until modules have the option.
+    // The default module created with `createModelAsync({ threads: 2 })` (issue 16): the threads target rows.
     id: 'chainrule-2t',
     label: 'chainrule (default), 2 threads',
     modes: ['train', 'forward'],
@@ -32,6 +32,13 @@ export const peers: readonly PeerDef[] = [
     label: 'chainrule (--kernels wasm-simd)',
     modes: ['train', 'forward'],
     open: async (setup) => (await import('./chainrule.js')).openChainrule(setup),
+  },
+  {
+    // The same wasm-simd module on 2 threads (createModelAsync({ threads: 2 })): a peer with a thread count.
+    id: 'chainrule-wasm-2t',
+    label: 'chainrule (wasm-simd, 2 threads)',
+    modes: ['train', 'forward'],
+    open: async (setup) => (await import('./chainrule.js')).openChainrule(setup, 2),
   },
   {
     id: 'js-reference',

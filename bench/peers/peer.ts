@@ -9,6 +9,7 @@ export type PeerId =
   | 'chainrule-2t'
   | 'chainrule-js'
   | 'chainrule-wasm'
+  | 'chainrule-wasm-2t'
   | 'js-reference'
   | 'tfjs-cpu'
   | 'tfjs-wasm'
@@ -26,6 +27,7 @@ export const chainrulePeers: ReadonlyMap<PeerId, KernelMode> = new Map<PeerId, K
   ['chainrule-2t', 'auto'],
   ['chainrule-js', 'js'],
   ['chainrule-wasm', 'wasm-simd'],
+  ['chainrule-wasm-2t', 'wasm-simd'],
 ]);
 
 export interface PeerSetup {

@@ -104,6 +104,9 @@ export class Fn {
     body();
     return this.op(0x0b);
   }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
+  }
   brIf(depth: number): this {
     return this.op(0x0d, ...uleb(depth));
   }
@@ -125,6 +128,9 @@ export class Fn {
   }
   i32Eqz(): this {
     return this.op(0x45);
+  }
+  i32LtU(): this {
+    return this.op(0x49);
   }
   i32Add(): this {
     return this.op(0x6a);
@@ -212,8 +218,24 @@ export interface FuncDef {
 
 const signature = (fn: Fn): number[] => [0x60, ...vec(fn.params.map((t) => [t])), ...vec(fn.results.map((t) => [t]))];
 
-/** A module that imports `env.memory` (at least `minPages` pages) and exports every function by name. */
-export function encodeModule(funcs: readonly FuncDef[], minPages = 1): Uint8Array {
+/**
+ * The imported memory's limits beyond its minimum: a `maximum` (pages), and `shared`, which threads
+ * need (a shared memory must have a maximum). Without them the import is `{ min }` as before.
+ */
+export interface MemoryLimits {
+  readonly maximum: number;
+  readonly shared: boolean;
+}
+
+/** Limits flags of a memory type: bit 0 = has a maximum, bit 1 = shared. */
+const LIMITS_MAX = 0x01;
+const LIMITS_SHARED = 0x03;
+
+/**
+ * A module that imports `env.memory` (at least `minPages` pages, with `limits` if given) and
+ * exports every function by name.
+ */
+export function encodeModule(funcs: readonly FuncDef[], minPages = 1, limits?: MemoryLimits): Uint8Array {
   const types: number[][] = [];
   const typeKeys: string[] = [];
   const typeOf = funcs.map(({ fn }) => {
@@ -226,7 +248,11 @@ export function encodeModule(funcs: readonly FuncDef[], minPages = 1): Uint8Arra
     }
     return index;
   });
-  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(minPages)];
+  const memoryType =
+    limits === undefined
+      ? [0x00, ...uleb(minPages)]
+      : [limits.shared ? LIMITS_SHARED : LIMITS_MAX, ...uleb(minPages), ...uleb(limits.maximum)];
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, ...memoryType];
   const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
   const bodies = funcs.map(({ fn }) => {
     const body = fn.body();
@@ -240,4 +266,42 @@ export function encodeModule(funcs: readonly FuncDef[], minPages = 1): Uint8Arra
     ...section(7, vec(exports)),
     ...section(10, vec(bodies)),
   ]);
+}
+
+/**
+ * Byte offset of the imported memory's limits flags in a module from `encodeModule` with limits:
+ * flipping that byte between 0x01 and 0x03 makes the same code import an unshared or a shared
+ * memory, so a generated module embeds one copy of its bytes for both.
+ */
+export function memoryFlagsOffset(bytes: Uint8Array): number {
+  let at = 8;
+  const readUleb = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = bytes[at++];
+      if (byte === undefined) throw new Error('wasm: truncated module');
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = readUleb();
+    if (id !== 2) {
+      at += size;
+      continue;
+    }
+    readUleb(); // import count: encodeModule writes one, env.memory
+    for (let i = 0; i < 2; i++) {
+      const length = readUleb(); // module and field names
+      at += length;
+    }
+    if (bytes[at] !== 0x02) throw new Error('wasm: the import is not a memory');
+    const flags = bytes[at + 1];
+    if (flags !== LIMITS_MAX && flags !== LIMITS_SHARED) throw new Error('wasm: the memory import has no maximum');
+    return at + 1;
+  }
+  throw new Error('wasm: the module imports no memory');
 }

@@ -21,7 +21,7 @@
 // Schedule (chooseSchedule): the tiles, loop order and unrolling that measured best; the figures
 // and why the others lost (register spills past 16 xmm registers, L2 overflow) are in
 // docs/wasm-kernels.md, "Measured".
-import { encodeModule, Fn, ValType, type FuncDef } from './encode.js';
+import { encodeModule, Fn, ValType, type FuncDef, type MemoryLimits } from './encode.js';
 
 export type GemmForm = 'nn' | 'nt' | 'tn';
 
@@ -74,6 +74,8 @@ export interface GemmModuleOptions {
    * let `WebAssembly.validate` choose (module-wasm.ts does).
    */
   readonly relaxed?: boolean;
+  /** The memory import's maximum and shared flag (threads share the memory); see encodeModule. */
+  readonly limits?: MemoryLimits;
 }
 
 export interface Tile {
@@ -111,11 +113,11 @@ export function gemmParams(req: GemmRequest): string[] {
 }
 
 /**
- * The packed tiles (measured, docs/wasm-kernels.md): plain SIMD 2 rows × 4 vectors (8 accumulators,
- * 4 vectors of B, the broadcast A and mul's temporary: 14 v128 values); relaxed SIMD 3 × 3 (9
- * accumulators, 3 of B, A: 13; a fused multiply-add needs no temporary). V8 on x64 allocates 15
- * xmm registers (xmm15 is its scratch): 4 × 3 (16 values, 17 with mul's temporary) spills and lost
- * 30–50%.
+ * The packed tiles (measured, docs/wasm-kernels.md). V8 on x64 allocates 15 xmm registers (xmm15 is
+ * its scratch) and TurboFan hoists a step's R broadcasts of A, so a tile holds R·V accumulators, V
+ * vectors of B, R broadcasts and, in plain SIMD, mul's product: plain 2 × 4 = 8 + 4 + 2 + 1, relaxed
+ * 3 × 3 = 9 + 3 + 3 (a fused multiply-add needs no temporary). One more spills an accumulator and
+ * loses about half (plain 3 × 3, or 4 × 3 in either).
  */
 export const PACKED_TILE: Tile = { rows: 2, cols: 4 };
 export const PACKED_TILE_RELAXED: Tile = { rows: 3, cols: 3 };
@@ -161,7 +163,7 @@ export function gemmModule(requests: readonly GemmRequest[], options: GemmModule
     names.add(req.name);
     return { name: req.name, fn: gemmFunction(req, options.relaxed ?? false) };
   });
-  return encodeModule(funcs);
+  return encodeModule(funcs, 1, options.limits);
 }
 
 /** A loop trip count: a literal, or an i32 local holding it. */
@@ -640,29 +642,35 @@ interface PanelAt {
   readonly b: number;
   /** Bytes between consecutive k rows of the panel (16V packed, ldb in place). */
   readonly bStride: number;
+  /** B read in place (the last vector of a panel may then be partial in memory too). */
+  readonly inPlace: boolean;
   readonly cRow: number;
   /** Byte offset of the panel's first column (into C's row and bias). */
   readonly j: number;
 }
 
+/** The tile of a run-time batch below PACK_MIN_ROWS, which reads B in place (as a literal m = 1 does). */
+const IN_PLACE_TILE: Tile = { rows: 1, cols: 6 };
+
 function packedGemm(ctx: Ctx, tile: Tile): void {
   const f = ctx.f;
-  const W = 4 * tile.cols;
   const n = ctx.n;
   const nt = ctx.req.form === 'nt';
-  const body = (): void =>
+  /** Every panel, packed into `pack` or read in place. */
+  const body = (t: Tile, packed: boolean): void =>
     scoped(ctx, () => {
+      const W = 4 * t.cols;
       const j = take(ctx, ValType.i32);
       const src = take(ctx, ValType.i32);
       f.i32Const(0).set(j);
       f.get(ctx.b).set(src);
       const panel = (width: number): void => {
         const vecs = Math.ceil(width / 4);
-        if (ctx.pack !== undefined) packPanel(ctx, src, width, vecs);
-        const b = ctx.pack ?? src;
-        const bStride = ctx.pack === undefined ? ctx.ldb : 16 * vecs;
-        packedRows(ctx, tile.rows, (rows, aRow, cRow) =>
-          packedTile(ctx, rows, vecs, width, { aRow, b, bStride, cRow, j }),
+        if (packed) packPanel(ctx, src, width, vecs);
+        const b = packed ? (ctx.pack as number) : src;
+        const bStride = packed ? 16 * vecs : ctx.ldb;
+        packedRows(ctx, t.rows, (rows, aRow, cRow) =>
+          packedTile(ctx, rows, vecs, width, { aRow, b, bStride, inPlace: !packed, cRow, j }),
         );
       };
       repeat(ctx, { literal: Math.floor(n / W) }, () => {
@@ -672,14 +680,20 @@ function packedGemm(ctx: Ctx, tile: Tile): void {
       });
       if (n % W > 0) panel(n % W);
     });
-  // A run-time batch of 0 rows writes nothing (and packs nothing).
-  if ('local' in ctx.m) {
-    const m = ctx.m.local;
+  if (!('local' in ctx.m)) return body(tile, ctx.pack !== undefined);
+  const m = ctx.m.local;
+  f.block(() => {
+    // A run-time batch of 0 rows writes nothing (and packs nothing).
+    f.get(m).i32Eqz().brIf(0);
+    if (nt) return body(tile, true);
+    // nn/tn: a batch of fewer than PACK_MIN_ROWS rows reads B in place, the same sums in the same order.
     f.block(() => {
-      f.get(m).i32Eqz().brIf(0);
-      body();
+      f.get(m).i32Const(PACK_MIN_ROWS).i32LtU().brIf(0);
+      body(tile, true);
+      f.br(1);
     });
-  } else body();
+    body(ctx.req.tile ?? IN_PLACE_TILE, false);
+  });
 }
 
 /** Copies the panel at `src` (width columns of B) into `pack` as k rows of `vecs` vectors, zero-padded. */
@@ -764,7 +778,7 @@ function packedRows(ctx: Ctx, R: number, body: (rows: number, aRow: number, cRow
 function packedTile(ctx: Ctx, rows: number, vecs: number, width: number, at: PanelAt): void {
   const f = ctx.f;
   const { row, step } = aStrides(ctx);
-  const inPlace = ctx.pack === undefined;
+  const inPlace = at.inPlace;
   scoped(ctx, () => {
     const acc: number[][] = [];
     for (let r = 0; r < rows; r++) acc.push(Array.from({ length: vecs }, () => take(ctx, ValType.v128)));

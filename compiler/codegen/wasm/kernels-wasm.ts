@@ -208,8 +208,32 @@ function offsets(mm: WasmMatmul): string {
   return `const ${decls.sort().join(', ')};`;
 }
 
+/**
+ * How a wasm matmul is shared among threads (module-wasm.ts plans it; `fi` indexes the functions
+ * the workers instantiate). `rows`: nn/nt, C's and A's rows split (the function takes the row count
+ * last). `blocks`: tn, `blocks` blocks of `rows` output rows, then a `tail` block (−1: none).
+ * `minMacs`: below it (a run-time batch) the call stays on the calling thread. Each thread packs B
+ * into its own space (packAt + t·packStride), past the scratch.
+ */
+export type SplitShape =
+  | { readonly kind: 'rows'; readonly fi: number }
+  | {
+      readonly kind: 'blocks';
+      readonly fi: number;
+      readonly tail: number;
+      readonly blocks: number;
+      readonly rows: number;
+    };
+
+export type Split = SplitShape & {
+  readonly minMacs: number;
+  /** Code: the byte offset of thread 0's packing space, and the bytes between threads' spaces. */
+  readonly packAt: string;
+  readonly packStride: string;
+};
+
 /** Copies the operands not already in the wasm memory in and calls the wasm matmul (C lands at `heap[cAt…]`). */
-function runMatmul(mm: WasmMatmul): string[] {
+function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
   const { request: r } = mm;
   const pointer = (part: 'a' | 'b'): string => (mm[part].resident ? `${mm[part].ref}.byteOffset` : `${part}At * 4`);
   const copies = (['a', 'b'] as const).filter((p) => !mm[p].resident).map((p) => `heap.set(${mm[p].ref}, ${p}At);`);
@@ -225,7 +249,21 @@ function runMatmul(mm: WasmMatmul): string[] {
         return `${p}At * 4`; // c, pack
     }
   };
-  return [offsets(mm), ...copies, `${r.name}(${gemmParams(r).map(arg).join(', ')});`];
+  const call = `${r.name}(${gemmParams(r).map(arg).join(', ')});`;
+  if (split === undefined) return [offsets(mm), ...copies, call];
+  const dim = (d: Dim): string => (d === 'runtime' ? 'B' : `${d}`);
+  const macs = (r.m === 'runtime' ? r.k : r.m) as number;
+  // A run-time batch decides per call; a fixed one was decided when planning.
+  const when =
+    r.m === 'runtime' || r.k === 'runtime'
+      ? `threadPool !== undefined && B * ${macs * r.n} >= ${split.minMacs}`
+      : 'threadPool !== undefined';
+  const packs = `${split.packAt}, ${split.packStride}`;
+  const threaded =
+    split.kind === 'rows'
+      ? `splitRows(threadPool, ${split.fi}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`
+      : `splitBlocks(threadPool, ${split.fi}, ${split.tail}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${r.k === 'runtime' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4}, ${packs});`;
+  return [offsets(mm), ...copies, `if (${when}) ${threaded}`, `else ${call}`];
 }
 
 /** `for (r) for (j)` over C's rows and columns (C is `mm.node`), with `i` the flat index and `j` the column. */
@@ -250,39 +288,45 @@ function header(mm: WasmMatmul, what: string): string {
 }
 
 /** The body of a kernel whose matmul runs in wasm. */
-export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContext, withUpdates: boolean): string {
+export function wasmKernelBody(
+  kernel: Kernel,
+  mm: WasmMatmul,
+  ctx: KernelContext,
+  withUpdates: boolean,
+  split?: Split,
+): string {
   const nodes = kernel.nodes.map((id) => ctx.node(id));
   const updates = withUpdates ? (kernel.updates ?? []).map((id) => ctx.node(id)) : [];
   switch (kernel.pattern) {
     case 'single':
       // A linear's fused updates live in its weight-gradient kernels, never here.
-      if (mm.node.op !== 'linear' && updates.length > 0) return gradient(mm, undefined, updates, ctx);
-      return productInto(mm, ctx, ctx.ref(mm.node.id)).join('\n');
+      if (mm.node.op !== 'linear' && updates.length > 0) return gradient(mm, undefined, updates, ctx, split);
+      return productInto(mm, ctx, ctx.ref(mm.node.id), split).join('\n');
     case 'linear_activation': {
       const e = linearActivationEpilogue(nodes, ctx, kernel);
       return [
         ...e.lines,
         header(mm, 'the epilogue'),
-        ...runMatmul(mm),
+        ...runMatmul(mm, split),
         rowsAndColumns(mm, ctx, e.store('i', 'heap[cAt + i]', 'j')),
       ].join('\n');
     }
     case 'linear_softmax':
       // The JS kernel's structure, with the logits from the wasm matmul.
-      return linearSoftmax(nodes, ctx, kernel, (lin, rows) => productInto(mm, ctx, rows.ref(lin.id)).join('\n'));
+      return linearSoftmax(nodes, ctx, kernel, (lin, rows) => productInto(mm, ctx, rows.ref(lin.id), split).join('\n'));
     case 'matmul_activation_grad': {
       const e = activationGradEpilogue(nodes, ctx, kernel);
       return [
         ...e.lines,
         header(mm, 'the epilogue'),
-        ...runMatmul(mm),
+        ...runMatmul(mm, split),
         ...elements(ctx.count(mm.node.type.shape), e.store('i', 'heap[cAt + i]', '')),
       ].join('\n');
     }
     case 'weight_bias_grad': {
       const [, bias] = nodes;
       if (bias === undefined) throw new Error(`codegen: kernel ${kernel.name} needs a sum_rows`);
-      return gradient(mm, bias, updates, ctx);
+      return gradient(mm, bias, updates, ctx, split);
     }
     default:
       throw new Error(`codegen: kernel ${kernel.name} (${kernel.pattern}) has no wasm form`);
@@ -290,13 +334,13 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
 }
 
 /** `target = A·B`, or a linear's `X·W + b`, through wasm: C copied out, with the bias added (rounded once to f32). */
-function productInto(mm: WasmMatmul, ctx: KernelContext, target: string): string[] {
+function productInto(mm: WasmMatmul, ctx: KernelContext, target: string, split: Split | undefined): string[] {
   const bias = mm.node.op === 'linear' ? mm.node.inputs[2] : undefined;
   return [
     `const O = ${target};`,
     ...(bias === undefined ? [] : [`const bias = ${ctx.ref(bias)};`]),
     header(mm, bias === undefined ? 'copied out' : 'bias'),
-    ...runMatmul(mm),
+    ...runMatmul(mm, split),
     ...(bias === undefined
       ? elements(ctx.count(mm.node.type.shape), ['O[i] = heap[cAt + i];'])
       : [rowsAndColumns(mm, ctx, ['O[i] = Math.fround(heap[cAt + i] + bias[j]);'])]),
@@ -308,12 +352,18 @@ function productInto(mm: WasmMatmul, ctx: KernelContext, target: string): string
  * `colSums`, like the JS kernel's ones row), and for trainStep the fused optimizer updates,
  * applied by the JS kernel's own epilogue code (gradientEpilogue).
  */
-function gradient(mm: WasmMatmul, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext): string {
+function gradient(
+  mm: WasmMatmul,
+  bias: Node | undefined,
+  updates: readonly Node[],
+  ctx: KernelContext,
+  split: Split | undefined,
+): string {
   const epilogue = gradientEpilogue(mm.node, bias, updates, ctx);
   const out = [
     ...epilogue.lines,
     header(mm, bias === undefined ? 'gradient store' : 'gradient store, bias row sums'),
-    ...runMatmul(mm),
+    ...runMatmul(mm, split),
   ];
   out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'heap[cAt + i]')));
   if (bias !== undefined && epilogue.bias !== undefined) {
