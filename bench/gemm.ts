@@ -136,8 +136,8 @@ function measure(
 }
 
 const usage = `usage: npm run bench:gemm -- [--reps N] [--segment SECONDS] [--write]
-  --reps N        timed segments per kernel, best taken (default 5)
-  --segment S     CPU seconds per segment (default 0.1)
+  --reps N        timed segments per kernel, best taken (default 10: many short ones find the quiet moments of a shared machine)
+  --segment S     CPU seconds per segment (default 0.05)
   --write         put the table into docs/wasm-kernels.md (between the bench:gemm markers)`;
 
 function main(): void {
@@ -153,8 +153,8 @@ function main(): void {
     console.log(usage);
     return;
   }
-  const reps = Number(values.reps ?? 5);
-  const segment = Number(values.segment ?? 0.1);
+  const reps = Number(values.reps ?? 10);
+  const segment = Number(values.segment ?? 0.05);
   if (!(Number.isInteger(reps) && reps >= 1) || !(segment > 0)) throw new Error(usage);
   const loadBefore = loadavg()[0]!;
   const rows: string[] = [];

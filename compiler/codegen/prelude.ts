@@ -210,6 +210,7 @@ export interface ThreadHost {
   readonly URL?: { createObjectURL(blob: object): string; revokeObjectURL(url: string): void };
   readonly process?: { getBuiltinModule?(id: string): unknown };
   readonly console?: { warn(message: string): void };
+  readonly performance?: { now(): number };
 }
 
 /** A browser Worker, as far as used. */
@@ -312,8 +313,8 @@ export const WORKER_SOURCE = `  'use strict';
  */
 export const THREAD_CONTROL_INTS = 64;
 
-/** Spins (≈ 1–3 ns each) a worker waits for its next job before it sleeps. */
-export const THREAD_SPIN = 1 << 19;
+/** Spins (≈ 1–3 ns each, a few hundred µs in all) a worker waits for its next job before it sleeps. */
+export const THREAD_SPIN = 1 << 17;
 
 /** A matmul workers may run: its export, and whether it takes the run-time dim and a pack pointer after c, a, b. */
 export interface ThreadFunction {
@@ -342,6 +343,10 @@ export interface ThreadPool {
   /** Atomics.wait is allowed here (not on a browser main thread). */
   readonly canWait: boolean;
   seq: number;
+  /** Jobs still to run on the calling thread alone after workers made it wait (see runChunks). */
+  skip: number;
+  /** The next back-off length; 0 after a job where no worker held the caller up. */
+  penalty: number;
 }
 
 /** The host's `globalThis`, typed as far as threads use it. */
@@ -444,7 +449,7 @@ export async function startThreads(
     canWait = false;
   }
   const fns = functions.map((fn) => threadCall(wasmExport(exports, fn.name), fn));
-  return { threads, workers, ctrl: new Int32Array(control), fns, canWait, seq: 0 };
+  return { threads, workers, ctrl: new Int32Array(control), fns, canWait, seq: 0, skip: 0, penalty: 0 };
 }
 
 /** Tells every worker to stop and ends it; the pool must not be used afterwards. */
@@ -458,7 +463,10 @@ export function stopThreads(pool: ThreadPool): void {
  * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b, x)`,
  * the others `fns[tail](…, tailX)`; thread t packs B at `pack + t·packStride`. Returns when every
  * chunk is done. Which thread computes a chunk does not change its values, so results are the same
- * for any thread count.
+ * for any thread count. When the caller waited longer for workers than it computed itself (on a
+ * machine with more busy threads than cores, the OS deschedules a worker holding a chunk), the next
+ * 16, 32, … up to 4096 jobs run on the calling thread alone, so threads never cost much more than
+ * they can save.
  */
 export function runChunks(
   pool: ThreadPool,
@@ -476,6 +484,16 @@ export function runChunks(
   pack: number,
   packStride: number,
 ): void {
+  if (pool.skip > 0) {
+    pool.skip--;
+    for (let i = 0; i < total; i++) {
+      if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b, x, pack);
+      else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b, tailX, pack);
+    }
+    return;
+  }
+  const clock = threadHost.performance;
+  const started = clock?.now() ?? 0;
   const ctrl = pool.ctrl;
   const seq = (pool.seq + 1) & 0x3fffffff;
   pool.seq = seq;
@@ -507,11 +525,18 @@ export function runChunks(
     else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b, tailX, pack);
     Atomics.add(ctrl, 32, 1);
   }
+  const own = clock?.now() ?? 0;
   let spins = 0;
   for (let done = Atomics.load(ctrl, 32); done !== total; done = Atomics.load(ctrl, 32)) {
     if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, 32, done, 10);
   }
   if (ctrl[33] !== 0) throw new Error('threads: a WebAssembly matmul failed in a worker (create the model again)');
+  if (clock !== undefined && clock.now() - own > own - started) {
+    pool.penalty = Math.min(4096, Math.max(16, pool.penalty * 2));
+    pool.skip = pool.penalty;
+  } else {
+    pool.penalty = 0;
+  }
 }
 
 /**

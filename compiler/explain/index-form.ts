@@ -277,6 +277,20 @@ interface Edge {
   readonly from: number | undefined;
   /** The forward tensor differentiated (X). */
   readonly to: number;
+  /** An identity Jacobian the graph has no node for: an `add` passing its gradient to an operand. */
+  readonly identity?: boolean;
+}
+
+/** Inserts ∂Y/∂X = I where a path jumps from Y to an operand X of an `add` (no backward node). */
+function withIdentities(path: readonly Edge[]): Edge[] {
+  const out: Edge[] = [];
+  for (const e of path) {
+    const prev = out.at(-1);
+    if (prev !== undefined && e.from !== undefined && prev.to !== e.from)
+      out.push({ g: e.g, from: prev.to, to: e.from, identity: true });
+    out.push(e);
+  }
+  return out;
 }
 
 /** Every path of edges from the head down to backward node `g` (one per fan-in branch). */
@@ -312,6 +326,8 @@ function edgeLine(form: IndexForm, e: Edge): string {
   const b = own !== undefined && own !== a ? own : freshLetter(new Set([a, BATCH, 't', 'i', 'j', 'l']), 'k');
   const x = (r: string, c: string): string => form.entry(e.to, [r, c]);
   const d = (p: string, q: string): string => `δ${subscript(p + q)}`;
+  if (e.identity === true)
+    return `${name}: ∂${y(BATCH, a)}/∂${x('t', b)} = ${d(BATCH, 't')} ${d(a, b)}, the identity (an add passes ${ex.name(e.to)} through)    → unchanged`;
   switch (g.op) {
     case 'matmul': {
       const [l = -1, r = -1] = g.inputs;
@@ -347,7 +363,7 @@ export function explainStepsGraph(graph: Graph, labels?: ReadonlyMap<string, str
   const lines: string[] = ['the chain rule, step by step (one Jacobian per backward edge, from L down):'];
   for (const { tensor, grad } of tensorGradients(ex)) {
     if (tensor.op !== 'param') continue;
-    const all = paths(form, grad);
+    const all = paths(form, grad).map(withIdentities);
     const chains = all.map((p) => p.map((e) => jacobianName(ex, e)).join(' · '));
     lines.push('');
     lines.push(`  ${sym(ex.name(tensor.id))} = ${chains.join('\n      + ')}`);

@@ -189,6 +189,12 @@ export class Fn {
   v128Zero(): this {
     return this.simd(0x0c, ...new Array<number>(16).fill(0));
   }
+  /** Picks 16 bytes from two vectors: byte indices 0–15 from the first, 16–31 from the second. */
+  i8x16Shuffle(bytes: readonly number[]): this {
+    if (bytes.length !== 16 || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 31))
+      throw new RangeError('i8x16.shuffle needs 16 byte indices in 0..31');
+    return this.simd(0x0d, ...bytes);
+  }
   f32x4ExtractLane(lane: 0 | 1 | 2 | 3): this {
     return this.simd(0x1f, lane);
   }

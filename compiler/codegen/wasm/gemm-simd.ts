@@ -706,7 +706,7 @@ function packPanel(ctx: Ctx, src: number, width: number, vecs: number): void {
     const d = take(ctx, ValType.i32);
     f.get(src).set(s);
     f.get(pack).set(d);
-    repeat(ctx, ctx.k, () => {
+    const oneRow = (): void => {
       for (let v = 0; v < vecs; v++) {
         const lanes = Math.min(4, width - 4 * v);
         f.get(d);
@@ -716,6 +716,57 @@ function packPanel(ctx: Ctx, src: number, width: number, vecs: number): void {
       }
       bump(f, s, nt ? 4 : ctx.ldb);
       bump(f, d, 16 * vecs);
+    };
+    if (!nt) return repeat(ctx, ctx.k, oneRow);
+    // nt: 4 steps of k at a time as 4×4 transposes (vector loads along B's rows, shuffles), the
+    // k % 4 leftover steps lane by lane. nt's k is always a literal.
+    const k = ctx.req.k as number;
+    repeat(ctx, { literal: Math.floor(k / 4) }, () => {
+      for (let v = 0; v < vecs; v++) transpose4(ctx, s, d, v, Math.min(4, width - 4 * v), vecs);
+      bump(f, s, 16);
+      bump(f, d, 64 * vecs);
+    });
+    repeat(ctx, { literal: k % 4 }, oneRow);
+  });
+}
+
+/** Shuffle bytes taking f32 lanes (0–3 of the first vector, 4–7 of the second). */
+const lanesOf = (lanes: readonly number[]): number[] => lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+
+/**
+ * nt packing: rows 4v … 4v+3 of the panel (B's rows, `lanes` of them inside B, the rest zero), 4
+ * floats each from `s`, transposed into vector v of 4 consecutive packed rows at `d`.
+ */
+function transpose4(ctx: Ctx, s: number, d: number, v: number, lanes: number, vecs: number): void {
+  const f = ctx.f;
+  scoped(ctx, () => {
+    const r = Array.from({ length: 4 }, () => take(ctx, ValType.v128));
+    const t = Array.from({ length: 4 }, () => take(ctx, ValType.v128));
+    for (let i = 0; i < 4; i++) {
+      if (i < lanes) f.get(s).v128Load((4 * v + i) * ctx.ldb);
+      else f.v128Zero();
+      f.set(r[i]!);
+    }
+    const low = lanesOf([0, 4, 1, 5]);
+    const high = lanesOf([2, 6, 3, 7]);
+    f.get(r[0]!).get(r[1]!).i8x16Shuffle(low).set(t[0]!); // a0 b0 a1 b1
+    f.get(r[0]!).get(r[1]!).i8x16Shuffle(high).set(t[1]!); // a2 b2 a3 b3
+    f.get(r[2]!).get(r[3]!).i8x16Shuffle(low).set(t[2]!); // c0 d0 c1 d1
+    f.get(r[2]!).get(r[3]!).i8x16Shuffle(high).set(t[3]!); // c2 d2 c3 d3
+    const first = lanesOf([0, 1, 4, 5]);
+    const second = lanesOf([2, 3, 6, 7]);
+    const out: [number, number, number[]][] = [
+      [t[0]!, t[2]!, first], // step 0: a0 b0 c0 d0
+      [t[0]!, t[2]!, second], // step 1
+      [t[1]!, t[3]!, first], // step 2
+      [t[1]!, t[3]!, second], // step 3
+    ];
+    out.forEach(([x, y, pick], step) => {
+      f.get(d)
+        .get(x)
+        .get(y)
+        .i8x16Shuffle(pick)
+        .v128Store(16 * vecs * step + 16 * v);
     });
   });
 }

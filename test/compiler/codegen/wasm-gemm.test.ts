@@ -501,6 +501,12 @@ describe('wasm encoder', () => {
     expect(exports.sum2!(4)).toBe(20); // lanes at byte 4 + 4: elements 2..5
   });
 
+  test('i8x16.shuffle takes exactly 16 byte indices below 32', () => {
+    expect(() => new Fn([]).i8x16Shuffle([0, 1])).toThrow(RangeError);
+    expect(() => new Fn([]).i8x16Shuffle(new Array<number>(16).fill(32))).toThrow(RangeError);
+    expect(() => new Fn([]).i8x16Shuffle(new Array<number>(16).fill(31))).not.toThrow();
+  });
+
   test('a body with a type error does not validate (validation is a real check)', () => {
     const fn = new Fn([ValType.i32]);
     fn.get(0).f32x4Add(); // one i32 operand where two v128 are needed

@@ -16,7 +16,7 @@ import { emitModule } from '../../../compiler/codegen/emit-module.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { loadModuleSource } from '../../../runtime/load-module.js';
 import type { Feed, GeneratedModel, ModelModule } from '../../../runtime/model.js';
-import { compile } from '../../../src/api.js';
+import { compile, load } from '../../../src/api.js';
 import { exampleSpec, exampleSpecs } from '../../support/examples.js';
 import { compileSpec } from '../../support/pipeline.js';
 import { randomSpec } from '../../support/random-spec.js';
@@ -137,6 +137,12 @@ describe('threads: memory, options, lifetime', () => {
     expect(one.params['fc1.weight']?.buffer).not.toBeInstanceOf(SharedArrayBuffer);
     two.dispose?.();
     one.dispose?.();
+  });
+
+  it('the API: load(spec, { threads: 2 }) creates the threaded model', async () => {
+    const model = await load(exampleSpec('mnist_mlp'), { kernels: 'wasm-simd', batch: 64, threads: 2, seed: 1 });
+    expect(model.params['fc1.weight']?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    model.dispose?.();
   });
 
   it('createModel refuses threads > 1 and names createModelAsync; bad counts are refused', async () => {

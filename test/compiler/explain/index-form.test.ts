@@ -2,6 +2,7 @@
 // back — every parameter line, each σ' expansion and the loss head — evaluates the sums by loops
 // over the indices, and compares the numbers with the backward graph's gradients (f64, 1e-12).
 // Also the `--steps` chains and the labels' super/subscripts.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { explainIndexGraph, explainStepsGraph } from '../../../compiler/explain/index-form.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
@@ -10,8 +11,9 @@ import type { Graph } from '../../../compiler/ir/types.js';
 import { interpret } from '../../../compiler/interp/interpret.js';
 import type { Tensor } from '../../../compiler/ops/op-def.js';
 import { randomFeeds, randomParams } from '../../support/data.js';
-import { learnSpecs } from '../../support/examples.js';
+import { exampleSpec, learnSpecs } from '../../support/examples.js';
 import { compileSpec } from '../../support/pipeline.js';
+import { randomSpec } from '../../support/random-spec.js';
 import { rng } from '../../support/rng.js';
 
 const SUB_LETTERS: Readonly<Record<string, string>> = {
@@ -222,6 +224,29 @@ describe('explain --steps', () => {
     };
     const text = explainStepsGraph(compileSpec(spec, { dtype: 'f64' }).joint, specLabels(spec));
     expect(text).toContain('∂p/∂o: ∂pₛₗ/∂oₜₖ = δₛₜ pₛₗ(δₗₖ − pₛₖ), one full block per row');
+  });
+});
+
+describe('index form and steps on other graphs', () => {
+  it('writes the identity an add passes its gradient through (residual)', () => {
+    const text = explainStepsGraph(compileSpec(exampleSpec('residual_mlp'), { dtype: 'f64' }).joint);
+    expect(text).toContain('      + ∂L/∂head · ∂head/∂join · ∂join/∂h0 · ∂h0/∂stem · ∂stem/∂stem.weight\n');
+    expect(text).toContain('∂join/∂h0: ∂joinₛⱼ/∂h0ₜₖ = δₛₜ δⱼₖ, the identity');
+  });
+
+  it('has one line per parameter in both forms on random specs', () => {
+    fc.assert(
+      fc.property(randomSpec({ maxWidth: 6 }), (spec) => {
+        const { joint } = compileSpec(spec);
+        const index = explainIndexGraph(joint);
+        const steps = explainStepsGraph(joint);
+        for (const p of joint.nodes.filter((n) => n.op === 'param')) {
+          expect(index).toMatch(new RegExp(`\\n {2}∂L/∂${p.name.replace('.', '\\.')}\\S* = `));
+          expect(steps).toContain(`\n  ∂L/∂${p.name} = `);
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 
