@@ -66,7 +66,7 @@ export interface PreparedModel {
 export interface PrepareOptions {
   /** Overrides the spec's learning rate. */
   readonly lr?: number;
-  /** How the generated module computes its matmuls (default js). */
+  /** How the generated module computes its matmuls (default auto: per matmul, the faster backend). */
   readonly kernels?: KernelMode;
   /** Called with the spec's warnings (unused nodes, …) when it loads. */
   readonly onWarnings?: (warnings: readonly Diagnostic[]) => void;
@@ -262,7 +262,7 @@ export interface TrainRunOptions {
   readonly diagrams?: boolean;
   /** Largest random shift (pixels) of square images during training; 0 turns it off. */
   readonly augment?: number;
-  /** How the generated module computes its matmuls (default js). */
+  /** How the generated module computes its matmuls (default auto: per matmul, the faster backend). */
   readonly kernels?: KernelMode;
   /** Stops the run between two steps; the last completed epoch is what stays on disk. */
   readonly signal?: StopSignal;

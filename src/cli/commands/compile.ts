@@ -95,7 +95,7 @@ Examples:
   $ chainrule compile examples/mnist_mlp.json --out out/mnist
   $ chainrule compile examples/mnist_mlp.json --out out/mnist --dump-after all
   $ chainrule compile examples/iris_mlp.json --out out/iris --dtype f64 --batch 16 -O0
-  $ chainrule compile examples/mnist_mlp.json --out out/mnist --kernels wasm-simd   # WebAssembly SIMD matmuls
+  $ chainrule compile examples/mnist_mlp.json --out out/mnist --kernels js   # TypeScript matmuls only (readable loops)
   $ diff -r out/a/ir out/b/ir      # after compiling once with and once without a --no-<pass> flag`;
 
 export function compileCommand(): Command {
@@ -349,13 +349,21 @@ export function summary(
   const listed = [...files.keys()].filter((f) => !f.startsWith('ir/'));
   const dumps = files.size - listed.length;
   const lines = [
-    `compiled ${compiled.name} (${compiled.dtype}, ${batch}${compiled.kernels === 'js' ? '' : `, ${compiled.kernels} matmuls`}) in ${seconds.toFixed(2)}s → ${dir}`,
+    `compiled ${compiled.name} (${compiled.dtype}, ${batch}) in ${seconds.toFixed(2)}s → ${dir}`,
     `  files: ${listed.join(', ')}, ir/ (${dumps} file${dumps === 1 ? '' : 's'})`,
     `  kernels per ${per}: ${stats.unfusedKernels} unfused → ${stats.kernels} fused`,
+    `  kernels: ${matmulChoice(compiled)}`,
     `  arena: ${arenaText(stats.unplannedArena)} unplanned → ${arenaText(stats.arena)} planned`,
     ...notes.map((note) => `  note: ${note}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** `auto → 2 matmuls wasm-simd, 1 TS`: what the kernel mode chose. */
+export function matmulChoice(compiled: Pick<CompiledModel, 'kernels' | 'matmuls' | 'dtype'>): string {
+  const { wasm, ts } = compiled.matmuls;
+  const why = compiled.kernels === 'auto' && compiled.dtype === 'f64' ? ' (f64: the wasm matmuls are f32 only)' : '';
+  return `${compiled.kernels} → ${wasm} matmul${wasm === 1 ? '' : 's'} wasm-simd, ${ts} TS${why}`;
 }
 
 function arenaText(size: ArenaSize): string {

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { CHECKPOINT_FILE, WEIGHTS_FILE } from '../../../runtime/checkpoint.js';
 import { packageFile } from '../../package-file.js';
+import type { KernelMode } from '../../api.js';
 import { kernelMode, kernelsOption } from '../spec-input.js';
 import { loadSpecFile } from '../../frontend/load.js';
 import { runTraining, TRAIN_DEFAULTS } from '../../training.js';
@@ -41,11 +42,15 @@ export function demoCommand(): Command {
       await reportErrors(async () => {
         const spec = relative(process.cwd(), SPEC) || SPEC;
         const kernels = kernelMode(flags.kernels);
-        const wasm = kernels === 'wasm-simd';
         const epochs = flags.epochs ?? specEpochs();
+        const how: Record<KernelMode, string> = {
+          auto: ' (each matmul WebAssembly SIMD or TS, whichever measured faster for its shape)',
+          js: ' (TypeScript matmuls only)',
+          'wasm-simd': ' (matmuls as WebAssembly SIMD)',
+        };
         process.stdout.write(
           `chainrule demo: ${spec} (784 → 128 relu → 10 softmax)\n` +
-            `compiling to TypeScript${wasm ? ' (matmuls as WebAssembly SIMD)' : ''}, then training on MNIST: 8,000 digits, 2,000 held out, ${epochs} epoch${epochs === 1 ? '' : 's'}\n\n`,
+            `compiling to TypeScript${how[kernels]}, then training on MNIST: 8,000 digits, 2,000 held out, ${epochs} epoch${epochs === 1 ? '' : 's'}\n\n`,
         );
         const r = await runTraining({
           specPath: SPEC,
@@ -76,9 +81,9 @@ export function demoCommand(): Command {
             `next:\n` +
             `  npx chainrule eval ${spec} --weights ${join(dir, WEIGHTS_FILE)}\n` +
             `  npx chainrule train ${spec} --resume ${dir} --epochs ${epochs + 5}\n` +
-            (wasm
-              ? ''
-              : `  npm start -- --kernels wasm-simd    (the same demo with WebAssembly SIMD matmuls, several times faster)\n`),
+            (kernels === 'js'
+              ? `  npm start    (the same demo with the default kernels: WebAssembly SIMD matmuls where faster, several times faster)\n`
+              : `  npm start -- --kernels js    (the same demo with TypeScript matmuls only: readable loops, several times slower)\n`),
         );
       }, SPEC).finally(interrupt.dispose);
     });
