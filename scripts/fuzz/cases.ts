@@ -13,6 +13,8 @@ export interface WorkerRequest extends CaseRef {
   readonly seed: number;
   /** Folder with the base weights (`xor/`, `iris/`) written by the parent. */
   readonly dir: string;
+  /** Compare one accepted spec in this many with the interpreter (default: every one). */
+  readonly parityEvery?: number;
 }
 
 const baseCache = new Map<string, Uint8Array>();

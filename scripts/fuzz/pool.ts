@@ -20,6 +20,8 @@ export interface PoolOptions {
   readonly heapMb: number;
   /** Cases a worker runs before it is replaced (compiled modules are never unloaded). */
   readonly recycleAfter: number;
+  /** Interpreter parity for one accepted spec in this many. */
+  readonly parityEvery: number;
   readonly onResult?: (r: CaseResult) => void;
 }
 
@@ -143,7 +145,7 @@ export async function runCases(refs: readonly CaseRef[], o: PoolOptions): Promis
     await slot.ready;
     while (next < refs.length) {
       const i = next++;
-      const req: WorkerRequest = { ...refs[i]!, seed: o.seed, dir: o.dir };
+      const req: WorkerRequest = { ...refs[i]!, seed: o.seed, dir: o.dir, parityEvery: o.parityEvery };
       if (slot.done >= o.recycleAfter) {
         slot.child.send('exit');
         await kill(slot.child);
