@@ -678,5 +678,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.send !== undef
     if (req === 'exit') process.exit(0);
     void runCase(req).then((result) => process.send?.(result));
   });
+  // The parent gone (killed, Ctrl-C): no orphan keeps running cases.
+  process.on('disconnect', () => process.exit(0));
   process.send('ready');
 }
