@@ -86,7 +86,14 @@ export async function loadModuleJs(jsSource: string, name: string): Promise<Mode
   const probe = modelProblem(mod.createModel({ seed: 0 }));
   if (probe !== undefined) throw notChainrule(probe);
   const create = mod.createModel;
-  return { createModel: (options) => trainingGuarded(create(options), name), modelInfo: mod.modelInfo };
+  const createAsync = mod.createModelAsync;
+  return {
+    createModel: (options) => trainingGuarded(create(options), name),
+    ...(createAsync === undefined
+      ? {}
+      : { createModelAsync: async (options) => trainingGuarded(await createAsync(options), name) }),
+    modelInfo: mod.modelInfo,
+  };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface GeneratedModel {
   trainStep(inputs: Feed, targets: Feed): number;
   /** Arg-max class per row, for softmax outputs (absent otherwise). */
   predict?(inputs: Feed): Int32Array;
+  /** Releases the model and ends its worker threads; later calls throw. */
+  dispose?(): void;
   /** Parameters and optimizer state as plain arrays, for checkpoints. */
   toJSON(): ModelState;
   /** Restores `toJSON()` output (or a params-only subset); validates names and lengths. */
@@ -48,7 +50,17 @@ export interface ModelInfo {
   readonly arenaBytes: number;
 }
 
+/** What `createModel` and `createModelAsync` take. */
+export interface CreateOptions {
+  readonly seed?: number;
+  readonly checkFinite?: boolean;
+  /** Threads for the WebAssembly matmuls (`createModelAsync` only; default 1). */
+  readonly threads?: number;
+}
+
 export interface ModelModule {
-  createModel(options?: { seed?: number }): GeneratedModel;
+  createModel(options?: CreateOptions): GeneratedModel;
+  /** Like `createModel`, compiling any WebAssembly asynchronously; the only creator that starts threads. */
+  createModelAsync?(options?: CreateOptions): Promise<GeneratedModel>;
   readonly modelInfo: ModelInfo;
 }

@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SpecAttrName, SpecAttrs, SpecOp } from '../compiler/frontend/graph-spec.js';
+import { labelKeys } from '../compiler/frontend/labels.js';
 import { lossVocabulary, nodeVocabulary } from '../compiler/ops/index.js';
 import { DEFAULT_LEAKY_ALPHA } from '../compiler/ops/leaky-relu.js';
 import { lossOps, namePattern, type OptimizerName, optimizers, specOps } from '../src/frontend/vocabulary.js';
@@ -64,6 +65,29 @@ function when(condition: Json, thenPart: Json | undefined, elsePart?: Json): Jso
 
 const ifOp = (list: readonly string[]): Json => ({ required: ['op'], properties: { op: opIs(list) } });
 
+/** The `label` key: one name for the output, or names per tensor (the keys come from the ops' parameters). */
+function labelSchema(): Json {
+  const text = { type: 'string', minLength: 1, maxLength: 24, pattern: '^[^\\u0000-\\u001f\\u007f]*$' };
+  const keys = [...new Set(specOps.flatMap((op) => labelKeys(op)))];
+  const owners = (key: string): string =>
+    key === 'output'
+      ? "the node's output"
+      : `${specOps.filter((op) => labelKeys(op).includes(key)).join(', ')}: its ${key}`;
+  return {
+    description:
+      'A lecture name used by explain and the diagrams instead of the spec name: "H" names the output; { "weight": "W^(1)", "bias": "b^(1)" } names tensors one by one. ^(…) and _(…) print as super- and subscripts (W⁽¹⁾).',
+    anyOf: [
+      { ...text, description: "The name of the node's output." },
+      {
+        type: 'object',
+        minProperties: 1,
+        additionalProperties: false,
+        properties: Object.fromEntries(keys.map((k) => [k, { ...text, description: `The name of ${owners(k)}.` }])),
+      },
+    ],
+  };
+}
+
 function nodeSchema(): Json {
   const arity = (a: 'unary' | 'variadic'): string[] => specOps.filter((op) => nodeVocabulary(op).arity === a);
   const [unary, variadic] = [arity('unary'), arity('variadic')];
@@ -107,6 +131,7 @@ function nodeSchema(): Json {
         description: `Several operands (${variadic.join(', ')}): inputs or nodes of the same shape.`,
         items: { $ref: '#/definitions/name' },
       },
+      label: labelSchema(),
       ...Object.fromEntries(
         attrNames.map((a) => [
           a,

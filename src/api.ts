@@ -143,6 +143,8 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
 
 /**
  * Compiles a spec and loads the module into this process: spec → trainable model in one call.
+ * `threads` > 1 (with `kernels: 'wasm-simd'`) creates it with `createModelAsync({ threads })`;
+ * call `model.dispose()` to end its workers.
  *
  * @example
  *   const model = await load('examples/xor_mlp.json', { seed: 7 });
@@ -150,10 +152,12 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
  */
 export async function load(
   input: SpecInput,
-  options: CompileOptions & { readonly seed?: number } = {},
+  options: CompileOptions & { readonly seed?: number; readonly threads?: number } = {},
 ): Promise<GeneratedModel> {
   const mod = await loadModule(input, options);
-  return mod.createModel(options.seed !== undefined ? { seed: options.seed } : {});
+  const seed = options.seed !== undefined ? { seed: options.seed } : {};
+  if (options.threads === undefined || mod.createModelAsync === undefined) return mod.createModel(seed);
+  return mod.createModelAsync({ ...seed, threads: options.threads });
 }
 
 /** Like `load`, but returns the module (`createModel`, `modelInfo`) to create several models. */

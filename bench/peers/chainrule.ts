@@ -47,7 +47,8 @@ async function importModule(path: string): Promise<ModelModule> {
   return mod;
 }
 
-export async function openChainrule(setup: PeerSetup): Promise<PeerSession> {
+/** `threads` > 1: the model is created with `createModelAsync({ threads })` and disposed at the end. */
+export async function openChainrule(setup: PeerSetup, threads = 1): Promise<PeerSession> {
   const { net, batch, data } = setup;
   if (setup.module === undefined) {
     throw new Error(
@@ -60,7 +61,10 @@ export async function openChainrule(setup: PeerSetup): Promise<PeerSession> {
       `${setup.module} was compiled for batch ${module.modelInfo.batch ?? 'dynamic'}, the workload needs ${batch}`,
     );
   }
-  const model = module.createModel({ seed: 1 });
+  let model: GeneratedModel;
+  if (threads === 1) model = module.createModel({ seed: 1 });
+  else if (module.createModelAsync === undefined) throw new Error(`${setup.module} has no createModelAsync`);
+  else model = await module.createModelAsync({ seed: 1, threads });
   copyWeights(model, setup);
   const inputs = { [net.inputName]: data.x };
   const targets = { [net.targetName]: data.y };
@@ -79,7 +83,7 @@ export async function openChainrule(setup: PeerSetup): Promise<PeerSession> {
     trainStep: async () => model.trainStep(inputs, targets),
     forward: async () => Float32Array.from(forward()),
     repeat: async (mode, n) => repeat(mode, n),
-    info: { arenaBytes: module.modelInfo.arenaBytes, batch: module.modelInfo.batch ?? 'dynamic' },
-    dispose: async () => undefined,
+    info: { arenaBytes: module.modelInfo.arenaBytes, batch: module.modelInfo.batch ?? 'dynamic', threads },
+    dispose: async () => model.dispose?.(),
   };
 }

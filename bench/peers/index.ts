@@ -20,6 +20,13 @@ export const peers: readonly PeerDef[] = [
     open: async (setup) => (await import('./chainrule.js')).openChainrule(setup),
   },
   {
+    // The same wasm-simd module on 2 threads (createModelAsync({ threads: 2 })): a peer with a thread count.
+    id: 'chainrule-wasm-2t',
+    label: 'chainrule (wasm-simd, 2 threads)',
+    modes: ['train', 'forward'],
+    open: async (setup) => (await import('./chainrule.js')).openChainrule(setup, 2),
+  },
+  {
     id: 'js-reference',
     label: 'hand-written JS',
     modes: ['train', 'forward'],

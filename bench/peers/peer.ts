@@ -4,12 +4,20 @@ import type { Batch, Weights } from '../data.js';
 import type { KernelMode } from '../../src/api.js';
 import type { Mode, Network } from '../workloads.js';
 
-export type PeerId = 'chainrule' | 'chainrule-wasm' | 'js-reference' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnxruntime';
+export type PeerId =
+  | 'chainrule'
+  | 'chainrule-wasm'
+  | 'chainrule-wasm-2t'
+  | 'js-reference'
+  | 'tfjs-cpu'
+  | 'tfjs-wasm'
+  | 'onnxruntime';
 
 /** The chainrule peers, in report order, and the kernel mode each one's module is compiled with. */
 export const chainrulePeers: ReadonlyMap<PeerId, KernelMode> = new Map<PeerId, KernelMode>([
   ['chainrule', 'js'],
   ['chainrule-wasm', 'wasm-simd'],
+  ['chainrule-wasm-2t', 'wasm-simd'],
 ]);
 
 export interface PeerSetup {

@@ -29,6 +29,8 @@ export interface EmitOptions {
   readonly kernels?: KernelMode;
   /** wasm-simd: the smallest matmul (multiply-adds) run in wasm (default 0); tests raise it to reach the JS fallback. */
   readonly wasmMinMacs?: number;
+  /** wasm-simd: the smallest matmul shared among threads (default THREAD_MIN_MACS); tests lower it to 0. */
+  readonly threadMinMacs?: number;
 }
 
 /** Identifiers the module declares itself; buffer and kernel names are drawn around them. */
@@ -71,6 +73,11 @@ const FIXED_NAMES = [
   'wasmKernels',
   'heap',
   'colSums',
+  'threadPool',
+  'threads',
+  'shared',
+  'wasmBytes',
+  'wasmModule',
   'PARAM_SHAPES',
 ];
 
@@ -157,7 +164,12 @@ function moduleFacts(graph: Graph, options: EmitOptions): ModuleFacts {
   }
   const wasm =
     options.kernels === 'wasm-simd'
-      ? wasmModulePlan(kernels, ctx, { batch: options.batch, layout, minMacs: options.wasmMinMacs })
+      ? wasmModulePlan(kernels, ctx, {
+          batch: options.batch,
+          layout,
+          minMacs: options.wasmMinMacs,
+          threadMinMacs: options.threadMinMacs,
+        })
       : undefined;
   return {
     graph,
@@ -405,7 +417,7 @@ function typeDeclarations(m: ModuleFacts): string[] {
     'loadSafetensors(bytes: Uint8Array): Preprocessing;',
     ...doc(['The preprocessing in effect (from the last `loadSafetensors`; none before).']),
     'readonly preprocessing: Preprocessing;',
-    ...doc(['Releases the model: every later call throws.']),
+    ...doc(['Releases the model (and ends its worker threads): every later call throws.']),
     'dispose(): void;',
   );
   return [
@@ -431,7 +443,11 @@ function typeDeclarations(m: ModuleFacts): string[] {
       'readonly seed?: number;',
       ...doc(['Reject NaN/Infinity in inputs and targets with a RangeError (default true).']),
       'readonly checkFinite?: boolean;',
-      ...doc(['Threads to run on; only 1 (the default) is supported so far, anything else throws.']),
+      ...doc([
+        'Threads to run the WebAssembly matmuls on (default 1), e.g. `os.availableParallelism()` or',
+        '`navigator.hardwareConcurrency`; `createModelAsync` only. Results are bit-identical for any count.',
+        'Browsers need cross-origin isolation (COOP/COEP) for it; without it the model runs on one thread.',
+      ]),
       'readonly threads?: number;',
     ]),
     '',
@@ -455,27 +471,29 @@ const creatorDocs = {
     'Weights are initialized deterministically from `seed`. Compiles any WebAssembly synchronously',
     '(fine in Node and workers; on a browser main thread use `createModelAsync`).',
   ]),
-  async: doc(['`createModel`, with any WebAssembly compiled asynchronously: works on a browser main thread.']),
+  async: doc([
+    '`createModel`, with any WebAssembly compiled asynchronously: works on a browser main thread.',
+    'With `threads` > 1 it starts the workers too; `dispose()` ends them.',
+  ]),
 };
 
 function creators(m: ModuleFacts): string[] {
   const wasm = m.wasm;
   const instantiate = wasm?.instantiate;
+  const args = `options${instantiate === undefined ? '' : ', wasmMemory, wasmKernels'}${wasm?.threaded ? ', threadPool' : ''}`;
   return [
     ...creatorDocs.sync,
     ...braced('export function createModel(options: CreateModelOptions = {}): Model', [
-      'checkThreads(options.threads);',
-      ...(instantiate === undefined
-        ? ['return buildModel(options);']
-        : [...instantiate.sync, 'return buildModel(options, wasmMemory, wasmKernels);']),
+      'threadCount(options.threads, true);',
+      ...(instantiate?.sync ?? []),
+      `return buildModel(${args});`,
     ]),
     '',
     ...creatorDocs.async,
     ...braced('export async function createModelAsync(options: CreateModelOptions = {}): Promise<Model>', [
-      'checkThreads(options.threads);',
-      ...(instantiate === undefined
-        ? ['return buildModel(options);']
-        : [...instantiate.async, 'return buildModel(options, wasmMemory, wasmKernels);']),
+      `${wasm?.threaded ? 'const threads = ' : ''}threadCount(options.threads, false);`,
+      ...(instantiate?.async ?? []),
+      `return buildModel(${args});`,
     ]),
   ];
 }
@@ -486,7 +504,7 @@ function buildModel(m: ModuleFacts): string[] {
   const params =
     m.wasm?.instantiate === undefined
       ? ''
-      : ', wasmMemory: WasmMemory, wasmKernels: Readonly<Record<string, WasmMatmul>>';
+      : `, wasmMemory: WasmMemory, wasmKernels: Readonly<Record<string, WasmMatmul>>${m.wasm.threaded ? ', threadPool: ThreadPool | undefined' : ''}`;
   return [
     ...doc([
       'The model over one arena; `createModel` and `createModelAsync` differ only in how they compile the WebAssembly.',

@@ -119,18 +119,29 @@ export interface WasmModule {
   readonly __wasmModule?: never;
 }
 
+/** An instance of a compiled module: its matmul exports. */
+export interface WasmInstance {
+  readonly exports: Readonly<Record<string, WasmMatmul>>;
+}
+
+/** The imports of the matmul module: one memory. */
+export interface WasmImports {
+  readonly env: { readonly memory: WasmMemory };
+}
+
 /** The WebAssembly namespace, as far as a module uses it. */
 export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => WasmModule;
-  readonly Instance: new (
-    module: WasmModule,
-    imports: { readonly env: { readonly memory: WasmMemory } },
-  ) => { readonly exports: Readonly<Record<string, WasmMatmul>> };
-  readonly Memory: new (descriptor: { readonly initial: number }) => WasmMemory;
-  instantiate(
-    bytes: Uint8Array,
-    imports: { readonly env: { readonly memory: WasmMemory } },
-  ): Promise<{ readonly instance: { readonly exports: Readonly<Record<string, WasmMatmul>> } }>;
+  readonly Instance: new (module: WasmModule, imports: WasmImports) => WasmInstance;
+  readonly Memory: new (descriptor: {
+    readonly initial: number;
+    readonly maximum?: number;
+    readonly shared?: boolean;
+  }) => WasmMemory;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(bytes: Uint8Array, imports: WasmImports): Promise<{ readonly instance: WasmInstance }>;
+  instantiate(module: WasmModule, imports: WasmImports): Promise<WasmInstance>;
 }
 
 /** The host's WebAssembly (Node, browsers, Deno, Bun). */
@@ -155,6 +166,15 @@ export function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
+/**
+ * The embedded matmuls to instantiate: the relaxed-SIMD build (multiply-adds as f32x4.relaxed_madd)
+ * where the engine validates it (browsers, Node ≥ 22), else the plain-SIMD build.
+ */
+export function wasmMatmulBytes(relaxed: string, plain: string): Uint8Array {
+  const bytes = decodeBase64(relaxed);
+  return WebAssemblyApi.validate(bytes) ? bytes : decodeBase64(plain);
+}
+
 /** The exported matmul `name` of an instance, or a clear error if the embedded bytes lack it. */
 export function wasmExport(exports: Readonly<Record<string, WasmMatmul>>, name: string): WasmMatmul {
   const f = exports[name];
@@ -163,13 +183,404 @@ export function wasmExport(exports: Readonly<Record<string, WasmMatmul>>, name: 
   return f;
 }
 
-/** Only one thread is supported so far; anything else is refused rather than silently ignored. */
-export function checkThreads(threads: number | undefined): void {
-  if (threads !== undefined && threads !== 1) {
+/**
+ * The `threads` option, checked: a positive integer (default 1). `createModel` compiles and runs
+ * synchronously and takes only 1; threads start in `createModelAsync`.
+ */
+export function threadCount(threads: number | undefined, sync: boolean): number {
+  const n = threads ?? 1;
+  if (!Number.isInteger(n) || n < 1) {
     throw new RangeError(
-      `threads: ${threads} is not supported yet; this module runs on one thread (omit threads or pass 1)`,
+      `threads: expected a positive integer (e.g. os.availableParallelism() or navigator.hardwareConcurrency), got ${String(threads)}`,
     );
   }
+  if (sync && n !== 1) {
+    throw new RangeError(
+      `threads: ${n} needs createModelAsync({ threads: ${n} }) (workers start asynchronously); createModel runs on one thread`,
+    );
+  }
+  return n;
+}
+
+/** The host globals threads need, declared locally (the module has no DOM or Node types). */
+export interface ThreadHost {
+  readonly SharedArrayBuffer?: new (bytes: number) => ArrayBuffer;
+  readonly Worker?: new (url: string) => BrowserWorker;
+  readonly Blob?: new (parts: readonly string[], options: { readonly type: string }) => object;
+  readonly URL?: { createObjectURL(blob: object): string; revokeObjectURL(url: string): void };
+  readonly process?: { getBuiltinModule?(id: string): unknown };
+  readonly console?: { warn(message: string): void };
+  readonly performance?: { now(): number };
+}
+
+/** A browser Worker, as far as used. */
+export interface BrowserWorker {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  onmessage: ((event: { readonly data: unknown }) => void) | null;
+  onerror: ((event: { readonly message?: string }) => void) | null;
+}
+
+/** A `node:worker_threads` Worker, as far as used. */
+export interface NodeWorker {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+  unref(): void;
+  on(event: 'message' | 'error', listener: (value: unknown) => void): void;
+}
+
+/** One worker, whatever the platform. */
+export interface ThreadWorker {
+  post(message: unknown): void;
+  terminate(): void;
+  /** Lets the process exit while the worker idles (Node); nothing in browsers. */
+  unref(): void;
+  onMessage(listener: (data: unknown) => void): void;
+  onError(listener: (message: string) => void): void;
+}
+
+/**
+ * The workers' code: instantiate the matmul module over the shared memory, then help with jobs
+ * until told to stop. A job is a run of chunks (row blocks of one product); every thread, the
+ * caller included, claims chunks from a shared counter, so a worker the OS has descheduled delays
+ * a job by at most the chunk it holds. The counter carries the job's tag, so a late worker cannot
+ * claim a chunk of a newer job with an older job's fields. After each job a worker spins on the job
+ * counter for a while (a hand-off then costs well under a microsecond), then sleeps in Atomics.wait
+ * (tens of microseconds to wake). Plain JavaScript: a Blob URL (browsers) or `eval: true` (Node)
+ * runs it as it is; its chunk loop is `runChunks` below, written out again. (Indented, so no line of
+ * it starts at column 0, where emit-module.ts looks for the next declaration.)
+ */
+export const WORKER_SOURCE = `  'use strict';
+  const nodeThreads = typeof process === 'object' ? process.getBuiltinModule('node:worker_threads') : undefined;
+  const port = nodeThreads !== undefined ? nodeThreads.parentPort : self;
+  const start = (msg) => {
+    let fns;
+    try {
+      const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
+      fns = msg.functions.map((fn) => {
+        const f = instance.exports[fn.name];
+        if (fn.dim) return fn.pack ? f : (c, a, b, x) => f(c, a, b, x);
+        return fn.pack ? (c, a, b, x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
+      });
+    } catch (err) {
+      port.postMessage('failed: ' + String(err && err.message));
+      return;
+    }
+    const ctrl = new Int32Array(msg.control);
+    port.postMessage('ready');
+    let last = 0;
+    let spins = msg.spin; // asleep until the first job: an idle model costs no CPU
+    for (;;) {
+      let seq = Atomics.load(ctrl, 0);
+      while (seq === last) {
+        if (++spins > msg.spin) Atomics.wait(ctrl, 0, last);
+        seq = Atomics.load(ctrl, 0);
+      }
+      spins = 0;
+      last = seq;
+      if (seq < 0) break;
+      const tag = (seq & 0x1fffff) << 10;
+      for (;;) {
+        const cur = Atomics.load(ctrl, 16);
+        if ((cur & -1024) !== tag) break;
+        const i = cur & 1023;
+        const fi = ctrl[48], tail = ctrl[49], c = ctrl[50], a = ctrl[51], b = ctrl[52], x = ctrl[53];
+        const tailX = ctrl[54], full = ctrl[55], total = ctrl[56], cStep = ctrl[57], aStep = ctrl[58];
+        const pack = ctrl[59] + msg.index * ctrl[60];
+        if (i >= total) break;
+        if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
+        try {
+          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b, x, pack);
+          else fns[tail](c + i * cStep, a + i * aStep, b, tailX, pack);
+        } catch (err) {
+          Atomics.store(ctrl, 33, 1);
+        }
+        if (Atomics.add(ctrl, 32, 1) + 1 === total) Atomics.notify(ctrl, 32);
+      }
+    }
+    if (nodeThreads !== undefined) port.close();
+    else self.close();
+  };
+  if (nodeThreads !== undefined) port.once('message', start);
+  else self.onmessage = (event) => { self.onmessage = null; start(event.data); };
+`;
+
+/**
+ * The control array (Int32, shared), on separate cache lines: [0] the job counter workers wait on
+ * (−1: stop), [16] the chunk counter (job tag << 10 | next chunk), [32] chunks done, [33] a worker
+ * failed, [48…60] the job: fi, tail, c, a, b, x, tailX, full, total, cStep, aStep, pack, packStride
+ * (thread t packs B at pack + t·packStride).
+ */
+export const THREAD_CONTROL_INTS = 64;
+
+/** Spins (≈ 1–3 ns each, a few hundred µs in all) a worker waits for its next job before it sleeps. */
+export const THREAD_SPIN = 1 << 17;
+
+/** A matmul workers may run: its export, and whether it takes the run-time dim and a pack pointer after c, a, b. */
+export interface ThreadFunction {
+  readonly name: string;
+  readonly dim: boolean;
+  readonly pack: boolean;
+}
+
+/** A matmul called as (c, a, b, run-time dim, pack pointer), whatever it takes. */
+export type ThreadCall = (c: number, a: number, b: number, x: number, pack: number) => void;
+
+/** The call form of `f`, described by `fn`. */
+export function threadCall(f: WasmMatmul, fn: ThreadFunction): ThreadCall {
+  if (fn.dim) return fn.pack ? f : (c, a, b, x) => f(c, a, b, x);
+  return fn.pack ? (c, a, b, _x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
+}
+
+/** A started set of workers over the model's shared memory; the calling thread is thread 0. */
+export interface ThreadPool {
+  /** Threads including the caller. */
+  readonly threads: number;
+  readonly workers: readonly ThreadWorker[];
+  readonly ctrl: Int32Array;
+  /** The caller's own exports, by function index. */
+  readonly fns: readonly ThreadCall[];
+  /** Atomics.wait is allowed here (not on a browser main thread). */
+  readonly canWait: boolean;
+  seq: number;
+  /** Jobs still to run on the calling thread alone after workers made it wait (see runChunks). */
+  skip: number;
+  /** The next back-off length; 0 after a job where no worker held the caller up. */
+  penalty: number;
+}
+
+/** The host's `globalThis`, typed as far as threads use it. */
+export const threadHost = globalThis as unknown as ThreadHost;
+
+/**
+ * Whether `threads` can run here: shared memory and workers exist. If not (a browser page that
+ * is not cross-origin isolated has no SharedArrayBuffer), says so in one line and returns false.
+ */
+export function canShareMemory(threads: number): boolean {
+  if (threads <= 1) return false;
+  const missing =
+    threadHost.SharedArrayBuffer === undefined
+      ? 'SharedArrayBuffer (serve the page cross-origin isolated: Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
+      : workerFactory() === undefined
+        ? 'a Worker (node:worker_threads on Node ≥ 20.16, or globalThis.Worker)'
+        : undefined;
+  if (missing === undefined) return true;
+  threadHost.console?.warn(`chainrule: threads: ${threads} needs ${missing}; running on 1 thread`);
+  return false;
+}
+
+/** How to start a worker running WORKER_SOURCE here, or undefined if this host has none. */
+export function workerFactory(): (() => ThreadWorker) | undefined {
+  const node = threadHost.process?.getBuiltinModule?.('node:worker_threads') as
+    | { readonly Worker: new (code: string, options: { readonly eval: true }) => NodeWorker }
+    | undefined;
+  if (node !== undefined) {
+    return () => {
+      const w = new node.Worker(WORKER_SOURCE, { eval: true });
+      return {
+        post: (m) => w.postMessage(m),
+        terminate: () => void w.terminate(),
+        unref: () => w.unref(),
+        onMessage: (f) => w.on('message', f),
+        onError: (f) => w.on('error', (e) => f(String((e as { readonly message?: unknown }).message ?? e))),
+      };
+    };
+  }
+  const { Worker, Blob, URL } = threadHost;
+  if (Worker === undefined || Blob === undefined || URL === undefined) return undefined;
+  return () => {
+    const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const w = new Worker(url);
+    URL.revokeObjectURL(url);
+    return {
+      post: (m) => w.postMessage(m),
+      terminate: () => w.terminate(),
+      unref: () => undefined,
+      onMessage: (f) => {
+        w.onmessage = (e) => f(e.data);
+      },
+      onError: (f) => {
+        w.onerror = (e) => f(e.message ?? 'the worker failed to start');
+      },
+    };
+  };
+}
+
+/**
+ * Starts `threads - 1` workers, each with its own instance of `module` over the shared `memory`,
+ * and resolves when all are ready. `functions`: the exports jobs may run, by function index.
+ */
+export async function startThreads(
+  threads: number,
+  module: WasmModule,
+  memory: WasmMemory,
+  exports: Readonly<Record<string, WasmMatmul>>,
+  functions: readonly ThreadFunction[],
+): Promise<ThreadPool> {
+  const spawn = workerFactory();
+  const SAB = threadHost.SharedArrayBuffer;
+  if (spawn === undefined || SAB === undefined) throw new Error('threads: no Worker or SharedArrayBuffer here');
+  const control = new SAB(THREAD_CONTROL_INTS * 4);
+  const workers: ThreadWorker[] = [];
+  const ready: Promise<void>[] = [];
+  for (let t = 1; t < threads; t++) {
+    const w = spawn();
+    workers.push(w);
+    ready.push(
+      new Promise<void>((resolve, reject) => {
+        w.onMessage((m) => (m === 'ready' ? resolve() : reject(new Error(`threads: a worker ${String(m)}`))));
+        w.onError((message) => reject(new Error(`threads: a worker failed: ${message}`)));
+      }),
+    );
+    w.post({ module, memory, control, functions, index: t, spin: THREAD_SPIN });
+  }
+  try {
+    await Promise.all(ready);
+  } catch (err) {
+    for (const w of workers) w.terminate();
+    throw err;
+  }
+  // Only now: an unref'd worker's 'ready' would not keep Node alive for the await above.
+  for (const w of workers) w.unref();
+  let canWait = true;
+  try {
+    Atomics.wait(new Int32Array(new SAB(4)), 0, 1, 0);
+  } catch {
+    canWait = false;
+  }
+  const fns = functions.map((fn) => threadCall(wasmExport(exports, fn.name), fn));
+  return { threads, workers, ctrl: new Int32Array(control), fns, canWait, seq: 0, skip: 0, penalty: 0 };
+}
+
+/** Tells every worker to stop and ends it; the pool must not be used afterwards. */
+export function stopThreads(pool: ThreadPool): void {
+  Atomics.store(pool.ctrl, 0, -1);
+  Atomics.notify(pool.ctrl, 0);
+  for (const w of pool.workers) w.terminate();
+}
+
+/**
+ * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b, x)`,
+ * the others `fns[tail](…, tailX)`; thread t packs B at `pack + t·packStride`. Returns when every
+ * chunk is done. Which thread computes a chunk does not change its values, so results are the same
+ * for any thread count. When the caller waited longer for workers than it computed itself (on a
+ * machine with more busy threads than cores, the OS deschedules a worker holding a chunk), the next
+ * 16, 32, … up to 4096 jobs run on the calling thread alone, so threads never cost much more than
+ * they can save.
+ */
+export function runChunks(
+  pool: ThreadPool,
+  fi: number,
+  tail: number,
+  c: number,
+  a: number,
+  b: number,
+  x: number,
+  tailX: number,
+  full: number,
+  total: number,
+  cStep: number,
+  aStep: number,
+  pack: number,
+  packStride: number,
+): void {
+  if (pool.skip > 0) {
+    pool.skip--;
+    for (let i = 0; i < total; i++) {
+      if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b, x, pack);
+      else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b, tailX, pack);
+    }
+    return;
+  }
+  const clock = threadHost.performance;
+  const started = clock?.now() ?? 0;
+  const ctrl = pool.ctrl;
+  const seq = (pool.seq + 1) & 0x3fffffff;
+  pool.seq = seq;
+  const tag = (seq & 0x1fffff) << 10;
+  // Retag the chunk counter first: a worker still on the last job can no longer claim anything.
+  Atomics.store(ctrl, 16, tag);
+  ctrl[48] = fi;
+  ctrl[49] = tail;
+  ctrl[50] = c;
+  ctrl[51] = a;
+  ctrl[52] = b;
+  ctrl[53] = x;
+  ctrl[54] = tailX;
+  ctrl[55] = full;
+  ctrl[56] = total;
+  ctrl[57] = cStep;
+  ctrl[58] = aStep;
+  ctrl[59] = pack;
+  ctrl[60] = packStride;
+  Atomics.store(ctrl, 32, 0);
+  Atomics.store(ctrl, 0, seq);
+  Atomics.notify(ctrl, 0);
+  for (;;) {
+    const cur = Atomics.load(ctrl, 16);
+    const i = cur & 1023;
+    if (i >= total) break;
+    if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
+    if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b, x, pack);
+    else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b, tailX, pack);
+    Atomics.add(ctrl, 32, 1);
+  }
+  const own = clock?.now() ?? 0;
+  let spins = 0;
+  for (let done = Atomics.load(ctrl, 32); done !== total; done = Atomics.load(ctrl, 32)) {
+    if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, 32, done, 10);
+  }
+  if (ctrl[33] !== 0) throw new Error('threads: a WebAssembly matmul failed in a worker (create the model again)');
+  if (clock !== undefined && clock.now() - own > own - started) {
+    pool.penalty = Math.min(4096, Math.max(16, pool.penalty * 2));
+    pool.skip = pool.penalty;
+  } else {
+    pool.penalty = 0;
+  }
+}
+
+/**
+ * nn/nt over rows: C's and A's rows in chunks of a multiple of 4 (the register tile), about three
+ * per thread; `fi` takes the row count last.
+ */
+export function splitRows(
+  pool: ThreadPool,
+  fi: number,
+  c: number,
+  a: number,
+  b: number,
+  rows: number,
+  cRow: number,
+  aRow: number,
+  pack: number,
+  packStride: number,
+): void {
+  const chunk = Math.max(4, Math.ceil(rows / (3 * pool.threads) / 4) * 4);
+  const full = Math.floor(rows / chunk);
+  const left = rows - full * chunk;
+  const total = full + (left > 0 ? 1 : 0);
+  runChunks(pool, fi, fi, c, a, b, chunk, left, full, total, chunk * cRow, chunk * aRow, pack, packStride);
+}
+
+/**
+ * tn over output rows: `blocks` blocks of rows computed by `fi`, then a shorter last block by
+ * `tail` (−1: none); block i starts `cStep` bytes into C and `aStep` into A.
+ */
+export function splitBlocks(
+  pool: ThreadPool,
+  fi: number,
+  tail: number,
+  c: number,
+  a: number,
+  b: number,
+  k: number,
+  blocks: number,
+  cStep: number,
+  aStep: number,
+  pack: number,
+  packStride: number,
+): void {
+  runChunks(pool, fi, tail, c, a, b, k, k, blocks, blocks + (tail < 0 ? 0 : 1), cStep, aStep, pack, packStride);
 }
 
 /** A tensor of a safetensors file: where its bytes are (relative to the data section) and what they hold. */

@@ -2,7 +2,11 @@
 // the loss to every parameter, then the optimizer updates) and the joint view (both, every
 // gradient drawn on the same rank as the value it differentiates, as in the classic backprop
 // figures). Pure and deterministic: DOT ids are node names, never object identity.
+import { findHead, type Head } from '../explain/equations.js';
+import { type Labels, labelled } from '../frontend/labels.js';
+import { nodeIndex } from '../ir/graph.js';
 import { assertNever, type Graph, type Node, type Role } from '../ir/types.js';
+import { defOf } from '../ops/index.js';
 import {
   type DotCluster,
   type DotDocument,
@@ -45,12 +49,13 @@ export interface DiagramOptions {
    */
   readonly kernels?: ReadonlyMap<number, string>;
   /**
-   * `LR`: data flows left to right; `TB`: top to bottom. Default: LR for the forward view (one
-   * chain); TB for the others: the backward chain fits a page that way, and in the joint and
-   * backprop views the forward pass runs down the left, the backward pass up the right, each
-   * row one step of both.
+   * `LR`: data flows left to right; `TB`: top to bottom; `BT`: bottom to top. Default: LR for
+   * the forward view (one chain); TB for the backward view (the chain from the loss down to the
+   * parameters fits a page that way); BT for the joint and backprop views, the lecture's
+   * figure: the input at the bottom, the forward pass going up the left, the backward pass
+   * coming down the right toward the layer below, each row one step of both.
    */
-  readonly rankdir?: 'LR' | 'TB';
+  readonly rankdir?: 'LR' | 'TB' | 'BT';
   /** Draw the title and legend under the diagram (default true). */
   readonly legend?: boolean;
   /**
@@ -65,6 +70,20 @@ export interface DiagramOptions {
    * only a full Graphviz draws (chainrule's own SVG rendering uses it).
    */
   readonly labels?: LabelMarkup;
+  /** Lecture names of tensors (spec `"label"`s, rendered): drawn instead of the spec names. */
+  readonly names?: Labels;
+  /**
+   * The loss head: `simplified` (default) draws softmax + cross-entropy as one step, ∂L/∂o =
+   * (p − onehot(y))/n, as `explain` writes it; `naive` draws the chain the autodiff pass emits
+   * (−y⊘(n·p) into ∂L/∂p, then ·J_softmax(o)).
+   */
+  readonly head?: 'simplified' | 'naive';
+  /**
+   * Shape labels: `numbers` (default, `[B,128]`) or `letters`, the lecture's: n for the batch,
+   * d for an input's features, p for the model output's, h for a hidden layer's (h₁, h₂, … when
+   * there are several), in forward order (see `dimensionLetters`).
+   */
+  readonly shapes?: 'numbers' | 'letters';
 }
 
 /** A DOT edge plus what it means, so tests and the legend need not parse attributes back. */
@@ -89,8 +108,17 @@ interface Context {
   readonly folded: boolean;
   /** Joint view: node id → the value whose rank it shares (its own, for forward values). */
   readonly anchor: ReadonlyMap<number, number>;
+  /** The DOT id of a node (its unique name). */
+  readonly id: NameOf;
+  /** The printed name of a node: its label, else its name. */
   readonly name: NameOf;
   readonly nodeOf: NodeOf;
+  /** Simplified head: the head's formula and the gradient node it feeds, hidden nodes removed from `shown`. */
+  readonly head: Head | undefined;
+  /** The backward nodes the simplified head skips (∂L/∂p). */
+  readonly hidden: ReadonlySet<number>;
+  /** A node's shape as drawn (numbers or the lecture's letters). */
+  readonly shape: (id: number) => string;
 }
 
 const FORWARD_ROLES: ReadonlySet<Role> = new Set(['input', 'target', 'param', 'forward', 'loss']);
@@ -182,9 +210,117 @@ function context(graph: Graph, view: DiagramView, options: DiagramOptions): Cont
   for (const n of graph.nodes) for (const i of new Set(n.inputs)) readers.set(i, [...(readers.get(i) ?? []), n]);
   const folded = (options.optimizer ?? (view === 'joint' ? 'folded' : 'full')) === 'folded';
   const shown = shownIds(graph, view, kind, folded);
+  const id: NameOf = (i) => byId.get(i)?.name ?? `%${i}`;
+  const label = labelled(options.names);
+  const name: NameOf = (i) => label(id(i));
+  const { head, hidden } =
+    options.head === 'naive' ? { head: undefined, hidden: new Set<number>() } : simplifiedHead(graph, label, shown);
   const anchor = view === 'joint' || view === 'backprop' ? anchors(graph, kind, shown) : new Map<number, number>();
-  const name: NameOf = (id) => byId.get(id)?.name ?? `%${id}`;
-  return { graph, view, byId, kind, readers, shown, folded, anchor, name, nodeOf: (id) => byId.get(id) };
+  const letters = options.shapes === 'letters' ? dimensionLetters(graph) : undefined;
+  const shape = (i: number): string => {
+    const n = byId.get(i);
+    if (n === undefined) return '[]';
+    const lettered = letters?.get(n.grad?.of ?? n.id);
+    return lettered !== undefined && lettered.length === n.type.shape.length
+      ? `[${lettered.join(',')}]`
+      : shapeText(n.type.shape);
+  };
+  return {
+    graph,
+    view,
+    byId,
+    kind,
+    readers,
+    shown,
+    folded,
+    anchor,
+    id,
+    name,
+    nodeOf: (i) => byId.get(i),
+    head,
+    hidden,
+    shape,
+  };
+}
+
+/**
+ * The closed-form loss head (softmax + cross-entropy → (p − y)/n), when it skips backward
+ * nodes: those (∂L/∂p) are removed from `shown`, and the head's gradient is drawn straight
+ * from the seed with the formula on its edge.
+ */
+function simplifiedHead(
+  graph: Graph,
+  label: (name: string) => string,
+  shown: Set<number>,
+): { head: Head | undefined; hidden: Set<number> } {
+  const hidden = new Set<number>();
+  const head = findHead(graph, nodeIndex(graph), label);
+  if (head === undefined || head.tensor === head.pred.id) return { head: undefined, hidden };
+  for (const n of graph.nodes)
+    if (n.role === 'backward' && n.op !== 'fill' && n.grad?.of === head.pred.id && shown.has(n.id)) hidden.add(n.id);
+  for (const id of hidden) shown.delete(id);
+  return { head: hidden.size > 0 ? head : undefined, hidden };
+}
+
+const SUBSCRIPT_DIGITS = '₀₁₂₃₄₅₆₇₈₉';
+
+/**
+ * The lecture's letters for every forward tensor's dimensions (gradients use their tensor's):
+ * the batch is n; the feature axis of an input is d (d₁, d₂, … for several inputs); the axis of
+ * the model's (first) output, and of the loss input, is p; every other axis that a layer makes
+ * is a hidden width h (h₁, h₂, … in forward order when there are several). Elementwise and row
+ * ops keep their operand's letter; a weight is [its layer's input, its layer's output], a bias
+ * [its layer's output].
+ */
+export function dimensionLetters(graph: Graph): Map<number, readonly string[]> {
+  const axis = new Map<number, number>();
+  let classes = 0;
+  const inputs: number[] = [];
+  const hidden: number[] = [];
+  for (const n of graph.nodes) {
+    if (n.role === 'input') {
+      axis.set(n.id, classes);
+      inputs.push(classes++);
+    } else if (n.role === 'forward') {
+      const inherited = axis.get(n.inputs[0] ?? -1);
+      if (n.inputs.length > 0 && inherited !== undefined && n.type.shape.length === 2 && !isLayer(n))
+        axis.set(n.id, inherited);
+      else {
+        axis.set(n.id, classes);
+        hidden.push(classes++);
+      }
+    }
+  }
+  const lossInput = graph.loss === undefined ? undefined : graph.nodes.find((n) => n.id === graph.loss)?.inputs[0];
+  const outputClass = axis.get(graph.outputs[0] ?? lossInput ?? -1);
+  const numbered = (letter: string, list: readonly number[], c: number): string =>
+    list.length === 1
+      ? letter
+      : `${letter}${[...String(list.indexOf(c) + 1)].map((d) => SUBSCRIPT_DIGITS[Number(d)]).join('')}`;
+  const hiddenOnly = hidden.filter((c) => c !== outputClass);
+  const letterOf = (c: number): string =>
+    inputs.includes(c) ? numbered('d', inputs, c) : c === outputClass ? 'p' : numbered('h', hiddenOnly, c);
+  const out = new Map<number, readonly string[]>();
+  for (const n of graph.nodes) {
+    const c = axis.get(n.id);
+    if (c !== undefined && n.type.shape.length === 2) out.set(n.id, ['n', letterOf(c)]);
+    else if (c !== undefined && n.type.shape.length === 1 && n.role !== 'forward') out.set(n.id, ['n']);
+    if (n.role === 'target') out.set(n.id, n.type.shape.length === 1 ? ['n'] : ['n', letterOf(outputClass ?? -1)]);
+    if (n.role === 'loss') out.set(n.id, []);
+    if (isLayer(n)) {
+      const [x = -1, w = -1, b = -1] = n.inputs;
+      const [from, to] = [axis.get(x), axis.get(n.id)];
+      if (from !== undefined && to !== undefined) {
+        out.set(w, [letterOf(from), letterOf(to)]);
+        out.set(b, [letterOf(to)]);
+      }
+    }
+  }
+  return out;
+}
+
+function isLayer(n: Node): boolean {
+  return defOf(n).group === 'layer';
 }
 
 /**
@@ -237,22 +373,26 @@ function twoLine(title: string, subtitle: string): NodeAttrs {
 }
 
 function nodeLabel(ctx: Context, node: Node, kind: NodeKind): NodeAttrs {
-  const shape = shapeText(node.type.shape);
+  const shape = ctx.shape(node.id);
+  const title = ctx.name(node.id);
   switch (kind) {
     case 'input':
     case 'target':
     case 'param':
     case 'state':
-      return twoLine(node.name, `${forwardFormula(node, ctx.name)} ${shape}`);
+      return twoLine(title, `${forwardFormula(node, ctx.name)} ${shape}`);
     case 'forward':
     case 'loss':
-      return twoLine(node.name, forwardFormula(node, ctx.name));
+      return twoLine(title, forwardFormula(node, ctx.name));
     case 'output':
-      return twoLine(node.name, `${forwardFormula(node, ctx.name)} → output`);
+      return twoLine(title, `${forwardFormula(node, ctx.name)} → output`);
     case 'seed':
       return twoLine(`${gradTitle('L')} = 1`, 'seed of the backward pass');
     case 'grad':
-      return twoLine(gradientName(ctx, node), backwardOpText(node));
+      return twoLine(
+        gradientName(ctx, node),
+        isHeadGradient(ctx, node) ? (ctx.head?.note ?? '') : backwardOpText(node),
+      );
     case 'sum': {
       const of = node.grad?.of;
       const title = of === undefined ? node.name : gradTitle(ctx.name(of));
@@ -284,21 +424,34 @@ function factorLabel(factor: string, shape: string): EdgeAttrs {
 }
 
 function edge(ctx: Context, from: number, to: number, kind: EdgeKind, extra: EdgeAttrs): DiagramEdge {
-  return { from: ctx.name(from), to: ctx.name(to), kind, attrs: { ...edgeAttrs(kind), ...extra } };
+  return { from: ctx.id(from), to: ctx.id(to), kind, attrs: { ...edgeAttrs(kind), ...extra } };
 }
 
-/** The local chain-rule factor of a backward node, as the label of its incoming gradient edge. */
-function localFactor(node: Node): string {
+/** The gradient node of the simplified head (∂L/∂o = (p − y)/n), drawn straight from the seed. */
+function isHeadGradient(ctx: Context, node: Node): boolean {
+  return ctx.head !== undefined && node.inputs.some((i) => ctx.hidden.has(i));
+}
+
+/**
+ * The local chain-rule factor of a backward node, as the label of its incoming gradient edge;
+ * tensor names in it (`·o.weightᵀ`) are written with their labels (`·W⁽²⁾ᵀ`).
+ */
+function localFactor(ctx: Context, node: Node): string {
   // Each contribution into a fan-in sum is added as is.
   if (node.op === 'add') return '+';
   const factor = node.grad?.factor ?? '';
-  return factor === '' ? '·1' : factor;
+  if (factor === '') return '·1';
+  const byName = new Map(ctx.graph.nodes.map((n) => [n.name, n.id]));
+  return factor.replace(/[A-Za-z_][A-Za-z0-9_.]*/g, (word) => {
+    const id = byName.get(word);
+    return id === undefined ? word : ctx.name(id);
+  });
 }
 
 function forwardEdges(ctx: Context, node: Node): DiagramEdge[] {
   return node.inputs
     .filter((i) => ctx.shown.has(i))
-    .map((i) => edge(ctx, i, node.id, 'forward', { label: shapeText(ctx.byId.get(i)?.type.shape ?? []) }));
+    .map((i) => edge(ctx, i, node.id, 'forward', { label: ctx.shape(i) }));
 }
 
 /**
@@ -309,17 +462,27 @@ function savedEdges(ctx: Context, node: Node): DiagramEdge[] {
   const of = node.grad?.of;
   if (ctx.kind.get(node.id) === 'seed')
     return of !== undefined && ctx.shown.has(of) ? [edge(ctx, of, node.id, 'backward', { label: 'seed' })] : [];
-  return [...new Set(node.inputs)]
+  const head = ctx.head;
+  // (p − y)/n reads the prediction and the target (the hidden ∂L/∂p read them).
+  const reads = isHeadGradient(ctx, node) && head !== undefined ? [head.pred.id, head.target.id] : node.inputs;
+  return [...new Set(reads)]
     .filter((i) => !carriesGradient(ctx, i) && ctx.shown.has(i))
     .map((i) => edge(ctx, i, node.id, 'saved', {}));
 }
 
+/** The simplified head's one edge: from the seed, labelled with the closed form. */
+function headEdges(ctx: Context, node: Node): DiagramEdge[] {
+  const seed = ctx.graph.nodes.find((n) => ctx.kind.get(n.id) === 'seed' && ctx.shown.has(n.id));
+  if (seed === undefined || ctx.head === undefined) return [];
+  return [edge(ctx, seed.id, node.id, 'backward', factorLabel(ctx.head.formula, ctx.shape(node.id)))];
+}
+
 function backwardEdges(ctx: Context, node: Node): DiagramEdge[] {
-  const edges = node.inputs
-    .filter((i) => carriesGradient(ctx, i) && ctx.shown.has(i))
-    .map((i) =>
-      edge(ctx, i, node.id, 'backward', factorLabel(localFactor(node), shapeText(ctx.byId.get(i)?.type.shape ?? []))),
-    );
+  const edges = isHeadGradient(ctx, node)
+    ? headEdges(ctx, node)
+    : node.inputs
+        .filter((i) => carriesGradient(ctx, i) && ctx.shown.has(i))
+        .map((i) => edge(ctx, i, node.id, 'backward', factorLabel(localFactor(ctx, node), ctx.shape(i))));
   const of = node.grad?.of;
   if (ctx.view === 'backprop') return [...edges, ...savedEdges(ctx, node)];
   if (of === undefined || !ctx.shown.has(of)) return edges;
@@ -380,7 +543,7 @@ function nodeEdges(ctx: Context, node: Node): DiagramEdge[] {
 function rankGroups(ctx: Context): string[][] {
   const groups = new Map<number, number[]>();
   for (const [id, anchor] of ctx.anchor) groups.set(anchor, [...(groups.get(anchor) ?? []), id]);
-  return [...groups.values()].filter((ids) => ids.length > 1).map((ids) => ids.map(ctx.name));
+  return [...groups.values()].filter((ids) => ids.length > 1).map((ids) => ids.map(ctx.id));
 }
 
 function clusters(ctx: Context, kernels: ReadonlyMap<number, string> | undefined): DotCluster[] {
@@ -405,9 +568,21 @@ const VIEW_TITLE: Readonly<Record<DiagramView, string>> = {
 };
 
 /** Explanations the legend adds for what the node labels abbreviate. */
-function legendNotes(ctx: Context, kernels: ReadonlyMap<number, string> | undefined): string[] {
+function legendNotes(ctx: Context, options: DiagramOptions): string[] {
+  const kernels = options.kernels;
   const ops = new Set(ctx.graph.nodes.filter((n) => ctx.shown.has(n.id)).map((n) => n.op));
   const notes: string[] = [];
+  if (options.shapes === 'letters') {
+    const used = new Set([...dimensionLetters(ctx.graph).values()].flat());
+    const words: [string, string][] = [
+      ['n', 'the batch rows'],
+      ['d', 'input features'],
+      ['h', 'hidden units'],
+      ['p', 'outputs'],
+    ];
+    const present = words.filter(([l]) => [...used].some((u) => u.startsWith(l)));
+    notes.push(`Shapes: ${present.map(([l, w]) => `${l} = ${w}`).join(', ')}; a weight is [in, out].`);
+  }
   if (ops.has('adam_update')) {
     notes.push('Adam: m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), where m, v are running means of g and g² and t counts the steps.');
   }
@@ -422,6 +597,21 @@ function legendNotes(ctx: Context, kernels: ReadonlyMap<number, string> | undefi
     );
   }
   return notes;
+}
+
+/** Forward: one chain left to right; backward: top to bottom; joint views: the lecture's bottom-up figure. */
+function defaultRankdir(view: DiagramView): 'LR' | 'TB' | 'BT' {
+  switch (view) {
+    case 'forward':
+      return 'LR';
+    case 'backward':
+      return 'TB';
+    case 'joint':
+    case 'backprop':
+      return 'BT';
+    default:
+      return assertNever(view, 'view');
+  }
 }
 
 /** The diagram of one view of a graph: the DOT document plus each node's and edge's kind. */
@@ -439,7 +629,7 @@ export function buildDiagram(graph: Graph, view: DiagramView, options: DiagramOp
             title,
             new Set(kinds.values()),
             new Set(edges.map((e) => e.kind)),
-            legendNotes(ctx, options.kernels),
+            legendNotes(ctx, options),
           ),
           labelloc: 'b',
           labeljust: 'l',
@@ -448,8 +638,7 @@ export function buildDiagram(graph: Graph, view: DiagramView, options: DiagramOp
     name: `${graph.name}.${view}`,
     comments: [`chainrule: ${view} diagram of '${graph.name}' (generated, deterministic)`],
     graph: {
-      // The backward chain drawn top to bottom fits a page; only the forward view runs left to right.
-      rankdir: options.rankdir ?? (view === 'forward' ? 'LR' : 'TB'),
+      rankdir: options.rankdir ?? defaultRankdir(view),
       newrank: true,
       nodesep: 0.3,
       ranksep: 0.5,

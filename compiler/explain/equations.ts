@@ -6,6 +6,7 @@
 //
 // One line per tensor on the gradient path (each in terms of the next), then every parameter's
 // gradient expanded down to the loss head. Fan-in sums print as `( … + … )`.
+import { type Labels, labelled } from '../frontend/labels.js';
 import { gradName, nodeIndex } from '../ir/graph.js';
 import type { Graph, Node } from '../ir/types.js';
 import { defOf } from '../ops/index.js';
@@ -13,10 +14,10 @@ import { defOf } from '../ops/index.js';
 /** Longest expanded parameter equation; longer ones refer to the per-tensor lines instead. */
 const MAX_EXPANDED = 240;
 
-const sym = (tensor: string): string => `∂L/∂${tensor}`;
+export const sym = (tensor: string): string => `∂L/∂${tensor}`;
 
 /** An expression and whether it needs parentheses when used as an operand. */
-interface Expr {
+export interface Expr {
   readonly text: string;
   readonly atom: boolean;
 }
@@ -26,47 +27,69 @@ const compound = (text: string): Expr => ({ text, atom: false });
 const wrap = (e: Expr): string => (e.atom ? e.text : `(${e.text})`);
 
 /** The tensor whose gradient has a closed form (the loss head), and that form. */
-interface Head {
+export interface Head {
   readonly tensor: number;
   readonly formula: string;
   readonly note: string;
+  /** The loss op and its prediction and target nodes, for the index form. */
+  readonly loss: Node;
+  readonly pred: Node;
+  readonly target: Node;
 }
 
-function findHead(graph: Graph, byId: ReadonlyMap<number, Node>): Head | undefined {
+export function findHead(
+  graph: Graph,
+  byId: ReadonlyMap<number, Node>,
+  label: (name: string) => string,
+): Head | undefined {
   const loss = graph.loss === undefined ? undefined : byId.get(graph.loss);
   if (loss === undefined) return undefined;
   const pred = byId.get(loss.inputs[0] ?? -1);
   const target = byId.get(loss.inputs[1] ?? -1);
   if (pred === undefined || target === undefined) return undefined;
-  const y = target.type.dtype === 'i32' ? `onehot(${target.name})` : target.name;
+  const y = target.type.dtype === 'i32' ? `onehot(${label(target.name)})` : label(target.name);
+  const p = label(pred.name);
   const logits = byId.get(pred.inputs[0] ?? -1);
+  const nodes = { loss, pred, target };
   switch (loss.op) {
     case 'cross_entropy':
       if (logits === undefined) return undefined;
       return loss.attrs.input === 'probs'
-        ? { tensor: logits.id, formula: `(${pred.name} − ${y})/n`, note: 'softmax + cross_entropy, n rows' }
-        : { tensor: logits.id, formula: `(exp(${pred.name}) − ${y})/n`, note: 'log_softmax + cross_entropy, n rows' };
+        ? { tensor: logits.id, formula: `(${p} − ${y})/n`, note: 'softmax + cross_entropy, n rows', ...nodes }
+        : {
+            tensor: logits.id,
+            formula: `(exp(${p}) − ${y})/n`,
+            note: 'log_softmax + cross_entropy, n rows',
+            ...nodes,
+          };
     case 'binary_cross_entropy':
       if (logits === undefined) return undefined;
       return {
         tensor: logits.id,
-        formula: `(${pred.name} − ${y})/N`,
+        formula: `(${p} − ${y})/N`,
         note: 'sigmoid + binary_cross_entropy, N elements',
+        ...nodes,
       };
     case 'mse':
-      return { tensor: pred.id, formula: `2(${pred.name} − ${y})/N`, note: 'mse, N elements' };
+      return { tensor: pred.id, formula: `2(${p} − ${y})/N`, note: 'mse, N elements', ...nodes };
     default:
       return undefined;
   }
 }
 
-class Explainer {
+export class Explainer {
   readonly byId: ReadonlyMap<number, Node>;
   readonly head: Head | undefined;
+  /** A tensor's printed name: its spec label (rendered) or its own name. */
+  readonly label: (name: string) => string;
 
-  constructor(readonly graph: Graph) {
+  constructor(
+    readonly graph: Graph,
+    labels?: Labels,
+  ) {
     this.byId = nodeIndex(graph);
-    this.head = findHead(graph, this.byId);
+    this.label = labelled(labels);
+    this.head = findHead(graph, this.byId, this.label);
   }
 
   node(id: number): Node {
@@ -75,15 +98,16 @@ class Explainer {
     return n;
   }
 
+  /** The printed name of a node: its label, or its name. */
   name(id: number): string {
-    return this.node(id).name;
+    return this.label(this.node(id).name);
   }
 
   /** The tensor a backward node differentiates, when it holds that tensor's total gradient. */
   totalOf(g: Node): string | undefined {
     if (g.grad === undefined) return undefined;
-    const of = this.name(g.grad.of);
-    return g.name === gradName(of) ? of : undefined;
+    const of = this.node(g.grad.of).name;
+    return g.name === gradName(of) ? this.label(of) : undefined;
   }
 
   /**
@@ -119,7 +143,7 @@ class Explainer {
 }
 
 /** Total-gradient nodes of forward tensors, in backward (reverse topological) order. */
-function tensorGradients(ex: Explainer): { tensor: Node; grad: Node }[] {
+export function tensorGradients(ex: Explainer): { tensor: Node; grad: Node }[] {
   const out: { tensor: Node; grad: Node }[] = [];
   for (const g of ex.graph.nodes) {
     if (g.role !== 'backward' || g.grad === undefined) continue;
@@ -130,8 +154,8 @@ function tensorGradients(ex: Explainer): { tensor: Node; grad: Node }[] {
 }
 
 /** The gradient equations of a differentiated (or joint) graph, as text. */
-export function explainGraph(graph: Graph): string {
-  const ex = new Explainer(graph);
+export function explainGraph(graph: Graph, labels?: Labels): string {
+  const ex = new Explainer(graph, labels);
   const all = tensorGradients(ex);
   const head = ex.head;
   const headAt = head === undefined ? -1 : all.findIndex((e) => e.tensor.id === head.tensor);
@@ -149,15 +173,17 @@ export function explainGraph(graph: Graph): string {
     lines.push(`  ${sym(ex.name(head.tensor))} = ${head.formula}    [${head.note}]`);
   for (const { tensor, grad } of below) {
     if (tensor.op === 'param') continue;
-    lines.push(`  ${sym(tensor.name)} = ${ex.expr(grad.id, (t, n) => n.id === grad.id && t === tensor.name).text}`);
+    const own = ex.label(tensor.name);
+    lines.push(`  ${sym(own)} = ${ex.expr(grad.id, (t, n) => n.id === grad.id && t === own).text}`);
   }
   lines.push('');
   lines.push('parameters:');
   for (const { tensor, grad } of below) {
     if (tensor.op !== 'param') continue;
     const full = ex.expr(grad.id, (t, n) => n.id === grad.id || stopAtHead(t)).text;
-    const short = ex.expr(grad.id, (t, n) => n.id === grad.id && t === tensor.name).text;
-    lines.push(`  ${sym(tensor.name)} = ${full.length <= MAX_EXPANDED ? full : short}`);
+    const own = ex.label(tensor.name);
+    const short = ex.expr(grad.id, (t, n) => n.id === grad.id && t === own).text;
+    lines.push(`  ${sym(own)} = ${full.length <= MAX_EXPANDED ? full : short}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -35,6 +35,11 @@ export interface NodeSpec extends SpecAttrs {
   readonly input?: string;
   /** Several operands (`add`). */
   readonly inputs?: readonly string[];
+  /**
+   * Lecture names for `explain` and the diagrams: one name for the node's output (`"H"`), or
+   * names per tensor, `output` and the op's parameters (`{ "weight": "W^(1)", "bias": "b^(1)" }`).
+   */
+  readonly label?: string | Readonly<Record<string, string>>;
 }
 
 export interface LossSpec {

@@ -76,6 +76,8 @@ export interface DerivativeOpOptions<K extends OpName> {
   readonly code: (dy: string, s: string, node: NodeOf<K>) => string;
   /** The derivative's symbol in explain's equations, e.g. `σ'`. */
   readonly prime: string;
+  /** f'(z) written out from the activation's argument, e.g. `σ(z)(1 − σ(z))` (ExplainText.expanded). */
+  readonly expanded: (z: string, attrs: AttrMap[K]) => string;
   readonly printAttrs?: (attrs: AttrMap[K]) => string;
   readonly diagram?: DiagramText<K>;
   readonly helpers?: readonly string[];
@@ -96,7 +98,7 @@ export function derivativeOp<K extends OpName>(op: K, o: DerivativeOpOptions<K>)
     reference: (inputs, attrs, out) => mapBinary(at(inputs, 0), at(inputs, 1), out, (g, s) => o.df(g, s, attrs)),
     pointwise: (node, [dy = '', s = '']) => o.code(dy, s, node),
     kernel: (node, ctx) => derivativeLoop(ctx, node, (dy, s) => o.code(dy, s, node)),
-    explain: { prime: o.prime },
+    explain: { prime: o.prime, expanded: o.expanded },
     ...defined({
       printAttrs: o.printAttrs,
       diagram: o.diagram,

@@ -51,6 +51,8 @@ export const geluGrad = derivativeOp('gelu_grad', {
   // Generated code calls `geluDerivative`, a helper of the module (compiler/codegen/module-helpers.ts).
   code: (dy, x) => `${dy} * geluDerivative(${x})`,
   prime: "gelu'",
+  // The derivative of the tanh form, u = √(2/π)(z + 0.044715z³).
+  expanded: (z) => `½(1 + tanh u) + ½·${z}·(1 − tanh²u)·√(2/π)(1 + 0.134145·${z}²), u = √(2/π)(${z} + 0.044715·${z}³)`,
   helpers: ['geluDerivative'],
   // gelu'(0) = 0.5; gelu'(1) from the closed form with tanh(u) = 2·gelu(1) − 1.
   examples: [

@@ -39,6 +39,7 @@ export const leakyReluGrad = derivativeOp('leaky_relu_grad', {
   df: (dy, x, a) => (x > 0 ? dy : a.alpha * dy),
   code: (dy, x, node) => `${x} > 0 ? ${dy} : ${node.attrs.alpha} * ${dy}`,
   prime: "leaky_relu'",
+  expanded: (z, a) => `𝟙[${z} > 0] + ${a.alpha}·𝟙[${z} ≤ 0]`,
   printAttrs: (a) => `alpha=${a.alpha}`,
   diagram: { backward: (node) => `leaky_relu_grad α=${node.attrs.alpha}` },
   examples: [

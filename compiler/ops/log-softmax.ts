@@ -70,7 +70,8 @@ export const logSoftmaxGrad: OpDef<'log_softmax_grad'> = {
   leaf: false,
   group: 'row-grad',
   inputNames: ['dy', 'y'],
-  explain: { jacobian: 'J_log_softmax' },
+  // y = log p: ∂yₗ/∂xₖ = δₗₖ − pₖ = δₗₖ − exp(yₖ)
+  explain: { jacobian: 'J_log_softmax', entry: (y, delta, _l, k) => `${delta} − exp(${y(k)})` },
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference(inputs, _attrs, out) {
     const [dy, y] = [at(inputs, 0), at(inputs, 1)];

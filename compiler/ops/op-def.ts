@@ -114,9 +114,19 @@ export interface LossVocabulary {
  * Words `chainrule explain` writes for a backward op: `prime` for an activation derivative
  * (`∂L/∂z = ∂L/∂h ⊙ σ'(z)`), `jacobian` for a row op's (`· J_softmax(z)`).
  */
-export interface ExplainText {
+export interface ExplainText<K extends OpName = OpName> {
   readonly prime?: string;
   readonly jacobian?: string;
+  /**
+   * Activation derivatives: f'(z) written out from its argument `z` (an indexed entry such as
+   * `zₛⱼ`), for `explain --notation index`: `σ(zₛⱼ)(1 − σ(zₛⱼ))`, `𝟙[zₛⱼ > 0]`.
+   */
+  expanded?(z: string, attrs: AttrMap[K]): string;
+  /**
+   * Row ops: the Jacobian entry ∂yₛₗ/∂xₛₖ of one row, from the output's entries `y(col)` and the
+   * Kronecker delta `delta`: softmax's `pₛₗ(δₗₖ − pₛₖ)`.
+   */
+  entry?(y: (col: string) => string, delta: string, l: string, k: string): string;
 }
 
 /** Words on a diagram node (compiler/diagram/labels.ts); defaults: `op(x)` forward, the op name backward. */
@@ -160,7 +170,7 @@ export interface OpDef<K extends OpName> {
   /** Diagram words (compiler/diagram/labels.ts). */
   readonly diagram?: DiagramText<K>;
   /** Explain words (compiler/explain/equations.ts). */
-  readonly explain?: ExplainText;
+  readonly explain?: ExplainText<K>;
   /** Spec vocabulary: how a spec file uses this op (as a node or as the loss); absent: IR only. */
   readonly spec?: NodeVocabulary<K> | LossVocabulary;
   /**

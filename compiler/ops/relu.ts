@@ -27,6 +27,7 @@ export const reluGrad = derivativeOp('relu_grad', {
   df: (dy, x) => (x > 0 ? dy : 0),
   code: (dy, x) => `${x} > 0 ? ${dy} : 0`,
   prime: "relu'",
+  expanded: (z) => `𝟙[${z} > 0]`,
   examples: [
     {
       operands: [

@@ -39,6 +39,7 @@ export const sigmoidGrad = derivativeOp('sigmoid_grad', {
   df: (dy, y) => dy * y * (1 - y),
   code: (dy, y) => `${dy} * ${y} * (1 - ${y})`,
   prime: "σ'",
+  expanded: (z) => `σ(${z})(1 − σ(${z}))`,
   examples: [{ operands: [[2], [0.25]], output: [2 * 0.25 * 0.75] }],
   domains: ['real', 'unit'],
   onnx: (_node, c) => {

@@ -94,7 +94,7 @@ export const softmaxGrad: OpDef<'softmax_grad'> = {
   leaf: false,
   group: 'row-grad',
   inputNames: ['dy', 'y'],
-  explain: { jacobian: 'J_softmax' },
+  explain: { jacobian: 'J_softmax', entry: (p, delta, l, k) => `${p(l)}(${delta} − ${p(k)})` },
   inferType: (inputs, _attrs, labels) => sameTypeRule(inputs, labels),
   reference(inputs, _attrs, out) {
     const [dy, p] = [at(inputs, 0), at(inputs, 1)];

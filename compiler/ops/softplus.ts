@@ -33,6 +33,7 @@ export const softplusGrad = derivativeOp('softplus_grad', {
   df: (dy, x) => dy * sigmoidOf(x),
   code: (dy, x) => `${dy} * ${sigmoidCode(x)}`,
   prime: "softplus'",
+  expanded: (z) => `σ(${z})`,
   // σ(0) = 1/2, σ(ln 3) = 3/4
   examples: [
     {

@@ -24,6 +24,7 @@ export const tanhGrad = derivativeOp('tanh_grad', {
   df: (dy, y) => dy * (1 - y * y),
   code: (dy, y) => `${dy} * (1 - ${y} * ${y})`,
   prime: "tanh'",
+  expanded: (z) => `1 − tanh²(${z})`,
   examples: [{ operands: [[2], [0.5]], output: [2 * 0.75] }],
   domains: ['real', 'unit'],
   onnx: (_node, c) => {

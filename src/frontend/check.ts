@@ -144,5 +144,6 @@ function toNodeSpec(n: DraftNode): GraphSpec['nodes'][number] {
     units: n.units,
     bias: n.bias,
     alpha: n.alpha,
+    label: n.label,
   });
 }

@@ -2,6 +2,7 @@
 // mean"), wrong value types, unknown ops/losses/optimizers and out-of-range numbers. Cross-
 // references (undefined tensors, cycles, loss pairings) are checked later, in validate.ts.
 import type { SpecLossOp, SpecOp, SpecShape, TrainSpec } from '../../compiler/frontend/graph-spec.js';
+import { labelKeys } from '../../compiler/frontend/labels.js';
 import type { DraftLoss, DraftNode, DraftSpec, DraftTensor, Issue, Ref } from './draft.js';
 import { joinPointer } from './json-source.js';
 import { closest, listNames, suggestionHint } from './suggest.js';
@@ -204,6 +205,7 @@ function decodeNode(value: unknown, pointer: string, issues: Issue[]): DraftNode
   const bias =
     value.bias === undefined ? undefined : decodeBoolean(value.bias, `${pointer}/bias`, 'bias', node, issues);
   const alpha = value.alpha === undefined ? undefined : decodeAlpha(value.alpha, `${pointer}/alpha`, node, issues);
+  const label = value.label === undefined ? undefined : decodeLabel(value.label, `${pointer}/label`, op, node, issues);
   return {
     pointer,
     ...(node !== undefined ? { name: node } : {}),
@@ -214,6 +216,7 @@ function decodeNode(value: unknown, pointer: string, issues: Issue[]): DraftNode
     ...(units !== undefined ? { units } : {}),
     ...(bias !== undefined ? { bias } : {}),
     ...(alpha !== undefined ? { alpha } : {}),
+    ...(label !== undefined ? { label } : {}),
     broken: issues.length > before,
   };
 }
@@ -331,6 +334,84 @@ function decodeAlpha(value: unknown, pointer: string, node: string | undefined, 
     ...nodeField(node),
   });
   return undefined;
+}
+
+/** Longest label: a lecture name, not a sentence (it is printed inside equations and diagram nodes). */
+const MAX_LABEL = 24;
+
+/** One label text: a short, one-line, non-empty string. */
+function labelTextProblem(text: unknown): string | undefined {
+  if (typeof text !== 'string') return `must be a string, found ${describe(text)}`;
+  if (text.trim() === '') return 'is empty';
+  if ([...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    return 'contains a control character (a line break or tab)';
+  if ([...text].length > MAX_LABEL) return `is ${[...text].length} characters long (at most ${MAX_LABEL})`;
+  return undefined;
+}
+
+/**
+ * `"label": "H"` (the node's output) or `"label": { "weight": "W^(1)", "bias": "b^(1)" }` (per
+ * tensor: `output` and the op's parameters, see compiler/frontend/labels.ts).
+ */
+function decodeLabel(
+  value: unknown,
+  pointer: string,
+  op: SpecOp | undefined,
+  node: string | undefined,
+  issues: Issue[],
+): string | Readonly<Record<string, string>> | undefined {
+  const keys = op === undefined ? undefined : labelKeys(op);
+  const example = keys !== undefined && keys.length > 1 ? `{ "${keys[1]}": "W^(1)" }` : '{ "output": "H" }';
+  if (typeof value === 'string') {
+    const problem = labelTextProblem(value);
+    if (problem === undefined) return value;
+    issues.push({
+      pointer,
+      message: `'label' ${problem}`,
+      hint: 'a short lecture name such as "H" or "W^(1)"',
+      ...nodeField(node),
+    });
+    return undefined;
+  }
+  if (!isRecord(value)) {
+    issues.push({
+      pointer,
+      message: `'label' must be a string or an object of strings, found ${describe(value)}`,
+      hint: `e.g. "label": "H" for the node's output, or "label": ${example}`,
+      ...nodeField(node),
+    });
+    return undefined;
+  }
+  const before = issues.length;
+  for (const [key, text] of Object.entries(value)) {
+    const p = joinPointer(pointer, key);
+    if (keys !== undefined && !keys.includes(key)) {
+      issues.push({
+        pointer: p,
+        atKey: true,
+        message: `unknown label key '${key}'${op === undefined ? '' : ` for ${op}`}`,
+        hint: suggestionHint(key, keys, 'label keys'),
+        ...nodeField(node),
+      });
+      continue;
+    }
+    const problem = labelTextProblem(text);
+    if (problem !== undefined)
+      issues.push({
+        pointer: p,
+        message: `label '${key}' ${problem}`,
+        hint: 'a short lecture name such as "W^(1)"',
+        ...nodeField(node),
+      });
+  }
+  if (Object.keys(value).length === 0)
+    issues.push({
+      pointer,
+      message: "'label' is an empty object",
+      hint: `e.g. "label": ${example}`,
+      ...nodeField(node),
+    });
+  return issues.length === before ? (value as Readonly<Record<string, string>>) : undefined;
 }
 
 function decodeBoolean(

@@ -35,6 +35,7 @@ export interface DraftNode {
   readonly units?: number;
   readonly bias?: boolean;
   readonly alpha?: number;
+  readonly label?: string | Readonly<Record<string, string>>;
   /** Some field had a structural error: skip op-specific checks that would only echo it. */
   readonly broken: boolean;
 }

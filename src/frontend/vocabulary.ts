@@ -56,6 +56,7 @@ export const nodeKeys: readonly string[] = [
   'input',
   'inputs',
   ...new Set(specOps.flatMap((op) => opTable[op].attrs)),
+  'label',
 ];
 export const lossKeys = ['op', 'input', 'target'] as const;
 

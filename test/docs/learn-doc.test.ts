@@ -60,8 +60,10 @@ describe('docs/learn.md', () => {
       'train',
       'train',
       'run',
-      'explain',
       'train',
+      'explain',
+      'explain',
+      'explain',
     ]);
   });
 

@@ -137,7 +137,9 @@ describe('README: use it in your app', () => {
     it('an emitted wasm-simd .js: createModelAsync, forward and one trainStep match the interpreter', async () => {
       const spec = exampleSpec('mnist_mlp');
       const compiled = compile(spec, { kernels: 'wasm-simd', emit: 'js' });
-      expect(compiled.js).toMatch(/const WASM_MATMULS = ["'][A-Za-z0-9+/=]{6000,}["']/);
+      expect(compiled.js).toMatch(/const WASM_MATMULS = ["'][A-Za-z0-9+/=]{3000,}["']/);
+      // Chromium has relaxed SIMD: this runs the relaxed_madd build.
+      expect(compiled.js).toMatch(/const WASM_MATMULS_RELAXED = ["'][A-Za-z0-9+/=]{3000,}["']/);
       mkdirSync(join(app, 'mnist'), { recursive: true });
       writeFileSync(join(app, 'mnist', 'mnist_mlp.js'), compiled.js ?? '');
       const { joint } = compileSpec(spec, { dtype: 'f32' });

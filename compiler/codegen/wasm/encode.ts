@@ -104,6 +104,9 @@ export class Fn {
     body();
     return this.op(0x0b);
   }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
+  }
   brIf(depth: number): this {
     return this.op(0x0d, ...uleb(depth));
   }
@@ -126,6 +129,9 @@ export class Fn {
   i32Eqz(): this {
     return this.op(0x45);
   }
+  i32LtU(): this {
+    return this.op(0x49);
+  }
   i32Add(): this {
     return this.op(0x6a);
   }
@@ -137,6 +143,9 @@ export class Fn {
   }
   i32RemU(): this {
     return this.op(0x70);
+  }
+  i32And(): this {
+    return this.op(0x71);
   }
 
   // f32 (memarg: alignment hint, then a constant byte offset added to the address operand).
@@ -170,20 +179,41 @@ export class Fn {
   v128Load32Zero(offset: number, align: Align = 2): this {
     return this.simd(0x5c, ...uleb(align), ...uleb(offset));
   }
+  /** Loads two f32 into lanes 0 and 1 and zeroes the other lanes. */
+  v128Load64Zero(offset: number, align: Align = 2): this {
+    return this.simd(0x5d, ...uleb(align), ...uleb(offset));
+  }
   v128Store(offset: number, align: Align = 2): this {
     return this.simd(0x0b, ...uleb(align), ...uleb(offset));
   }
   v128Zero(): this {
     return this.simd(0x0c, ...new Array<number>(16).fill(0));
   }
+  /** Picks 16 bytes from two vectors: byte indices 0–15 from the first, 16–31 from the second. */
+  i8x16Shuffle(bytes: readonly number[]): this {
+    if (bytes.length !== 16 || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 31))
+      throw new RangeError('i8x16.shuffle needs 16 byte indices in 0..31');
+    return this.simd(0x0d, ...bytes);
+  }
   f32x4ExtractLane(lane: 0 | 1 | 2 | 3): this {
     return this.simd(0x1f, lane);
+  }
+  /** Replaces one lane: [v128, f32] → v128. */
+  f32x4ReplaceLane(lane: 0 | 1 | 2 | 3): this {
+    return this.simd(0x20, lane);
   }
   f32x4Add(): this {
     return this.simd(0xe4);
   }
   f32x4Mul(): this {
     return this.simd(0xe6);
+  }
+  /**
+   * Relaxed SIMD `f32x4.relaxed_madd`: [a, b, c] → a·b + c, fused or not as the platform chooses
+   * (the same way every time on one platform). Engines without relaxed SIMD reject the module.
+   */
+  f32x4RelaxedMadd(): this {
+    return this.simd(0x105);
   }
 }
 
@@ -194,8 +224,24 @@ export interface FuncDef {
 
 const signature = (fn: Fn): number[] => [0x60, ...vec(fn.params.map((t) => [t])), ...vec(fn.results.map((t) => [t]))];
 
-/** A module that imports `env.memory` (at least `minPages` pages) and exports every function by name. */
-export function encodeModule(funcs: readonly FuncDef[], minPages = 1): Uint8Array {
+/**
+ * The imported memory's limits beyond its minimum: a `maximum` (pages), and `shared`, which threads
+ * need (a shared memory must have a maximum). Without them the import is `{ min }` as before.
+ */
+export interface MemoryLimits {
+  readonly maximum: number;
+  readonly shared: boolean;
+}
+
+/** Limits flags of a memory type: bit 0 = has a maximum, bit 1 = shared. */
+const LIMITS_MAX = 0x01;
+const LIMITS_SHARED = 0x03;
+
+/**
+ * A module that imports `env.memory` (at least `minPages` pages, with `limits` if given) and
+ * exports every function by name.
+ */
+export function encodeModule(funcs: readonly FuncDef[], minPages = 1, limits?: MemoryLimits): Uint8Array {
   const types: number[][] = [];
   const typeKeys: string[] = [];
   const typeOf = funcs.map(({ fn }) => {
@@ -208,7 +254,11 @@ export function encodeModule(funcs: readonly FuncDef[], minPages = 1): Uint8Arra
     }
     return index;
   });
-  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(minPages)];
+  const memoryType =
+    limits === undefined
+      ? [0x00, ...uleb(minPages)]
+      : [limits.shared ? LIMITS_SHARED : LIMITS_MAX, ...uleb(minPages), ...uleb(limits.maximum)];
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, ...memoryType];
   const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
   const bodies = funcs.map(({ fn }) => {
     const body = fn.body();
@@ -222,4 +272,42 @@ export function encodeModule(funcs: readonly FuncDef[], minPages = 1): Uint8Arra
     ...section(7, vec(exports)),
     ...section(10, vec(bodies)),
   ]);
+}
+
+/**
+ * Byte offset of the imported memory's limits flags in a module from `encodeModule` with limits:
+ * flipping that byte between 0x01 and 0x03 makes the same code import an unshared or a shared
+ * memory, so a generated module embeds one copy of its bytes for both.
+ */
+export function memoryFlagsOffset(bytes: Uint8Array): number {
+  let at = 8;
+  const readUleb = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = bytes[at++];
+      if (byte === undefined) throw new Error('wasm: truncated module');
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = readUleb();
+    if (id !== 2) {
+      at += size;
+      continue;
+    }
+    readUleb(); // import count: encodeModule writes one, env.memory
+    for (let i = 0; i < 2; i++) {
+      const length = readUleb(); // module and field names
+      at += length;
+    }
+    if (bytes[at] !== 0x02) throw new Error('wasm: the import is not a memory');
+    const flags = bytes[at + 1];
+    if (flags !== LIMITS_MAX && flags !== LIMITS_SHARED) throw new Error('wasm: the memory import has no maximum');
+    return at + 1;
+  }
+  throw new Error('wasm: the module imports no memory');
 }

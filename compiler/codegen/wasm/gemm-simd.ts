@@ -3,6 +3,11 @@
 //
 // Forms (all row-major f32; pointers are byte offsets into the imported memory):
 //   nn: C[m,n] = A[m,k]·B[k,n]      tn: C[m,n] = A[k,m]ᵀ·B[k,n]      nt: C[m,n] = A[m,k]·B[n,k]ᵀ
+// Row strides (lda/ldb/ldc) are literals, by default the full rows; other values let a caller
+// compute a block of a larger product.
+//
+// The default kernel packs B: see "packed" at the end of this file. The `classic` kernel
+// (before packing, kept for `npm run bench:gemm`) works as follows.
 // nn and tn vectorize along n: an R×V tile of v128 accumulators (R rows × 4V columns) held in
 // locals; per step of k, V vectors of B are loaded once and each A element is broadcast with
 // v128.load32_splat. They differ only in A's strides (nn: row k, step 1; tn: row 1, step m), so both
@@ -11,12 +16,12 @@
 // end; the k % 4 leftover elements use v128.load32_zero so they need no scalar path.
 // Edges: tail rows run a 1-row tile, leftover column vectors a narrower tile, n % 4 columns scalar
 // f32 code. The run-time dim (the batch: m for nn/nt, k for tn) is a trailing i32 parameter.
-// No FMA: relaxed SIMD is not on by default in Node 20, so every step is f32x4.mul + f32x4.add.
+// Classic never uses FMA; the packed kernel's relaxed build uses f32x4.relaxed_madd.
 //
 // Schedule (chooseSchedule): the tiles, loop order and unrolling that measured best; the figures
 // and why the others lost (register spills past 16 xmm registers, L2 overflow) are in
 // docs/wasm-kernels.md, "Measured".
-import { encodeModule, Fn, ValType, type FuncDef } from './encode.js';
+import { encodeModule, Fn, ValType, type FuncDef, type MemoryLimits } from './encode.js';
 
 export type GemmForm = 'nn' | 'nt' | 'tn';
 
@@ -34,6 +39,22 @@ export interface GemmRequest {
   readonly accumulate?: boolean;
   /** Adds bias[j] to column j (a pointer parameter after b). */
   readonly bias?: boolean;
+  /**
+   * Row strides in elements of the stored matrices, literals (defaults: the full rows, A: k for
+   * nn/nt and m for tn, B: n for nn/tn and k for nt, C: n). With them a caller computes a block of a
+   * larger product: a row slice (A and C offset, fewer rows) or a column slice (B, C and bias offset,
+   * fewer columns, full strides). Every element is summed in the same order whatever the block, so
+   * blocks agree bit for bit with the whole-matrix call.
+   */
+  readonly lda?: number;
+  readonly ldb?: number;
+  readonly ldc?: number;
+  /**
+   * `packed` (default): B is packed panel by panel into the `pack` scratch (nt transposed on the
+   * way), and one microkernel serves every form. `classic`: the schedule before packing, kept so
+   * `npm run bench:gemm` can compare.
+   */
+  readonly kernel?: GemmKernelKind;
   /** Loop order override: row blocks outside column blocks, or column panels outside (B stays in cache). */
   readonly order?: LoopOrder;
   /** nn/tn: steps of k unrolled per loop iteration (default NN_UNROLL). */
@@ -43,6 +64,19 @@ export interface GemmRequest {
 }
 
 export type LoopOrder = 'rows' | 'cols';
+
+export type GemmKernelKind = 'packed' | 'classic';
+
+export interface GemmModuleOptions {
+  /**
+   * Multiply-adds as relaxed SIMD `f32x4.relaxed_madd` (fused where the platform fuses) instead of
+   * `f32x4.mul` + `f32x4.add`. Engines without relaxed SIMD reject such a module: generate both and
+   * let `WebAssembly.validate` choose (module-wasm.ts does).
+   */
+  readonly relaxed?: boolean;
+  /** The memory import's maximum and shared flag (threads share the memory); see encodeModule. */
+  readonly limits?: MemoryLimits;
+}
 
 export interface Tile {
   /** Rows of C per register tile. */
@@ -65,7 +99,7 @@ export function chooseSchedule(req: Pick<GemmRequest, 'form' | 'm'>): {
   return { tile: { rows: 4, cols: 3 }, order: 'cols' };
 }
 
-/** The parameter list of a request's function, in order. */
+/** The parameter list of a request's function, in order; `pack` (last) is the packing scratch. */
 export function gemmParams(req: GemmRequest): string[] {
   return [
     'c',
@@ -74,18 +108,62 @@ export function gemmParams(req: GemmRequest): string[] {
     ...(req.bias ? ['bias'] : []),
     ...(req.m === 'runtime' ? ['m'] : []),
     ...(req.k === 'runtime' ? ['k'] : []),
+    ...(packs(req) ? ['pack'] : []),
   ];
 }
 
-/** One module exporting a function per request (in order). Same requests → same bytes. */
-export function gemmModule(requests: readonly GemmRequest[]): Uint8Array {
+/**
+ * The packed tiles (measured, docs/wasm-kernels.md). V8 on x64 allocates 15 xmm registers (xmm15 is
+ * its scratch) and TurboFan hoists a step's R broadcasts of A, so a tile holds R·V accumulators, V
+ * vectors of B, R broadcasts and, in plain SIMD, mul's product: plain 2 × 4 = 8 + 4 + 2 + 1, relaxed
+ * 3 × 3 = 9 + 3 + 3 (a fused multiply-add needs no temporary). One more spills an accumulator and
+ * loses about half (plain 3 × 3, or 4 × 3 in either).
+ */
+export const PACKED_TILE: Tile = { rows: 2, cols: 4 };
+export const PACKED_TILE_RELAXED: Tile = { rows: 3, cols: 3 };
+/** The widest packed panel of either variant (columns): the packing scratch is sized for it. */
+const PACK_WIDTH = 4 * Math.max(PACKED_TILE.cols, PACKED_TILE_RELAXED.cols);
+
+/**
+ * nn/tn with fewer literal rows than this read B in place: each panel would be used by fewer than
+ * PACK_MIN_ROWS rows, so copying it costs more than it saves (W4's batch-1 forward).
+ */
+export const PACK_MIN_ROWS = 4;
+
+function packedTileOf(req: GemmRequest, relaxed: boolean): Tile {
+  if (req.tile !== undefined) return req.tile;
+  // A few literal rows (W4's batch 1) read B in place. One row: 6 vectors (6 independent sums hide
+  // the add or FMA latency; 1 × 4 ran 15–25% slower, 1 × 8 spilled); two or three rows: 2 × 4.
+  if (!packs(req)) return req.m === 1 ? { rows: 1, cols: 6 } : { rows: 2, cols: 4 };
+  return relaxed ? PACKED_TILE_RELAXED : PACKED_TILE;
+}
+
+/** Whether the request's function packs B (and so takes a `pack` pointer). */
+function packs(req: GemmRequest): boolean {
+  if (req.kernel === 'classic') return false;
+  return req.form === 'nt' || req.m === 'runtime' || req.m >= PACK_MIN_ROWS;
+}
+
+/**
+ * Floats of packing scratch the function needs at its `pack` pointer (4-byte aligned is enough;
+ * 64 is better), as `fixed + perRow·k` where only tn has a run-time k. One panel of k × 4V floats:
+ * panels are packed one at a time, so the scratch does not grow with n. Zero when it does not pack.
+ */
+export function packFloats(req: GemmRequest): { readonly fixed: number; readonly perRow: number } {
+  if (!packs(req)) return { fixed: 0, perRow: 0 };
+  const width = req.tile === undefined ? PACK_WIDTH : 4 * req.tile.cols;
+  return req.k === 'runtime' ? { fixed: 0, perRow: width } : { fixed: req.k * width, perRow: 0 };
+}
+
+/** One module exporting a function per request (in order). Same requests and options → same bytes. */
+export function gemmModule(requests: readonly GemmRequest[], options: GemmModuleOptions = {}): Uint8Array {
   const names = new Set<string>();
   const funcs: FuncDef[] = requests.map((req) => {
     if (names.has(req.name)) throw new Error(`wasm gemm: duplicate export name '${req.name}'`);
     names.add(req.name);
-    return { name: req.name, fn: gemmFunction(req) };
+    return { name: req.name, fn: gemmFunction(req, options.relaxed ?? false) };
   });
-  return encodeModule(funcs);
+  return encodeModule(funcs, 1, options.limits);
 }
 
 /** A loop trip count: a literal, or an i32 local holding it. */
@@ -102,6 +180,14 @@ interface Ctx {
   readonly m: Count;
   readonly k: Count;
   readonly n: number;
+  /** Row strides in bytes of the stored A, B and C. */
+  readonly lda: number;
+  readonly ldb: number;
+  readonly ldc: number;
+  /** The packing scratch parameter, if the function packs. */
+  readonly pack: number | undefined;
+  /** Multiply-adds as f32x4.relaxed_madd. */
+  readonly fma: boolean;
   readonly pool: Record<ValType, number[]>;
   readonly taken: Record<ValType, number>;
 }
@@ -124,9 +210,28 @@ function validate(req: GemmRequest): void {
   if (req.tile !== undefined && !(positive(req.tile.rows) && positive(req.tile.cols)))
     throw new Error(`wasm gemm '${req.name}': bad tile`);
   if (req.unroll !== undefined && !positive(req.unroll)) throw new Error(`wasm gemm '${req.name}': bad unroll`);
+  const rows = strideDefaults(req);
+  for (const key of ['lda', 'ldb', 'ldc'] as const) {
+    const ld = req[key];
+    if (ld !== undefined && !(Number.isInteger(ld) && ld >= rows[key]))
+      throw new Error(
+        `wasm gemm '${req.name}': ${key} must be an integer ≥ ${rows[key]} (the row length of the stored matrix), got ${ld}`,
+      );
+  }
 }
 
-function gemmFunction(req: GemmRequest): Fn {
+/** The row lengths of the stored A, B and C: the default strides and their lower bounds. */
+function strideDefaults(req: GemmRequest): { lda: number; ldb: number; ldc: number } {
+  // validate() has ensured that the dims strides depend on are literals.
+  const lit = (d: Dim): number => (d === 'runtime' ? 0 : d);
+  return {
+    lda: req.form === 'tn' ? lit(req.m) : lit(req.k),
+    ldb: req.form === 'nt' ? lit(req.k) : req.n,
+    ldc: req.n,
+  };
+}
+
+function gemmFunction(req: GemmRequest, fma: boolean): Fn {
   validate(req);
   const params = gemmParams(req);
   const f = new Fn(params.map(() => ValType.i32));
@@ -141,9 +246,18 @@ function gemmFunction(req: GemmRequest): Fn {
     m: req.m === 'runtime' ? { local: idx('m') } : { literal: req.m },
     k: req.k === 'runtime' ? { local: idx('k') } : { literal: req.k },
     n: req.n,
+    lda: 4 * (req.lda ?? strideDefaults(req).lda),
+    ldb: 4 * (req.ldb ?? strideDefaults(req).ldb),
+    ldc: 4 * (req.ldc ?? strideDefaults(req).ldc),
+    pack: packs(req) ? idx('pack') : undefined,
+    fma,
     pool: { [ValType.i32]: [], [ValType.f32]: [], [ValType.v128]: [] },
     taken: { [ValType.i32]: 0, [ValType.f32]: 0, [ValType.v128]: 0 },
   };
+  if (req.kernel !== 'classic') {
+    packedGemm(ctx, packedTileOf(req, fma));
+    return f;
+  }
   const schedule = chooseSchedule(req);
   const tile = req.tile ?? schedule.tile;
   const classes = req.form === 'nt' ? ntClasses(ctx, tile.cols) : nnClasses(ctx, tile.cols);
@@ -238,7 +352,7 @@ function rowsLoop(ctx: Ctx, R: number, body: (rows: number, aRow: number, cRow: 
       repeat(ctx, count, () => {
         body(rows, aRow, cRow);
         bump(f, aRow, rows * aRowStep);
-        bump(f, cRow, rows * 4 * ctx.n);
+        bump(f, cRow, rows * ctx.ldc);
       });
     run(R, blocks);
     if (R > 1) run(1, tail);
@@ -322,9 +436,7 @@ function nnClasses(ctx: Ctx, V: number): ColumnClass[] {
 
 /** Byte strides of A: between rows of op(A) and per step of k (tn reads A down its columns; nn and nt along rows). */
 function aStrides(ctx: Ctx): { row: number; step: number } {
-  return ctx.req.form === 'tn'
-    ? { row: 4, step: 4 * (ctx.req.m as number) }
-    : { row: 4 * (ctx.req.k as number), step: 4 };
+  return ctx.req.form === 'tn' ? { row: 4, step: ctx.lda } : { row: ctx.lda, step: 4 };
 }
 
 /** Steps over k with two walking pointers (A, B); `step(u)` emits one step at unrolled offset u. */
@@ -359,7 +471,6 @@ const NN_UNROLL = 1;
 
 function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
   const f = ctx.f;
-  const n = ctx.n;
   const { row, step } = aStrides(ctx);
   scoped(ctx, () => {
     const acc: number[][] = [];
@@ -367,10 +478,10 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
     const bv = Array.from({ length: V }, () => take(ctx, ValType.v128));
     const av = take(ctx, ValType.v128);
     for (const a of acc.flat()) f.v128Zero().set(a);
-    kLoop(ctx, at, step, 4 * n, ctx.req.unroll ?? NN_UNROLL, (pa, pb, u) => {
+    kLoop(ctx, at, step, ctx.ldb, ctx.req.unroll ?? NN_UNROLL, (pa, pb, u) => {
       for (let v = 0; v < V; v++)
         f.get(pb)
-          .v128Load(u * 4 * n + 16 * v)
+          .v128Load(u * ctx.ldb + 16 * v)
           .set(bv[v]!);
       for (let r = 0; r < rows; r++) {
         f.get(pa)
@@ -381,7 +492,7 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
     });
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < V; v++) {
-        const off = 4 * r * n + 16 * v;
+        const off = r * ctx.ldc + 16 * v;
         f.get(at.c).get(acc[r]![v]!);
         if (ctx.req.accumulate) f.get(at.c).v128Load(off).f32x4Add();
         if (at.bias !== undefined)
@@ -396,7 +507,6 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
 
 function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
   const f = ctx.f;
-  const n = ctx.n;
   const { row, step } = aStrides(ctx);
   scoped(ctx, () => {
     const acc: number[][] = [];
@@ -404,7 +514,7 @@ function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
     const bs = Array.from({ length: width }, () => take(ctx, ValType.f32));
     const as = take(ctx, ValType.f32);
     for (const a of acc.flat()) f.f32Const(0).set(a);
-    kLoop(ctx, at, step, 4 * n, 1, (pa, pb) => {
+    kLoop(ctx, at, step, ctx.ldb, 1, (pa, pb) => {
       for (let j = 0; j < width; j++)
         f.get(pb)
           .f32Load(4 * j)
@@ -417,7 +527,7 @@ function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
       }
     });
     for (let r = 0; r < rows; r++)
-      for (let j = 0; j < width; j++) storeScalar(ctx, at, acc[r]![j]!, 4 * (r * n + j), 4 * j);
+      for (let j = 0; j < width; j++) storeScalar(ctx, at, acc[r]![j]!, r * ctx.ldc + 4 * j, 4 * j);
   });
 }
 
@@ -434,20 +544,17 @@ function storeScalar(ctx: Ctx, at: At, acc: number, off: number, biasOff: number
 
 function ntClasses(ctx: Ctx, J: number): ColumnClass[] {
   const n = ctx.n;
-  const k = ctx.req.k as number;
   const width = Math.min(J, n);
   const rem = n % width;
   return [
-    { width, count: Math.floor(n / width), bStep: 4 * k * width, tile: (rows, at) => ntTile(ctx, rows, width, at) },
-    { width: rem, count: rem > 0 ? 1 : 0, bStep: 4 * k * rem, tile: (rows, at) => ntTile(ctx, rows, rem, at) },
+    { width, count: Math.floor(n / width), bStep: ctx.ldb * width, tile: (rows, at) => ntTile(ctx, rows, width, at) },
+    { width: rem, count: rem > 0 ? 1 : 0, bStep: ctx.ldb * rem, tile: (rows, at) => ntTile(ctx, rows, rem, at) },
   ];
 }
 
 function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
   const f = ctx.f;
-  const n = ctx.n;
   const k = ctx.req.k as number;
-  const rowBytes = 4 * k;
   scoped(ctx, () => {
     const acc: number[][] = [];
     for (let r = 0; r < rows; r++) acc.push(Array.from({ length: J }, () => take(ctx, ValType.v128)));
@@ -466,11 +573,11 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
       repeat(ctx, { literal: Math.floor(k / 4) }, () => {
         for (let r = 0; r < rows; r++)
           f.get(pa)
-            .v128Load(r * rowBytes)
+            .v128Load(r * ctx.lda)
             .set(av[r]!);
         for (let j = 0; j < J; j++)
           f.get(pb)
-            .v128Load(j * rowBytes)
+            .v128Load(j * ctx.ldb)
             .set(bv[j]!);
         fma();
         bump(f, pa, 16);
@@ -480,11 +587,11 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
       for (let t = 0; t < k % 4; t++) {
         for (let r = 0; r < rows; r++)
           f.get(pa)
-            .v128Load32Zero(r * rowBytes + 4 * t)
+            .v128Load32Zero(r * ctx.lda + 4 * t)
             .set(av[r]!);
         for (let j = 0; j < J; j++)
           f.get(pb)
-            .v128Load32Zero(j * rowBytes + 4 * t)
+            .v128Load32Zero(j * ctx.ldb + 4 * t)
             .set(bv[j]!);
         fma();
       }
@@ -496,7 +603,286 @@ function ntTile(ctx: Ctx, rows: number, J: number, at: At): void {
           const a = acc[r]![j]!;
           f.get(a).f32x4ExtractLane(0).get(a).f32x4ExtractLane(1).f32Add();
           f.get(a).f32x4ExtractLane(2).get(a).f32x4ExtractLane(3).f32Add().f32Add().set(sum);
-          storeScalar(ctx, at, sum, 4 * (r * n + j), 4 * j);
+          storeScalar(ctx, at, sum, r * ctx.ldc + 4 * j, 4 * j);
+        }
+      }
+    });
+  });
+}
+
+// ---- packed: one microkernel for every form ----
+//
+// Column panels of 4V columns, outermost. Each panel of B is copied into the `pack` scratch as k
+// rows of V contiguous vectors (nn/tn: a row copy; nt: a transpose), the last panel zero-padded to
+// whole vectors; then every block of R rows of op(A) runs the R×V microkernel over it: per step
+// of k, V vector loads from the panel (sequential, L1-resident) and R broadcasts of A. So nt is
+// the same microkernel as nn (no horizontal sums, no k % 4 leftovers), n % 4 columns cost one padded
+// vector instead of scalar code, and B is read from memory once per call instead of once per row
+// block with a stride of a whole row. Every element of C is one running sum over k in order,
+// whatever tile or block computes it, so blocks of a product (lda/ldb/ldc) agree bit for bit.
+
+/** acc = a·b + acc (relaxed_madd) or acc + a·b (mul, add); pushA/pushB leave one v128 each. */
+function mac(ctx: Ctx, acc: number, pushA: () => void, pushB: () => void): void {
+  const f = ctx.f;
+  if (ctx.fma) {
+    pushA();
+    pushB();
+    f.get(acc).f32x4RelaxedMadd().set(acc);
+  } else {
+    f.get(acc);
+    pushA();
+    pushB();
+    f.f32x4Mul().f32x4Add().set(acc);
+  }
+}
+
+/** Where a packed tile reads and writes: op(A)'s row, B's panel and its row stride, C's row and column. */
+interface PanelAt {
+  readonly aRow: number;
+  readonly b: number;
+  /** Bytes between consecutive k rows of the panel (16V packed, ldb in place). */
+  readonly bStride: number;
+  /** B read in place (the last vector of a panel may then be partial in memory too). */
+  readonly inPlace: boolean;
+  readonly cRow: number;
+  /** Byte offset of the panel's first column (into C's row and bias). */
+  readonly j: number;
+}
+
+/** The tile of a run-time batch below PACK_MIN_ROWS, which reads B in place (as a literal m = 1 does). */
+const IN_PLACE_TILE: Tile = { rows: 1, cols: 6 };
+
+function packedGemm(ctx: Ctx, tile: Tile): void {
+  const f = ctx.f;
+  const n = ctx.n;
+  const nt = ctx.req.form === 'nt';
+  /** Every panel, packed into `pack` or read in place. */
+  const body = (t: Tile, packed: boolean): void =>
+    scoped(ctx, () => {
+      const W = 4 * t.cols;
+      const j = take(ctx, ValType.i32);
+      const src = take(ctx, ValType.i32);
+      f.i32Const(0).set(j);
+      f.get(ctx.b).set(src);
+      const panel = (width: number): void => {
+        const vecs = Math.ceil(width / 4);
+        if (packed) packPanel(ctx, src, width, vecs);
+        const b = packed ? (ctx.pack as number) : src;
+        const bStride = packed ? 16 * vecs : ctx.ldb;
+        packedRows(ctx, t.rows, (rows, aRow, cRow) =>
+          packedTile(ctx, rows, vecs, width, { aRow, b, bStride, inPlace: !packed, cRow, j }),
+        );
+      };
+      repeat(ctx, { literal: Math.floor(n / W) }, () => {
+        panel(W);
+        bump(f, j, 4 * W);
+        bump(f, src, nt ? W * ctx.ldb : 4 * W);
+      });
+      if (n % W > 0) panel(n % W);
+    });
+  if (!('local' in ctx.m)) return body(tile, ctx.pack !== undefined);
+  const m = ctx.m.local;
+  f.block(() => {
+    // A run-time batch of 0 rows writes nothing (and packs nothing).
+    f.get(m).i32Eqz().brIf(0);
+    if (nt) return body(tile, true);
+    // nn/tn: a batch of fewer than PACK_MIN_ROWS rows reads B in place, the same sums in the same order.
+    f.block(() => {
+      f.get(m).i32Const(PACK_MIN_ROWS).i32LtU().brIf(0);
+      body(tile, true);
+      f.br(1);
+    });
+    body(ctx.req.tile ?? IN_PLACE_TILE, false);
+  });
+}
+
+/** Copies the panel at `src` (width columns of B) into `pack` as k rows of `vecs` vectors, zero-padded. */
+function packPanel(ctx: Ctx, src: number, width: number, vecs: number): void {
+  const f = ctx.f;
+  const pack = ctx.pack as number;
+  const nt = ctx.req.form === 'nt';
+  scoped(ctx, () => {
+    const s = take(ctx, ValType.i32);
+    const d = take(ctx, ValType.i32);
+    f.get(src).set(s);
+    f.get(pack).set(d);
+    const oneRow = (): void => {
+      for (let v = 0; v < vecs; v++) {
+        const lanes = Math.min(4, width - 4 * v);
+        f.get(d);
+        if (nt) gatherColumn(ctx, s, 4 * v, lanes);
+        else rowVector(ctx, s, 16 * v, lanes);
+        f.v128Store(16 * v);
+      }
+      bump(f, s, nt ? 4 : ctx.ldb);
+      bump(f, d, 16 * vecs);
+    };
+    if (!nt) return repeat(ctx, ctx.k, oneRow);
+    // nt: 4 steps of k at a time as 4×4 transposes (vector loads along B's rows, shuffles), the
+    // k % 4 leftover steps lane by lane. nt's k is always a literal.
+    const k = ctx.req.k as number;
+    repeat(ctx, { literal: Math.floor(k / 4) }, () => {
+      for (let v = 0; v < vecs; v++) transpose4(ctx, s, d, v, Math.min(4, width - 4 * v), vecs);
+      bump(f, s, 16);
+      bump(f, d, 64 * vecs);
+    });
+    repeat(ctx, { literal: k % 4 }, oneRow);
+  });
+}
+
+/** Shuffle bytes taking f32 lanes (0–3 of the first vector, 4–7 of the second). */
+const lanesOf = (lanes: readonly number[]): number[] => lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+
+/**
+ * nt packing: rows 4v … 4v+3 of the panel (B's rows, `lanes` of them inside B, the rest zero), 4
+ * floats each from `s`, transposed into vector v of 4 consecutive packed rows at `d`.
+ */
+function transpose4(ctx: Ctx, s: number, d: number, v: number, lanes: number, vecs: number): void {
+  const f = ctx.f;
+  scoped(ctx, () => {
+    const r = Array.from({ length: 4 }, () => take(ctx, ValType.v128));
+    const t = Array.from({ length: 4 }, () => take(ctx, ValType.v128));
+    for (let i = 0; i < 4; i++) {
+      if (i < lanes) f.get(s).v128Load((4 * v + i) * ctx.ldb);
+      else f.v128Zero();
+      f.set(r[i]!);
+    }
+    const low = lanesOf([0, 4, 1, 5]);
+    const high = lanesOf([2, 6, 3, 7]);
+    f.get(r[0]!).get(r[1]!).i8x16Shuffle(low).set(t[0]!); // a0 b0 a1 b1
+    f.get(r[0]!).get(r[1]!).i8x16Shuffle(high).set(t[1]!); // a2 b2 a3 b3
+    f.get(r[2]!).get(r[3]!).i8x16Shuffle(low).set(t[2]!); // c0 d0 c1 d1
+    f.get(r[2]!).get(r[3]!).i8x16Shuffle(high).set(t[3]!); // c2 d2 c3 d3
+    const first = lanesOf([0, 1, 4, 5]);
+    const second = lanesOf([2, 3, 6, 7]);
+    const out: [number, number, number[]][] = [
+      [t[0]!, t[2]!, first], // step 0: a0 b0 c0 d0
+      [t[0]!, t[2]!, second], // step 1
+      [t[1]!, t[3]!, first], // step 2
+      [t[1]!, t[3]!, second], // step 3
+    ];
+    out.forEach(([x, y, pick], step) => {
+      f.get(d)
+        .get(x)
+        .get(y)
+        .i8x16Shuffle(pick)
+        .v128Store(16 * vecs * step + 16 * v);
+    });
+  });
+}
+
+/** Pushes `lanes` consecutive floats at ptr + off as a vector, the other lanes zero. */
+function rowVector(ctx: Ctx, ptr: number, off: number, lanes: number): void {
+  const f = ctx.f;
+  if (lanes === 4) f.get(ptr).v128Load(off);
+  else if (lanes === 1) f.get(ptr).v128Load32Zero(off);
+  else {
+    f.get(ptr).v128Load64Zero(off);
+    if (lanes === 3)
+      f.get(ptr)
+        .f32Load(off + 8)
+        .f32x4ReplaceLane(2);
+  }
+}
+
+/** nt: pushes B[j0 + l, p] for l < lanes (rows `first` + l of B at ptr, a column of the panel) as a vector. */
+function gatherColumn(ctx: Ctx, ptr: number, first: number, lanes: number): void {
+  const f = ctx.f;
+  f.get(ptr).v128Load32Zero(first * ctx.ldb);
+  for (let l = 1; l < lanes; l++)
+    f.get(ptr)
+      .f32Load((first + l) * ctx.ldb)
+      .f32x4ReplaceLane(l as 1 | 2 | 3);
+}
+
+/** Walks op(A)/C rows in blocks of R, then the m % R leftover rows as power-of-two blocks (2 then 1 for R = 4). */
+function packedRows(ctx: Ctx, R: number, body: (rows: number, aRow: number, cRow: number) => void): void {
+  const f = ctx.f;
+  const aRowStep = aStrides(ctx).row;
+  scoped(ctx, () => {
+    const aRow = take(ctx, ValType.i32);
+    const cRow = take(ctx, ValType.i32);
+    f.get(ctx.a).set(aRow);
+    f.get(ctx.c).set(cRow);
+    const [blocks, tail] = divMod(ctx, ctx.m, R);
+    const block = (rows: number): void => {
+      body(rows, aRow, cRow);
+      bump(f, aRow, rows * aRowStep);
+      bump(f, cRow, rows * ctx.ldc);
+    };
+    repeat(ctx, blocks, () => block(R));
+    for (let piece = 2 ** Math.floor(Math.log2(Math.max(1, R - 1))); piece >= 1 && piece < R; piece /= 2) {
+      if ('literal' in tail) {
+        if ((tail.literal & piece) !== 0) block(piece);
+      } else {
+        const rem = tail.local;
+        f.block(() => {
+          f.get(rem).i32Const(piece).i32And().i32Eqz().brIf(0);
+          block(piece);
+        });
+      }
+    }
+  });
+}
+
+/** One rows × vecs tile of C over a panel `width` columns wide (the last vector may be partial). */
+function packedTile(ctx: Ctx, rows: number, vecs: number, width: number, at: PanelAt): void {
+  const f = ctx.f;
+  const { row, step } = aStrides(ctx);
+  const inPlace = at.inPlace;
+  scoped(ctx, () => {
+    const acc: number[][] = [];
+    for (let r = 0; r < rows; r++) acc.push(Array.from({ length: vecs }, () => take(ctx, ValType.v128)));
+    const bv = Array.from({ length: vecs }, () => take(ctx, ValType.v128));
+    const av = take(ctx, ValType.v128);
+    for (const a of acc.flat()) f.v128Zero().set(a);
+    const unroll = ctx.req.unroll ?? 1;
+    kLoop(ctx, { aRow: at.aRow, b: at.b, c: 0, bias: undefined }, step, at.bStride, unroll, (pa, pb, u) => {
+      for (let v = 0; v < vecs; v++) {
+        if (inPlace) rowVector(ctx, pb, u * at.bStride + 16 * v, Math.min(4, width - 4 * v));
+        else f.get(pb).v128Load(u * at.bStride + 16 * v);
+        f.set(bv[v]!);
+      }
+      for (let r = 0; r < rows; r++) {
+        f.get(pa)
+          .v128Load32Splat(u * step + r * row)
+          .set(av);
+        for (let v = 0; v < vecs; v++)
+          mac(
+            ctx,
+            acc[r]![v]!,
+            () => f.get(av),
+            () => f.get(bv[v]!),
+          );
+      }
+    });
+    scoped(ctx, () => {
+      const c = take(ctx, ValType.i32);
+      const bias = ctx.bias === undefined ? undefined : take(ctx, ValType.i32);
+      f.get(at.cRow).get(at.j).i32Add().set(c);
+      if (bias !== undefined && ctx.bias !== undefined) f.get(ctx.bias).get(at.j).i32Add().set(bias);
+      const sum = take(ctx, ValType.f32);
+      for (let r = 0; r < rows; r++) {
+        for (let v = 0; v < vecs; v++) {
+          const off = r * ctx.ldc + 16 * v;
+          const lanes = Math.min(4, width - 4 * v);
+          if (lanes === 4) {
+            f.get(c).get(acc[r]![v]!);
+            if (ctx.req.accumulate) f.get(c).v128Load(off).f32x4Add();
+            if (bias !== undefined)
+              f.get(bias)
+                .v128Load(16 * v)
+                .f32x4Add();
+            f.v128Store(off);
+          } else {
+            // The partial vector: lane by lane, the same additions in the same order as a full one.
+            for (let l = 0; l < lanes; l++) {
+              f.get(acc[r]![v]!)
+                .f32x4ExtractLane(l as 0 | 1 | 2 | 3)
+                .set(sum);
+              storeScalar(ctx, { aRow: 0, b: 0, c, bias }, sum, off + 4 * l, 16 * v + 4 * l);
+            }
+          }
         }
       }
     });

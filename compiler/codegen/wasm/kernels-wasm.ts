@@ -18,7 +18,7 @@ import type { KernelContext } from '../kernel-context.js';
 import { perRow, staticSize } from '../layout.js';
 import { linearSoftmax } from '../fused-rows.js';
 import { rowLoop } from '../template-kit.js';
-import type { Dim, GemmForm, GemmRequest } from './gemm-simd.js';
+import { type Dim, type GemmForm, type GemmRequest, gemmParams, packFloats } from './gemm-simd.js';
 
 /**
  * Smallest matmul (multiply-adds, with the batch at ASSUMED_BATCH when it is chosen at run
@@ -74,6 +74,8 @@ export interface WasmMatmul {
   readonly b: Input;
   /** Never resident: the wasm writes C to the scratch, and the epilogue reads it there. */
   readonly c: Operand;
+  /** The wasm's packing scratch for B (size 0 when it reads B in place). */
+  readonly pack: Operand;
   /** First float of the scratch region. */
   readonly base: number;
   /** Human-readable shapes, e.g. `[B,784]·[784,128]`. */
@@ -148,15 +150,22 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
       a: { ref: ctx.ref(x), size: sizeOf(as), resident: arena.resident(x) },
       b: { ref: ctx.ref(w), size: sizeOf(bs), resident: arena.resident(w) },
       c: { size: sizeOf(node.type.shape), resident: false },
+      pack: { size: packFloats(request), resident: false },
       base: arena.base,
       shapes,
     },
   };
 }
 
+/** The scratch parts of a matmul: A and B unless resident, C, and the packing space if the wasm packs. */
+function scratchParts(mm: WasmMatmul): ('a' | 'b' | 'c' | 'pack')[] {
+  const empty = (s: Size): boolean => s.fixed === 0 && s.perRow === 0;
+  return (['a', 'b', 'c', 'pack'] as const).filter((p) => !mm[p].resident && !(p === 'pack' && empty(mm.pack.size)));
+}
+
 /** Floats of scratch one wasm matmul needs, as `fixed + perRow·B` (alignment slack included). */
 export function scratchSize(mm: WasmMatmul): Size {
-  const parts = [mm.a, mm.b, mm.c].filter((p) => !p.resident).map((p) => p.size);
+  const parts = scratchParts(mm).map((p) => mm[p].size);
   return {
     fixed: parts.reduce((s, p) => s + p.fixed, 0) + parts.length * ALIGN,
     perRow: parts.reduce((s, p) => s + p.perRow, 0),
@@ -182,9 +191,7 @@ function aligned(s: Size): string {
  * literals, batch-sized ones after. Returns the declaration statement.
  */
 function offsets(mm: WasmMatmul): string {
-  const order = (['a', 'b', 'c'] as const)
-    .filter((p) => !mm[p].resident)
-    .sort((p, q) => Number(mm[p].size.perRow > 0) - Number(mm[q].size.perRow > 0));
+  const order = scratchParts(mm).sort((p, q) => Number(mm[p].size.perRow > 0) - Number(mm[q].size.perRow > 0));
   const decls: string[] = [];
   let literal = mm.base;
   let at = `${literal}`;
@@ -201,13 +208,62 @@ function offsets(mm: WasmMatmul): string {
   return `const ${decls.sort().join(', ')};`;
 }
 
+/**
+ * How a wasm matmul is shared among threads (module-wasm.ts plans it; `fi` indexes the functions
+ * the workers instantiate). `rows`: nn/nt, C's and A's rows split (the function takes the row count
+ * last). `blocks`: tn, `blocks` blocks of `rows` output rows, then a `tail` block (−1: none).
+ * `minMacs`: below it (a run-time batch) the call stays on the calling thread. Each thread packs B
+ * into its own space (packAt + t·packStride), past the scratch.
+ */
+export type SplitShape =
+  | { readonly kind: 'rows'; readonly fi: number }
+  | {
+      readonly kind: 'blocks';
+      readonly fi: number;
+      readonly tail: number;
+      readonly blocks: number;
+      readonly rows: number;
+    };
+
+export type Split = SplitShape & {
+  readonly minMacs: number;
+  /** Code: the byte offset of thread 0's packing space, and the bytes between threads' spaces. */
+  readonly packAt: string;
+  readonly packStride: string;
+};
+
 /** Copies the operands not already in the wasm memory in and calls the wasm matmul (C lands at `heap[cAt…]`). */
-function runMatmul(mm: WasmMatmul): string[] {
+function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
   const { request: r } = mm;
-  const runtime = r.m === 'runtime' || r.k === 'runtime' ? ', B' : '';
   const pointer = (part: 'a' | 'b'): string => (mm[part].resident ? `${mm[part].ref}.byteOffset` : `${part}At * 4`);
   const copies = (['a', 'b'] as const).filter((p) => !mm[p].resident).map((p) => `heap.set(${mm[p].ref}, ${p}At);`);
-  return [offsets(mm), ...copies, `${r.name}(cAt * 4, ${pointer('a')}, ${pointer('b')}${runtime});`];
+  const arg = (p: string): string => {
+    switch (p) {
+      case 'a':
+      case 'b':
+        return pointer(p);
+      case 'm':
+      case 'k':
+        return 'B';
+      default:
+        return `${p}At * 4`; // c, pack
+    }
+  };
+  const call = `${r.name}(${gemmParams(r).map(arg).join(', ')});`;
+  if (split === undefined) return [offsets(mm), ...copies, call];
+  const dim = (d: Dim): string => (d === 'runtime' ? 'B' : `${d}`);
+  const macs = (r.m === 'runtime' ? r.k : r.m) as number;
+  // A run-time batch decides per call; a fixed one was decided when planning.
+  const when =
+    r.m === 'runtime' || r.k === 'runtime'
+      ? `threadPool !== undefined && B * ${macs * r.n} >= ${split.minMacs}`
+      : 'threadPool !== undefined';
+  const packs = `${split.packAt}, ${split.packStride}`;
+  const threaded =
+    split.kind === 'rows'
+      ? `splitRows(threadPool, ${split.fi}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`
+      : `splitBlocks(threadPool, ${split.fi}, ${split.tail}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${r.k === 'runtime' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4}, ${packs});`;
+  return [offsets(mm), ...copies, `if (${when}) ${threaded}`, `else ${call}`];
 }
 
 /** `for (r) for (j)` over C's rows and columns (C is `mm.node`), with `i` the flat index and `j` the column. */
@@ -232,39 +288,45 @@ function header(mm: WasmMatmul, what: string): string {
 }
 
 /** The body of a kernel whose matmul runs in wasm. */
-export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContext, withUpdates: boolean): string {
+export function wasmKernelBody(
+  kernel: Kernel,
+  mm: WasmMatmul,
+  ctx: KernelContext,
+  withUpdates: boolean,
+  split?: Split,
+): string {
   const nodes = kernel.nodes.map((id) => ctx.node(id));
   const updates = withUpdates ? (kernel.updates ?? []).map((id) => ctx.node(id)) : [];
   switch (kernel.pattern) {
     case 'single':
       // A linear's fused updates live in its weight-gradient kernels, never here.
-      if (mm.node.op !== 'linear' && updates.length > 0) return gradient(mm, undefined, updates, ctx);
-      return productInto(mm, ctx, ctx.ref(mm.node.id)).join('\n');
+      if (mm.node.op !== 'linear' && updates.length > 0) return gradient(mm, undefined, updates, ctx, split);
+      return productInto(mm, ctx, ctx.ref(mm.node.id), split).join('\n');
     case 'linear_activation': {
       const e = linearActivationEpilogue(nodes, ctx, kernel);
       return [
         ...e.lines,
         header(mm, 'the epilogue'),
-        ...runMatmul(mm),
+        ...runMatmul(mm, split),
         rowsAndColumns(mm, ctx, e.store('i', 'heap[cAt + i]', 'j')),
       ].join('\n');
     }
     case 'linear_softmax':
       // The JS kernel's structure, with the logits from the wasm matmul.
-      return linearSoftmax(nodes, ctx, kernel, (lin, rows) => productInto(mm, ctx, rows.ref(lin.id)).join('\n'));
+      return linearSoftmax(nodes, ctx, kernel, (lin, rows) => productInto(mm, ctx, rows.ref(lin.id), split).join('\n'));
     case 'matmul_activation_grad': {
       const e = activationGradEpilogue(nodes, ctx, kernel);
       return [
         ...e.lines,
         header(mm, 'the epilogue'),
-        ...runMatmul(mm),
+        ...runMatmul(mm, split),
         ...elements(ctx.count(mm.node.type.shape), e.store('i', 'heap[cAt + i]', '')),
       ].join('\n');
     }
     case 'weight_bias_grad': {
       const [, bias] = nodes;
       if (bias === undefined) throw new Error(`codegen: kernel ${kernel.name} needs a sum_rows`);
-      return gradient(mm, bias, updates, ctx);
+      return gradient(mm, bias, updates, ctx, split);
     }
     default:
       throw new Error(`codegen: kernel ${kernel.name} (${kernel.pattern}) has no wasm form`);
@@ -272,13 +334,13 @@ export function wasmKernelBody(kernel: Kernel, mm: WasmMatmul, ctx: KernelContex
 }
 
 /** `target = A·B`, or a linear's `X·W + b`, through wasm: C copied out, with the bias added (rounded once to f32). */
-function productInto(mm: WasmMatmul, ctx: KernelContext, target: string): string[] {
+function productInto(mm: WasmMatmul, ctx: KernelContext, target: string, split: Split | undefined): string[] {
   const bias = mm.node.op === 'linear' ? mm.node.inputs[2] : undefined;
   return [
     `const O = ${target};`,
     ...(bias === undefined ? [] : [`const bias = ${ctx.ref(bias)};`]),
     header(mm, bias === undefined ? 'copied out' : 'bias'),
-    ...runMatmul(mm),
+    ...runMatmul(mm, split),
     ...(bias === undefined
       ? elements(ctx.count(mm.node.type.shape), ['O[i] = heap[cAt + i];'])
       : [rowsAndColumns(mm, ctx, ['O[i] = Math.fround(heap[cAt + i] + bias[j]);'])]),
@@ -290,12 +352,18 @@ function productInto(mm: WasmMatmul, ctx: KernelContext, target: string): string
  * `colSums`, like the JS kernel's ones row), and for trainStep the fused optimizer updates,
  * applied by the JS kernel's own epilogue code (gradientEpilogue).
  */
-function gradient(mm: WasmMatmul, bias: Node | undefined, updates: readonly Node[], ctx: KernelContext): string {
+function gradient(
+  mm: WasmMatmul,
+  bias: Node | undefined,
+  updates: readonly Node[],
+  ctx: KernelContext,
+  split: Split | undefined,
+): string {
   const epilogue = gradientEpilogue(mm.node, bias, updates, ctx);
   const out = [
     ...epilogue.lines,
     header(mm, bias === undefined ? 'gradient store' : 'gradient store, bias row sums'),
-    ...runMatmul(mm),
+    ...runMatmul(mm, split),
   ];
   out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'heap[cAt + i]')));
   if (bias !== undefined && epilogue.bias !== undefined) {

@@ -7,7 +7,8 @@ import type { Kernel } from '../../ir/types.js';
 import type { Layout } from '../layout.js';
 import { kernelBody } from '../fused-kernels.js';
 import type { KernelContext } from '../kernel-context.js';
-import { gemmModule } from './gemm-simd.js';
+import { memoryFlagsOffset } from './encode.js';
+import { type GemmRequest, gemmModule, gemmParams, packFloats } from './gemm-simd.js';
 import {
   ASSUMED_BATCH,
   COPY_ALL,
@@ -19,7 +20,10 @@ import {
   wasmKernelBody,
   type MatmulPath,
   type Size,
+  type Split,
+  type SplitShape,
   type WasmArena,
+  type WasmMatmul,
 } from './kernels-wasm.js';
 
 /** How a module's kernels compute their matrix products. */
@@ -28,6 +32,19 @@ export type KernelMode = 'js' | 'wasm-simd';
 export const KERNEL_MODES: readonly KernelMode[] = ['js', 'wasm-simd'];
 
 const PAGE = 65536;
+
+/** The most pages a run-time batch's memory may grow to (4 GiB, all of wasm32): threads need a maximum. */
+const MAX_PAGES = 65536;
+
+/**
+ * Smallest matmul (multiply-adds) shared among threads; smaller ones run on the calling thread,
+ * where handing a slice to a worker costs more than it saves. Batch-1 products (W4) never split:
+ * they have one row. See docs/wasm-kernels.md, "Threads".
+ */
+export const THREAD_MIN_MACS = 1 << 17;
+
+/** tn splits its output rows into about this many blocks (chunks the threads claim one at a time). */
+const TN_BLOCKS = 8;
 
 export interface WasmModulePlan {
   /** Top-level statements: the embedded bytes (the WebAssembly typings and decoder come from the prelude). */
@@ -48,6 +65,8 @@ export interface WasmModulePlan {
   readonly onBatch: readonly string[];
   /** Statements in `dispose`. */
   readonly dispose?: readonly string[];
+  /** Some matmuls can be shared among threads: `buildModel` takes the pool (`threadPool`). */
+  readonly threaded: boolean;
   /** A kernel's body: the wasm form, or the JS kernel with a comment saying why. */
   body(kernel: Kernel, withUpdates: boolean): string;
   /** One line for the module header. */
@@ -59,6 +78,8 @@ export interface WasmPlanOptions {
   readonly batch: number | undefined;
   readonly layout: Layout;
   readonly minMacs?: number | undefined;
+  /** The smallest matmul shared among threads (default THREAD_MIN_MACS); tests lower it to 0. */
+  readonly threadMinMacs?: number | undefined;
 }
 
 /**
@@ -81,33 +102,94 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     const p = paths.get(k.name);
     return p?.kind === 'wasm' ? [p.mm] : [];
   });
+  const threadMin = o.threadMinMacs ?? THREAD_MIN_MACS;
+  const sizes = wasm.map(scratchSize);
+  const extra: GemmRequest[] = [];
+  const splitFunctions: GemmRequest[] = [];
+  const shapes = new Map<string, SplitShape>();
+  for (const k of kernels) {
+    const p = paths.get(k.name);
+    if (p?.kind !== 'wasm') continue;
+    const plan = splitPlan(p.mm, threadMin, splitFunctions.length);
+    if (plan === undefined) continue;
+    shapes.set(k.name, plan.split);
+    splitFunctions.push(...plan.functions);
+    extra.push(...plan.functions.filter((f) => f !== p.mm.request));
+  }
+  const threaded = splitFunctions.length > 0;
+  // Each thread packs B into its own space past the scratch: thread t at packAt + t·packStride (floats).
+  const packs = splitFunctions.map(packFloats);
+  const packSize: Size = {
+    fixed: Math.max(0, ...packs.map((q) => q.fixed)),
+    perRow: Math.max(0, ...packs.map((q) => q.perRow)),
+  };
+  const packAt =
+    batch === undefined ? `((${maxCode(sizes)} + 15) & -16)` : `${align16(arena.base + floatsAt(sizes, batch))}`;
+  const packStride =
+    batch === undefined
+      ? `((${sizeCode(packSize)} + 15) & -16)`
+      : `${align16(packSize.fixed + packSize.perRow * batch)}`;
+  const splits = new Map<string, Split>(
+    [...shapes].map(([name, shape]) => [
+      name,
+      { ...shape, minMacs: threadMin, packAt: bytesCode(packAt), packStride: bytesCode(packStride) },
+    ]),
+  );
   const body = (kernel: Kernel, withUpdates: boolean): string => {
     const path = paths.get(kernel.name);
-    if (path?.kind === 'wasm') return wasmKernelBody(kernel, path.mm, ctx, withUpdates);
+    if (path?.kind === 'wasm') return wasmKernelBody(kernel, path.mm, ctx, withUpdates, splits.get(kernel.name));
     const js = kernelBody(kernel, ctx, withUpdates);
     return path?.kind === 'js' ? `// JS gemm: ${path.reason}\n${js}` : js;
   };
   const summary = `// Matmuls: ${wasm.length} of ${[...paths.values()].filter((p) => p.kind !== 'none').length} run as WebAssembly SIMD (embedded below); each kernel's comment says which path it took.`;
-  if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary };
+  if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary, threaded: false };
 
-  const bytes = gemmModule(wasm.map((mm) => mm.request));
-  const sizes = wasm.map(scratchSize);
-  const floatsAt = (rows: number): number => Math.max(...sizes.map((s) => s.fixed + s.perRow * rows));
-  const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(batch ?? ASSUMED_BATCH)) * 4) / PAGE));
+  const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(sizes, batch ?? ASSUMED_BATCH)) * 4) / PAGE));
+  const requests = [...wasm.map((mm) => mm.request), ...extra];
+  // Threaded modules import a memory with a maximum (threads need one), flagged shared at creation.
+  const limits = threaded ? { limits: { maximum: MAX_PAGES, shared: false } } : {};
+  const bytes = gemmModule(requests, limits);
+  const relaxedBytes = gemmModule(requests, { relaxed: true, ...limits });
   const widest = colSumsLength(kernels, paths, ctx);
-  const memory = `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages} });`;
+  const what = `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`;
   const imports = '{ env: { memory: wasmMemory } }';
+  const matmulBytes = 'wasmMatmulBytes(WASM_MATMULS_RELAXED, WASM_MATMULS)';
+  const unshared = threaded
+    ? `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages}, maximum: ${MAX_PAGES} });`
+    : `const wasmMemory = new WebAssemblyApi.Memory({ initial: ${pages} });`;
+  // A fixed batch sizes the shared memory for the threads' packing spaces once (it never grows).
+  const sharedPages =
+    batch === undefined
+      ? [`const wasmPages = ${pages};`, `const wasmMaximum = ${MAX_PAGES};`]
+      : [
+          `const wasmPages = shared ? Math.max(${pages}, Math.ceil((${packAt} + threads * ${packStride}) / ${PAGE / 4})) : ${pages};`,
+          `const wasmMaximum = shared ? wasmPages : ${MAX_PAGES};`,
+        ];
   const instantiate = {
     sync: [
-      `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`,
-      memory,
-      `const wasmKernels = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(decodeBase64(WASM_MATMULS)), ${imports}).exports;`,
+      what,
+      unshared,
+      `const wasmKernels = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(${matmulBytes}), ${imports}).exports;`,
+      ...(threaded ? ['const threadPool = undefined;'] : []),
     ],
-    async: [
-      `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`,
-      memory,
-      `const wasmKernels = (await WebAssemblyApi.instantiate(decodeBase64(WASM_MATMULS), ${imports})).instance.exports;`,
-    ],
+    async: threaded
+      ? [
+          '// Threads share the memory: the same code, with the import flagged shared.',
+          'const shared = canShareMemory(threads);',
+          what,
+          ...sharedPages,
+          'const wasmMemory = new WebAssemblyApi.Memory({ initial: wasmPages, maximum: wasmMaximum, shared });',
+          `const wasmBytes = ${matmulBytes};`,
+          'wasmBytes[WASM_MEMORY_FLAGS] = shared ? 3 : 1;',
+          'const wasmModule = await WebAssemblyApi.compile(wasmBytes);',
+          `const wasmKernels = (await WebAssemblyApi.instantiate(wasmModule, ${imports})).exports;`,
+          'const threadPool = shared ? await startThreads(threads, wasmModule, wasmMemory, wasmKernels, WASM_SPLITS) : undefined;',
+        ]
+      : [
+          what,
+          unshared,
+          `const wasmKernels = (await WebAssemblyApi.instantiate(${matmulBytes}, ${imports})).instance.exports;`,
+        ],
   };
   const arenaLines =
     batch === undefined
@@ -131,17 +213,35 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     batch !== undefined
       ? []
       : [
-          `const scratchBytes = (${maxCode(sizes)}) * 4;`,
+          threaded
+            ? `const scratchBytes = (threadPool === undefined ? ${maxCode(sizes)} : ${packAt} + threadPool.threads * ${packStride}) * 4;`
+            : `const scratchBytes = (${maxCode(sizes)}) * 4;`,
           'if (scratchBytes > wasmMemory.buffer.byteLength) {',
           `  wasmMemory.grow(Math.ceil((scratchBytes - wasmMemory.buffer.byteLength) / ${PAGE}));`,
           '  heap = new Float32Array(wasmMemory.buffer);',
           '}',
         ];
+  const flags = threaded ? memoryFlagsOffset(bytes) : 0;
+  if (threaded && memoryFlagsOffset(relaxedBytes) !== flags)
+    throw new Error('codegen: the plain and relaxed wasm builds place the memory import differently');
+  const threadStatements = threaded
+    ? [
+        "/** Byte of the matmul bytes holding the memory import's flags: 1 unshared, 3 shared (threads). */",
+        `const WASM_MEMORY_FLAGS = ${flags};`,
+        '/** The matmuls workers run, by the index jobs name them with, and what each takes after c, a, b. */',
+        `const WASM_SPLITS: readonly ThreadFunction[] = [${splitFunctions.map(threadFunction).join(', ')}];`,
+      ]
+    : [];
   return {
     statements: [
       `/** The model's WebAssembly SIMD matmuls (${bytes.length} bytes, base64), generated with the module. */`,
       `const WASM_MATMULS = '${base64(bytes)}';`,
+      `/** The same with relaxed SIMD multiply-adds (${relaxedBytes.length} bytes), used where the engine validates it. */`,
+      `const WASM_MATMULS_RELAXED = '${base64(relaxedBytes)}';`,
+      ...threadStatements,
     ],
+    threaded,
+    ...(threaded ? { dispose: ['if (threadPool !== undefined) stopThreads(threadPool);'] } : {}),
     instantiate,
     ...(arenaLines === undefined ? {} : { arena: arenaLines }),
     setup,
@@ -149,6 +249,61 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     body,
     summary,
   };
+}
+
+/**
+ * How `mm` is shared among threads, and the functions that needs (in `WASM_SPLITS` order from
+ * `first`); undefined when it stays on the calling thread (too small, or too few rows to split).
+ * nn/nt split the batch rows and call a run-time-m function with offset pointers (the request
+ * itself when its m is already run-time). tn splits its output rows into blocks computed by
+ * functions with a literal block height and the full strides of A and C.
+ */
+function splitPlan(
+  mm: WasmMatmul,
+  minMacs: number,
+  first: number,
+): { readonly split: SplitShape; readonly functions: readonly GemmRequest[] } | undefined {
+  const r = mm.request;
+  if (r.form !== 'tn') {
+    if (r.m !== 'runtime' && (r.m < 8 || r.m * (r.k as number) * r.n < minMacs)) return undefined;
+    const rows = r.m === 'runtime' ? r : { ...r, name: `${r.name}_rows`, m: 'runtime' as const };
+    return { split: { kind: 'rows', fi: first }, functions: [rows] };
+  }
+  const m = r.m as number;
+  if (m < 8 || (r.k !== 'runtime' && m * r.k * r.n < minMacs)) return undefined;
+  const rows = Math.max(4, Math.ceil(m / TN_BLOCKS / 4) * 4);
+  let blocks = Math.floor(m / rows);
+  let left = m - blocks * rows;
+  // A last block of 1–3 rows would take the unpacked few-rows kernel; join it to the one before.
+  if (left > 0 && left < 4) {
+    blocks -= 1;
+    left += rows;
+  }
+  const block = (height: number): GemmRequest => ({
+    ...r,
+    name: `${r.name}_rows${height}`,
+    m: height,
+    lda: m,
+    ldc: r.n,
+  });
+  const functions = [block(rows), ...(left > 0 ? [block(left)] : [])];
+  return { split: { kind: 'blocks', fi: first, tail: left > 0 ? first + 1 : -1, blocks, rows }, functions };
+}
+
+/** Floats of scratch the largest wasm matmul needs at `rows` batch rows. */
+function floatsAt(sizes: readonly Size[], rows: number): number {
+  return Math.max(...sizes.map((s) => s.fixed + s.perRow * rows));
+}
+
+const align16 = (floats: number): number => Math.ceil(floats / 16) * 16;
+
+/** Float count code → byte count code. */
+const bytesCode = (floats: string): string => (/^\d+$/.test(floats) ? `${Number(floats) * 4}` : `${floats} * 4`);
+
+/** A split function as the prelude's ThreadFunction: its name, and whether it takes the run-time dim and a pack pointer. */
+function threadFunction(req: GemmRequest): string {
+  const params = gemmParams(req);
+  return `{ name: '${req.name}', dim: ${params.includes('m') || params.includes('k')}, pack: ${params.includes('pack')} }`;
 }
 
 /** `Math.max(B * R1 + F1, …)` over distinct sizes, as code. */

@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { explainGraph } from '../../../compiler/explain/equations.js';
+import { specLabels } from '../../../compiler/frontend/labels.js';
 import { printGraph } from '../../../compiler/ir/print.js';
 import { printKernels } from '../../../compiler/ir/kernel-list.js';
 import type { Graph } from '../../../compiler/ir/types.js';
@@ -188,10 +189,12 @@ export async function outputFiles(compiled: CompiledModel, dumpAfter: string | u
   if (compiled.emit !== 'js') files.set(`${compiled.name}.ts`, compiled.source);
   if (compiled.js !== undefined) files.set(`${compiled.name}.js`, compiled.js);
   if (compiled.declarations !== undefined) files.set(`${compiled.name}.d.ts`, compiled.declarations);
-  const diagrams = await diagramFiles(compiled.graph, { kernels: kernelClusters(compiled.graph) });
+  // The spec's labels (W⁽¹⁾) name tensors in the diagrams and gradients.txt, as in draw and explain.
+  const names = specLabels(compiled.spec);
+  const diagrams = await diagramFiles(compiled.graph, { kernels: kernelClusters(compiled.graph), names });
   for (const [name, text] of Object.entries(diagrams)) files.set(name, text);
   const joint = compiled.stages.find((s) => s.pass === 'add-optimizer');
-  if (joint !== undefined) files.set('gradients.txt', explainGraph(joint.graph));
+  if (joint !== undefined) files.set('gradients.txt', explainGraph(joint.graph, names));
   files.set('kernels.txt', printKernels(compiled.graph));
   files.set('memory-plan.txt', memoryPlanText(compiled.graph));
   files.set('ir/final.txt', irText(compiled.graph));

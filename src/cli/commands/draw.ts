@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type DiagramOptions, type DiagramView, diagramViews, viewDot } from '../../../compiler/diagram/dot.js';
 import type { LabelMarkup } from '../../../compiler/diagram/dot-text.js';
+import { specLabels } from '../../../compiler/frontend/labels.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { trainingGraph } from '../../../compiler/passes/pipeline.js';
 import { GraphvizError, renderSvg } from '../../render/svg.js';
@@ -23,7 +24,9 @@ interface DrawFlags {
   readonly format: Format;
   readonly output?: string;
   readonly width?: number;
-  readonly rankdir?: 'LR' | 'TB';
+  readonly rankdir?: 'LR' | 'TB' | 'BT';
+  readonly head: 'simplified' | 'naive';
+  readonly shapes: 'numbers' | 'letters';
   readonly optimizer?: 'full' | 'folded';
   readonly legend: boolean;
   readonly labels: LabelMarkup;
@@ -42,14 +45,24 @@ const examples = `
 Views:
   forward   the forward graph: inputs, parameters, operations, outputs, loss; tensor shapes on the edges
   backward  the chain rule: from the loss seed ∂L/∂L = 1 back to every parameter, then the optimizer updates
-  backprop  the lecture's figure (default): forward (blue) and backward (red), each gradient level with
-            the value it differentiates; thin grey arrows bring each gradient the forward values it
-            needs (what backprop remembers); no optimizer
+  backprop  the lecture's figure (default): forward (blue) going up from the input at the bottom,
+            backward (red) coming down toward the layer below, each gradient level with the value
+            it differentiates; thin grey arrows bring each gradient the forward values it needs
+            (what backprop remembers); no optimizer
   joint     backprop plus the optimizer: each parameter's update (purple) and a dashed tie from
             each gradient to its value
 
+Heads (--head):
+  simplified  softmax + cross-entropy as one step from the seed, ∂L/∂o = (p − onehot(y))/n, as
+              explain writes it (default)
+  naive       the chain the autodiff pass emits: −y⊘(n·p) into ∂L/∂p, then ·J_softmax(o)
+
+Shapes (--shapes letters): n is the batch; d an input's features; p the model output's; h a hidden
+layer's width (h₁, h₂, … in forward order when there are several). A weight is [in, out].
+
 Examples:
   $ chainrule draw examples/two_layer_sigmoid.json > two_layer.svg
+  $ chainrule draw examples/learn/two_layer.json --shapes letters --format png --width 1400
   $ chainrule draw examples/mnist_mlp.json --view backward --format png      # writes mnist_mlp.backward.png
   $ chainrule draw examples/residual_mlp.json --format dot -o residual.dot
   $ npx graphviz -Tsvg residual.dot -o residual.svg                 # re-render with any Graphviz
@@ -69,8 +82,21 @@ export function drawCommand(): Command {
     .addOption(
       new Option(
         '--rankdir <dir>',
-        'layout direction: LR (left to right) or TB (top to bottom); default LR for forward, else TB',
-      ).choices(['LR', 'TB']),
+        'layout direction: LR (left to right), TB (top to bottom) or BT (bottom to top); default LR for forward, TB for backward, BT for backprop and joint',
+      ).choices(['LR', 'TB', 'BT']),
+    )
+    .addOption(
+      new Option(
+        '--head <form>',
+        'the loss head: simplified ((p − y)/n in one step, as explain) or naive (the autodiff chain through ∂L/∂p)',
+      )
+        .choices(['simplified', 'naive'])
+        .default('simplified'),
+    )
+    .addOption(
+      new Option('--shapes <form>', "shape labels: numbers ([B,128]) or letters (the lecture's [n,d], [d,h], …)")
+        .choices(['numbers', 'letters'])
+        .default('numbers'),
     )
     .addOption(
       new Option(
@@ -98,6 +124,9 @@ export function drawCommand(): Command {
       if (graph === undefined) return;
       const diagram: DiagramOptions = {
         legend: flags.legend,
+        names: specLabels(loaded.spec),
+        head: flags.head,
+        shapes: flags.shapes,
         ...(flags.rankdir === undefined ? {} : { rankdir: flags.rankdir }),
         ...(flags.optimizer === undefined ? {} : { optimizer: flags.optimizer }),
       };

@@ -2,16 +2,24 @@
 // literal and run-time batch dims, odd shapes (1 and primes, so every edge tile runs), the
 // benchmark shapes, bias and accumulate epilogues, tile overrides; plus the encoder's LEB128,
 // validation, determinism, and that nothing outside C is written.
+import v8 from 'node:v8';
 import { describe, expect, test } from 'vitest';
 import { encodeModule, Fn, sleb, uleb, ValType } from '../../../compiler/codegen/wasm/encode.js';
 import {
   chooseSchedule,
   gemmModule,
   gemmParams,
+  packFloats,
   type GemmForm,
   type GemmRequest,
 } from '../../../compiler/codegen/wasm/gemm-simd.js';
 import { instantiateKernels, wasm, type WasmKernel as Kernel, type WasmMemory } from '../../support/wasm-api.js';
+
+// Node 20 has relaxed SIMD behind a flag; set here so the relaxed_madd build runs too. Vitest's
+// forks pool runs each test file in its own process, so no other file sees the flag.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+/** Both builds of every module: plain SIMD, and multiply-adds as f32x4.relaxed_madd. */
+const BUILDS = [false, true] as const;
 
 /** Deterministic pseudo-random f32 values in [-1, 1). */
 function fill(out: Float32Array, seed: number): void {
@@ -48,19 +56,26 @@ const SENTINEL = 12345.5;
  * reference: |C − ref| ≤ 1e-5 · (Σ|a·b| + |bias| + |C₀|) per element, the f32 accumulation bound.
  */
 function check(c: Case, req: GemmRequest, kernel: Kernel, memory: WasmMemory, seed: number): void {
-  const sizes = { a: c.m * c.k, b: c.k * c.n, bias: c.n, c: c.m * c.n };
+  const scratch = packFloats(req);
+  const sizes = { a: c.m * c.k, b: c.k * c.n, bias: c.n, c: c.m * c.n, pack: scratch.fixed + scratch.perRow * c.k };
   let next = 1;
   const place = (len: number): number => {
     const at = next + GUARD;
     next = at + len + GUARD;
     return at;
   };
-  const at = { a: place(sizes.a), b: place(sizes.b), bias: place(sizes.bias), c: place(sizes.c) };
+  const at = {
+    a: place(sizes.a),
+    b: place(sizes.b),
+    bias: place(sizes.bias),
+    c: place(sizes.c),
+    pack: place(sizes.pack),
+  };
   const needed = (next + 16) * 4;
   if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
   const heap = new Float32Array(memory.buffer);
   heap.fill(SENTINEL, 0, next + 16);
-  const view = (key: keyof typeof at): Float32Array => heap.subarray(at[key], at[key] + sizes[key]);
+  const view = (key: 'a' | 'b' | 'bias' | 'c'): Float32Array => heap.subarray(at[key], at[key] + sizes[key]);
   fill(view('a'), seed);
   fill(view('b'), seed + 1);
   fill(view('bias'), seed + 2);
@@ -69,7 +84,15 @@ function check(c: Case, req: GemmRequest, kernel: Kernel, memory: WasmMemory, se
   const b = view('b').slice();
   const bias = view('bias').slice();
   const c0 = view('c').slice();
-  const args: Record<string, number> = { c: at.c * 4, a: at.a * 4, b: at.b * 4, bias: at.bias * 4, m: c.m, k: c.k };
+  const args: Record<string, number> = {
+    c: at.c * 4,
+    a: at.a * 4,
+    b: at.b * 4,
+    bias: at.bias * 4,
+    m: c.m,
+    k: c.k,
+    pack: at.pack * 4,
+  };
   kernel(...gemmParams(req).map((p) => args[p]!));
   const out = view('c');
   for (let i = 0; i < c.m; i++) {
@@ -95,7 +118,7 @@ function check(c: Case, req: GemmRequest, kernel: Kernel, memory: WasmMemory, se
       }
     }
   }
-  // Only C changed: A, B, bias as given, and every guard cell (between and around them) untouched.
+  // Only C (and the packing scratch) changed: A, B, bias as given, every guard cell (between and around them) untouched.
   const same = (x: Float32Array, y: Float32Array): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
   expect(same(view('a'), a) && same(view('b'), b) && same(view('bias'), bias)).toBe(true);
   const starts = Object.values(at).sort((x, y) => x - y);
@@ -128,10 +151,11 @@ function runCase(
   runtime: boolean,
   seed: number,
   tile?: GemmRequest['tile'],
-  extra: Pick<GemmRequest, 'order' | 'unroll'> = {},
+  extra: Pick<GemmRequest, 'order' | 'unroll' | 'kernel'> = {},
+  relaxed = false,
 ): void {
   const req = { ...requestFor(c, runtime, 'kernel', tile), ...extra };
-  const bytes = gemmModule([req]);
+  const bytes = gemmModule([req], { relaxed });
   expect(wasm.validate(bytes)).toBe(true);
   const memory = new wasm.Memory({ initial: 1 });
   check(c, req, instantiateKernels(bytes, memory).kernel!, memory, seed);
@@ -150,14 +174,18 @@ const BENCH: readonly (readonly [number, number, number])[] = [
 describe('wasm SIMD gemm: odd shapes', () => {
   for (const form of FORMS) {
     for (const runtime of [false, true]) {
-      test(`${form}, ${runtime ? 'run-time' : 'literal'} batch dim, every m, k, n in {1, 3, 7, 13, 17, 31}`, () => {
+      test(`${form}, ${runtime ? 'run-time' : 'literal'} batch dim, every m, k, n in {1, 3, 7, 13, 17, 31}, plain and relaxed`, () => {
         let seed = 1;
         for (const m of ODD) {
           for (const k of ODD) {
             for (const n of ODD) {
               // Cycle through the four epilogues so each shows up on every dim.
               const mode = seed % 4;
-              runCase({ form, m, k, n, bias: mode >= 2, accumulate: mode % 2 === 1 }, runtime, seed++);
+              const c = { form, m, k, n, bias: mode >= 2, accumulate: mode % 2 === 1 };
+              runCase(c, runtime, seed, undefined, {}, seed % 2 === 1);
+              // The classic schedule (kept for bench:gemm) on a third of them.
+              if (seed % 3 === 0) runCase(c, runtime, seed, undefined, { kernel: 'classic' });
+              seed++;
             }
           }
         }
@@ -171,8 +199,10 @@ describe('wasm SIMD gemm: benchmark shapes', () => {
     test(`${form}: ${BENCH.map((s) => s.join('×')).join(', ')}`, () => {
       let seed = 100;
       for (const [m, k, n] of BENCH) {
-        runCase({ form, m, k, n, bias: false, accumulate: false }, false, seed++);
-        runCase({ form, m, k, n, bias: true, accumulate: true }, true, seed++);
+        for (const relaxed of BUILDS) {
+          runCase({ form, m, k, n, bias: false, accumulate: false }, false, seed++, undefined, {}, relaxed);
+          runCase({ form, m, k, n, bias: true, accumulate: true }, true, seed++, undefined, {}, relaxed);
+        }
       }
     });
   }
@@ -192,7 +222,7 @@ describe('wasm SIMD gemm: modes and tiles', () => {
       // Batch 0: C has no rows (nn/nt) or is just the bias (tn, k = 0).
       const heap = new Float32Array(memory.buffer);
       heap.fill(7, 0, 4096);
-      const args: Record<string, number> = { c: 64, a: 4000, b: 8000, bias: 12000, m: 0, k: 0 };
+      const args: Record<string, number> = { c: 64, a: 4000, b: 8000, bias: 12000, m: 0, k: 0, pack: 14000 };
       kernel(...gemmParams(req).map((p) => args[p]!));
       const changed = heap.subarray(0, 4096).some((v) => v !== 7);
       expect(changed).toBe(false); // bias cells hold 7 too, so C = 0 + bias = 7 for tn
@@ -246,16 +276,24 @@ describe('wasm SIMD gemm: modes and tiles', () => {
     expect(chooseSchedule({ form: 'nt', m: 1 })).toEqual({ tile: { rows: 2, cols: 4 }, order: 'cols' });
   });
 
-  test('parameters: c, a, b, then bias, then the run-time dim', () => {
+  test('parameters: c, a, b, then bias, then the run-time dim, then the packing scratch', () => {
     expect(gemmParams({ name: 'x', form: 'nn', m: 'runtime', k: 3, n: 4, bias: true })).toEqual([
       'c',
       'a',
       'b',
       'bias',
       'm',
+      'pack',
     ]);
-    expect(gemmParams({ name: 'x', form: 'tn', m: 3, k: 'runtime', n: 4 })).toEqual(['c', 'a', 'b', 'k']);
-    expect(gemmParams({ name: 'x', form: 'nt', m: 3, k: 5, n: 4 })).toEqual(['c', 'a', 'b']);
+    expect(gemmParams({ name: 'x', form: 'tn', m: 5, k: 'runtime', n: 4 })).toEqual(['c', 'a', 'b', 'k', 'pack']);
+    expect(gemmParams({ name: 'x', form: 'nt', m: 3, k: 5, n: 4 })).toEqual(['c', 'a', 'b', 'pack']);
+    // nn/tn with fewer literal rows than PACK_MIN_ROWS read B in place: no scratch.
+    expect(gemmParams({ name: 'x', form: 'nn', m: 3, k: 5, n: 4 })).toEqual(['c', 'a', 'b']);
+    expect(gemmParams({ name: 'x', form: 'nn', m: 64, k: 5, n: 4, kernel: 'classic' })).toEqual(['c', 'a', 'b']);
+    // One panel of k rows × 16 columns (the wider of the two builds' panels).
+    expect(packFloats({ name: 'x', form: 'nn', m: 64, k: 784, n: 128 })).toEqual({ fixed: 784 * 16, perRow: 0 });
+    expect(packFloats({ name: 'x', form: 'tn', m: 784, k: 'runtime', n: 128 })).toEqual({ fixed: 0, perRow: 16 });
+    expect(packFloats({ name: 'x', form: 'nn', m: 1, k: 784, n: 128 })).toEqual({ fixed: 0, perRow: 0 });
   });
 
   test('deterministic: the same requests give the same bytes; different ones differ', () => {
@@ -281,6 +319,151 @@ describe('wasm SIMD gemm: modes and tiles', () => {
     const dup: GemmRequest = { name: 'x', form: 'nn', m: 1, k: 1, n: 1 };
     expect(() => gemmModule([dup, dup])).toThrow(/duplicate export name/);
   });
+});
+
+/** A block of C: rows [r0, r0 + rows), columns [c0, c0 + cols). */
+interface Block {
+  readonly r0: number;
+  readonly rows: number;
+  readonly c0: number;
+  readonly cols: number;
+}
+
+/** Splits `total` into parts of the given sizes, as [start, size] pairs. */
+function parts(sizes: readonly number[]): [number, number][] {
+  let at = 0;
+  return sizes.map((size) => {
+    const start = at;
+    at += size;
+    return [start, size];
+  });
+}
+
+/**
+ * C's bits after computing `blocks` of the product one call each (requests with literal strides
+ * and offset pointers, as a threaded caller slices a kernel), on seeded operands. One block covering
+ * C is the whole-matrix call.
+ */
+function blockwise(c: Case, runtime: boolean, blocks: readonly Block[], seed: number, relaxed = false): Uint32Array {
+  const sizes = { a: c.m * c.k, b: c.k * c.n, bias: c.n, c: c.m * c.n };
+  const at = { a: 16, b: 16 + sizes.a, bias: 16 + sizes.a + sizes.b, c: 16 + sizes.a + sizes.b + sizes.bias };
+  const pack = at.c + sizes.c + 16; // every block may use the same packing scratch: they run one after another
+  const memory = new wasm.Memory({ initial: Math.ceil(((pack + c.k * 64) * 4) / 65536) });
+  const heap = new Float32Array(memory.buffer);
+  for (const key of ['a', 'b', 'bias', 'c'] as const) fill(heap.subarray(at[key], at[key] + sizes[key]), seed++);
+  const full = { lda: c.form === 'tn' ? c.m : c.k, ldb: c.form === 'nt' ? c.k : c.n, ldc: c.n };
+  const reqs = blocks.map((blk, i) => ({
+    ...requestFor({ ...c, m: blk.rows, n: blk.cols }, runtime, `b${i}`),
+    ...full,
+  }));
+  const kernels = instantiateKernels(gemmModule(reqs, { relaxed }), memory);
+  blocks.forEach((blk, i) => {
+    const { r0, c0 } = blk;
+    const args: Record<string, number> = {
+      a: 4 * (at.a + (c.form === 'tn' ? r0 : r0 * c.k)),
+      b: 4 * (at.b + (c.form === 'nt' ? c0 * c.k : c0)),
+      bias: 4 * (at.bias + c0),
+      c: 4 * (at.c + r0 * c.n + c0),
+      m: blk.rows,
+      k: c.k,
+      pack: pack * 4,
+    };
+    kernels[`b${i}`]!(...gemmParams(reqs[i]!).map((p) => args[p]!));
+  });
+  return new Uint32Array(memory.buffer, at.c * 4, sizes.c).slice();
+}
+
+describe('wasm SIMD gemm: blocks of a product (lda, ldb, ldc)', () => {
+  const shapes: readonly (readonly [number, number, number])[] = [
+    [130, 37, 10],
+    [130, 64, 50],
+    [7, 5, 29],
+  ];
+  for (const form of FORMS) {
+    test(`${form}: row, column and grid slices at uneven offsets equal the whole-matrix call bit for bit`, () => {
+      let seed = 2000;
+      for (const [m, k, n] of shapes) {
+        const third = (x: number): number[] => [Math.floor(x / 3), Math.floor(x / 3), x - 2 * Math.floor(x / 3)];
+        const rowSlices = parts(third(m)).map(([r0, rows]) => ({ r0, rows, c0: 0, cols: n }));
+        const colSlices = parts(third(n)).map(([c0, cols]) => ({ r0: 0, rows: m, c0, cols }));
+        const grid = parts([Math.ceil(m / 2), m - Math.ceil(m / 2)]).flatMap(([r0, rows]) =>
+          parts([3, n - 3]).map(([c0, cols]) => ({ r0, rows, c0, cols })),
+        );
+        for (const runtime of [false, true]) {
+          for (let mode = 0; mode < 4; mode++) {
+            const c: Case = { form, m, k, n, bias: mode >= 2, accumulate: mode % 2 === 1 };
+            const relaxed = BUILDS[mode % 2]!;
+            const whole = blockwise(c, runtime, [{ r0: 0, rows: m, c0: 0, cols: n }], seed, relaxed);
+            for (const blocks of [rowSlices, colSlices, grid].filter((b) => b.every((x) => x.rows > 0 && x.cols > 0))) {
+              const got = blockwise(c, runtime, blocks, seed, relaxed);
+              const bad = got.findIndex((bits, i) => bits !== whole[i]);
+              if (bad >= 0) throw new Error(`${JSON.stringify(c)} ${JSON.stringify(blocks)}: C[${bad}] differs`);
+            }
+            seed += 4;
+          }
+        }
+      }
+      // The whole-matrix result itself is right (the float64 reference, through check()).
+      runCase({ form, m: 130, k: 37, n: 10, bias: true, accumulate: true }, false, seed);
+    });
+  }
+
+  test('a block leaves the rest of C alone: strides wider than the block, guard values intact', () => {
+    for (const form of FORMS) {
+      const c: Case = { form, m: 9, k: 6, n: 11, bias: true, accumulate: false };
+      const whole = blockwise(c, false, [{ r0: 0, rows: 9, c0: 0, cols: 11 }], 7);
+      const untouched = blockwise(c, false, [], 7);
+      const part = blockwise(c, false, [{ r0: 2, rows: 5, c0: 3, cols: 6 }], 7);
+      for (let i = 0; i < 9; i++)
+        for (let j = 0; j < 11; j++) {
+          const inside = i >= 2 && i < 7 && j >= 3 && j < 9;
+          expect(part[i * 11 + j]).toBe((inside ? whole : untouched)[i * 11 + j]);
+        }
+    }
+  });
+
+  test('strides below the stored row length are rejected', () => {
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 3, k: 5, n: 4, lda: 4 }])).toThrow(
+      /lda must be an integer ≥ 5/,
+    );
+    expect(() => gemmModule([{ name: 'x', form: 'tn', m: 3, k: 5, n: 4, lda: 2 }])).toThrow(
+      /lda must be an integer ≥ 3/,
+    );
+    expect(() => gemmModule([{ name: 'x', form: 'nt', m: 3, k: 5, n: 4, ldb: 4 }])).toThrow(
+      /ldb must be an integer ≥ 5/,
+    );
+    expect(() => gemmModule([{ name: 'x', form: 'nn', m: 3, k: 5, n: 4, ldc: 3.5 }])).toThrow(
+      /ldc must be an integer ≥ 4/,
+    );
+  });
+});
+
+describe('wasm SIMD gemm: packing edge cases (plain and relaxed builds)', () => {
+  test('relaxed_madd appears only in the relaxed build, and this engine (flag set) validates it', () => {
+    const req: GemmRequest = { name: 'g', form: 'nn', m: 8, k: 9, n: 10 };
+    const hasMadd = (b: Uint8Array): boolean => b.some((x, i) => x === 0xfd && b[i + 1] === 0x85 && b[i + 2] === 0x02);
+    const relaxed = gemmModule([req], { relaxed: true });
+    expect(hasMadd(relaxed)).toBe(true);
+    expect(hasMadd(gemmModule([req]))).toBe(false);
+    expect(wasm.validate(relaxed)).toBe(true);
+  });
+
+  for (const form of FORMS) {
+    test(`${form}: m in {1, 7, 130}, odd k, n below, at and past one and two panels (1–5, 9–13, 15–17, 31–33)`, () => {
+      let seed = 3000;
+      for (const relaxed of BUILDS) {
+        for (const m of [1, 7, 130]) {
+          for (const k of [1, 5, 33]) {
+            for (const n of [1, 2, 3, 4, 5, 9, 10, 11, 12, 13, 15, 16, 17, 31, 32, 33]) {
+              const mode = seed % 4;
+              const c = { form, m, k, n, bias: mode >= 2, accumulate: mode % 2 === 1 };
+              runCase(c, seed % 3 === 0, seed++, undefined, {}, relaxed);
+            }
+          }
+        }
+      }
+    });
+  }
 });
 
 describe('wasm encoder', () => {
@@ -316,6 +499,12 @@ describe('wasm encoder', () => {
       (p: number) => number
     >;
     expect(exports.sum2!(4)).toBe(20); // lanes at byte 4 + 4: elements 2..5
+  });
+
+  test('i8x16.shuffle takes exactly 16 byte indices below 32', () => {
+    expect(() => new Fn([]).i8x16Shuffle([0, 1])).toThrow(RangeError);
+    expect(() => new Fn([]).i8x16Shuffle(new Array<number>(16).fill(32))).toThrow(RangeError);
+    expect(() => new Fn([]).i8x16Shuffle(new Array<number>(16).fill(31))).not.toThrow();
   });
 
   test('a body with a type error does not validate (validation is a real check)', () => {

@@ -1,0 +1,196 @@
+// Threads in `wasm-simd` modules (`createModelAsync({ threads })`): for every example and random
+// specs, at batch sizes 1, 7, 64 and 130, models on 1, 2 and 3 threads (3 splits unevenly) agree
+// with the reference interpreter and with each other bit for bit: forward outputs, loss,
+// gradients, and parameters after training steps. The thread threshold is lowered to 0 so every
+// matmul that can be split is (the default keeps small ones on the calling thread). Also: the
+// shared memory is really in use, `createModel` refuses threads, and a Node process that creates,
+// uses and disposes a threaded model exits by itself.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { emitModule } from '../../../compiler/codegen/emit-module.js';
+import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
+import { loadModuleSource } from '../../../runtime/load-module.js';
+import type { Feed, GeneratedModel, ModelModule } from '../../../runtime/model.js';
+import { compile, load } from '../../../src/api.js';
+import { exampleSpec, exampleSpecs } from '../../support/examples.js';
+import { compileSpec } from '../../support/pipeline.js';
+import { randomSpec } from '../../support/random-spec.js';
+import { rng } from '../../support/rng.js';
+import { randomBatch, stepProblems, type Tolerance } from './support.js';
+
+/** As in wasm-mode.test.ts: the wasm matmuls sum in f32 (the derivation is there). */
+const WASM_F32: Tolerance = { rel: 1e-4, abs: 1e-4 };
+const BATCHES = [1, 7, 64, 130] as const;
+const THREADS = [1, 2, 3] as const;
+
+/** The spec's wasm-simd module with every matmul in wasm and every splittable one threaded. */
+async function threadedModule(
+  spec: GraphSpec,
+  batch: number | undefined,
+): Promise<{ mod: ModelModule; source: string }> {
+  const compiled = compile(spec, { dtype: 'f32', ...(batch === undefined ? {} : { batch }), kernels: 'wasm-simd' });
+  const source = emitModule(compiled.graph, {
+    dtype: 'f32',
+    ...(batch === undefined ? {} : { batch }),
+    kernels: 'wasm-simd',
+    wasmMinMacs: 0,
+    threadMinMacs: 0,
+  });
+  return { mod: await loadModuleSource(source, compiled.name), source };
+}
+
+async function create(mod: ModelModule, threads: number, seed: number): Promise<GeneratedModel> {
+  if (mod.createModelAsync === undefined) throw new Error('the module has no createModelAsync');
+  return mod.createModelAsync({ seed, threads });
+}
+
+/** Every number a few calls produce, in order: outputs, loss, gradients, then losses and parameters of two steps. */
+function trace(model: GeneratedModel, batch: { inputs: Feed; targets: Feed }): Float64Array {
+  const out: number[] = [];
+  const take = (record: Readonly<Record<string, ArrayLike<number>>>): void => {
+    for (const key of Object.keys(record).sort()) out.push(...Array.from(record[key] as ArrayLike<number>));
+  };
+  take(model.forward(batch.inputs));
+  out.push(model.lossAndGrads(batch.inputs, batch.targets));
+  take(model.grads);
+  for (let i = 0; i < 2; i++) out.push(model.trainStep(batch.inputs, batch.targets));
+  take(model.params);
+  return Float64Array.from(out);
+}
+
+/** Index of the first value that differs bit for bit (NaN included), or −1. */
+function firstDifference(a: Float64Array, b: Float64Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+/**
+ * Interpreter parity on 3 threads at every batch size (a fresh model each time, so the parameters
+ * are the seeded ones); then, for each thread count, one model run through every batch size in
+ * turn, whose trace must equal the 1-thread trace exactly.
+ */
+async function checkThreads(spec: GraphSpec, fixed: boolean, seed: number): Promise<void> {
+  const { joint } = compileSpec(spec, { dtype: 'f32' });
+  const runs = fixed
+    ? await Promise.all(BATCHES.map(async (b) => ({ batches: [b], ...(await threadedModule(spec, b)) })))
+    : [{ batches: [...BATCHES], ...(await threadedModule(spec, undefined)) }];
+  for (const { batches, mod, source } of runs) {
+    if (batches.some((b) => b >= 64))
+      expect(source, 'something must be split among threads').toMatch(/split(Rows|Blocks)\(threadPool/);
+    const data = batches.map((b) => randomBatch(joint, b, rng(seed + b), 'f32'));
+    const traces: Float64Array[] = [];
+    // Parity on 3 threads (uneven chunks, two workers); the others must then match it bit for bit.
+    for (const batch of data) {
+      const model = await create(mod, 3, seed);
+      expect(stepProblems(model, joint, batch, WASM_F32), '3 threads').toEqual([]);
+      model.dispose?.();
+    }
+    for (const threads of THREADS) {
+      const model = await create(mod, threads, seed);
+      const parts = data.map((batch) => trace(model, batch));
+      model.dispose?.();
+      traces.push(Float64Array.from(parts.flatMap((p) => Array.from(p))));
+    }
+    for (const [i, t] of traces.entries()) {
+      expect(firstDifference(t, traces[0] as Float64Array), `${THREADS[i]} threads vs 1, batches ${batches}`).toBe(-1);
+    }
+  }
+}
+
+const examples = [...exampleSpecs()];
+
+describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and with the interpreter', () => {
+  // mnist_mlp runs at fixed batches below (its interpreter runs at batch 130 are the slow part).
+  it.each(examples.map(([name]) => name).filter((n) => n !== 'mnist_mlp'))(
+    '%s, run-time batch 1, 7, 64, 130',
+    async (name) => {
+      await checkThreads(exampleSpec(name), false, 3);
+    },
+  );
+
+  it.each(['mnist_mlp', 'residual_mlp', 'two_layer_sigmoid'])('%s, fixed batch 1, 7, 64, 130', async (name) => {
+    await checkThreads(exampleSpec(name), true, 5);
+  });
+
+  it('random specs, run-time batch', async () => {
+    const specs = fc.sample(randomSpec({ maxWidth: 24, maxDepth: 4, train: 'always' }), { numRuns: 4, seed: 16 });
+    for (const [i, spec] of specs.entries()) {
+      const source = (await threadedModule(spec, undefined)).source;
+      if (!/split(Rows|Blocks)\(threadPool/.test(source)) continue;
+      await checkThreads(spec, false, 100 + i);
+    }
+  });
+});
+
+describe('threads: memory, options, lifetime', () => {
+  it('a threaded model keeps its arena in shared memory; a 1-thread model does not', async () => {
+    const { mod } = await threadedModule(exampleSpec('mnist_mlp'), 64);
+    const two = await create(mod, 2, 1);
+    const one = await create(mod, 1, 1);
+    expect(two.params['fc1.weight']?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(one.params['fc1.weight']?.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    two.dispose?.();
+    one.dispose?.();
+  });
+
+  it('the API: load(spec, { threads: 2 }) creates the threaded model', async () => {
+    const model = await load(exampleSpec('mnist_mlp'), { kernels: 'wasm-simd', batch: 64, threads: 2, seed: 1 });
+    expect(model.params['fc1.weight']?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    model.dispose?.();
+  });
+
+  it('createModel refuses threads > 1 and names createModelAsync; bad counts are refused', async () => {
+    const { mod } = await threadedModule(exampleSpec('mnist_mlp'), 64);
+    expect(() => mod.createModel({ threads: 2 })).toThrow(/threads: 2 needs createModelAsync/);
+    await expect(create(mod, 0, 1)).rejects.toThrow(/threads: expected a positive integer/);
+    await expect(create(mod, 1.5, 1)).rejects.toThrow(/threads: expected a positive integer/);
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'chainrule-threads-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a Node process that creates, trains and disposes a 2-thread model exits by itself with code 0', async () => {
+    const compiled = compile(exampleSpec('mnist_mlp'), { batch: 64, kernels: 'wasm-simd', emit: 'js' });
+    const modulePath = join(dir, 'mnist_mlp.mjs');
+    writeFileSync(modulePath, compiled.js ?? '');
+    const script = join(dir, 'run.mjs');
+    writeFileSync(
+      script,
+      [
+        `const { createModelAsync } = await import(${JSON.stringify(pathToFileURL(modulePath).href)});`,
+        'const model = await createModelAsync({ seed: 1, threads: 2 });',
+        'const x = new Float32Array(64 * 784).map((_, i) => Math.sin(i));',
+        'const y = new Int32Array(64).map((_, i) => i % 10);',
+        'for (let i = 0; i < 3; i++) model.trainStep({ x }, { y });',
+        'model.dispose();',
+        "console.log('disposed');",
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const code = await new Promise<number | string>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve('still running after 20 s');
+      }, 20_000);
+      child.on('exit', (c, signal) => {
+        clearTimeout(timer);
+        resolve(c ?? `signal ${signal}`);
+      });
+    });
+    expect(output).toContain('disposed');
+    expect(code, output).toBe(0);
+  });
+});
