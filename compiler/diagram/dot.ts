@@ -443,12 +443,24 @@ function localFactor(ctx: Context, node: Node): string {
   if (node.op === 'add') return '+';
   const factor = node.grad?.factor ?? '';
   if (factor === '') return '·1';
-  const byName = new Map(ctx.graph.nodes.map((n) => [n.name, n.id]));
+  const byName = idsByName(ctx.graph);
   return factor.replace(/[A-Za-z_][A-Za-z0-9_.]*/g, (word) => {
     const id = byName.get(word);
     return id === undefined ? word : ctx.name(id);
   });
 }
+
+/** Node name → id, built once per graph (not once per backward node: that was quadratic). */
+function idsByName(graph: Graph): ReadonlyMap<string, number> {
+  let map = idsByNameCache.get(graph.nodes);
+  if (map === undefined) {
+    map = new Map(graph.nodes.map((n) => [n.name, n.id]));
+    idsByNameCache.set(graph.nodes, map);
+  }
+  return map;
+}
+
+const idsByNameCache = new WeakMap<readonly Node[], ReadonlyMap<string, number>>();
 
 function forwardEdges(ctx: Context, node: Node): DiagramEdge[] {
   return node.inputs
