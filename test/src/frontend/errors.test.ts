@@ -74,6 +74,7 @@ const expectations: Readonly<Record<string, Expectation>> = {
   'train-momentum-range': { line: 13, says: "'momentum' must be in [0, 1)" },
   'train-option-of-other-optimizer': { line: 13, says: "unknown key 'momentum' in 'train' for adam" },
   'train-without-loss': { line: 12, says: "'train' needs a loss" },
+  'train-recipe-range': { line: 13, says: "'epochs' must be a whole number in [1, 1000000]", errors: 2 },
   'label-unknown-key': { line: 6, node: 'fc1', says: "unknown label key 'weigth' for linear" },
   'label-param-on-activation': { line: 7, node: 'h1', says: "unknown label key 'weight' for relu" },
   'label-not-text': { line: 7, node: 'h1', says: "'label' must be a string or an object of strings" },
