@@ -24,10 +24,10 @@ export interface CampaignOptions {
 
 export const FULL_COUNTS: Readonly<Record<FuzzSet, number>> = {
   spec: 10_000,
-  csv: 500,
-  weights: 500,
-  module: 500,
-  onnx: 250,
+  csv: 400,
+  weights: 400,
+  module: 400,
+  onnx: 200,
 };
 export const QUICK_COUNTS: Readonly<Record<FuzzSet, number>> = { spec: 90, csv: 30, weights: 30, module: 40, onnx: 16 };
 

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FULL_COUNTS, QUICK_COUNTS, failures, runCampaign, summary } from './campaign.js';
-import { type FuzzSet, SETS } from './types.js';
+import { type CaseResult, type FuzzSet, SETS } from './types.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     'big-mb': { type: 'string' },
     write: { type: 'boolean', default: false },
     sets: { type: 'string' },
+    partial: { type: 'string' },
   },
 });
 const seed = Number(values.seed);
@@ -29,6 +30,7 @@ const counts = Object.fromEntries(SETS.map((s) => [s, only === undefined || only
 >;
 const bigCsvMb = Number(values['big-mb'] ?? (values.quick ? 0 : 105));
 let done = 0;
+const seen: CaseResult[] = [];
 const total = Object.values(counts).reduce((a, b) => a + b, 0);
 const result = await runCampaign({
   seed,
@@ -37,7 +39,13 @@ const result = await runCampaign({
   bigCsvMb,
   onResult: (r) => {
     done++;
-    if (done % 250 === 0 || done === total) process.stderr.write(`fuzz: ${done}/${total} cases\n`);
+    seen.push(r);
+    if (done % 250 === 0 || done === total) {
+      process.stderr.write(`fuzz: ${done}/${total} cases\n`);
+      // --partial FILE: the table so far, for a run that may be cut short.
+      if (values.partial !== undefined)
+        writeFileSync(values.partial, `${summary({ results: seen, seconds: 0 }, seed)}\n`);
+    }
     if (r.outcome === 'crash' || r.outcome === 'hang' || r.outcome === 'oom' || r.outcome === 'silent')
       process.stderr.write(`fuzz: ${r.set} #${r.index} ${r.outcome}: ${r.label} — ${r.detail}\n`);
   },
