@@ -206,6 +206,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     const refs: CaseRef[] = SETS.flatMap((set) =>
       Array.from({ length: o.counts[set] }, (_, index) => ({ set, index })),
     );
+    // Interleaved by progress through each set, so a run cut short has seen every set alike.
+    const at = (r: CaseRef): number => r.index / o.counts[r.set];
+    refs.sort((a, b) => at(a) - at(b) || SETS.indexOf(a.set) - SETS.indexOf(b.set));
     const results = await runCases(refs, {
       seed: o.seed,
       dir,
