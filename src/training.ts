@@ -33,6 +33,7 @@ import {
   fitStandardizer,
   loadDataset,
   splitDataset,
+  standardizeInPlace,
   type Dataset,
   type Standardizer,
 } from '../runtime/datasets/index.js';
@@ -174,8 +175,23 @@ export function prepareData(o: DataOptions, io: ModelIO): PreparedData {
   const split = splitDataset(all, o.valSplit, o.seed);
   const standardizer =
     o.standardizer !== undefined ? o.standardizer : o.standardize ? fitStandardizer(split.train) : null;
-  const scale = (ds: Dataset): Dataset => (standardizer ? applyStandardizer(ds, standardizer) : ds);
-  return { all: scale(all), train: scale(split.train), val: split.val ? scale(split.val) : undefined, standardizer };
+  // With a validation set the split's rows are fresh copies: standardize those in place, so a big
+  // CSV is held twice (loaded + split), not four times. `all` is scaled only if asked for (eval).
+  const owned = split.val !== undefined;
+  const scale = (ds: Dataset): Dataset =>
+    standardizer === null ? ds : owned ? standardizeInPlace(ds, standardizer) : applyStandardizer(ds, standardizer);
+  const train = scale(split.train);
+  const val = split.val ? scale(split.val) : undefined;
+  let scaledAll: Dataset | undefined;
+  return {
+    get all(): Dataset {
+      scaledAll ??= standardizer === null ? all : applyStandardizer(all, standardizer);
+      return scaledAll;
+    },
+    train,
+    val,
+    standardizer,
+  };
 }
 
 export interface TrainedModel {
@@ -443,7 +459,7 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
     },
     io,
   );
-  const featureNames = prepData.all.featureNames;
+  const featureNames = prepData.train.featureNames;
   const run: RunInfo = {
     data: recordData(data, outDir),
     seed,
@@ -452,7 +468,7 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
     epochs,
     ...(label !== undefined ? { label } : {}),
     lr: (spec.train ?? DEFAULT_TRAIN).lr,
-    classNames: prepData.all.classNames,
+    classNames: prepData.train.classNames,
     standardizer: prepData.standardizer,
     augment,
     ...(featureNames !== undefined && isFilePath(data) ? { featureNames } : {}),

@@ -89,6 +89,8 @@ export interface DiagramOptions {
 /** A DOT edge plus what it means, so tests and the legend need not parse attributes back. */
 export interface DiagramEdge extends DotEdge {
   readonly kind: EdgeKind;
+  /** A gradient edge's chain-rule factor as its label prints it (`·W⁽²⁾ᵀ`, `(p − onehot(y))/n`), for tooltips. */
+  readonly factor?: string;
 }
 
 export interface Diagram {
@@ -486,7 +488,8 @@ function savedEdges(ctx: Context, node: Node): DiagramEdge[] {
 function headEdges(ctx: Context, node: Node): DiagramEdge[] {
   const seed = ctx.graph.nodes.find((n) => ctx.kind.get(n.id) === 'seed' && ctx.shown.has(n.id));
   if (seed === undefined || ctx.head === undefined) return [];
-  return [edge(ctx, seed.id, node.id, 'backward', factorLabel(ctx.head.formula, ctx.shape(node.id)))];
+  const formula = ctx.head.formula;
+  return [{ ...edge(ctx, seed.id, node.id, 'backward', factorLabel(formula, ctx.shape(node.id))), factor: formula }];
 }
 
 function backwardEdges(ctx: Context, node: Node): DiagramEdge[] {
@@ -494,7 +497,10 @@ function backwardEdges(ctx: Context, node: Node): DiagramEdge[] {
     ? headEdges(ctx, node)
     : node.inputs
         .filter((i) => carriesGradient(ctx, i) && ctx.shown.has(i))
-        .map((i) => edge(ctx, i, node.id, 'backward', factorLabel(localFactor(ctx, node), ctx.shape(i))));
+        .map((i) => {
+          const factor = localFactor(ctx, node);
+          return { ...edge(ctx, i, node.id, 'backward', factorLabel(factor, ctx.shape(i))), factor };
+        });
   const of = node.grad?.of;
   if (ctx.view === 'backprop') return [...edges, ...savedEdges(ctx, node)];
   if (of === undefined || !ctx.shown.has(of)) return edges;
