@@ -30,15 +30,15 @@ export type ModuleOutcome =
   | { readonly ok: false; readonly message: string };
 
 /** One module per (spec, batch, kernels): MNIST MLP train and MNIST MLP forward share theirs. */
-export function moduleKey(b: Benchmark, kernels: KernelMode = 'js'): string {
-  return `${b.spec.replace(/\.json$/, '')}-b${b.batch}${kernels === 'js' ? '' : `-${kernels}`}`;
+export function moduleKey(b: Benchmark, kernels: KernelMode = 'auto'): string {
+  return `${b.spec.replace(/\.json$/, '')}-b${b.batch}${kernels === 'auto' ? '' : `-${kernels}`}`;
 }
 
 /**
  * Compiles `b`'s spec for its fixed batch (f32) and writes the JS. The file name carries a hash of
  * the code, so a changed compiler never reuses a stale file and concurrent runs never clash.
  */
-export function prepareModule(b: Benchmark, cacheDir = defaultCacheDir, kernels: KernelMode = 'js'): PreparedModule {
+export function prepareModule(b: Benchmark, cacheDir = defaultCacheDir, kernels: KernelMode = 'auto'): PreparedModule {
   const started = performance.now();
   const compiled = compile(workloadPath(b.spec), { dtype: 'f32', batch: b.batch, kernels });
   const js = transformSync(compiled.source, {
@@ -62,7 +62,7 @@ export function prepareModule(b: Benchmark, cacheDir = defaultCacheDir, kernels:
 export function prepareModules(
   list: readonly Benchmark[],
   cacheDir = defaultCacheDir,
-  modes: readonly KernelMode[] = ['js'],
+  modes: readonly KernelMode[] = ['auto'],
 ): Map<string, ModuleOutcome> {
   const out = new Map<string, ModuleOutcome>();
   for (const kernels of modes) {
@@ -72,7 +72,7 @@ export function prepareModules(
       try {
         out.set(key, { ok: true, module: prepareModule(b, cacheDir, kernels) });
       } catch (error) {
-        const message = `compile ${b.spec} at batch ${b.batch}${kernels === 'js' ? '' : ` with kernels ${kernels}`}: ${error instanceof Error ? error.message : String(error)}`;
+        const message = `compile ${b.spec} at batch ${b.batch}${kernels === 'auto' ? '' : ` with kernels ${kernels}`}: ${error instanceof Error ? error.message : String(error)}`;
         out.set(key, { ok: false, message });
       }
     }

@@ -99,7 +99,7 @@ export function summarize(results: readonly BenchmarkResult[]): BenchmarkSummary
 }
 
 /** How many times faster `subject` is than `peer` (median over median); for latency the same ratio inverted. */
-export function speedup(summary: BenchmarkSummary, subject: PeerId, peer: PeerId): number | undefined {
+export function speedup(summary: BenchmarkSummary, subject: string, peer: string): number | undefined {
   const a = summary.peers.find((p) => p.peer === subject)?.perSecond?.median;
   const b = summary.peers.find((p) => p.peer === peer)?.perSecond?.median;
   return a !== undefined && b !== undefined ? a / b : undefined;
@@ -137,6 +137,83 @@ export interface TargetVerdict extends Target {
   readonly verdict: 'pass' | 'fail' | 'n/a';
 }
 
+/** An issue-16 target: `subject` over `versus` on one benchmark (peer ids; thread variants included). */
+export interface RatioTarget {
+  readonly benchmark: string;
+  readonly subject: string;
+  readonly versus: string;
+  readonly minSpeedup: number;
+  readonly text: string;
+}
+
+/**
+ * Issue 16's targets. `chainrule-2t` is the default module created with 2 threads: until the
+ * generated modules have a `threads` option the bench has no such peer and those rows say n/a.
+ */
+export const threadTargets: readonly RatioTarget[] = [
+  ...(['w2-forward', 'w3-forward'] as const).flatMap((benchmark) => {
+    const name = benchmark === 'w2-forward' ? 'MNIST MLP' : 'wide MNIST MLP';
+    return [
+      {
+        benchmark,
+        subject: 'chainrule-2t',
+        versus: 'tfjs-wasm',
+        minSpeedup: 2,
+        text: `${name} forward, 2 threads ≥ 2× tfjs-wasm`,
+      },
+      {
+        benchmark,
+        subject: 'chainrule-2t',
+        versus: 'onnxruntime',
+        minSpeedup: 0.5,
+        text: `${name} forward, 2 threads ≥ 0.5× onnxruntime 1 thread`,
+      },
+    ];
+  }),
+  {
+    benchmark: 'w2-train',
+    subject: 'chainrule-2t',
+    versus: 'chainrule',
+    minSpeedup: 1.7,
+    text: 'MNIST MLP training, 2 threads ≥ 1.7× 1 thread',
+  },
+  {
+    benchmark: 'w3-train',
+    subject: 'chainrule-2t',
+    versus: 'chainrule',
+    minSpeedup: 1.7,
+    text: 'wide MNIST MLP training, 2 threads ≥ 1.7× 1 thread',
+  },
+  {
+    benchmark: 'w4-forward',
+    subject: 'chainrule',
+    versus: 'onnxruntime',
+    minSpeedup: 2,
+    text: 'MNIST batch-1 latency ≤ 0.5× onnxruntime 1 thread',
+  },
+  {
+    benchmark: 'w1-train',
+    subject: 'chainrule',
+    versus: 'chainrule-js',
+    minSpeedup: 0.95,
+    text: 'Iris MLP training: default no slower than --kernels js (5% noise allowance)',
+  },
+];
+
+export interface RatioVerdict extends RatioTarget {
+  readonly measured?: number;
+  readonly verdict: 'pass' | 'fail' | 'n/a';
+}
+
+export function evaluateThreadTargets(summaries: readonly BenchmarkSummary[]): RatioVerdict[] {
+  return threadTargets.map((t) => {
+    const summary = summaries.find((s) => s.benchmark.id === t.benchmark);
+    const measured = summary ? speedup(summary, t.subject, t.versus) : undefined;
+    if (measured === undefined) return { ...t, verdict: 'n/a' };
+    return { ...t, measured, verdict: measured >= t.minSpeedup ? 'pass' : 'fail' };
+  });
+}
+
 /** Every target, judged for each chainrule kernel mode (targets order, then mode order). */
 export function evaluateTargets(summaries: readonly BenchmarkSummary[]): TargetVerdict[] {
   return targets.flatMap((t) =>
@@ -162,6 +239,8 @@ export interface Report {
   readonly subject?: PeerId;
   readonly benchmarks: readonly BenchmarkSummary[];
   readonly targets: readonly TargetVerdict[];
+  /** Issue 16's targets (threads, onnxruntime, no regression). */
+  readonly threadTargets: readonly RatioVerdict[];
 }
 
 export function buildReport(
@@ -178,6 +257,7 @@ export function buildReport(
     ...(subject ? { subject } : {}),
     benchmarks,
     targets: evaluateTargets(benchmarks),
+    threadTargets: evaluateThreadTargets(benchmarks),
   };
 }
 
@@ -276,6 +356,30 @@ function targetTable(report: Report): string {
   return table(['target', 'required speedup', ...titles], rows);
 }
 
+function threadTargetTable(report: Report): string {
+  const defaults = report.targets.filter((v) => v.peer === 'chainrule');
+  const judged = defaults.filter((v) => v.verdict !== 'n/a');
+  const passed = judged.filter((v) => v.verdict === 'pass').length;
+  const first = [
+    'Default compile, 1 thread: every issue-7 target above',
+    'all',
+    judged.length === 0 ? 'n/a' : `${passed}/${judged.length} pass${passed === judged.length ? '' : ' **FAIL**'}`,
+  ];
+  const rows = report.threadTargets.map((v) => [
+    v.text,
+    `×${v.minSpeedup}`,
+    v.measured === undefined
+      ? `n/a (${[v.subject, v.versus].filter((p) => !ran(report, p, v.benchmark)).join(', ')} not run)`
+      : `×${v.measured.toPrecision(3)} ${v.verdict === 'pass' ? 'pass' : '**FAIL**'}`,
+  ]);
+  return table(['target (issue 16)', 'required speedup', 'measured'], [first, ...rows]);
+}
+
+function ran(report: Report, peer: string, benchmark: string): boolean {
+  const s = report.benchmarks.find((b) => b.benchmark.id === benchmark);
+  return s?.peers.some((p) => p.peer === peer && p.perSecond !== undefined) ?? false;
+}
+
 function validationTable(report: Report): string {
   const rows = report.benchmarks.flatMap((s) =>
     s.peers
@@ -349,6 +453,10 @@ export function renderMarkdown(report: Report): string {
     'Targets from issue 7 (chainrule over the named peer, medians of this run).',
     '',
     targetTable(report),
+    '',
+    'Targets from issue 16 (medians of this run; `chainrule` is the default compile, `chainrule-2t` the same module on 2 threads).',
+    '',
+    threadTargetTable(report),
     '',
     `Effective GFLOP/s (2·m·k·n per matmul; forward one matmul per layer, training three).`,
     '',

@@ -107,6 +107,15 @@ function describe(o: Outcome, b: Benchmark): string {
   return b.metric === 'latency' ? `${(1e6 / last.perSecond).toFixed(1)} µs/call` : `${last.perSecond.toFixed(1)}/s`;
 }
 
+function markUnavailable(results: readonly BenchmarkResult[], peer: PeerId, message: string): void {
+  for (const r of results)
+    for (const o of r.outcomes)
+      if (o.peer === peer && o.status === 'ok' && o.samples.length === 0) {
+        o.status = 'unavailable';
+        o.message = message;
+      }
+}
+
 export async function runSuite(options: SuiteOptions, runJob: JobRunner): Promise<BenchmarkResult[]> {
   const results: BenchmarkResult[] = options.benchmarks.map((benchmark) => ({
     benchmark,
@@ -131,8 +140,12 @@ export async function runSuite(options: SuiteOptions, runJob: JobRunner): Promis
         .map((outcome) => ({ result, outcome })),
     );
     await inPool(jobs, options.concurrency, async ({ result, outcome }) => {
+      if (outcome.status !== 'ok') return; // found unavailable on another workload meanwhile
       const job: Job = { benchmark: result.benchmark, peer: outcome.peer, seed: options.seed, plan: options.plan };
-      record(outcome, await runJob(job));
+      const answer = await runJob(job);
+      record(outcome, answer);
+      // Unavailable is a property of the platform (no native binding, no threads): not retried elsewhere.
+      if (answer.status === 'unavailable') markUnavailable(results, outcome.peer, answer.message);
       options.onProgress?.(
         `run ${run + 1}/${options.runs}  ${result.benchmark.title.padEnd(18)} ${outcome.peer.padEnd(13)} ${describe(outcome, result.benchmark)}`,
       );

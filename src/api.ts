@@ -2,9 +2,9 @@
 // in this process (`load`). The CLI's `compile`, `train`, `eval`, `predict` and `demo` all go
 // through here, so a program gets exactly what the command line writes.
 import { createRequire } from 'node:module';
-import { emitDeclarations, emitModule } from '../compiler/codegen/emit-module.js';
+import { emitDeclarations, emitModuleWithCounts } from '../compiler/codegen/emit-module.js';
 import { naiveLayout } from '../compiler/codegen/layout.js';
-import type { KernelMode } from '../compiler/codegen/wasm/module-wasm.js';
+import type { KernelMode, MatmulCounts } from '../compiler/codegen/wasm/module-wasm.js';
 import { ChainruleError } from '../compiler/diagnostics.js';
 import type { FloatDType, Graph, MemoryPlan } from '../compiler/ir/types.js';
 import { compileGraph, type Stage } from '../compiler/passes/pipeline.js';
@@ -27,8 +27,9 @@ export interface CompileOptions {
   /** Optimizing passes to skip, by name (`--no-<pass>`). */
   readonly disable?: readonly string[];
   /**
-   * How matmuls run: `js` (default; TypeScript loops) or `wasm-simd` (WebAssembly SIMD functions
-   * embedded in the module, for the matmuls big enough to win; f32 only).
+   * How matmuls run: `auto` (default: per matmul, the backend measured fastest for its shape,
+   * WebAssembly SIMD or TypeScript; always TypeScript for f64), `js` (TypeScript loops only) or
+   * `wasm-simd` (WebAssembly SIMD wherever a matmul has a wasm form; f32 only).
    */
   readonly kernels?: KernelMode;
   /**
@@ -68,8 +69,10 @@ export interface CompiledModel {
   readonly spec: GraphSpec;
   readonly dtype: FloatDType;
   readonly batch?: number;
-  /** How the module's matmuls run. */
+  /** How the module's matmuls run (the mode asked for). */
   readonly kernels: KernelMode;
+  /** How many matmul kernels run as WebAssembly SIMD and how many as TypeScript (what `auto` chose). */
+  readonly matmuls: MatmulCounts;
   /** The generated module: standalone TypeScript, no imports. */
   readonly source: string;
   /** Which module files were asked for. */
@@ -114,13 +117,14 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
   });
   if (!result.ok) throw new ChainruleError(result.errors);
   const seed = options.train?.seed ?? spec.train?.seed;
+  const kernels = options.kernels ?? 'auto';
   const emitOptions = {
     dtype,
     ...(batch !== undefined ? { batch } : {}),
     ...(seed !== undefined ? { defaultSeed: seed } : {}),
-    ...(options.kernels !== undefined ? { kernels: options.kernels } : {}),
+    kernels,
   };
-  const source = emitModule(result.graph, emitOptions);
+  const { source, matmuls } = emitModuleWithCounts(result.graph, emitOptions);
   const emit = options.emit ?? 'ts';
   const js =
     emit === 'ts'
@@ -131,7 +135,8 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
     spec,
     dtype,
     ...(batch !== undefined ? { batch } : {}),
-    kernels: options.kernels ?? 'js',
+    kernels,
+    matmuls,
     source,
     emit,
     ...js,
@@ -208,5 +213,5 @@ const LEAF_ROLES = new Set(['input', 'target', 'param', 'state', 'const']);
 
 export { ChainruleError } from '../compiler/diagnostics.js';
 export type { Stage } from '../compiler/passes/pipeline.js';
-export type { KernelMode } from '../compiler/codegen/wasm/module-wasm.js';
+export type { KernelMode, MatmulCounts } from '../compiler/codegen/wasm/module-wasm.js';
 export type { GeneratedModel, ModelModule } from '../runtime/model.js';

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { GeneratedModel, ModelModule } from '../../runtime/model.js';
 import { weightOf } from '../data.js';
 import type { Mode } from '../workloads.js';
-import type { PeerSession, PeerSetup } from './peer.js';
+import { PeerUnavailableError, type PeerSession, type PeerSetup } from './peer.js';
 
 /** Copies the shared weights in, checking the generated module uses the documented keys and sizes. */
 function copyWeights(model: GeneratedModel, setup: PeerSetup): void {
@@ -47,7 +47,29 @@ async function importModule(path: string): Promise<ModelModule> {
   return mod;
 }
 
-/** `threads` > 1: the model is created with `createModelAsync({ threads })` and disposed at the end. */
+/** A module's creators as the threads option (issue 16) defines them; older modules have no `threads`. */
+interface ThreadedModule {
+  createModelAsync?(options: { seed?: number; threads?: number }): Promise<GeneratedModel>;
+}
+
+/**
+ * The model: `createModel` on one thread, `createModelAsync({ threads })` (the only creator that
+ * starts workers) for more. A module that refuses the thread count (a RangeError: modules before
+ * issue 16's threads, or a platform without SharedArrayBuffer) makes the peer unavailable.
+ */
+async function createModel(module: ModelModule, path: string, threads: number): Promise<GeneratedModel> {
+  if (threads === 1) return module.createModel({ seed: 1 });
+  const creator = (module as ModelModule & ThreadedModule).createModelAsync;
+  if (creator === undefined) throw new PeerUnavailableError(`${path} has no createModelAsync (needed for threads)`);
+  try {
+    return await creator({ seed: 1, threads });
+  } catch (error) {
+    if (error instanceof RangeError)
+      throw new PeerUnavailableError(`createModelAsync({ threads: ${threads} }): ${error.message}`);
+    throw error;
+  }
+}
+
 export async function openChainrule(setup: PeerSetup, threads = 1): Promise<PeerSession> {
   const { net, batch, data } = setup;
   if (setup.module === undefined) {
@@ -61,10 +83,7 @@ export async function openChainrule(setup: PeerSetup, threads = 1): Promise<Peer
       `${setup.module} was compiled for batch ${module.modelInfo.batch ?? 'dynamic'}, the workload needs ${batch}`,
     );
   }
-  let model: GeneratedModel;
-  if (threads === 1) model = module.createModel({ seed: 1 });
-  else if (module.createModelAsync === undefined) throw new Error(`${setup.module} has no createModelAsync`);
-  else model = await module.createModelAsync({ seed: 1, threads });
+  const model = await createModel(module, setup.module, threads);
   copyWeights(model, setup);
   const inputs = { [net.inputName]: data.x };
   const targets = { [net.targetName]: data.y };
@@ -83,7 +102,12 @@ export async function openChainrule(setup: PeerSetup, threads = 1): Promise<Peer
     trainStep: async () => model.trainStep(inputs, targets),
     forward: async () => Float32Array.from(forward()),
     repeat: async (mode, n) => repeat(mode, n),
-    info: { arenaBytes: module.modelInfo.arenaBytes, batch: module.modelInfo.batch ?? 'dynamic', threads },
+    info: {
+      arenaBytes: module.modelInfo.arenaBytes,
+      batch: module.modelInfo.batch ?? 'dynamic',
+      ...(threads === 1 ? {} : { threads }),
+    },
+    // Ends the model's worker threads (threaded modules), so the worker process can exit.
     dispose: async () => model.dispose?.(),
   };
 }

@@ -1,21 +1,35 @@
 // The peers, in table order. The first peer that passes validation is the reference every other
-// peer's loss and outputs are compared with, and chainrule is the subject of the ratio columns.
+// peer's loss and outputs are compared with, and chainrule (the default compile) is the subject
+// of the ratio columns. Peers run single-threaded unless their label names a thread count
+// (onnxruntime's intra-op threads; tfjs-wasm's threaded build).
 import type { PeerDef, PeerId } from './peer.js';
-
-/** onnxruntime gets one intra-op thread, like every other peer here (all single-threaded). */
-export const ONNX_THREADS = 1;
 
 export const peers: readonly PeerDef[] = [
   {
+    // What `chainrule compile` gives without flags: `kernels: 'auto'` (wasm or TS per matmul).
     id: 'chainrule',
-    label: 'chainrule (generated TS)',
+    label: 'chainrule (default: auto kernels)',
+    modes: ['train', 'forward'],
+    open: async (setup) => (await import('./chainrule.js')).openChainrule(setup),
+  },
+  {
+    // The default module created with `createModelAsync({ threads: 2 })` (issue 16): the threads target rows.
+    id: 'chainrule-2t',
+    label: 'chainrule (default), 2 threads',
+    modes: ['train', 'forward'],
+    open: async (setup) => (await import('./chainrule.js')).openChainrule(setup, 2),
+  },
+  {
+    // `kernels: 'js'`: every matmul as TypeScript loops.
+    id: 'chainrule-js',
+    label: 'chainrule (--kernels js)',
     modes: ['train', 'forward'],
     open: async (setup) => (await import('./chainrule.js')).openChainrule(setup),
   },
   {
     // The same spec compiled with `kernels: 'wasm-simd'`: matmuls as embedded WebAssembly SIMD.
     id: 'chainrule-wasm',
-    label: 'chainrule (wasm-simd)',
+    label: 'chainrule (--kernels wasm-simd)',
     modes: ['train', 'forward'],
     open: async (setup) => (await import('./chainrule.js')).openChainrule(setup),
   },
@@ -45,10 +59,23 @@ export const peers: readonly PeerDef[] = [
     open: async (setup) => (await import('./tfjs.js')).openTfjs(setup, 'wasm'),
   },
   {
+    // The threaded-SIMD build with 2 threads, where the platform allows it (see tfjs.ts).
+    id: 'tfjs-wasm-2t',
+    label: 'tfjs wasm (SIMD), 2 threads',
+    modes: ['train', 'forward'],
+    open: async (setup) => (await import('./tfjs.js')).openTfjs(setup, 'wasm', 2),
+  },
+  {
     id: 'onnxruntime',
-    label: 'onnxruntime-node',
+    label: 'onnxruntime-node, 1 thread',
     modes: ['forward'],
-    open: async (setup) => (await import('./onnx.js')).openOnnx(setup, ONNX_THREADS),
+    open: async (setup) => (await import('./onnx.js')).openOnnx(setup, 1),
+  },
+  {
+    id: 'onnxruntime-2t',
+    label: 'onnxruntime-node, 2 threads',
+    modes: ['forward'],
+    open: async (setup) => (await import('./onnx.js')).openOnnx(setup, 2),
   },
 ];
 

@@ -6,16 +6,26 @@ import type { Mode, Network } from '../workloads.js';
 
 export type PeerId =
   | 'chainrule'
+  | 'chainrule-2t'
+  | 'chainrule-js'
   | 'chainrule-wasm'
   | 'chainrule-wasm-2t'
   | 'js-reference'
   | 'tfjs-cpu'
   | 'tfjs-wasm'
-  | 'onnxruntime';
+  | 'tfjs-wasm-2t'
+  | 'onnxruntime'
+  | 'onnxruntime-2t';
 
-/** The chainrule peers, in report order, and the kernel mode each one's module is compiled with. */
+/**
+ * The chainrule peers, in report order, and the kernel mode each one's module is compiled with:
+ * `chainrule` is what `compile` gives without flags (`auto`), `chainrule-2t` the same module
+ * created with 2 threads, the others force one backend.
+ */
 export const chainrulePeers: ReadonlyMap<PeerId, KernelMode> = new Map<PeerId, KernelMode>([
-  ['chainrule', 'js'],
+  ['chainrule', 'auto'],
+  ['chainrule-2t', 'auto'],
+  ['chainrule-js', 'js'],
   ['chainrule-wasm', 'wasm-simd'],
   ['chainrule-wasm-2t', 'wasm-simd'],
 ]);

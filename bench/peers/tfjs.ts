@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { weightOf } from '../data.js';
 import type { Mode } from '../workloads.js';
 import { PeerUnavailableError, type PeerSession, type PeerSetup } from './peer.js';
@@ -18,8 +18,29 @@ function wasmDirectory(): string {
   return `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'))}/`;
 }
 
-async function selectBackend(backend: TfjsBackend): Promise<Record<string, string | number>> {
+/**
+ * Asks for the threaded-SIMD wasm build with `threads` threads. tfjs-backend-wasm 4.22 reports no
+ * multithread support under Node (its WASM_HAS_MULTITHREAD_SUPPORT flag is false when IS_NODE,
+ * tfjs issue #3830); forcing the flag on fails at start-up, because the threaded build starts its
+ * workers from `blob:` URLs and node:worker_threads refuses them (ERR_WORKER_PATH). Browsers get it
+ * with cross-origin isolation (SharedArrayBuffer).
+ */
+async function requestThreads(threads: number): Promise<void> {
+  if (!(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))) {
+    const where = tf.env().get('IS_NODE')
+      ? ' under Node (tfjs disables it there: tfjs issue #3830; forced on, its blob: workers fail with ERR_WORKER_PATH)'
+      : ' here (needs SharedArrayBuffer: cross-origin isolation)';
+    throw new PeerUnavailableError(`tfjs-backend-wasm ${tf.version.tfjs} has no threaded build${where}`);
+  }
+  setThreadsCount(threads);
+}
+
+async function selectBackend(backend: TfjsBackend, threads: number): Promise<Record<string, string | number>> {
   if (backend === 'wasm') setWasmPaths(wasmDirectory());
+  if (threads > 1) {
+    if (backend !== 'wasm') throw new PeerUnavailableError(`tfjs backend '${backend}' has no threads`);
+    await requestThreads(threads);
+  }
   const ok = await tf.setBackend(backend);
   await tf.ready();
   if (!ok || tf.getBackend() !== backend) {
@@ -28,13 +49,13 @@ async function selectBackend(backend: TfjsBackend): Promise<Record<string, strin
   const info: Record<string, string | number> = { tfjs: tf.version.tfjs, backend };
   if (backend === 'wasm') {
     info.simd = String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    info.threads = String(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    info.threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) ? getThreadsCount() : 1;
   }
   return info;
 }
 
-export async function openTfjs(setup: PeerSetup, backend: TfjsBackend): Promise<PeerSession> {
-  const info = await selectBackend(backend);
+export async function openTfjs(setup: PeerSetup, backend: TfjsBackend, threads = 1): Promise<PeerSession> {
+  const info = await selectBackend(backend, threads);
   const { net, batch, data } = setup;
   const layers = net.layers.map((l) => ({
     activation: l.activation === 'relu' ? ('relu' as const) : ('linear' as const),

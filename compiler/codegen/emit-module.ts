@@ -12,7 +12,8 @@ import type { KernelContext } from './kernel-context.js';
 import { type Layout, naiveLayout, perRow } from './layout.js';
 import { preludeFor } from './module-helpers.js';
 import { partitionSchedule, type Schedule } from './schedule.js';
-import { type KernelMode, type WasmModulePlan, wasmModulePlan } from './wasm/module-wasm.js';
+import { COPY_ALL, matmulPath } from './wasm/kernels-wasm.js';
+import { type KernelMode, type MatmulCounts, type WasmModulePlan, wasmModulePlan } from './wasm/module-wasm.js';
 
 export interface EmitOptions {
   readonly dtype: FloatDType;
@@ -25,7 +26,10 @@ export interface EmitOptions {
   readonly tile?: { readonly rows: number; readonly cols: number };
   /** Version string written in the header comment. */
   readonly generator?: string;
-  /** `wasm-simd`: matmuls that have a WebAssembly SIMD form (docs/wasm-kernels.md) run as one; f32 only. Default `js`. */
+  /**
+   * `wasm-simd`: matmuls that have a WebAssembly SIMD form (docs/wasm-kernels.md) run as one; f32 only.
+   * `auto`: only those the calibration measured faster in wasm (f64: none). Default `js` here; the API defaults to `auto`.
+   */
   readonly kernels?: KernelMode;
   /** wasm-simd: the smallest matmul (multiply-adds) run in wasm (default 0); tests raise it to reach the JS fallback. */
   readonly wasmMinMacs?: number;
@@ -82,6 +86,14 @@ const FIXED_NAMES = [
 ];
 
 export function emitModule(graph: Graph, options: EmitOptions): string {
+  return emitModuleWithCounts(graph, options).source;
+}
+
+/** The module, and how many of its matmuls run as WebAssembly SIMD and how many as TS. */
+export function emitModuleWithCounts(
+  graph: Graph,
+  options: EmitOptions,
+): { readonly source: string; readonly matmuls: MatmulCounts } {
   const m = moduleFacts(graph, options);
   const body = [
     ...typeDeclarations(m),
@@ -101,8 +113,16 @@ export function emitModule(graph: Graph, options: EmitOptions): string {
     `// Standalone module (no imports). Float type: ${m.floatArray}. Batch: ${m.fixedBatch ? `fixed at ${options.batch}` : 'run-time (from the input lengths)'}.`,
     '// Kernels are specialized to every static dimension; comments name the graph node each computes.',
     ...(m.wasm === undefined ? [] : [m.wasm.summary]),
+    ...(m.wasm === undefined && options.kernels === 'auto'
+      ? [
+          `// Kernels: auto → 0 matmuls WebAssembly SIMD, ${m.matmuls.ts} TS (${m.floatArray}: the wasm matmuls are float32 only).`,
+        ]
+      : []),
   ];
-  return `${[...header, '', code, ...helpers.flatMap((h) => ['', h])].join('\n')}\n`;
+  return {
+    source: `${[...header, '', code, ...helpers.flatMap((h) => ['', h])].join('\n')}\n`,
+    matmuls: m.matmuls,
+  };
 }
 
 /** The `.d.ts` of the module `emitModule` writes: the same types, `modelInfo` and creators, declared. */
@@ -135,6 +155,7 @@ interface ModuleFacts {
   readonly floatArray: string;
   readonly fixedBatch: boolean;
   readonly wasm: WasmModulePlan | undefined;
+  readonly matmuls: MatmulCounts;
   /** Function name of each kernel: [lossAndGrads / forward variant, trainStep variant with updates]. */
   readonly kernelNames: ReadonlyMap<Kernel, readonly [string, string]>;
 }
@@ -162,15 +183,21 @@ function moduleFacts(graph: Graph, options: EmitOptions): ModuleFacts {
     const step = last === undefined ? base : pool.take(`${base}_${ctx.node(last).op.replace(/_update$/, '')}`);
     kernelNames.set(k, [base, step]);
   }
+  // auto on f64 stays TS: the wasm matmuls are float32 only (f64 modules exist for gradient checks).
   const wasm =
-    options.kernels === 'wasm-simd'
+    options.kernels === 'wasm-simd' || (options.kernels === 'auto' && options.dtype === 'f32')
       ? wasmModulePlan(kernels, ctx, {
           batch: options.batch,
           layout,
           minMacs: options.wasmMinMacs,
+          auto: options.kernels === 'auto',
           threadMinMacs: options.threadMinMacs,
         })
       : undefined;
+  const matmuls = wasm?.counts ?? {
+    wasm: 0,
+    ts: kernels.filter((k) => matmulPath(k, ctx, 0, COPY_ALL).kind !== 'none').length,
+  };
   return {
     graph,
     options,
@@ -181,6 +208,7 @@ function moduleFacts(graph: Graph, options: EmitOptions): ModuleFacts {
     floatArray,
     fixedBatch: options.batch !== undefined,
     wasm,
+    matmuls,
     kernelNames,
   };
 }
@@ -910,6 +938,7 @@ function validationFunctions(m: ModuleFacts): string[] {
     targets.push(...checkArray(n, v, 'targets', false));
     if (n.type.dtype === 'i32') targets.push(`assertClasses(${JSON.stringify(n.name)}, ${v}, ${classCount(api, n)});`);
     else targets.push(`if (finite) assertFinite(${JSON.stringify(n.name)}, ${v}, ${rowWidth(n)});`);
+    if (api.loss?.op === 'binary_cross_entropy' && api.loss.inputs[1] === n.id) targets.push(...probabilityCheck(n, v));
   });
   const usesB = fixed === undefined && api.targets.length > 0;
   return [
@@ -920,6 +949,19 @@ function validationFunctions(m: ModuleFacts): string[] {
       targets,
     ),
   ];
+}
+
+/**
+ * binary_cross_entropy reads its target as a probability: a value outside [0, 1] gives a loss
+ * and gradient with no meaning (and a negative "loss"), so it is refused with its row and column.
+ */
+function probabilityCheck(n: Node, v: string): string[] {
+  const w = rowWidth(n);
+  const where = w === 1 ? 'row ${i}' : `row \${Math.floor(i / ${w})}, column \${i % ${w}}`;
+  return braced(`for (let i = 0; i < ${v}.length; i++)`, [
+    `const t = ${v}[i] as number;`,
+    `if (t < 0 || t > 1) throw new RangeError(\`${n.name}: binary_cross_entropy target \${t} at ${where} is outside [0, 1] (targets are probabilities: 0/1 labels or soft labels between)\`);`,
+  ]);
 }
 
 /**

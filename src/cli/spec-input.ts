@@ -15,19 +15,19 @@ export function dtypeOption(): Option {
   return new Option('--dtype <dtype>', 'element type of the graph').choices(['f32', 'f64']).default('f32');
 }
 
-/** `--kernels js|wasm-simd`: how the generated module computes its matmuls. */
+/** `--kernels auto|js|wasm-simd`: how the generated module computes its matmuls. */
 export function kernelsOption(): Option {
   return new Option(
     '--kernels <mode>',
-    'matmul kernels: js (TypeScript loops) or wasm-simd (embedded WebAssembly SIMD; f32 only)',
+    'matmul kernels: auto (per matmul, whichever was measured faster for its shape; TS for f64), js (TypeScript loops only) or wasm-simd (embedded WebAssembly SIMD; f32 only)',
   )
     .choices(KERNEL_MODES)
-    .default('js');
+    .default('auto');
 }
 
 /** The `--kernels` value as a mode (commander enforces the choices). */
 export function kernelMode(raw: string | undefined): KernelMode {
-  return raw === 'wasm-simd' ? 'wasm-simd' : 'js';
+  return raw === 'wasm-simd' || raw === 'js' ? raw : 'auto';
 }
 
 export function batchOption(): Option {

@@ -31,7 +31,7 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 const modules = new Map<string, string>();
 /** The module the parent would compile for a chainrule peer (once per benchmark and kernel mode in this file). */
-function moduleFor(benchmark: Benchmark, kernels: KernelMode = 'js'): string {
+function moduleFor(benchmark: Benchmark, kernels: KernelMode = 'auto'): string {
   const key = `${benchmark.id}-${kernels}`;
   const path = modules.get(key) ?? prepareModule(benchmark, cacheDir, kernels).path;
   modules.set(key, path);

@@ -5,6 +5,8 @@ import {
   bytesText,
   compact,
   evaluateTargets,
+  evaluateThreadTargets,
+  threadTargets,
   formatSpeed,
   speedup,
   stats,
@@ -67,7 +69,25 @@ describe('report', () => {
     expect(get('w4-forward', 'chainrule')).toMatchObject({ verdict: 'pass' }); // 150 µs ≤ 0.5 × 310 µs
     expect(get('w4-forward', 'chainrule-wasm')).toMatchObject({ verdict: 'n/a' });
     expect(get('w3-train', 'chainrule')).toMatchObject({ verdict: 'n/a' });
-    expect(verdicts).toHaveLength(18); // 6 targets × 3 chainrule peers (js, wasm-simd, wasm-simd on 2 threads)
+    // Every issue-7 target for each chainrule row (default and wasm-simd on 1 and 2 threads, js).
+    expect(verdicts).toHaveLength(6 * 5);
     expect(speedup(summary('w2-forward', { chainrule: 10, onnxruntime: 40 }), 'chainrule', 'onnxruntime')).toBe(0.25);
+  });
+
+  it('judges the issue-16 targets: thread variants, onnxruntime, no regression; n/a when a peer did not run', () => {
+    const verdicts = evaluateThreadTargets([
+      summary('w2-forward', { 'chainrule-2t': 3000, 'tfjs-wasm': 1000, onnxruntime: 8000 }),
+      summary('w3-train', { chainrule: 30, 'chainrule-2t': 45 }),
+      summary('w4-forward', { chainrule: 1e6 / 8, onnxruntime: 1e6 / 20 }),
+      summary('w1-train', { chainrule: 96_000, 'chainrule-js': 100_000 }),
+    ]);
+    const get = (text: RegExp) => verdicts.find((v) => text.test(v.text));
+    expect(get(/^MNIST MLP forward, 2 threads ≥ 2× tfjs-wasm/)).toMatchObject({ verdict: 'pass', measured: 3 });
+    expect(get(/^MNIST MLP forward, 2 threads ≥ 0.5× onnxruntime/)).toMatchObject({ verdict: 'fail', measured: 0.375 });
+    expect(get(/^wide MNIST MLP forward, 2 threads ≥ 2×/)).toMatchObject({ verdict: 'n/a' });
+    expect(get(/^wide MNIST MLP training, 2 threads/)).toMatchObject({ verdict: 'fail', measured: 1.5 }); // < 1.7
+    expect(get(/^MNIST batch-1 latency ≤ 0.5× onnxruntime/)).toMatchObject({ verdict: 'pass', measured: 2.5 });
+    expect(get(/^Iris MLP training: default no slower/)).toMatchObject({ verdict: 'pass', measured: 0.96 });
+    expect(verdicts).toHaveLength(threadTargets.length);
   });
 });

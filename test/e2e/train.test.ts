@@ -130,7 +130,11 @@ describe('chainrule train reaches the targets on held-out rows', () => {
     const w = readWeights(join(out, 'weights.safetensors'));
     expect(w.params['fc1.weight']).toHaveLength(784 * 128);
     expect(Number(acc![1]) / 100).toBeCloseTo(metrics(out).final.valAccuracy!, 4);
-    expect(r.stdout).toContain('npm start -- --kernels wasm-simd');
+    // The default kernels (auto) run all five of this model's matmuls as WebAssembly SIMD.
+    expect(readFileSync(join(out, 'mnist_mlp.ts'), 'utf8')).toMatch(
+      /^\/\/ Kernels: auto → 5 matmuls WebAssembly SIMD, 0 TS/m,
+    );
+    expect(r.stdout).toContain('npm start -- --kernels js');
   });
 
   it('MNIST with --kernels wasm-simd: the module embeds the WebAssembly matmuls and learns as well', async () => {

@@ -2,11 +2,12 @@
 // embedded bytes (base64, decoded by the prelude's decodeBase64 so browsers need no `Buffer`), how
 // `createModel` (sync) and `createModelAsync` (async) instantiate them over one WebAssembly.Memory,
 // and the setup in `buildModel`.
-// emit-module.ts calls this only when `kernels: 'wasm-simd'`; the default output is untouched.
+// emit-module.ts calls this for `kernels: 'wasm-simd'` and for f32 `auto`; `js` output is untouched.
 import type { Kernel } from '../../ir/types.js';
 import type { Layout } from '../layout.js';
 import { kernelBody } from '../fused-kernels.js';
 import type { KernelContext } from '../kernel-context.js';
+import { autoPath } from './auto.js';
 import { memoryFlagsOffset } from './encode.js';
 import { type GemmRequest, gemmModule, gemmParams, packFloats } from './gemm-simd.js';
 import {
@@ -26,10 +27,20 @@ import {
   type WasmMatmul,
 } from './kernels-wasm.js';
 
-/** How a module's kernels compute their matrix products. */
-export type KernelMode = 'js' | 'wasm-simd';
+/**
+ * How a module's kernels compute their matrix products: `auto` (the default) per matmul, as the
+ * calibration measured fastest (auto.ts); `js` all TypeScript; `wasm-simd` WebAssembly SIMD where
+ * a matmul has a wasm form.
+ */
+export type KernelMode = 'auto' | 'js' | 'wasm-simd';
 
-export const KERNEL_MODES: readonly KernelMode[] = ['js', 'wasm-simd'];
+export const KERNEL_MODES: readonly KernelMode[] = ['auto', 'js', 'wasm-simd'];
+
+/** How many of a module's matmul kernels run as WebAssembly SIMD and how many as TypeScript. */
+export interface MatmulCounts {
+  readonly wasm: number;
+  readonly ts: number;
+}
 
 const PAGE = 65536;
 
@@ -71,6 +82,7 @@ export interface WasmModulePlan {
   body(kernel: Kernel, withUpdates: boolean): string;
   /** One line for the module header. */
   readonly summary: string;
+  readonly counts: MatmulCounts;
 }
 
 export interface WasmPlanOptions {
@@ -78,6 +90,8 @@ export interface WasmPlanOptions {
   readonly batch: number | undefined;
   readonly layout: Layout;
   readonly minMacs?: number | undefined;
+  /** `kernels: 'auto'`: keep only the matmuls the calibration measured faster in wasm (auto.ts). */
+  readonly auto?: boolean;
   /** The smallest matmul shared among threads (default THREAD_MIN_MACS); tests lower it to 0. */
   readonly threadMinMacs?: number | undefined;
 }
@@ -95,9 +109,8 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     batch === undefined
       ? COPY_ALL
       : { base: Math.ceil(arenaFloats / 16) * 16, resident: (id) => layout.storage.get(id)?.kind !== 'external' };
-  const paths = new Map<string, MatmulPath>(
-    kernels.map((k) => [k.name, matmulPath(k, ctx, o.minMacs ?? WASM_MIN_MACS, arena)]),
-  );
+  const pathOf = (k: Kernel): MatmulPath => matmulPath(k, ctx, o.minMacs ?? WASM_MIN_MACS, arena);
+  const paths = new Map<string, MatmulPath>(kernels.map((k) => [k.name, o.auto ? autoPath(pathOf(k)) : pathOf(k)]));
   const wasm = kernels.flatMap((k) => {
     const p = paths.get(k.name);
     return p?.kind === 'wasm' ? [p.mm] : [];
@@ -141,8 +154,12 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     const js = kernelBody(kernel, ctx, withUpdates);
     return path?.kind === 'js' ? `// JS gemm: ${path.reason}\n${js}` : js;
   };
-  const summary = `// Matmuls: ${wasm.length} of ${[...paths.values()].filter((p) => p.kind !== 'none').length} run as WebAssembly SIMD (embedded below); each kernel's comment says which path it took.`;
-  if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary, threaded: false };
+  const matmuls = [...paths.values()].filter((p) => p.kind !== 'none').length;
+  const counts = { wasm: wasm.length, ts: matmuls - wasm.length };
+  const summary = o.auto
+    ? `// Kernels: auto → ${counts.wasm} matmul${counts.wasm === 1 ? '' : 's'} WebAssembly SIMD, ${counts.ts} TS (each as measured fastest for its shape); each kernel's comment says which path it took.`
+    : `// Matmuls: ${wasm.length} of ${matmuls} run as WebAssembly SIMD (embedded below); each kernel's comment says which path it took.`;
+  if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary, counts, threaded: false };
 
   const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(sizes, batch ?? ASSUMED_BATCH)) * 4) / PAGE));
   const requests = [...wasm.map((mm) => mm.request), ...extra];
@@ -248,6 +265,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     onBatch,
     body,
     summary,
+    counts,
   };
 }
 

@@ -228,7 +228,20 @@ describe('wasm-simd options', () => {
     const b = compile(spec, { kernels: 'wasm-simd' }).source;
     expect(a).toBe(b);
     expect(a).not.toBe(compile(spec, { kernels: 'js' }).source);
-    expect(compile(spec, { kernels: 'js' }).source).toBe(compile(spec).source);
+    expect(compile(spec, { kernels: 'auto' }).source).toBe(compile(spec).source);
+  });
+
+  it('a matmul past 2 GiB stays in TS and says so (found by npm run fuzz: units 1e9 crashed compile)', () => {
+    const spec: GraphSpec = {
+      name: 'huge',
+      inputs: { x: [null, 8] },
+      nodes: [{ name: 'fc', op: 'linear', input: 'x', units: 1e9 }],
+      outputs: ['fc'],
+    };
+    for (const kernels of ['auto', 'wasm-simd'] as const) {
+      const { source } = compile(spec, { kernels });
+      expect(source).toMatch(/32000000000 bytes exceed WebAssembly's 2 GiB memory/);
+    }
   });
 
   it('f64 with wasm-simd is an error that says why (API and CLI)', async () => {
@@ -258,5 +271,57 @@ describe('wasm-simd options', () => {
     }
     expect(code).toBe(2);
     expect(written.join('')).toMatch(/--kernels wasm-simd needs --dtype f32/);
+  });
+});
+
+/** The `Kernels: auto → W matmuls WebAssembly SIMD, T TS` header line, as numbers. */
+function autoLine(source: string): { wasm: number; ts: number } {
+  const m = /^\/\/ Kernels: auto → (\d+) matmuls? WebAssembly SIMD, (\d+) TS/m.exec(source);
+  if (m === null) throw new Error('no auto summary line in the module header');
+  return { wasm: Number(m[1]), ts: Number(m[2]) };
+}
+
+describe("kernels 'auto' (the default)", () => {
+  it('mnist_mlp: every matmul is big enough for wasm; header, counts and results agree', async () => {
+    const compiled = compile(exampleSpec('mnist_mlp'), { batch: 16 });
+    expect(compiled.kernels).toBe('auto');
+    expect(compiled.matmuls).toEqual({ wasm: 5, ts: 0 });
+    expect(autoLine(compiled.source)).toEqual(compiled.matmuls);
+    const model = (await loadModuleSource(compiled.source, compiled.name)).createModel({ seed: 4 });
+    expect(parity(model, exampleSpec('mnist_mlp'), 16, 9)).toEqual([]);
+  });
+
+  it('iris_mlp: the k = 4 input layer stays TS (measured faster), the rest wasm; results match', async () => {
+    const spec = exampleSpec('iris_mlp');
+    for (const batch of [undefined, 8]) {
+      const compiled = compile(spec, batch === undefined ? {} : { batch });
+      const { wasm, ts } = compiled.matmuls;
+      expect(wasm, 'some matmul in wasm').toBeGreaterThan(0);
+      expect(ts, 'some matmul in TS').toBeGreaterThan(0);
+      expect(autoLine(compiled.source)).toEqual(compiled.matmuls);
+      // fc1 = [B,4]·[4,16]: k = 4 is below the calibrated minK, so the TS gemm says why.
+      expect(compiled.source).toMatch(/\/\/ JS gemm: \[B?\d*,4\]·\[4,\d+\]: nn, .*measured faster in TS/);
+      const model = (await loadModuleSource(compiled.source, compiled.name)).createModel({ seed: 2 });
+      expect(parity(model, spec, batch ?? 5, 3)).toEqual([]);
+    }
+  });
+
+  it('f64 just works: every matmul TS, the header says why', () => {
+    const compiled = compile(exampleSpec('mnist_mlp'), { dtype: 'f64' });
+    expect(compiled.matmuls).toEqual({ wasm: 0, ts: 5 });
+    expect(compiled.source).toMatch(
+      /^\/\/ Kernels: auto → 0 matmuls WebAssembly SIMD, 5 TS \(Float64Array: .*float32 only\)/m,
+    );
+    expect(compiled.source).not.toMatch(/WebAssemblyApi|decodeBase64/);
+  });
+
+  it('js keeps every matmul TS with the header of before; wasm-simd keeps its own', () => {
+    const spec = exampleSpec('iris_mlp');
+    const js = compile(spec, { kernels: 'js' });
+    expect(js.matmuls.wasm).toBe(0);
+    expect(js.source).not.toMatch(/Kernels: auto|WebAssemblyApi/);
+    const wasm = compile(spec, { kernels: 'wasm-simd' });
+    expect(wasm.matmuls.wasm).toBe(wasmMatmuls(wasm.source));
+    expect(wasm.matmuls.wasm + wasm.matmuls.ts).toBe(js.matmuls.ts);
   });
 });
