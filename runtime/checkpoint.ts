@@ -213,6 +213,14 @@ export function readCheckpoint(path: string): Checkpoint {
   const params: Record<string, number[]> = {};
   const state: Record<string, number[]> = {};
   for (const [name, t] of Object.entries(file.tensors)) {
+    // Resuming loads these into the model, whose loadParams would refuse a NaN with a bare RangeError.
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new RuntimeError(
+        `${path}: tensor '${name}' holds ${t.data[bad]} at index ${bad} (a checkpoint must be finite)`,
+        'the file is damaged; start a new run, or resume from a copy of the checkpoint that is intact',
+      );
+    }
     if (name.startsWith(OPTIMIZER_PREFIX)) state[name.slice(OPTIMIZER_PREFIX.length)] = Array.from(t.data);
     else params[name] = Array.from(t.data);
   }

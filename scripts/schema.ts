@@ -13,7 +13,17 @@ import type { SpecAttrName, SpecAttrs, SpecOp } from '../compiler/frontend/graph
 import { labelKeys } from '../compiler/frontend/labels.js';
 import { lossVocabulary, nodeVocabulary } from '../compiler/ops/index.js';
 import { DEFAULT_LEAKY_ALPHA } from '../compiler/ops/leaky-relu.js';
-import { lossOps, namePattern, type OptimizerName, optimizers, specOps } from '../src/frontend/vocabulary.js';
+import {
+  lossOps,
+  MAX_BATCH,
+  MAX_EPOCHS,
+  MAX_SHIFT,
+  namePattern,
+  type OptimizerName,
+  optimizers,
+  RECIPE_DEFAULTS,
+  specOps,
+} from '../src/frontend/vocabulary.js';
 
 type Json = { readonly [key: string]: unknown };
 
@@ -332,6 +342,36 @@ export function chainruleSchema(): Json {
               minimum: 0,
               maximum: 4294967295,
               description: 'Seed of the deterministic weight initialization (uint32).',
+            },
+            // The recipe `chainrule train` follows; its flags (--epochs, --batch, --val-split, --augment) override it.
+            epochs: {
+              type: 'integer',
+              minimum: 1,
+              maximum: MAX_EPOCHS,
+              default: RECIPE_DEFAULTS.epochs,
+              description: '`chainrule train`: total epochs (--epochs overrides).',
+            },
+            batchSize: {
+              type: 'integer',
+              minimum: 1,
+              maximum: MAX_BATCH,
+              default: RECIPE_DEFAULTS.batchSize,
+              description: '`chainrule train`: rows per training step (--batch overrides).',
+            },
+            valSplit: {
+              type: 'number',
+              minimum: 0,
+              exclusiveMaximum: 1,
+              default: RECIPE_DEFAULTS.valSplit,
+              description:
+                '`chainrule train`: fraction of rows held out for validation, in [0, 1) (--val-split overrides).',
+            },
+            augment: {
+              type: 'integer',
+              minimum: 0,
+              maximum: MAX_SHIFT,
+              description:
+                '`chainrule train`: shift square images (e.g. MNIST) randomly by up to this many pixels while training; 0 = off (--augment overrides; default 1 for mnist, else 0).',
             },
           },
         },

@@ -31,7 +31,13 @@ export type { CheckedSpec } from '../compiler/frontend/checked-spec.js';
 // Diagrams: DOT text for a graph (`compile(spec).graph`) and its SVG rendering (Graphviz as
 // WebAssembly, loaded on first use).
 export { viewDot, diagramViews, type DiagramView, type DiagramOptions } from '../compiler/diagram/dot.js';
-export { diagramFiles, type DiagramFileName, type DiagramFilesOptions } from './render/diagram-files.js';
+export {
+  diagramFiles,
+  type DiagramFileName,
+  type DiagramFilesOptions,
+  MAX_SVG_NODES,
+  type SkippedDiagram,
+} from './render/diagram-files.js';
 export { renderSvg, GraphvizError } from './render/svg.js';
 // Interop: ONNX (inference, or one whole training step) and TensorFlow.js Layers out; ONNX, tfjs
 // and PyTorch state_dicts in (docs/interop.md).

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChainruleError, type Diagnostic } from '../compiler/diagnostics.js';
-import type { GraphSpec, TrainSpec } from '../compiler/frontend/graph-spec.js';
+import type { GraphSpec, TrainRecipe, TrainSpec } from '../compiler/frontend/graph-spec.js';
 import type { Graph } from '../compiler/ir/types.js';
 import { DEFAULT_TRAIN } from '../compiler/passes/pipeline.js';
 import { makeDirs, writeFileAtomic } from '../runtime/atomic-write.js';
@@ -33,6 +33,7 @@ import {
   fitStandardizer,
   loadDataset,
   splitDataset,
+  standardizeInPlace,
   type Dataset,
   type Standardizer,
 } from '../runtime/datasets/index.js';
@@ -45,7 +46,8 @@ import { trainInterruptible, type EpochMetrics, type StopSignal, type TrainState
 import { compile, type CompiledModel, type KernelMode } from './api.js';
 import { locate } from './frontend/check.js';
 import { loadSpecFile } from './frontend/load.js';
-import { diagramFiles } from './render/diagram-files.js';
+import { RECIPE_DEFAULTS } from './frontend/vocabulary.js';
+import { diagramFiles, type SkippedDiagram } from './render/diagram-files.js';
 
 /** A compiled, loaded model ready to train or run. */
 export interface PreparedModel {
@@ -58,10 +60,8 @@ export interface PreparedModel {
   readonly io: ModelIO;
   /** Linear node → units, for the `[in, out]` weight shapes written to safetensors. */
   readonly units: ReadonlyMap<string, number>;
-  /** Nodes in the compiled training graph (huge graphs get no diagrams). */
-  readonly graphSize: number;
-  /** Diagram files (`forward.svg`, …) for the output folder. */
-  readonly diagrams: () => Promise<Readonly<Record<string, string>>>;
+  /** Diagram files (`forward.svg`, …) for the output folder; views too big to lay out are reported to `onSkip`. */
+  readonly diagrams: (onSkip?: (skipped: SkippedDiagram) => void) => Promise<Readonly<Record<string, string>>>;
 }
 
 export interface PrepareOptions {
@@ -127,8 +127,11 @@ export async function prepareModel(specPath: string, options: PrepareOptions = {
     module,
     io: describeModel(module.modelInfo),
     units,
-    graphSize: compiled.graph.nodes.length,
-    diagrams: () => diagramFiles(compiled.graph, { kernels: kernelClusters(compiled.graph) }),
+    diagrams: (onSkip) =>
+      diagramFiles(compiled.graph, {
+        kernels: kernelClusters(compiled.graph),
+        ...(onSkip === undefined ? {} : { onSkip }),
+      }),
   };
 }
 
@@ -172,8 +175,23 @@ export function prepareData(o: DataOptions, io: ModelIO): PreparedData {
   const split = splitDataset(all, o.valSplit, o.seed);
   const standardizer =
     o.standardizer !== undefined ? o.standardizer : o.standardize ? fitStandardizer(split.train) : null;
-  const scale = (ds: Dataset): Dataset => (standardizer ? applyStandardizer(ds, standardizer) : ds);
-  return { all: scale(all), train: scale(split.train), val: split.val ? scale(split.val) : undefined, standardizer };
+  // With a validation set the split's rows are fresh copies: standardize those in place, so a big
+  // CSV is held twice (loaded + split), not four times. `all` is scaled only if asked for (eval).
+  const owned = split.val !== undefined;
+  const scale = (ds: Dataset): Dataset =>
+    standardizer === null ? ds : owned ? standardizeInPlace(ds, standardizer) : applyStandardizer(ds, standardizer);
+  const train = scale(split.train);
+  const val = split.val ? scale(split.val) : undefined;
+  let scaledAll: Dataset | undefined;
+  return {
+    get all(): Dataset {
+      scaledAll ??= standardizer === null ? all : applyStandardizer(all, standardizer);
+      return scaledAll;
+    },
+    train,
+    val,
+    standardizer,
+  };
 }
 
 export interface TrainedModel {
@@ -283,7 +301,7 @@ export interface TrainRunResult {
   readonly seconds: number;
   /** Whether the diagrams were written. */
   readonly diagrams: boolean;
-  /** Why diagrams were skipped, when they were. */
+  /** Which diagrams were left undrawn (too many nodes), when some were. */
   readonly diagramsNote?: string;
   /** The learning rate used. */
   readonly lr: number;
@@ -292,13 +310,14 @@ export interface TrainRunResult {
 }
 
 /** Defaults of a run, used when neither the command line nor the spec's `train` recipe sets them. */
-export const TRAIN_DEFAULTS = { epochs: 10, batch: 32, valSplit: 0.2 } as const;
+export const TRAIN_DEFAULTS = {
+  epochs: RECIPE_DEFAULTS.epochs,
+  batch: RECIPE_DEFAULTS.batchSize,
+  valSplit: RECIPE_DEFAULTS.valSplit,
+} as const;
 
 /** MNIST's default augmentation: digits moved by up to this many pixels each epoch. */
 export const MNIST_SHIFT = 1;
-
-/** Graphs above this many nodes get no diagrams (Graphviz layout time and stack grow too fast). */
-export const MAX_DIAGRAM_NODES = 4000;
 
 /** Shift augmentation for rows that are square images, e.g. 784 = 28×28. */
 function imageShift(numFeatures: number, maxShift: number): ShiftOptions | undefined {
@@ -369,24 +388,8 @@ function outputError(path: string, err: unknown): RuntimeError {
 }
 
 /** The training recipe in the spec's `train` section (CLI flags override it). */
-function recipe(spec: GraphSpec): {
-  epochs?: number;
-  batchSize?: number;
-  valSplit?: number;
-  augment?: number;
-} {
-  const t = spec.train as (TrainSpec & Record<string, unknown>) | undefined;
-  const num = (key: string): number | undefined => (typeof t?.[key] === 'number' ? (t[key] as number) : undefined);
-  const out: { epochs?: number; batchSize?: number; valSplit?: number; augment?: number } = {};
-  const epochs = num('epochs');
-  const batchSize = num('batchSize');
-  const valSplit = num('valSplit');
-  const augment = num('augment');
-  if (epochs !== undefined) out.epochs = epochs;
-  if (batchSize !== undefined) out.batchSize = batchSize;
-  if (valSplit !== undefined) out.valSplit = valSplit;
-  if (augment !== undefined) out.augment = augment;
-  return out;
+function recipe(spec: GraphSpec): TrainRecipe {
+  return spec.train ?? {};
 }
 
 /**
@@ -456,7 +459,7 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
     },
     io,
   );
-  const featureNames = prepData.all.featureNames;
+  const featureNames = prepData.train.featureNames;
   const run: RunInfo = {
     data: recordData(data, outDir),
     seed,
@@ -465,7 +468,7 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
     epochs,
     ...(label !== undefined ? { label } : {}),
     lr: (spec.train ?? DEFAULT_TRAIN).lr,
-    classNames: prepData.all.classNames,
+    classNames: prepData.train.classNames,
     standardizer: prepData.standardizer,
     augment,
     ...(featureNames !== undefined && isFilePath(data) ? { featureNames } : {}),
@@ -490,13 +493,12 @@ export async function runTraining(o: TrainRunOptions, log: ProgressSink = proces
   writeOutput(join(outDir, `${spec.name}.d.ts`), prepared.declarations);
   let diagramsNote: string | undefined;
   if (o.diagrams !== false) {
-    if (prepared.graphSize > MAX_DIAGRAM_NODES) {
-      diagramsNote = `diagrams skipped: the training graph has ${prepared.graphSize} nodes (more than ${MAX_DIAGRAM_NODES} are not drawn); draw a smaller spec or pass --no-diagrams`;
-    } else {
-      for (const [name, text] of Object.entries(await prepared.diagrams())) writeOutput(join(outDir, name), text);
-    }
+    const skipped: string[] = [];
+    for (const [name, text] of Object.entries(await prepared.diagrams((s) => skipped.push(s.message))))
+      writeOutput(join(outDir, name), text);
+    if (skipped.length > 0) diagramsNote = `${skipped.join('; ')}; or pass --no-diagrams`;
   }
-  const wroteDiagrams = o.diagrams !== false && diagramsNote === undefined;
+  const wroteDiagrams = o.diagrams !== false;
 
   const model = module.createModel({ seed });
   const progress = progressReporter(log, o.quiet === true ? { quiet: true } : {});

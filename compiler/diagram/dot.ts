@@ -89,6 +89,8 @@ export interface DiagramOptions {
 /** A DOT edge plus what it means, so tests and the legend need not parse attributes back. */
 export interface DiagramEdge extends DotEdge {
   readonly kind: EdgeKind;
+  /** A gradient edge's chain-rule factor as its label prints it (`·W⁽²⁾ᵀ`, `(p − onehot(y))/n`), for tooltips. */
+  readonly factor?: string;
 }
 
 export interface Diagram {
@@ -441,12 +443,24 @@ function localFactor(ctx: Context, node: Node): string {
   if (node.op === 'add') return '+';
   const factor = node.grad?.factor ?? '';
   if (factor === '') return '·1';
-  const byName = new Map(ctx.graph.nodes.map((n) => [n.name, n.id]));
+  const byName = idsByName(ctx.graph);
   return factor.replace(/[A-Za-z_][A-Za-z0-9_.]*/g, (word) => {
     const id = byName.get(word);
     return id === undefined ? word : ctx.name(id);
   });
 }
+
+/** Node name → id, built once per graph (not once per backward node: that was quadratic). */
+function idsByName(graph: Graph): ReadonlyMap<string, number> {
+  let map = idsByNameCache.get(graph.nodes);
+  if (map === undefined) {
+    map = new Map(graph.nodes.map((n) => [n.name, n.id]));
+    idsByNameCache.set(graph.nodes, map);
+  }
+  return map;
+}
+
+const idsByNameCache = new WeakMap<readonly Node[], ReadonlyMap<string, number>>();
 
 function forwardEdges(ctx: Context, node: Node): DiagramEdge[] {
   return node.inputs
@@ -474,7 +488,8 @@ function savedEdges(ctx: Context, node: Node): DiagramEdge[] {
 function headEdges(ctx: Context, node: Node): DiagramEdge[] {
   const seed = ctx.graph.nodes.find((n) => ctx.kind.get(n.id) === 'seed' && ctx.shown.has(n.id));
   if (seed === undefined || ctx.head === undefined) return [];
-  return [edge(ctx, seed.id, node.id, 'backward', factorLabel(ctx.head.formula, ctx.shape(node.id)))];
+  const formula = ctx.head.formula;
+  return [{ ...edge(ctx, seed.id, node.id, 'backward', factorLabel(formula, ctx.shape(node.id))), factor: formula }];
 }
 
 function backwardEdges(ctx: Context, node: Node): DiagramEdge[] {
@@ -482,7 +497,10 @@ function backwardEdges(ctx: Context, node: Node): DiagramEdge[] {
     ? headEdges(ctx, node)
     : node.inputs
         .filter((i) => carriesGradient(ctx, i) && ctx.shown.has(i))
-        .map((i) => edge(ctx, i, node.id, 'backward', factorLabel(localFactor(ctx, node), ctx.shape(i))));
+        .map((i) => {
+          const factor = localFactor(ctx, node);
+          return { ...edge(ctx, i, node.id, 'backward', factorLabel(factor, ctx.shape(i))), factor };
+        });
   const of = node.grad?.of;
   if (ctx.view === 'backprop') return [...edges, ...savedEdges(ctx, node)];
   if (of === undefined || !ctx.shown.has(of)) return edges;

@@ -25,6 +25,8 @@ export interface Expr {
 const atom = (text: string): Expr => ({ text, atom: true });
 const compound = (text: string): Expr => ({ text, atom: false });
 const wrap = (e: Expr): string => (e.atom ? e.text : `(${e.text})`);
+/** An expansion cut short: it would be longer than its budget (see `Explainer.expr`). */
+const OVER: Expr = atom('…');
 
 /** The tensor whose gradient has a closed form (the loss head), and that form. */
 export interface Head {
@@ -112,31 +114,56 @@ export class Explainer {
 
   /**
    * The expression of gradient node `id`. `expand` decides, for a total gradient ∂L/∂t met as an
-   * operand, whether to write its symbol or expand it further.
+   * operand, whether to write its symbol or expand it further. `budget` bounds the text's
+   * length: past it the result is `OVER` (the caller prints the short form instead), found
+   * top-down so a deep chain is not expanded only to be thrown away.
    */
-  expr(id: number, expand: (tensor: string, node: Node) => boolean): Expr {
+  expr(id: number, expand: (tensor: string, node: Node) => boolean, budget = Number.POSITIVE_INFINITY): Expr {
+    if (budget < 0) return OVER;
     const g = this.node(id);
     const total = this.totalOf(g);
     if (total !== undefined && !expand(total, g)) return atom(sym(total));
-    const sub = (k: number): Expr => this.expr(g.inputs[k] ?? -1, expand);
+    // An operand within what is left once this node's own text (`own` characters) is counted.
+    const sub = (k: number, own: string): Expr => this.expr(g.inputs[k] ?? -1, expand, budget - own.length);
     const of = g.grad === undefined ? '?' : this.name(g.grad.of);
     switch (g.op) {
-      case 'add':
-        return compound(g.inputs.map((i) => wrap(this.expr(i, expand))).join(' + '));
-      case 'matmul':
+      case 'add': {
+        const terms: string[] = [];
+        let left = budget;
+        for (const i of g.inputs) {
+          const term = this.expr(i, expand, left);
+          if (term === OVER) return OVER;
+          terms.push(wrap(term));
+          left -= wrap(term).length + 3;
+        }
+        return compound(terms.join(' + '));
+      }
+      case 'matmul': {
         // dX = dY·Wᵀ (transB) or dW = Xᵀ·dY (transA), as linear's VJP emits them.
-        return g.attrs.transA
-          ? compound(`${this.name(g.inputs[0] ?? -1)}ᵀ · ${wrap(sub(1))}`)
-          : compound(`${wrap(sub(0))} · ${this.name(g.inputs[1] ?? -1)}${g.attrs.transB ? 'ᵀ' : ''}`);
-      case 'sum_rows':
-        return compound(`Σ_rows ${wrap(sub(0))}`);
+        const own = g.attrs.transA
+          ? `${this.name(g.inputs[0] ?? -1)}ᵀ · `
+          : ` · ${this.name(g.inputs[1] ?? -1)}${g.attrs.transB ? 'ᵀ' : ''}`;
+        const operand = sub(g.attrs.transA ? 1 : 0, own);
+        if (operand === OVER) return OVER;
+        return compound(g.attrs.transA ? `${own}${wrap(operand)}` : `${wrap(operand)}${own}`);
+      }
+      case 'sum_rows': {
+        const operand = sub(0, 'Σ_rows ');
+        return operand === OVER ? OVER : compound(`Σ_rows ${wrap(operand)}`);
+      }
       default: {
         // Activation and row-op derivatives say their factor in their op file (`explain`).
         const words = defOf(g).explain;
-        if (words?.prime !== undefined) return compound(`${wrap(sub(0))} ⊙ ${words.prime}(${of})`);
-        if (words?.jacobian !== undefined) return compound(`${wrap(sub(0))} · ${words.jacobian}(${of})`);
+        const own =
+          words?.prime !== undefined
+            ? ` ⊙ ${words.prime}(${of})`
+            : words?.jacobian !== undefined
+              ? ` · ${words.jacobian}(${of})`
+              : undefined;
         // Loss-level gradients sit above the head; everything else is not a gradient equation.
-        return atom(sym(of));
+        if (own === undefined) return atom(sym(of));
+        const operand = sub(0, own);
+        return operand === OVER ? OVER : compound(`${wrap(operand)}${own}`);
       }
     }
   }
@@ -180,10 +207,10 @@ export function explainGraph(graph: Graph, labels?: Labels): string {
   lines.push('parameters:');
   for (const { tensor, grad } of below) {
     if (tensor.op !== 'param') continue;
-    const full = ex.expr(grad.id, (t, n) => n.id === grad.id || stopAtHead(t)).text;
+    const full = ex.expr(grad.id, (t, n) => n.id === grad.id || stopAtHead(t), MAX_EXPANDED);
     const own = ex.label(tensor.name);
     const short = ex.expr(grad.id, (t, n) => n.id === grad.id && t === own).text;
-    lines.push(`  ${sym(own)} = ${full.length <= MAX_EXPANDED ? full : short}`);
+    lines.push(`  ${sym(own)} = ${full !== OVER && full.text.length <= MAX_EXPANDED ? full.text : short}`);
   }
   return `${lines.join('\n')}\n`;
 }

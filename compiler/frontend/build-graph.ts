@@ -36,6 +36,18 @@ export type BuildResult = { ok: true; graph: Graph } | { ok: false; errors: Diag
 /** Whether a spec op asks for He initialization of the linear layer feeding it (its `feedInit` trait). */
 const wantsHe = (op: SpecOp): boolean => Object.hasOwn(ops, op) && ops[op].feedInit === 'he_uniform';
 
+/** Names read by a node whose op wants He initialization upstream (once per spec, not per linear). */
+function heFed(spec: GraphSpec): ReadonlySet<string> {
+  let names = heFedCache.get(spec);
+  if (names === undefined) {
+    names = new Set(spec.nodes.flatMap((n) => (wantsHe(n.op) ? operandNames(n).names : [])));
+    heFedCache.set(spec, names);
+  }
+  return names;
+}
+
+const heFedCache = new WeakMap<GraphSpec, ReadonlySet<string>>();
+
 /** One JSON-pointer segment (RFC 6901 escaping). */
 export function pointerSegment(key: string | number): string {
   return String(key).replaceAll('~', '~0').replaceAll('/', '~1');
@@ -189,7 +201,7 @@ function addParams(b: Builder, spec: GraphSpec, node: NodeSpec, x: number, at: s
     });
     return undefined;
   }
-  const feedsHe = spec.nodes.some((n) => wantsHe(n.op) && operandNames(n).names.includes(node.name));
+  const feedsHe = heFed(spec).has(node.name);
   const init: InitName = feedsHe ? 'he_uniform' : 'glorot_uniform';
   const dtype = b.options.dtype;
   const w = b.add(

@@ -48,16 +48,33 @@ export interface LossSpec {
   readonly target: string;
 }
 
-export type TrainSpec =
-  | { readonly optimizer: 'sgd'; readonly lr: number; readonly momentum?: number; readonly seed?: number }
-  | {
-      readonly optimizer: 'adam';
-      readonly lr: number;
-      readonly beta1?: number;
-      readonly beta2?: number;
-      readonly eps?: number;
-      readonly seed?: number;
-    };
+/**
+ * How `chainrule train` runs when its flags do not say (flags override these). The compiler
+ * ignores them: they change nothing in the generated module.
+ */
+export interface TrainRecipe {
+  /** Total epochs. */
+  readonly epochs?: number;
+  /** Rows per training step. */
+  readonly batchSize?: number;
+  /** Fraction of rows held out for validation, in [0, 1). */
+  readonly valSplit?: number;
+  /** Largest random shift (pixels) of square images (e.g. MNIST) while training; 0 = off. */
+  readonly augment?: number;
+}
+
+export type TrainSpec = TrainRecipe &
+  (
+    | { readonly optimizer: 'sgd'; readonly lr: number; readonly momentum?: number; readonly seed?: number }
+    | {
+        readonly optimizer: 'adam';
+        readonly lr: number;
+        readonly beta1?: number;
+        readonly beta2?: number;
+        readonly eps?: number;
+        readonly seed?: number;
+      }
+  );
 
 export interface GraphSpec {
   readonly $schema?: string;

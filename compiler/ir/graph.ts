@@ -1,5 +1,6 @@
 // Read-only helpers over a Graph: lookup, consumers, fresh ids, topological order, and the
 // naming rules of backward and optimizer nodes.
+import { MinHeap } from './min-heap.js';
 import type { Graph, Node } from './types.js';
 
 /** Map from node id to node. */
@@ -15,6 +16,17 @@ export function nodeIndex(graph: Graph): ReadonlyMap<number, Node> {
 }
 
 const indexCache = new WeakMap<readonly Node[], ReadonlyMap<number, Node>>();
+
+/** Map from node id to its place in `graph.nodes` (cached like `nodeIndex`). */
+export function nodePositions(graph: Graph): ReadonlyMap<number, number> {
+  const cached = positionCache.get(graph.nodes);
+  if (cached !== undefined && cached.size === graph.nodes.length) return cached;
+  const positions = new Map(graph.nodes.map((n, k) => [n.id, k]));
+  positionCache.set(graph.nodes, positions);
+  return positions;
+}
+
+const positionCache = new WeakMap<readonly Node[], ReadonlyMap<number, number>>();
 
 /** The node with this id; throws (an internal error) when there is none. */
 export function nodeById(graph: Graph, id: number, index: ReadonlyMap<number, Node> = nodeIndex(graph)): Node {
@@ -48,19 +60,27 @@ export function topoOrder(nodes: readonly Node[]): { ok: true; order: Node[] } |
   const ids = new Set(nodes.map((n) => n.id));
   const pending = new Map(nodes.map((n) => [n.id, n.inputs.filter((i) => ids.has(i)).length]));
   const readers = new Map<number, Node[]>();
-  for (const n of nodes) for (const i of new Set(n.inputs)) readers.set(i, [...(readers.get(i) ?? []), n]);
+  for (const n of nodes)
+    for (const i of new Set(n.inputs)) {
+      const list = readers.get(i);
+      if (list === undefined) readers.set(i, [n]);
+      else list.push(n);
+    }
   const position = new Map(nodes.map((n, k) => [n.id, k]));
-  const ready = nodes.filter((n) => pending.get(n.id) === 0 && n.inputs.every((i) => ids.has(i)));
+  // The ready nodes by position: a heap, as every leaf (input, parameter, state) is ready at once.
+  const ready = new MinHeap();
+  nodes.forEach((n, k) => {
+    if (pending.get(n.id) === 0 && n.inputs.every((i) => ids.has(i))) ready.push(k);
+  });
   const order: Node[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
-    const n = ready.shift();
+  for (let k = ready.pop(); k !== undefined; k = ready.pop()) {
+    const n = nodes[k];
     if (n === undefined) break;
     order.push(n);
     for (const r of readers.get(n.id) ?? []) {
       const left = (pending.get(r.id) ?? 0) - r.inputs.filter((i) => i === n.id).length;
       pending.set(r.id, left);
-      if (left === 0 && r.inputs.every((i) => ids.has(i))) ready.push(r);
+      if (left === 0 && r.inputs.every((i) => ids.has(i))) ready.push(position.get(r.id) ?? 0);
     }
   }
   if (order.length === nodes.length) return { ok: true, order };

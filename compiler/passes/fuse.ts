@@ -11,7 +11,8 @@
 //   elementwise             chains of pointwise ops in one loop
 // and optimizer updates ride along in the kernel that computes their parameter's gradient
 // (`updates`; trainStep runs them there, lossAndGrads runs the kernel without them).
-import { consumers, nodeIndex, paramGrads } from '../ir/graph.js';
+import { consumers, nodeIndex, nodePositions, paramGrads } from '../ir/graph.js';
+import { MinHeap } from '../ir/min-heap.js';
 import { identifier, isLeaf } from '../ir/kernel-list.js';
 import type { FusionPattern, Graph, Kernel, Node, OpName } from '../ir/types.js';
 import { opNames, ops, opsInGroup } from '../ops/index.js';
@@ -46,16 +47,27 @@ export const fuse: Pass = {
  * y instead lets the forward kernel keep z in registers (linear + relu writes only y).
  */
 function derivativesFromOutputs(graph: Graph): Graph {
+  // The activations reading each value, in graph order (one scan, not one per derivative).
+  const activationsOf = new Map<number, Node[]>();
+  for (const a of graph.nodes) {
+    const x = a.inputs[0];
+    if (x === undefined || (a.op !== 'relu' && a.op !== 'leaky_relu')) continue;
+    const list = activationsOf.get(x);
+    if (list === undefined) activationsOf.set(x, [a]);
+    else list.push(a);
+  }
   const nodes = graph.nodes.map((n): Node => {
     const [dy, saved] = n.inputs;
     if (dy === undefined || saved === undefined) return n;
     if (n.op !== 'relu_grad' && !(n.op === 'leaky_relu_grad' && n.attrs.alpha >= 0)) return n;
-    const act = graph.nodes.find(
-      (a) =>
-        a.inputs[0] === saved &&
-        ((n.op === 'relu_grad' && a.op === 'relu') ||
-          (n.op === 'leaky_relu_grad' && a.op === 'leaky_relu' && a.attrs.alpha === n.attrs.alpha)),
-    );
+    const act = activationsOf
+      .get(saved)
+      ?.find(
+        (a) =>
+          a.inputs[0] === saved &&
+          ((n.op === 'relu_grad' && a.op === 'relu') ||
+            (n.op === 'leaky_relu_grad' && a.op === 'leaky_relu' && a.attrs.alpha === n.attrs.alpha)),
+      );
     return act === undefined ? n : { ...n, inputs: [dy, act.id] };
   });
   return { ...graph, nodes };
@@ -112,10 +124,19 @@ function groupKernels(graph: Graph): Kernel[] {
       claim('matmul_activation_grad', [m.id, n.id]);
     }
   }
+  // Xᵀ·dZ matmuls by their dZ operand, in graph order.
+  const weightGrads = new Map<number, Node[]>();
+  for (const m of graph.nodes) {
+    const dz = m.inputs[1];
+    if (m.op !== 'matmul' || !m.attrs.transA || dz === undefined) continue;
+    const list = weightGrads.get(dz);
+    if (list === undefined) weightGrads.set(dz, [m]);
+    else list.push(m);
+  }
   for (const s of graph.nodes) {
     if (s.op !== 'sum_rows' || owner.has(s.id)) continue;
     const dz = s.inputs[0];
-    const w = graph.nodes.find((m) => m.op === 'matmul' && m.attrs.transA && !owner.has(m.id) && m.inputs[1] === dz);
+    const w = dz === undefined ? undefined : weightGrads.get(dz)?.find((m) => !owner.has(m.id));
     if (w !== undefined) claim('weight_bias_grad', [w.id, s.id]);
   }
   // Elementwise chains: merge a pointwise node into the kernel of a pointwise operand that only it reads.
@@ -222,7 +243,7 @@ function updateChain(graph: Graph, g: number, readers: ReadonlyMap<number, reado
 }
 
 function position(graph: Graph, id: number): number {
-  return graph.nodes.findIndex((n) => n.id === id);
+  return nodePositions(graph).get(id) ?? -1;
 }
 
 /** Kernels in an order that respects every read (including fused updates), ties by node order. */
@@ -242,33 +263,58 @@ function orderKernels(graph: Graph, kernels: readonly Kernel[]): Kernel[] {
   });
   // A fused update overwrites its parameter in place, so it runs after every other kernel that
   // reads the old value (dY·Wᵀ reads W while W's own gradient kernel would update it).
+  const readersOf = new Map<number, Set<number>>(); // value id → kernels whose nodes read it
+  kernels.forEach((k, j) => {
+    for (const id of k.nodes)
+      for (const input of index.get(id)?.inputs ?? []) {
+        const set = readersOf.get(input);
+        if (set === undefined) readersOf.set(input, new Set([j]));
+        else set.add(j);
+      }
+  });
   kernels.forEach((k, i) => {
     for (const u of k.updates ?? []) {
       const leaf = index.get(u)?.assigns;
       if (leaf === undefined) continue;
-      kernels.forEach((other, j) => {
-        if (j !== i && other.nodes.some((id) => index.get(id)?.inputs.includes(leaf))) deps[i]?.add(j);
-      });
+      for (const j of readersOf.get(leaf) ?? []) if (j !== i) deps[i]?.add(j);
     }
   });
   const first = kernels.map((k) =>
     k.nodes.reduce((m, id) => Math.min(m, position(graph, id)), Number.POSITIVE_INFINITY),
   );
-  const done = new Set<number>();
+  // Kahn's algorithm; among the ready kernels the one whose first node comes first (then the
+  // lower index): a heap over rank, the kernels sorted by (first node, index).
+  const rank = kernels.map((_, i) => i).sort((a, b) => (first[a] ?? 0) - (first[b] ?? 0) || a - b);
+  const byRank = new Array<number>(kernels.length);
+  rank.forEach((kernel, r) => {
+    byRank[kernel] = r;
+  });
+  const waiting = deps.map((d) => d.size);
+  const dependents = kernels.map((): number[] => []);
+  deps.forEach((d, i) => {
+    for (const j of d) dependents[j]?.push(i);
+  });
+  const ready = new MinHeap();
+  waiting.forEach((w, i) => {
+    if (w === 0) ready.push(byRank[i] ?? 0);
+  });
   const order: Kernel[] = [];
-  while (order.length < kernels.length) {
-    let best = -1;
-    for (let i = 0; i < kernels.length; i++) {
-      if (done.has(i) || ![...(deps[i] ?? [])].every((d) => done.has(d))) continue;
-      if (best === -1 || (first[i] ?? 0) < (first[best] ?? 0)) best = i;
-    }
-    if (best === -1) throw new Error('fuse: the kernels have a cycle');
-    done.add(best);
+  for (let r = ready.pop(); r !== undefined; r = ready.pop()) {
+    const best = rank[r] ?? -1;
     const k = kernels[best];
     if (k !== undefined) order.push(k);
+    for (const j of dependents[best] ?? []) {
+      const left = (waiting[j] ?? 0) - 1;
+      waiting[j] = left;
+      if (left === 0) ready.push(byRank[j] ?? 0);
+    }
   }
+  if (order.length < kernels.length) throw new Error('fuse: the kernels have a cycle');
   return order;
 }
+
+/** Elementwise kernels of up to this many ops are named by all of them. */
+const MAX_NAMED_OPS = 4;
 
 function kernelName(pattern: FusionPattern, d: Draft, node: (id: number) => Node): string {
   const first = node(d.nodes[0] ?? -1);
@@ -286,7 +332,11 @@ function kernelName(pattern: FusionPattern, d: Draft, node: (id: number) => Node
     case 'weight_bias_grad':
       return `${identifier(first.name)}_bias`;
     case 'elementwise':
-      return d.nodes.map((id) => identifier(node(id).name)).join('_');
+      // Every name while short; a long chain by its ends (a 5,000-op chain's joined name made
+      // every kernel listing and memory-plan row that mentions it quadratic in size).
+      return d.nodes.length <= MAX_NAMED_OPS
+        ? d.nodes.map((id) => identifier(node(id).name)).join('_')
+        : `${identifier(first.name)}_to_${identifier(last.name)}`;
   }
 }
 

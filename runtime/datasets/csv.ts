@@ -2,12 +2,13 @@
 // label column (chosen by name, the last column by default). Parsing is csv-parse's; every
 // problem is reported with the file, line and column.
 //
-// Memory stays bounded by the data: the file is parsed from its bytes (no copy as a string),
-// each record becomes float32 features and a label id as soon as it is read (csv-parse keeps
-// no records), and the feature buffer grows by doubling. Peak use is about the file size plus
-// twice the float32 features.
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+// Memory stays bounded by the data, not the file: the file is read in 1 MB chunks into
+// csv-parse's streaming parser (driven synchronously), each record becomes float32 features and
+// a label id as soon as it is read (csv-parse keeps no records), and the feature buffer is sized
+// from the first chunk's bytes per row (growing if the estimate falls short). Peak use is about
+// the float32 features plus a few bytes per row.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { Parser } from 'csv-parse';
 import { RuntimeError, fileProblem } from '../errors.js';
 import type { Dataset } from './dataset.js';
 
@@ -121,15 +122,24 @@ function resolveColumns(path: string, line: number, header: readonly string[], o
   return { names: header, featureCols, labelCol };
 }
 
+/** Bytes read per step: small next to real data, big enough that per-chunk costs vanish. */
+const CHUNK_BYTES = 1 << 20;
+
+function cannotRead(path: string, err: unknown): RuntimeError {
+  return new RuntimeError(
+    `cannot read ${path}: ${fileProblem(err)}`,
+    'pass --data mnist|iris|xor|spirals or the path of a CSV file',
+  );
+}
+
 export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
-  let bytes: Buffer;
+  let fd: number;
+  let fileBytes: number;
   try {
-    bytes = readFileSync(path);
+    fd = openSync(path, 'r');
+    fileBytes = fstatSync(fd).size;
   } catch (err) {
-    throw new RuntimeError(
-      `cannot read ${path}: ${fileProblem(err)}`,
-      'pass --data mnist|iris|xor|spirals or the path of a CSV file',
-    );
+    throw cannotRead(path, err);
   }
   let columns: Columns | undefined;
   let numRows = 0;
@@ -138,6 +148,16 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
   let rowLines = new Int32Array(256);
   const labelId = new Map<string, number>();
   const distinct: string[] = [];
+
+  /** Room for `rows` rows in every per-row buffer. */
+  const reserve = (rows: number): void => {
+    const f = columns?.featureCols.length ?? 0;
+    if (rows * f > features.length) features = grow(features, rows * f);
+    if (rows > labelIds.length) {
+      labelIds = grow(labelIds, rows);
+      rowLines = grow(rowLines, rows);
+    }
+  };
 
   const addRow = (record: readonly string[], line: number): void => {
     if (columns === undefined) {
@@ -157,11 +177,7 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
       );
     }
     const f = columns.featureCols.length;
-    if ((numRows + 1) * f > features.length) features = grow(features, (numRows + 1) * f);
-    if (numRows + 1 > labelIds.length) {
-      labelIds = grow(labelIds, numRows + 1);
-      rowLines = grow(rowLines, numRows + 1);
-    }
+    reserve(numRows + 1);
     for (let i = 0; i < f; i++) {
       const c = columns.featureCols[i]!;
       features[numRows * f + i] = parseNumber(record[c]!, where, columns.names[c]!);
@@ -180,20 +196,49 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
     numRows++;
   };
 
+  // relax_column_count: we check the counts ourselves to report them with line numbers.
+  // on_record returns null, so csv-parse keeps no records: each is consumed as it is read.
+  // NOTE: Parser is a Transform stream, but its parsing runs inside write()/end(): records arrive
+  // and `errored` is set before they return, so the loop below stays synchronous.
+  const parser = new Parser({
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    bom: true,
+    on_record: (record: string[], context) => {
+      addRow(record, context.lines);
+      return null;
+    },
+  });
+  parser.on('error', () => {}); // read from `parser.errored` below
   try {
-    // relax_column_count: we check the counts ourselves to report them with line numbers.
-    // on_record returns null, so csv-parse keeps no records: each is consumed as it is read.
-    parse(bytes, {
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      on_record: (record: string[], context) => {
-        addRow(record, context.lines);
-        return null;
-      },
-    });
-  } catch (err) {
+    let read = 0;
+    let sized = false;
+    for (;;) {
+      // A fresh buffer per chunk: the parser may keep a view of a chunk's unfinished record.
+      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, CHUNK_BYTES, null);
+      } catch (err) {
+        throw cannotRead(path, err);
+      }
+      if (n === 0) break;
+      read += n;
+      parser.write(n === CHUNK_BYTES ? chunk : chunk.subarray(0, n));
+      if (parser.errored) break;
+      if (!sized && numRows > 0 && read < fileBytes) {
+        // Size the buffers for the whole file from this chunk's bytes per row (+10%), once.
+        sized = true;
+        reserve(Math.ceil((fileBytes / read) * numRows * 1.1) + 16);
+      }
+    }
+    if (!parser.errored) parser.end();
+  } finally {
+    closeSync(fd);
+  }
+  const err = parser.errored;
+  if (err) {
     if (err instanceof RuntimeError) throw err;
     const e = err as Error & { lines?: number };
     throw new RuntimeError(`${path}${e.lines !== undefined ? `:${e.lines}` : ''}: malformed CSV: ${e.message}`);
@@ -223,7 +268,7 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
   }
   return {
     source: path,
-    features: features.slice(0, numRows * numFeatures),
+    features: trimmed(features, numRows * numFeatures),
     labels,
     numRows,
     numFeatures,
@@ -232,6 +277,11 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
     featureNames: Array.from(cols.featureCols, (c) => cols.names[c]!),
     rowLines: lines,
   };
+}
+
+/** The first `n` values: a view when little is wasted, else a copy (so a big buffer is not kept alive). */
+function trimmed(a: Float32Array, n: number): Float32Array {
+  return a.length - n <= a.length / 8 ? a.subarray(0, n) : a.slice(0, n);
 }
 
 /** A larger copy (at least `need` elements, doubling), so appends cost amortized O(1). */

@@ -156,3 +156,19 @@ export function applyStandardizer(ds: Dataset, s: Standardizer): Dataset {
   }
   return { ...ds, features };
 }
+
+/**
+ * `applyStandardizer` without the copy: overwrites `ds.features`. Only for rows the caller owns
+ * (e.g. `splitDataset`'s subsets, which are fresh copies), never a loader's possibly cached data.
+ */
+export function standardizeInPlace(ds: Dataset, s: Standardizer): Dataset {
+  const f = ds.numFeatures;
+  if (s.mean.length !== f) {
+    throw new RuntimeError(`standardization was fitted on ${s.mean.length} features but ${ds.source} has ${f}`);
+  }
+  const x = ds.features;
+  for (let r = 0; r < ds.numRows; r++) {
+    for (let c = 0; c < f; c++) x[r * f + c] = (x[r * f + c]! - s.mean[c]!) / s.std[c]!;
+  }
+  return ds;
+}

@@ -19,6 +19,10 @@ import {
   specOps,
   topLevelKeys,
   trainKeys,
+  recipeKeys,
+  MAX_BATCH,
+  MAX_EPOCHS,
+  MAX_SHIFT,
   type OptimizerName,
 } from './vocabulary.js';
 
@@ -564,7 +568,7 @@ function decodeTrain(value: unknown, issues: Issue[]): TrainSpec | undefined {
     const owner = optimizers.find((o) => trainKeys[o].includes(key));
     const hint =
       owner !== undefined && optimizer !== undefined
-        ? `'${key}' is an option of ${owner}; ${optimizer} takes ${listNames(trainKeys[optimizer])}`
+        ? `'${key}' is an option of ${owner}; ${optimizer} takes ${listNames(trainKeys[optimizer].filter((k) => !isRecipeKey(k)))}`
         : suggestionHint(key, ['optimizer', ...allowed], 'train keys');
     issues.push({
       pointer: joinPointer(pointer, key),
@@ -590,15 +594,39 @@ function decodeTrain(value: unknown, issues: Issue[]): TrainSpec | undefined {
   num('beta2', unitInterval, 'in [0, 1)', '0.999');
   num('eps', positive, 'a number > 0', '1e-8');
   num('seed', (x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff, 'an integer in [0, 4294967295]', '1');
+  // The recipe `chainrule train` follows unless its flags say otherwise (same rules as the flags).
+  const count = (min: number, max: number) => (x: number) => Number.isInteger(x) && x >= min && x <= max;
+  num('epochs', count(1, MAX_EPOCHS), `a whole number in [1, ${MAX_EPOCHS}]`, '15');
+  num('batchSize', count(1, MAX_BATCH), `a whole number in [1, ${MAX_BATCH}]`, '32');
+  num('valSplit', unitInterval, 'a fraction in [0, 1)', '0.2');
+  num('augment', count(0, MAX_SHIFT), `a whole number of pixels in [0, ${MAX_SHIFT}]`, '1');
   if (issues.length > before || optimizer === undefined) return undefined;
   const get = (key: string): number | undefined => {
     const v = value[key];
     return typeof v === 'number' ? v : undefined;
   };
   const lr = get('lr') ?? 0; // present: checked above
+  const recipe = {
+    epochs: get('epochs'),
+    batchSize: get('batchSize'),
+    valSplit: get('valSplit'),
+    augment: get('augment'),
+  };
   return optimizer === 'sgd'
-    ? withoutUndefined({ optimizer, lr, momentum: get('momentum'), seed: get('seed') })
-    : withoutUndefined({ optimizer, lr, beta1: get('beta1'), beta2: get('beta2'), eps: get('eps'), seed: get('seed') });
+    ? withoutUndefined({ optimizer, lr, momentum: get('momentum'), seed: get('seed'), ...recipe })
+    : withoutUndefined({
+        optimizer,
+        lr,
+        beta1: get('beta1'),
+        beta2: get('beta2'),
+        eps: get('eps'),
+        seed: get('seed'),
+        ...recipe,
+      });
+}
+
+function isRecipeKey(key: string): boolean {
+  return (recipeKeys as readonly string[]).includes(key);
 }
 
 /** Drops absent optional keys so the decoded object equals the written one. */

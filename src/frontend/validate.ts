@@ -200,12 +200,18 @@ function checkCycles(nodes: readonly DraftNode[], issues: Issue[]): void {
       }
     }
   }
+  const position = new Map(nodes.map((n, k) => [n, k]));
   for (const component of components) {
+    // Most components are one node reading other nodes: not a cycle, and no scan of all nodes.
+    const only = component.length === 1 ? component[0] : undefined;
+    if (only !== undefined && !reads(only).includes(only)) continue;
     const members = new Set(component);
-    const first = nodes.find((n) => members.has(n));
+    // The member that comes first in the spec.
+    const first = component.reduce<DraftNode | undefined>(
+      (best, n) => (best === undefined || (position.get(n) ?? 0) < (position.get(best) ?? 0) ? n : best),
+      undefined,
+    );
     if (first === undefined) continue;
-    const selfLoop = reads(first).includes(first);
-    if (component.length === 1 && !selfLoop) continue;
     const path = cyclePath(first, members, reads);
     const firstRef = first.operands.find((r) => {
       const target = byName.get(r.name);

@@ -40,10 +40,21 @@ export const lossTable: {
 
 export type OptimizerName = TrainSpec['optimizer'];
 
+/** Keys of the training recipe (`train` options of `chainrule train`), valid with any optimizer. */
+export const recipeKeys = ['epochs', 'batchSize', 'valSplit', 'augment'] as const;
+
+/** What `chainrule train` uses when neither its flags nor the spec's recipe say. */
+export const RECIPE_DEFAULTS = { epochs: 10, batchSize: 32, valSplit: 0.2 } as const;
+
+/** Bounds of the recipe's counts: beyond them a value is a typo, not a plan. */
+export const MAX_EPOCHS = 1_000_000;
+export const MAX_BATCH = 1_000_000;
+export const MAX_SHIFT = 64;
+
 /** Keys of the `train` block per optimizer (besides `optimizer`). */
 export const trainKeys: { readonly [K in OptimizerName]: readonly string[] } = {
-  sgd: ['lr', 'momentum', 'seed'],
-  adam: ['lr', 'beta1', 'beta2', 'eps', 'seed'],
+  sgd: ['lr', 'momentum', 'seed', ...recipeKeys],
+  adam: ['lr', 'beta1', 'beta2', 'eps', 'seed', ...recipeKeys],
 };
 
 export const optimizers = Object.keys(trainKeys) as OptimizerName[];

@@ -46,7 +46,7 @@ export async function analyzeSpec(text: string, file: string): Promise<Analysis>
     backward: await drawView(joint.graph, 'backward'),
     joint: await drawView(joint.graph, 'joint'),
     equations,
-    paths: tensorPaths(joint.graph, equationLines(equations)),
+    paths: tensorPaths(joint.graph, equationLines(equations), gradientFactors(joint.graph)),
   };
 }
 
@@ -80,7 +80,7 @@ async function drawView(graph: Graph, view: DiagramView): Promise<StudioDiagram>
   const edges: StudioEdge[] = diagram.edges.map((e, i) => {
     const from = byName.get(e.from);
     const shape = from === undefined ? '' : shapeText(from.type.shape);
-    const factor = e.kind === 'backward' ? localFactor(byName.get(e.to)) : '';
+    const factor = e.factor ?? '';
     return { id: `${view}_e${i}`, from: e.from, to: e.to, kind: e.kind, shape, factor };
   });
   const document: DotDocument = {
@@ -96,12 +96,16 @@ async function drawView(graph: Graph, view: DiagramView): Promise<StudioDiagram>
   return { svg, edges, kinds: Object.fromEntries(diagram.kinds) };
 }
 
-/** The factor a backward node multiplies its incoming gradient by (as the diagram labels it). */
-function localFactor(node: Node | undefined): string {
-  if (node === undefined) return '';
-  if (node.op === 'add') return '+';
-  const factor = node.grad?.factor ?? '';
-  return factor === '' ? '·1' : factor;
+/**
+ * The chain-rule factor of each drawn gradient node, by node name, as the backward diagram labels
+ * its incoming gradient edge: with the simplified head, ∂L/∂o is `(p − onehot(y))/n` and the
+ * skipped ∂L/∂p node has none. The chain panel lists exactly these, so it matches the diagram.
+ */
+export function gradientFactors(graph: Graph): Map<string, string> {
+  const diagram = buildDiagram(graph, 'backward', { legend: false, optimizer: 'folded' });
+  const out = new Map<string, string>();
+  for (const e of diagram.edges) if (e.factor !== undefined) out.set(e.to, e.factor);
+  return out;
 }
 
 /** `∂L/∂NAME = …` lines of the explain text, by NAME. */
@@ -123,7 +127,11 @@ const FORWARD_ROLES = new Set(['forward', 'loss']);
  * nodes from the seed to its gradient (the chain rule's path), keyed by the tensor's name and by
  * the name of each of its gradient nodes, so a click on either shows the same path.
  */
-export function tensorPaths(graph: Graph, equations: ReadonlyMap<string, string>): Record<string, TensorPath> {
+export function tensorPaths(
+  graph: Graph,
+  equations: ReadonlyMap<string, string>,
+  factors: ReadonlyMap<string, string>,
+): Record<string, TensorPath> {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const readers = new Map<number, Node[]>();
   for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
@@ -145,8 +153,8 @@ export function tensorPaths(graph: Graph, equations: ReadonlyMap<string, string>
     };
     for (const g of grads) visit(g.id);
     const chain: ChainStep[] = graph.nodes
-      .filter((n) => backward.has(n.id) && n.role === 'backward')
-      .map((n) => ({ node: n.name, factor: localFactor(n) }));
+      .filter((n) => backward.has(n.id) && n.role === 'backward' && factors.has(n.name))
+      .map((n) => ({ node: n.name, factor: factors.get(n.name)! }));
     const ordered = graph.nodes.filter((n) => forward.has(n.id) || backward.has(n.id)).map((n) => n.name);
     const path: TensorPath = { tensor: tensor.name, equation: equations.get(tensor.name) ?? '', nodes: ordered, chain };
     out[tensor.name] = path;

@@ -54,6 +54,36 @@ describe('CSV at scale', () => {
     );
   });
 
+  it('a file of several 1 MB chunks: records and quoted cells cut by a chunk boundary load exactly', () => {
+    // ~3 MB: the reader hands csv-parse 1 MB chunks, so rows (and the quoted label) straddle them.
+    const n = 60_000;
+    const lines = ['a,b,label'];
+    for (let i = 0; i < n; i++) lines.push(`${i},${(i * 0.001).toFixed(3)},"class ${i % 3}"`);
+    const ds = loadCsv(csv('chunks.csv', `${lines.join('\r\n')}\r\n`));
+    expect(ds.numRows).toBe(n);
+    expect(ds.features.length).toBe(2 * n);
+    for (const i of [0, 1, 17_000, 34_567, n - 1]) {
+      expect([ds.features[2 * i], ds.features[2 * i + 1]]).toEqual([i, Math.fround(i * 0.001)]);
+      expect(ds.classNames[ds.labels[i]!]).toBe(`class ${i % 3}`);
+      expect(ds.rowLines?.[i]).toBe(i + 2);
+    }
+  });
+
+  it('an error past the first chunk names its line', () => {
+    const rows = Array.from({ length: 80_000 }, (_, i) => (i === 70_000 ? '1,oops,0' : `${i},1.0000000000,0`));
+    expect(() => loadCsv(csv('late.csv', `a,b,label\n${rows.join('\n')}\n`))).toThrow(
+      /late.csv:70002: column 'b' 'oops' is not a number/,
+    );
+    const unclosed = `a,label\n${'1,0\n'.repeat(300_000)}2,"open\n`;
+    expect(() => loadCsv(csv('unclosed.csv', unclosed))).toThrow(
+      /unclosed.csv:300002: malformed CSV: Quote Not Closed/,
+    );
+  });
+
+  it('a folder given as the data file is a clean error', () => {
+    expect(() => loadCsv(dir)).toThrow(/cannot read .*: it is a directory/);
+  });
+
   it('features are float32 (what the model computes in)', () => {
     expect(loadCsv(csv('f32.csv', 'a,label\n0.1,x\n')).features).toBeInstanceOf(Float32Array);
   });

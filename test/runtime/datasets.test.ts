@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   applyStandardizer,
+  standardizeInPlace,
   fitStandardizer,
   loadCsv,
   loadDataset,
@@ -170,6 +171,16 @@ describe('split, standardize, validate', () => {
     expect(splitDataset(ds, 0.2, 8).val!.features).not.toEqual(a.val!.features);
     expect(splitDataset(ds, 0, 7).val).toBeUndefined();
     expect(() => splitDataset(ds, 1, 7)).toThrow(/must be in \[0, 1\)/);
+  });
+
+  it('standardizeInPlace writes what applyStandardizer returns, into the same array', () => {
+    const { train } = splitDataset(toy(40), 0.25, 3);
+    const s = fitStandardizer(train);
+    const copy = applyStandardizer(train, s);
+    const before = train.features;
+    expect(standardizeInPlace(train, s).features).toBe(before);
+    expect(Array.from(before)).toEqual(Array.from(copy.features));
+    expect(() => standardizeInPlace(train, { mean: [0], std: [1] })).toThrow(/fitted on 1 features/);
   });
 
   it('standardizes with statistics fitted on the training rows only', () => {

@@ -1,7 +1,10 @@
 // A weights file is untrusted input: every metadata field and every tensor is checked before a
 // model sees it, and the errors say which field or tensor is wrong.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkParams, checkRunInfo, type RunInfo } from '../../runtime/checkpoint.js';
+import { checkParams, checkRunInfo, readCheckpoint, type RunInfo, writeCheckpoint } from '../../runtime/checkpoint.js';
 
 const good: RunInfo = {
   data: 'iris',
@@ -83,5 +86,33 @@ describe('checkParams', () => {
     const { params, shapes } = file();
     delete params['fc.bias'];
     expect(() => checkParams('w', { params, shapes }, expected, units)).toThrow(/has no tensor 'fc.bias'/);
+  });
+});
+
+describe('readCheckpoint', () => {
+  // Found by `npm run fuzz`: a NaN in a checkpoint passed the reader and `train --resume` then died
+  // in the module's loadParams with a bare RangeError (exit 70, "a bug in chainrule").
+  it.each([
+    ['a parameter', { 'fc.weight': [1, Number.NaN, 3, 4] }, {}, /tensor 'fc.weight' holds NaN at index 1/],
+    [
+      'optimizer state',
+      { 'fc.weight': [1, 2, 3, 4] },
+      { 'fc.weight.m': [0, Number.POSITIVE_INFINITY, 0, 0] },
+      /tensor 'optimizer\/fc.weight.m' holds Infinity at index 1/,
+    ],
+  ])('refuses a non-finite value in %s, naming the tensor and index', (_, params, state, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainrule-ckpt-'));
+    try {
+      const path = join(dir, 'checkpoint.safetensors');
+      const run = { ...good, standardizer: null };
+      writeCheckpoint(
+        path,
+        { model: 'm', dtype: 'f32', run, state: { epoch: 0, rngState: 1, model: { params, state }, history: [] } },
+        new Map([['fc', 2]]),
+      );
+      expect(() => readCheckpoint(path)).toThrow(message);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

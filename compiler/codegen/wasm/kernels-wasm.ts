@@ -133,6 +133,11 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
   // Strides are literals in wasm: only the batch dim (m for nn/nt, k for tn) may be a run-time one.
   if ((form === 'tn' ? m : k) === 'runtime') return { kind: 'js', reason: `a run-time batch in ${form}'s strides` };
   const shapes = `[${as.join(',')}]${transA ? 'ᵀ' : ''}·[${bs.join(',')}]${transB ? 'ᵀ' : ''}`;
+  // wasm32 addresses (and the encoder's i32 offsets) end at 2 GiB; bigger operands stay in JS
+  // rather than failing to encode (found by npm run fuzz: units 1e9 crashed `compile`).
+  const lit = (d: Dim): number => (d === 'runtime' ? 1 : d);
+  const bytes = 4 * Math.max(lit(m) * lit(k), lit(k) * n, lit(m) * n, arena.base);
+  if (bytes >= 2 ** 31) return { kind: 'js', reason: `${shapes}: ${bytes} bytes exceed WebAssembly's 2 GiB memory` };
   const at = (d: Dim): number => (d === 'runtime' ? ASSUMED_BATCH : d);
   const macs = at(m) * at(k) * n;
   if (macs < minMacs) {

@@ -19,7 +19,7 @@ import {
   type CompiledModel,
   type EmitFormat,
 } from '../../api.js';
-import { diagramFiles } from '../../render/diagram-files.js';
+import { diagramFiles, type SkippedDiagram } from '../../render/diagram-files.js';
 import { locate } from '../../frontend/check.js';
 import { formatCount } from '../format.js';
 import {
@@ -138,10 +138,11 @@ export function compileCommand(): Command {
     const compiled = compileForCli(path, flags, disabledPasses(flags, self));
     if (compiled === undefined) return;
     try {
-      const files = await outputFiles(compiled, flags.dumpAfter);
+      const notes: string[] = [];
+      const files = await outputFiles(compiled, flags.dumpAfter, (skipped) => notes.push(skipped.message));
       writeOutputAtomic(flags.out, files);
       if (flags.quiet !== true)
-        process.stdout.write(summary(compiled, flags.out, files, (performance.now() - started) / 1000));
+        process.stdout.write(summary(compiled, flags.out, files, (performance.now() - started) / 1000, notes));
     } catch (err) {
       if (!(err instanceof CompileFailure)) throw err;
       process.stderr.write(`error: ${err.message}${err.hint !== undefined ? `\n  hint: ${err.hint}` : ''}\n`);
@@ -184,14 +185,22 @@ function compileForCli(path: string, flags: CompileFlags, disable: readonly stri
 }
 
 /** Everything compile writes, in memory, so nothing touches the disk until all of it succeeded. */
-export async function outputFiles(compiled: CompiledModel, dumpAfter: string | undefined): Promise<OutputFiles> {
+export async function outputFiles(
+  compiled: CompiledModel,
+  dumpAfter: string | undefined,
+  onSkip?: (skipped: SkippedDiagram) => void,
+): Promise<OutputFiles> {
   const files = new Map<string, string>();
   if (compiled.emit !== 'js') files.set(`${compiled.name}.ts`, compiled.source);
   if (compiled.js !== undefined) files.set(`${compiled.name}.js`, compiled.js);
   if (compiled.declarations !== undefined) files.set(`${compiled.name}.d.ts`, compiled.declarations);
   // The spec's labels (W⁽¹⁾) name tensors in the diagrams and gradients.txt, as in draw and explain.
   const names = specLabels(compiled.spec);
-  const diagrams = await diagramFiles(compiled.graph, { kernels: kernelClusters(compiled.graph), names });
+  const diagrams = await diagramFiles(compiled.graph, {
+    kernels: kernelClusters(compiled.graph),
+    names,
+    ...(onSkip === undefined ? {} : { onSkip }),
+  });
   for (const [name, text] of Object.entries(diagrams)) files.set(name, text);
   const joint = compiled.stages.find((s) => s.pass === 'add-optimizer');
   if (joint !== undefined) files.set('gradients.txt', explainGraph(joint.graph, names));
@@ -327,7 +336,13 @@ function describe(err: unknown): string {
 }
 
 /** The success report: where the files went, what fusion and planning saved, how long it took. */
-export function summary(compiled: CompiledModel, dir: string, files: OutputFiles, seconds: number): string {
+export function summary(
+  compiled: CompiledModel,
+  dir: string,
+  files: OutputFiles,
+  seconds: number,
+  notes: readonly string[] = [],
+): string {
   const { stats } = compiled;
   const per = compiled.spec.loss === undefined ? 'forward call' : 'training step';
   const batch = compiled.batch === undefined ? 'run-time batch' : `batch ${compiled.batch}`;
@@ -339,6 +354,7 @@ export function summary(compiled: CompiledModel, dir: string, files: OutputFiles
     `  kernels per ${per}: ${stats.unfusedKernels} unfused → ${stats.kernels} fused`,
     `  kernels: ${matmulChoice(compiled)}`,
     `  arena: ${arenaText(stats.unplannedArena)} unplanned → ${arenaText(stats.arena)} planned`,
+    ...notes.map((note) => `  note: ${note}`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -478,6 +478,15 @@ export function readTensor(t: TensorProto, source: string, name: string): Const 
         `${where} has element type ${TensorProto_DataType[t.dataType] ?? t.dataType}; chainrule reads float, double, int32 and int64 constants`,
       );
   }
+  // A NaN or infinite weight would be written to weights.safetensors and refused only later by eval.
+  for (let i = 0; i < count; i++) {
+    if (!Number.isFinite(values[i]!)) {
+      throw new RuntimeError(
+        `${where} holds ${values[i]} at index ${i}; weights must be finite`,
+        'the exported model is damaged or its training diverged; export it again from a finite checkpoint',
+      );
+    }
+  }
   return { dims, values };
 }
 

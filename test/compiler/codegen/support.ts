@@ -117,17 +117,19 @@ export function stepProblems(
   const second = interpret(joint, { feeds, params: first.params, state: first.state });
   const outputs = (r: InterpretResult): Record<string, ArrayLike<number>> =>
     Object.fromEntries(Object.entries(r.outputs).map(([k, t]) => [k, t.data]));
-  const problems = [...recordMismatches(model.forward(inputs), outputs(first), 'forward', tol)];
+  // NOTE: concat, not push(...): a wide model can disagree in 100k values, too many arguments for a call.
+  let problems = recordMismatches(model.forward(inputs), outputs(first), 'forward', tol);
   if (joint.loss === undefined) return problems;
-  problems.push(
-    ...mismatches([model.lossAndGrads(inputs, targets)], [first.loss ?? Number.NaN], 'lossAndGrads loss', tol),
-  );
-  problems.push(...recordMismatches(model.grads, first.grads, 'lossAndGrads grad', tol));
-  problems.push(...mismatches([model.trainStep(inputs, targets)], [first.loss ?? Number.NaN], 'step 1 loss', tol));
-  problems.push(...mismatches([model.trainStep(inputs, targets)], [second.loss ?? Number.NaN], 'step 2 loss', tol));
-  problems.push(...recordMismatches(model.grads, second.grads, 'step 2 grad', tol));
-  problems.push(...recordMismatches(model.params, second.params, 'step 2 param', tol));
-  problems.push(...recordMismatches(model.toJSON().state, second.state, 'step 2 state', tol));
+  const add = (more: string[]): void => {
+    problems = problems.concat(more);
+  };
+  add(mismatches([model.lossAndGrads(inputs, targets)], [first.loss ?? Number.NaN], 'lossAndGrads loss', tol));
+  add(recordMismatches(model.grads, first.grads, 'lossAndGrads grad', tol));
+  add(mismatches([model.trainStep(inputs, targets)], [first.loss ?? Number.NaN], 'step 1 loss', tol));
+  add(mismatches([model.trainStep(inputs, targets)], [second.loss ?? Number.NaN], 'step 2 loss', tol));
+  add(recordMismatches(model.grads, second.grads, 'step 2 grad', tol));
+  add(recordMismatches(model.params, second.params, 'step 2 param', tol));
+  add(recordMismatches(model.toJSON().state, second.state, 'step 2 state', tol));
   return problems;
 }
 

@@ -231,6 +231,19 @@ describe('wasm-simd options', () => {
     expect(compile(spec, { kernels: 'auto' }).source).toBe(compile(spec).source);
   });
 
+  it('a matmul past 2 GiB stays in TS and says so (found by npm run fuzz: units 1e9 crashed compile)', () => {
+    const spec: GraphSpec = {
+      name: 'huge',
+      inputs: { x: [null, 8] },
+      nodes: [{ name: 'fc', op: 'linear', input: 'x', units: 1e9 }],
+      outputs: ['fc'],
+    };
+    for (const kernels of ['auto', 'wasm-simd'] as const) {
+      const { source } = compile(spec, { kernels });
+      expect(source).toMatch(/32000000000 bytes exceed WebAssembly's 2 GiB memory/);
+    }
+  });
+
   it('f64 with wasm-simd is an error that says why (API and CLI)', async () => {
     expect(() => compile(exampleSpec('iris_mlp'), { dtype: 'f64', kernels: 'wasm-simd' })).toThrow(
       /wasm-simd' needs dtype 'f32'/,

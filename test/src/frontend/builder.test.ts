@@ -25,7 +25,16 @@ const built: Record<string, () => GraphSpec> = {
       .softmax('probs')
       .output('probs')
       .loss('cross_entropy', 'probs', 'y')
-      .train({ optimizer: 'sgd', lr: 0.02, momentum: 0.9, seed: 1 })
+      .train({
+        optimizer: 'sgd',
+        lr: 0.02,
+        momentum: 0.9,
+        seed: 1,
+        epochs: 15,
+        batchSize: 32,
+        valSplit: 0.2,
+        augment: 1,
+      })
       .build(),
   iris_mlp: () =>
     graph('iris_mlp')

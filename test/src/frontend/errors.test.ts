@@ -74,9 +74,17 @@ const expectations: Readonly<Record<string, Expectation>> = {
   'train-momentum-range': { line: 13, says: "'momentum' must be in [0, 1)" },
   'train-option-of-other-optimizer': { line: 13, says: "unknown key 'momentum' in 'train' for adam" },
   'train-without-loss': { line: 12, says: "'train' needs a loss" },
+  'train-recipe-range': { line: 13, says: "'epochs' must be a whole number in [1, 1000000]", errors: 2 },
   'label-unknown-key': { line: 6, node: 'fc1', says: "unknown label key 'weigth' for linear" },
   'label-param-on-activation': { line: 7, node: 'h1', says: "unknown label key 'weight' for relu" },
   'label-not-text': { line: 7, node: 'h1', says: "'label' must be a string or an object of strings" },
+  'no-parameter-to-train': { line: 5, says: "spec 'nopar' has no parameter the loss depends on" },
+  'size-too-large': {
+    line: 6,
+    node: 'fc1',
+    says: "linear 'fc1': its weight fc1.weight [8, 1000000000] (f32) needs 32,000,000,000 bytes (29.8 GiB)",
+    errors: 2,
+  },
   'multiple-errors': { line: 6, node: 'fc1', says: "unknown op 'lienar'", errors: 9 },
 };
 

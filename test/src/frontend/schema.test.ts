@@ -78,6 +78,10 @@ describe('chainrule.schema.json', () => {
     ['momentum = 1', () => ({ ...mnist(), train: { optimizer: 'sgd', lr: 0.1, momentum: 1 } })],
     ['momentum on adam', () => ({ ...mnist(), train: { optimizer: 'adam', lr: 0.1, momentum: 0.9 } })],
     ['an invalid name', () => node({ name: 'h-1' })],
+    ['epochs = 0', () => ({ ...mnist(), train: { optimizer: 'sgd', lr: 0.1, epochs: 0 } })],
+    ['a fractional batchSize', () => ({ ...mnist(), train: { optimizer: 'adam', lr: 0.1, batchSize: 1.5 } })],
+    ['valSplit = 1', () => ({ ...mnist(), train: { optimizer: 'sgd', lr: 0.1, valSplit: 1 } })],
+    ['augment = -1', () => ({ ...mnist(), train: { optimizer: 'sgd', lr: 0.1, augment: -1 } })],
   ];
   it.each(bad)('rejects %s', (_what, make) => {
     const spec = JSON.parse(JSON.stringify(make())) as unknown; // drops undefined keys

@@ -262,6 +262,13 @@ describe('onnx import: malformed and hostile files get clear errors', () => {
     const t = floatTensor('W', [3, 4], seq(12));
     fails(hostile({ ...t, rawData: t.rawData.subarray(0, 20) }), /tensor 'W' declares 12 elements but holds 20 bytes/);
   });
+  it('a NaN or infinite weight (found by npm run fuzz)', () => {
+    fails(
+      hostile(floatTensor('W', [3, 4], [...seq(11), Number.NaN])),
+      /tensor 'W' holds NaN at index 11; weights must be finite/,
+    );
+    fails(hostile(floatTensor('W', [3, 4], [Number.NEGATIVE_INFINITY, ...seq(11)])), /holds -Infinity at index 0/);
+  });
   it('a negative dimension', () => {
     fails(
       hostile(create(TensorProtoSchema, { name: 'W', dims: [-3n, 4n], dataType: TensorProto_DataType.FLOAT })),

@@ -66,10 +66,26 @@ describe('studio server', () => {
     expect(a.joint?.svg).toContain('<svg');
     const path = a.paths?.['fc1.weight'];
     expect(path?.equation).toBe("∂L/∂fc1.weight = xᵀ · ((∂L/∂fc2 · fc2.weightᵀ) ⊙ tanh'(fc1))");
-    expect(path?.chain.slice(-4).map((s) => s.factor)).toEqual(["⊙σ'(fc2)", '·fc2.weightᵀ', "⊙tanh'(fc1)", 'xᵀ·']);
+    expect(path?.chain.slice(-4).map((s) => s.factor)).toEqual(['(p − y)/N', '·fc2.weightᵀ', "⊙tanh'(fc1)", 'xᵀ·']);
     expect(path?.nodes).toEqual(expect.arrayContaining(['fc1.weight', 'fc1', 'h1', 'loss', 'd(fc1)', 'd(fc1.weight)']));
     expect(path?.nodes).not.toContain('fc2.bias');
     expect(a.paths?.['d(fc1.weight)']).toEqual(path);
+  });
+
+  it('lists the chain as the backward diagram draws it: the simplified head, no skipped ∂L/∂p step', async () => {
+    const spirals = readFileSync(join(root, 'examples/spirals_mlp.json'), 'utf8');
+    const a = await post<Analysis>('/api/analyze', { text: spirals });
+    if (!a.ok) throw new Error(JSON.stringify(a.diagnostics));
+    const drawn = new Map(a.backward!.edges.filter((e) => e.factor !== '').map((e) => [e.to, e.factor]));
+    const chains = (a.params ?? []).map((p) => a.paths?.[p.name]?.chain ?? []);
+    expect(chains.length).toBe(6);
+    for (const chain of chains) {
+      expect(chain[0]?.factor).toBe('(probs − onehot(y))/n');
+      for (const step of chain) {
+        expect(step.factor).not.toMatch(/J_softmax|⊘/);
+        expect(drawn.get(step.node)).toBe(step.factor);
+      }
+    }
   });
 
   it('compiles the module to JavaScript that imports nothing, with the page overriding the optimizer', async () => {
