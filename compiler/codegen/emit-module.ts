@@ -160,7 +160,23 @@ interface ModuleFacts {
   readonly kernelNames: ReadonlyMap<Kernel, readonly [string, string]>;
 }
 
+/**
+ * The facts of one (graph, options) pair, computed once: `compile` asks for the module and then
+ * its `.d.ts` with the same objects, and the wasm plan (encoded matmuls) dominates large graphs.
+ */
 function moduleFacts(graph: Graph, options: EmitOptions): ModuleFacts {
+  const byOptions = factsCache.get(graph) ?? new WeakMap<EmitOptions, ModuleFacts>();
+  factsCache.set(graph, byOptions);
+  const cached = byOptions.get(options);
+  if (cached !== undefined) return cached;
+  const facts = computeModuleFacts(graph, options);
+  byOptions.set(options, facts);
+  return facts;
+}
+
+const factsCache = new WeakMap<Graph, WeakMap<EmitOptions, ModuleFacts>>();
+
+function computeModuleFacts(graph: Graph, options: EmitOptions): ModuleFacts {
   const layout = options.layout ?? graph.memory ?? naiveLayout(graph);
   const schedule = partitionSchedule(graph);
   const pool = new NamePool(FIXED_NAMES);

@@ -42,12 +42,20 @@ function name(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
+/** Appends `items` to `out` one by one: spreading megabyte arrays into literals was most of a large compile. */
+function append(out: number[], items: readonly number[]): number[] {
+  for (const x of items) out.push(x);
+  return out;
+}
+
 function vec(items: readonly (readonly number[])[]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+  const out = uleb(items.length);
+  for (const item of items) append(out, item);
+  return out;
 }
 
 function section(id: number, contents: readonly number[]): number[] {
-  return [id, ...uleb(contents.length), ...contents];
+  return append([id, ...uleb(contents.length)], contents);
 }
 
 const SIMD = 0xfd;
@@ -262,16 +270,23 @@ export function encodeModule(funcs: readonly FuncDef[], minPages = 1, limits?: M
   const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
   const bodies = funcs.map(({ fn }) => {
     const body = fn.body();
-    return [...uleb(body.length), ...body];
+    return append(uleb(body.length), body);
   });
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec(types)),
-    ...section(2, vec([memoryImport])),
-    ...section(3, vec(typeOf.map((t) => uleb(t)))),
-    ...section(7, vec(exports)),
-    ...section(10, vec(bodies)),
-  ]);
+  const parts = [
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    section(1, vec(types)),
+    section(2, vec([memoryImport])),
+    section(3, vec(typeOf.map((t) => uleb(t)))),
+    section(7, vec(exports)),
+    section(10, vec(bodies)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /**
