@@ -97,10 +97,34 @@ export function checkDataFits(io: ModelIO, ds: Dataset): void {
       throw new RuntimeError(
         `${describeRow(ds, r)}: label ${name !== undefined && name !== String(y) ? `'${name}' (class ${y})` : y} is out of range: ` +
           `model '${io.model}' predicts ${io.numClasses} classes (0..${io.numClasses - 1})`,
-        `the data has ${ds.numClasses} classes; give the last linear layer ${ds.numClasses} units`,
+        classCountHint(ds),
       );
     }
   }
+}
+
+/**
+ * How many units the data needs. Integer labels are class indices from 0, so labels 1..3 are 3
+ * classes that need 4 outputs (class 0 unused): say both, and how to renumber.
+ */
+export function classCountHint(ds: Dataset): string {
+  const used = new Uint8Array(ds.numClasses);
+  let count = 0;
+  let lowest = ds.numClasses;
+  for (let r = 0; r < ds.numRows; r++) {
+    const y = ds.labels[r]!;
+    if (y < 0 || y >= used.length || used[y] === 1) continue;
+    used[y] = 1;
+    count++;
+    lowest = Math.min(lowest, y);
+  }
+  const units = `give the last linear layer ${ds.numClasses} units`;
+  if (lowest === 0 || count === 0 || count === ds.numClasses) return `the data has ${ds.numClasses} classes; ${units}`;
+  const highest = ds.numClasses - 1;
+  return (
+    `the data has ${count} classes labelled ${lowest}..${highest}, but labels are class indices from 0: ` +
+    `renumber them 0..${count - 1}${count === highest - lowest + 1 ? ` (subtract ${lowest})` : ''} and give the last linear layer ${count} units, or ${units} (${lowest === 1 ? 'class 0' : `classes 0..${lowest - 1}`} unused)`
+  );
 }
 
 function floatArray(dtype: 'f32' | 'f64', n: number): FloatArray {

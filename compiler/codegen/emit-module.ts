@@ -938,6 +938,7 @@ function validationFunctions(m: ModuleFacts): string[] {
     targets.push(...checkArray(n, v, 'targets', false));
     if (n.type.dtype === 'i32') targets.push(`assertClasses(${JSON.stringify(n.name)}, ${v}, ${classCount(api, n)});`);
     else targets.push(`if (finite) assertFinite(${JSON.stringify(n.name)}, ${v}, ${rowWidth(n)});`);
+    if (api.loss?.op === 'binary_cross_entropy' && api.loss.inputs[1] === n.id) targets.push(...probabilityCheck(n, v));
   });
   const usesB = fixed === undefined && api.targets.length > 0;
   return [
@@ -948,6 +949,19 @@ function validationFunctions(m: ModuleFacts): string[] {
       targets,
     ),
   ];
+}
+
+/**
+ * binary_cross_entropy reads its target as a probability: a value outside [0, 1] gives a loss
+ * and gradient with no meaning (and a negative "loss"), so it is refused with its row and column.
+ */
+function probabilityCheck(n: Node, v: string): string[] {
+  const w = rowWidth(n);
+  const where = w === 1 ? 'row ${i}' : `row \${Math.floor(i / ${w})}, column \${i % ${w}}`;
+  return braced(`for (let i = 0; i < ${v}.length; i++)`, [
+    `const t = ${v}[i] as number;`,
+    `if (t < 0 || t > 1) throw new RangeError(\`${n.name}: binary_cross_entropy target \${t} at ${where} is outside [0, 1] (targets are probabilities: 0/1 labels or soft labels between)\`);`,
+  ]);
 }
 
 /**

@@ -463,10 +463,10 @@ export function stopThreads(pool: ThreadPool): void {
  * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b, x)`,
  * the others `fns[tail](…, tailX)`; thread t packs B at `pack + t·packStride`. Returns when every
  * chunk is done. Which thread computes a chunk does not change its values, so results are the same
- * for any thread count. When the caller waited longer for workers than it computed itself (on a
- * machine with more busy threads than cores, the OS deschedules a worker holding a chunk), the next
- * 16, 32, … up to 4096 jobs run on the calling thread alone, so threads never cost much more than
- * they can save.
+ * for any thread count. When a job took longer than its chunks would have taken on the calling
+ * thread alone (timed by the chunks the caller ran: on a machine with more busy threads than cores,
+ * workers get little CPU or are descheduled holding a chunk), the next 16, 32, … up to 4096 jobs
+ * run on the calling thread alone, so threads never cost much more than they can save.
  */
 export function runChunks(
   pool: ThreadPool,
@@ -516,6 +516,7 @@ export function runChunks(
   Atomics.store(ctrl, 32, 0);
   Atomics.store(ctrl, 0, seq);
   Atomics.notify(ctrl, 0);
+  let mine = 0;
   for (;;) {
     const cur = Atomics.load(ctrl, 16);
     const i = cur & 1023;
@@ -524,6 +525,7 @@ export function runChunks(
     if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b, x, pack);
     else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b, tailX, pack);
     Atomics.add(ctrl, 32, 1);
+    mine++;
   }
   const own = clock?.now() ?? 0;
   let spins = 0;
@@ -531,7 +533,8 @@ export function runChunks(
     if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, 32, done, 10);
   }
   if (ctrl[33] !== 0) throw new Error('threads: a WebAssembly matmul failed in a worker (create the model again)');
-  if (clock !== undefined && clock.now() - own > own - started) {
+  // Alone, the caller would have taken about (own − started) / mine per chunk.
+  if (clock !== undefined && (mine === 0 || (clock.now() - started) * mine > 0.9 * (own - started) * total)) {
     pool.penalty = Math.min(4096, Math.max(16, pool.penalty * 2));
     pool.skip = pool.penalty;
   } else {

@@ -3,10 +3,10 @@
 // from a checked spec, whose forward IR the checker built: nothing here checks or builds the spec.
 import type { Diagnostic } from '../diagnostics.js';
 import type { CheckedSpec } from '../frontend/checked-spec.js';
-import { ancestors } from '../ir/graph.js';
 import type { Graph } from '../ir/types.js';
 import { assertValidGraph } from '../ir/verify.js';
 import type { TrainSpec } from '../frontend/graph-spec.js';
+import { untrainable } from '../frontend/limits.js';
 import { addOptimizer } from './add-optimizer.js';
 import type { Pass, PassContext } from './context.js';
 import { differentiate } from './differentiate.js';
@@ -120,19 +120,9 @@ export function trainingGraph(checked: CheckedSpec, options: PipelineOptions = {
       ],
     };
   }
-  const trainable = ancestors(forward, [forward.loss]);
-  if (!forward.nodes.some((n) => n.op === 'param' && trainable.has(n.id))) {
-    return {
-      ok: false,
-      errors: [
-        {
-          message: `spec '${spec.name}' has no parameter the loss depends on, so there is nothing to train`,
-          pointer: '/nodes',
-          hint: 'add a linear node between the inputs and the loss',
-        },
-      ],
-    };
-  }
+  // The checker already refused such a spec; asked again for graphs built without it.
+  const nothing = untrainable(spec, forward);
+  if (nothing !== undefined) return { ok: false, errors: [nothing] };
   const ctx: PassContext = { dtype: checked.dtype, train: options.train ?? spec.train ?? DEFAULT_TRAIN };
   const stages = runPasses(forward, ctx, options.passes ?? trainingPasses, verify);
   const last = stages[stages.length - 1];

@@ -5,6 +5,7 @@
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import { buildGraph } from '../../compiler/frontend/build-graph.js';
 import { type CheckedSpec, isCheckedSpec, markChecked } from '../../compiler/frontend/checked-spec.js';
+import { sizeProblems, untrainable } from '../../compiler/frontend/limits.js';
 import type { GraphSpec, SpecLocations } from '../../compiler/frontend/graph-spec.js';
 import type { FloatDType, SourceLoc } from '../../compiler/ir/types.js';
 import type { DraftNode, DraftSpec, Issue } from './draft.js';
@@ -44,7 +45,12 @@ export function checkSpecValue(value: unknown, locations?: JsonLocations, option
     const spec = toGraphSpec(draft);
     const dtype = options.dtype ?? 'f32';
     const built = buildGraph(spec, batch === undefined ? { dtype } : { dtype, batch });
+    // What compile would refuse later: nothing to train, tensors too large to allocate.
     if (built.ok) {
+      const nothing = untrainable(spec, built.graph);
+      for (const e of nothing === undefined ? sizeProblems(spec, built.graph) : [nothing]) issues.push(e);
+    }
+    if (built.ok && !issues.some(isError)) {
       return markChecked({
         ok: true as const,
         spec,
@@ -55,7 +61,7 @@ export function checkSpecValue(value: unknown, locations?: JsonLocations, option
         warnings: locate(issues, locations),
       });
     }
-    for (const e of built.errors) issues.push(e);
+    if (!built.ok) for (const e of built.errors) issues.push(e);
   }
   const all = locate(issues, locations);
   return { ok: false, errors: all.filter(isError), warnings: all.filter((d) => !isError(d)) };

@@ -239,6 +239,28 @@ describe('feeding a model', () => {
     );
   });
 
+  it('counts 1-based labels as the classes they are: labels 1..3 are 3 classes (class 0 unused)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainrule-1based-'));
+    try {
+      const csv = join(dir, 'one-based.csv');
+      writeFileSync(csv, 'a,b,label\n1,2,1\n2,3,2\n3,4,3\n4,5,1\n');
+      const two = describeModel({ ...info, outputs: { probs: [null, 2] } });
+      const hint = (() => {
+        try {
+          checkDataFits(two, loadCsv(csv));
+        } catch (err) {
+          return (err as { hint?: string }).hint;
+        }
+        return undefined;
+      })();
+      expect(hint).toBe(
+        'the data has 3 classes labelled 1..3, but labels are class indices from 0: renumber them 0..2 (subtract 1) and give the last linear layer 3 units, or give the last linear layer 4 units (class 0 unused)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('encodes labels as indices, one-hot rows or a 0/1 column', () => {
     expect(describeModel(info).targetKind).toBe('index');
     const onehot = describeModel({ ...info, targets: { y: [null, 3] }, classTargets: [] });

@@ -1,12 +1,14 @@
 // `chainrule draw SPEC`: one diagram of a spec (forward, backward or joint view) as DOT, SVG or PNG.
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type DiagramOptions, type DiagramView, diagramViews, viewDot } from '../../../compiler/diagram/dot.js';
-import type { LabelMarkup } from '../../../compiler/diagram/dot-text.js';
+import { buildDiagram, type DiagramOptions, type DiagramView, diagramViews } from '../../../compiler/diagram/dot.js';
+import { type LabelMarkup, writeDot } from '../../../compiler/diagram/dot-text.js';
 import { specLabels } from '../../../compiler/frontend/labels.js';
 import type { Graph } from '../../../compiler/ir/types.js';
 import { trainingGraph } from '../../../compiler/passes/pipeline.js';
+import { MAX_SVG_NODES } from '../../render/diagram-files.js';
 import { GraphvizError, renderSvg } from '../../render/svg.js';
+import { USAGE_EXIT } from '../exit-codes.js';
 import { locate } from '../../frontend/check.js';
 import {
   batchOption,
@@ -76,7 +78,7 @@ export function drawCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['dot', 'svg', 'png']).default('svg'))
     .option(
       '-o, --output <file>',
-      'write to this file (default: stdout for dot/svg, <name>.<view>.png for png; "-" is stdout)',
+      'write to this file (default: stdout; for png on a terminal, <name>.<view>.png; "-" is stdout, not a terminal for png)',
     )
     .addOption(new Option('--width <px>', 'PNG width in pixels (default: the SVG size)').argParser(parseWidth))
     .addOption(
@@ -116,7 +118,7 @@ export function drawCommand(): Command {
     .addOption(dtypeOption())
     .addOption(batchOption())
     .addHelpText('after', examples)
-    .action(async (path: string, flags: DrawFlags) => {
+    .action(async (path: string, flags: DrawFlags, command: Command) => {
       const options = graphOptions(flags);
       const loaded = loadSpecForCli(path, options);
       if (loaded === undefined) return;
@@ -132,7 +134,15 @@ export function drawCommand(): Command {
       };
       // SVG and PNG come from chainrule's own full Graphviz, which draws the HTML-like labels.
       const labels = flags.format === 'dot' ? flags.labels : 'html';
-      await emit(viewDot(graph, flags.view, { ...diagram, labels }), flags, `${graph.name}.${flags.view}.png`);
+      const { document } = buildDiagram(graph, flags.view, { ...diagram, labels });
+      if (flags.format !== 'dot' && document.nodes.length > MAX_SVG_NODES) {
+        process.stderr.write(
+          `error: the ${flags.view} view of '${graph.name}' has ${document.nodes.length.toLocaleString('en-US')} nodes, more than the ${MAX_SVG_NODES.toLocaleString('en-US')} chainrule lays out (Graphviz's layout time grows faster than the graph)\n  hint: write the DOT with --format dot -o ${graph.name}.dot and render it with Graphviz (dot -Tsvg), or draw a smaller spec\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+      await emit(writeDot(document, labels), flags, `${graph.name}.${flags.view}.png`, command);
     });
 }
 
@@ -154,8 +164,17 @@ function jointGraph(loaded: LoadedSpec, path: string): Graph | undefined {
   return undefined;
 }
 
-async function emit(dot: string, flags: DrawFlags, defaultPng: string): Promise<void> {
+async function emit(dot: string, flags: DrawFlags, defaultPng: string, command: Command): Promise<void> {
   if (flags.format === 'dot') return write(dot, flags.output);
+  // PNG is binary: to stdout only when it is redirected or piped, never onto a terminal. Without
+  // -o, a terminal gets <name>.<view>.png; a redirect (> x.png) gets the PNG itself.
+  const pngFile = flags.output ?? (process.stdout.isTTY === true ? defaultPng : '-');
+  if (flags.format === 'png' && pngFile === '-' && process.stdout.isTTY === true) {
+    command.error(
+      'error: --format png writes binary data, not to a terminal\n  hint: redirect it (> diagram.png), pipe it, or pass -o FILE.png',
+      { exitCode: USAGE_EXIT, code: 'chainrule.binaryToTerminal' },
+    );
+  }
   let svg: string;
   try {
     svg = await renderSvg(dot);
@@ -171,9 +190,8 @@ async function emit(dot: string, flags: DrawFlags, defaultPng: string): Promise<
   // resvg (a native addon) loads only when a PNG is asked for: `draw` to SVG or DOT starts faster.
   const { renderPng } = await import('../../render/png.js');
   const png = renderPng(svg, flags.width === undefined ? {} : { width: flags.width });
-  const file = flags.output ?? defaultPng;
-  write(png, file);
-  if (file !== '-' && process.exitCode !== 1) process.stderr.write(`wrote ${file}\n`);
+  write(png, pngFile);
+  if (pngFile !== '-' && process.exitCode !== 1) process.stderr.write(`wrote ${pngFile}\n`);
 }
 
 function write(data: string | Buffer, file: string | undefined): void {

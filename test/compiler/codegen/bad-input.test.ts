@@ -130,6 +130,19 @@ describe('generated modules reject bad input with located messages', () => {
     expect(m.lossAndGrads({ x }, { y: i32(0, 1, 2) })).toBeGreaterThan(0);
   });
 
+  it('binary_cross_entropy targets outside [0, 1]: row and column; soft labels inside are fine', async () => {
+    const m = await model('xor_mlp');
+    const x = f32(0, 0, 1, 1);
+    const bad = '(targets are probabilities: 0/1 labels or soft labels between)';
+    expect(() => m.trainStep({ x }, { y: f32(0, 1.5) })).toThrow(
+      new RangeError(`y: binary_cross_entropy target 1.5 at row 1 is outside [0, 1] ${bad}`),
+    );
+    expect(() => m.lossAndGrads({ x }, { y: f32(-1, 1) })).toThrow(
+      new RangeError(`y: binary_cross_entropy target -1 at row 0 is outside [0, 1] ${bad}`),
+    );
+    expect(m.lossAndGrads({ x }, { y: f32(0.25, 1) })).toBeGreaterThan(0);
+  });
+
   it('a rejected call changes nothing: parameters, optimizer state and later results are as if it never happened', async () => {
     const [m, fresh] = await Promise.all([model('iris_mlp'), model('iris_mlp')]);
     const x = irisX(3);

@@ -39,11 +39,13 @@ describe('chainrule draw', () => {
     expect(dot.edges.some((e) => e.attrs.get('class')?.text === 'forward')).toBe(false);
   });
 
-  it('writes a PNG named <name>.<view>.png, or to -o', () => {
-    const named = draw([twoLayer, '--view', 'forward', '--format', 'png', '--width', '800'], dir);
-    expect(named.status).toBe(0);
-    expect(named.stderr).toBe('wrote two_layer_sigmoid.forward.png\n');
-    expect(decodePng(readFileSync(join(dir, 'two_layer_sigmoid.forward.png'))).width).toBe(800);
+  it('writes a PNG to a redirected or piped stdout (never an empty file), or to -o', () => {
+    // stdout is a pipe here, as in `draw … --format png > x.png`: the PNG goes there, no file is named.
+    // (On a terminal, with no -o, it goes to <name>.<view>.png; `-o -` on a terminal is a usage error.)
+    const piped = draw([twoLayer, '--view', 'forward', '--format', 'png', '--width', '800'], dir);
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(decodePng(piped.stdout).width).toBe(800);
     const out = join(dir, 'joint.png');
     expect(draw([twoLayer, '--format', 'png', '-o', out]).status).toBe(0);
     expect(decodePng(readFileSync(out)).width).toBeGreaterThan(800);

@@ -7,10 +7,13 @@ import type { Graph } from '../../../compiler/ir/types.js';
 import { verifyGraph } from '../../../compiler/ir/verify.js';
 import { differentiate } from '../../../compiler/passes/differentiate.js';
 import { trainingGraph } from '../../../compiler/passes/pipeline.js';
+import { buildGraph } from '../../../compiler/frontend/build-graph.js';
+import { markChecked } from '../../../compiler/frontend/checked-spec.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
+import { checkSpecValue } from '../../../src/frontend/check.js';
 import { randomFeeds, randomParams } from '../../support/data.js';
 import { exampleSpec } from '../../support/examples.js';
-import { checkedSpec, compileSpec, gradientGraph } from '../../support/pipeline.js';
+import { compileSpec, gradientGraph } from '../../support/pipeline.js';
 import { rng } from '../../support/rng.js';
 
 const byName = (g: Graph, name: string) => {
@@ -108,7 +111,15 @@ describe('differentiate', () => {
       outputs: ['p'],
       loss: { op: 'cross_entropy', input: 'p', target: 'y' },
     };
-    const r = trainingGraph(checkedSpec(spec, { dtype: 'f32' }));
+    // The checker refuses it (so `check` fails as compile does) …
+    const checked = checkSpecValue(spec, undefined, { dtype: 'f32' });
+    expect(checked.ok ? [] : checked.errors.map((e) => e.message)).toEqual([
+      "spec 'fixed' has no parameter the loss depends on, so there is nothing to train",
+    ]);
+    // … and the pipeline asks again of a graph built without it.
+    const built = buildGraph(spec, { dtype: 'f32' });
+    if (!built.ok) throw new Error('the spec builds');
+    const r = trainingGraph(markChecked({ spec, graph: built.graph, dtype: 'f32' as const }));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]?.message).toContain('no parameter the loss depends on');
   });

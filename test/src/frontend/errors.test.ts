@@ -78,6 +78,13 @@ const expectations: Readonly<Record<string, Expectation>> = {
   'label-unknown-key': { line: 6, node: 'fc1', says: "unknown label key 'weigth' for linear" },
   'label-param-on-activation': { line: 7, node: 'h1', says: "unknown label key 'weight' for relu" },
   'label-not-text': { line: 7, node: 'h1', says: "'label' must be a string or an object of strings" },
+  'no-parameter-to-train': { line: 5, says: "spec 'nopar' has no parameter the loss depends on" },
+  'size-too-large': {
+    line: 6,
+    node: 'fc1',
+    says: "linear 'fc1': its weight fc1.weight [8, 1000000000] (f32) needs 32,000,000,000 bytes (29.8 GiB)",
+    errors: 2,
+  },
   'multiple-errors': { line: 6, node: 'fc1', says: "unknown op 'lienar'", errors: 9 },
 };
 
