@@ -68,7 +68,7 @@ export interface ModuleCase {
 }
 
 /** Which edits a loss-free method cannot see (targets). */
-function needsTargets(m: Method): boolean {
+export function needsTargets(m: Method): boolean {
   return m === 'lossAndGrads' || m === 'trainStep';
 }
 
