@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interpret } from '../../compiler/interp/interpret.js';
 import { compile } from '../../src/api.js';
@@ -20,10 +20,9 @@ import { exampleSpec } from '../support/examples.js';
 import { compileSpec } from '../support/pipeline.js';
 import { rng } from '../support/rng.js';
 import { cli, root } from './cli-harness.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// CI installs Chromium (.ci/run); a developer machine without it skips the browser part.
-const browser = existsSync(CHROMIUM) || process.env['CI'] !== undefined;
+const browser = chromiumAvailable;
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
 /** The fenced block of `lang` right after the `<!-- app:NAME … -->` marker. */
@@ -96,19 +95,7 @@ describe('README: use it in your app', () => {
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chainrule-chromium-')), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      context = await launchChromium();
     }, 60_000);
 
     afterAll(async () => {

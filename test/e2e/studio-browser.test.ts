@@ -2,23 +2,22 @@
 // edits a spec, reads the located diagnostic, sees both graphs and an equation, trains xor and
 // spirals in the page's worker, and downloads a module and weights that reproduce the page's
 // predictions in Node. CHAINRULE_SCREENSHOTS=1 also writes docs/images/studio*.png.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelModule } from '../../runtime/model.js';
 import { readSafetensors } from '../../runtime/safetensors.js';
 import type { DatasetPayload } from '../../src/studio/protocol.js';
 import { type Studio, startStudio } from '../../src/studio/server.js';
 import { root } from './cli-harness.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const screenshots = process.env['CHAINRULE_SCREENSHOTS'] === '1';
-// CI installs Chromium (.ci/run); a developer machine without it skips rather than fails.
-const available = existsSync(CHROMIUM) || process.env['CI'] !== undefined;
+const available = chromiumAvailable;
 
 let studio: Studio;
 let context: BrowserContext;
@@ -66,21 +65,7 @@ async function trainTo(target: number, limitMs: number): Promise<number> {
 describe.skipIf(!available)('chainrule studio in Chromium', () => {
   beforeAll(async () => {
     studio = await startStudio({ host: '127.0.0.1', port: 0, spec: join(root, 'examples/spirals_mlp.json') });
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chainrule-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      acceptDownloads: true,
-      viewport: { width: 1600, height: 1000 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium({ acceptDownloads: true, viewport: { width: 1600, height: 1000 } });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(studio.url);

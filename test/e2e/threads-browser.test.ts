@@ -1,21 +1,12 @@
-// A threaded wasm-simd module in headless Chromium. Served cross-origin isolated (COOP/COEP), a
-// page creates the model with `threads: 2` (Blob-URL workers, a shared WebAssembly.Memory, the main
-// thread spinning since it may not Atomics.wait) and must get bit for bit what `threads: 1` gets.
-// Served without those headers, the page has no SharedArrayBuffer: `threads: 2` falls back to one
-// thread with a one-line warning and still computes the same numbers.
-import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/api.js';
 import { exampleSpec } from '../support/examples.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// CI installs Chromium (.ci/run); a developer machine without it skips.
-const available = existsSync(CHROMIUM) || process.env['CI'] !== undefined;
+const available = chromiumAvailable;
 
 /** The page: 1 and 2 threads on the same batch; forward, three trainSteps, the parameters. */
 const PAGE = [
@@ -62,19 +53,7 @@ describe.skipIf(!available)('threads in headless Chromium', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chainrule-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
