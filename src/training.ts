@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { ChainruleError, type Diagnostic } from '../compiler/diagnostics.js';
 import type { GraphSpec, TrainRecipe, TrainSpec } from '../compiler/frontend/graph-spec.js';
 import type { Graph } from '../compiler/ir/types.js';
-import { DEFAULT_TRAIN } from '../compiler/passes/pipeline.js';
+import { DEFAULT_TRAIN, noLossDiagnostic } from '../compiler/passes/pipeline.js';
 import { makeDirs, writeFileAtomic } from '../runtime/atomic-write.js';
 import type { ShiftOptions } from '../runtime/augment.js';
 import { renderTrainingCurve } from '../runtime/chart.js';
@@ -86,18 +86,7 @@ export async function prepareModel(specPath: string, options: PrepareOptions = {
     options.lr === undefined ? loaded.spec : { ...loaded.spec, train: { ...baseTrain, lr: options.lr } };
   // A spec without a loss compiles to inference only; these commands need its training step.
   if (spec.loss === undefined) {
-    throw new ChainruleError(
-      locate(
-        [
-          {
-            message: `spec '${spec.name}' has no loss, so there is nothing to train`,
-            pointer: '',
-            hint: 'add "loss": { "op": "cross_entropy", "input": ..., "target": ... }',
-          },
-        ],
-        loaded.locations,
-      ),
-    );
+    throw new ChainruleError(locate([noLossDiagnostic(spec.name)], loaded.locations));
   }
   let compiled: CompiledModel;
   try {

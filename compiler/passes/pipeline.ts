@@ -103,6 +103,15 @@ export function runPasses(graph: Graph, ctx: PassContext, passes: readonly Pass[
   return stages;
 }
 
+/** Why a spec without a loss cannot be trained (pipeline and the training API say it alike). */
+export function noLossDiagnostic(name: string): Diagnostic {
+  return {
+    message: `spec '${name}' has no loss, so there is nothing to train`,
+    pointer: '',
+    hint: 'add "loss": { "op": "cross_entropy", "input": ..., "target": ... }',
+  };
+}
+
 /** Checked spec → joint training graph (forward, backward, optimizer update), with every stage. */
 export function trainingGraph(checked: CheckedSpec, options: PipelineOptions = {}): PipelineResult {
   const { spec, graph: forward } = checked;
@@ -111,13 +120,7 @@ export function trainingGraph(checked: CheckedSpec, options: PipelineOptions = {
   if (forward.loss === undefined) {
     return {
       ok: false,
-      errors: [
-        {
-          message: `spec '${spec.name}' has no loss, so there is nothing to train`,
-          pointer: '',
-          hint: 'add "loss": { "op": "cross_entropy", "input": ..., "target": ... }',
-        },
-      ],
+      errors: [noLossDiagnostic(spec.name)],
     };
   }
   // The checker already refused such a spec; asked again for graphs built without it.
