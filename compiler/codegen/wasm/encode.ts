@@ -228,6 +228,8 @@ export class Fn {
 export interface FuncDef {
   readonly name: string;
   readonly fn: Fn;
+  /** More export names for the same function (identical requests share one body). */
+  readonly aliases?: readonly string[];
 }
 
 const signature = (fn: Fn): number[] => [0x60, ...vec(fn.params.map((t) => [t])), ...vec(fn.results.map((t) => [t]))];
@@ -247,7 +249,7 @@ const LIMITS_SHARED = 0x03;
 
 /**
  * A module that imports `env.memory` (at least `minPages` pages, with `limits` if given) and
- * exports every function by name.
+ * exports every function by its name and aliases.
  */
 export function encodeModule(funcs: readonly FuncDef[], minPages = 1, limits?: MemoryLimits): Uint8Array {
   const types: number[][] = [];
@@ -267,7 +269,7 @@ export function encodeModule(funcs: readonly FuncDef[], minPages = 1, limits?: M
       ? [0x00, ...uleb(minPages)]
       : [limits.shared ? LIMITS_SHARED : LIMITS_MAX, ...uleb(minPages), ...uleb(limits.maximum)];
   const memoryImport = [...name('env'), ...name('memory'), 0x02, ...memoryType];
-  const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
+  const exports = funcs.flatMap((f, i) => [f.name, ...(f.aliases ?? [])].map((n) => [...name(n), 0x00, ...uleb(i)]));
   const bodies = funcs.map(({ fn }) => {
     const body = fn.body();
     return append(uleb(body.length), body);

@@ -466,6 +466,57 @@ describe('wasm SIMD gemm: packing edge cases (plain and relaxed builds)', () => 
   }
 });
 
+describe('wasm SIMD gemm: identical requests share one body', () => {
+  const c: Case = { form: 'nn', m: 9, k: 12, n: 8, bias: true, accumulate: false };
+  const base = requestFor(c, true);
+  const names = ['mm_a', 'mm_b', 'mm_c'];
+
+  test('one function per distinct request, exported under every name, each computing the product', () => {
+    const one = gemmModule([{ ...base, name: 'mm_a' }]);
+    const three = gemmModule(names.map((name) => ({ ...base, name })));
+    const module = new wasm.Module(three);
+    expect(WebAssembly.Module.exports(module).map((e) => e.name)).toEqual(names);
+    // Two more export entries (name + kind + index), not two more bodies.
+    expect(three.length - one.length).toBeLessThan(2 * 16);
+    const memory = new wasm.Memory({ initial: 1 });
+    const kernels = instantiateKernels(three, memory);
+    for (const [i, name] of names.entries()) check(c, { ...base, name }, kernels[name]!, memory, 40 + i);
+  });
+
+  test('requests that differ in any field keep their own bodies', () => {
+    const variants: GemmRequest[] = [
+      { ...base, name: 'mm_a' },
+      { ...base, name: 'mm_b', n: 12 },
+      { ...base, name: 'mm_c', bias: false },
+      { ...base, name: 'mm_d', ldc: 16 },
+    ];
+    const bytes = gemmModule(variants);
+    const single = variants.map((v) => gemmModule([v]).length);
+    // Each body is hundreds of bytes; together they are the whole module (less the shared header).
+    expect(bytes.length).toBeGreaterThan(single.reduce((a, b) => a + b, 0) - 3 * 64);
+    const memory = new wasm.Memory({ initial: 1 });
+    const kernels = instantiateKernels(bytes, memory);
+    check(c, variants[0]!, kernels.mm_a!, memory, 50);
+    check({ ...c, n: 12 }, variants[1]!, kernels.mm_b!, memory, 51);
+    check({ ...c, bias: false }, variants[2]!, kernels.mm_c!, memory, 52);
+  });
+
+  test('the key ignores field order', () => {
+    const reordered = Object.fromEntries(Object.entries({ ...base, name: 'mm_b' }).reverse()) as unknown as GemmRequest;
+    const bytes = gemmModule([{ ...base, name: 'mm_a' }, reordered]);
+    expect(bytes.length - gemmModule([{ ...base, name: 'mm_a' }]).length).toBeLessThan(16);
+  });
+
+  test('duplicate export names are still refused', () => {
+    expect(() =>
+      gemmModule([
+        { ...base, name: 'mm_a' },
+        { ...base, name: 'mm_a' },
+      ]),
+    ).toThrow(/duplicate export name/);
+  });
+});
+
 describe('wasm encoder', () => {
   test('LEB128 encodings', () => {
     expect(uleb(0)).toEqual([0]);
