@@ -286,12 +286,12 @@ export const WORKER_SOURCE = `  'use strict';
         const i = cur & 1023;
         const fi = ctrl[48], tail = ctrl[49], c = ctrl[50], a = ctrl[51], b = ctrl[52], x = ctrl[53];
         const tailX = ctrl[54], full = ctrl[55], total = ctrl[56], cStep = ctrl[57], aStep = ctrl[58];
-        const pack = ctrl[59] + msg.index * ctrl[60];
+        const pack = ctrl[59] + msg.index * ctrl[60], bStep = ctrl[61];
         if (i >= total) break;
         if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
         try {
-          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b, x, pack);
-          else fns[tail](c + i * cStep, a + i * aStep, b, tailX, pack);
+          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b + i * bStep, x, pack);
+          else fns[tail](c + i * cStep, a + i * aStep, b + i * bStep, tailX, pack);
         } catch (err) {
           Atomics.store(ctrl, 33, 1);
         }
@@ -308,8 +308,8 @@ export const WORKER_SOURCE = `  'use strict';
 /**
  * The control array (Int32, shared), on separate cache lines: [0] the job counter workers wait on
  * (−1: stop), [16] the chunk counter (job tag << 10 | next chunk), [32] chunks done, [33] a worker
- * failed, [48…60] the job: fi, tail, c, a, b, x, tailX, full, total, cStep, aStep, pack, packStride
- * (thread t packs B at pack + t·packStride).
+ * failed, [48…61] the job: fi, tail, c, a, b, x, tailX, full, total, cStep, aStep, pack, packStride
+ * (thread t packs B at pack + t·packStride), bStep.
  */
 export const THREAD_CONTROL_INTS = 64;
 
@@ -460,7 +460,7 @@ export function stopThreads(pool: ThreadPool): void {
 }
 
 /**
- * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b, x)`,
+ * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b + i·bStep, x)`,
  * the others `fns[tail](…, tailX)`; thread t packs B at `pack + t·packStride`. Returns when every
  * chunk is done. Which thread computes a chunk does not change its values, so results are the same
  * for any thread count. When a job took longer than its chunks would have taken on the calling
@@ -481,14 +481,15 @@ export function runChunks(
   total: number,
   cStep: number,
   aStep: number,
+  bStep: number,
   pack: number,
   packStride: number,
 ): void {
   if (pool.skip > 0) {
     pool.skip--;
     for (let i = 0; i < total; i++) {
-      if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b, x, pack);
-      else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b, tailX, pack);
+      if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, x, pack);
+      else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, tailX, pack);
     }
     return;
   }
@@ -513,6 +514,7 @@ export function runChunks(
   ctrl[58] = aStep;
   ctrl[59] = pack;
   ctrl[60] = packStride;
+  ctrl[61] = bStep;
   Atomics.store(ctrl, 32, 0);
   Atomics.store(ctrl, 0, seq);
   Atomics.notify(ctrl, 0);
@@ -522,8 +524,8 @@ export function runChunks(
     const i = cur & 1023;
     if (i >= total) break;
     if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
-    if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b, x, pack);
-    else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b, tailX, pack);
+    if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, x, pack);
+    else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, tailX, pack);
     Atomics.add(ctrl, 32, 1);
     mine++;
   }
@@ -562,7 +564,31 @@ export function splitRows(
   const full = Math.floor(rows / chunk);
   const left = rows - full * chunk;
   const total = full + (left > 0 ? 1 : 0);
-  runChunks(pool, fi, fi, c, a, b, chunk, left, full, total, chunk * cRow, chunk * aRow, pack, packStride);
+  runChunks(pool, fi, fi, c, a, b, chunk, left, full, total, chunk * cRow, chunk * aRow, 0, pack, packStride);
+}
+
+/**
+ * nn/nt over columns: `blocks` blocks of C's columns computed by `fi`, then a narrower last block
+ * by `tail` (−1: none); block i starts `cStep` bytes into C and `bStep` into B. Every block reads
+ * all of A and packs only its own panels of B, so no thread packs what another packs (row chunks
+ * each pack all of B). `rows` is the run-time row count (the functions that take one).
+ */
+export function splitCols(
+  pool: ThreadPool,
+  fi: number,
+  tail: number,
+  c: number,
+  a: number,
+  b: number,
+  rows: number,
+  blocks: number,
+  cStep: number,
+  bStep: number,
+  pack: number,
+  packStride: number,
+): void {
+  const total = blocks + (tail < 0 ? 0 : 1);
+  runChunks(pool, fi, tail, c, a, b, rows, rows, blocks, total, cStep, 0, bStep, pack, packStride);
 }
 
 /**
@@ -583,7 +609,7 @@ export function splitBlocks(
   pack: number,
   packStride: number,
 ): void {
-  runChunks(pool, fi, tail, c, a, b, k, k, blocks, blocks + (tail < 0 ? 0 : 1), cStep, aStep, pack, packStride);
+  runChunks(pool, fi, tail, c, a, b, k, k, blocks, blocks + (tail < 0 ? 0 : 1), cStep, aStep, 0, pack, packStride);
 }
 
 /** A tensor of a safetensors file: where its bytes are (relative to the data section) and what they hold. */

@@ -216,12 +216,20 @@ function offsets(mm: WasmMatmul): string {
 /**
  * How a wasm matmul is shared among threads (module-wasm.ts plans it; `fi` indexes the functions
  * the workers instantiate). `rows`: nn/nt, C's and A's rows split (the function takes the row count
- * last). `blocks`: tn, `blocks` blocks of `rows` output rows, then a `tail` block (−1: none).
+ * last). `cols`: nn/nt, `blocks` blocks of `width` columns of C (and of B), then a narrower `tail`
+ * block (−1: none). `blocks`: tn, `blocks` blocks of `rows` output rows, then a `tail` block.
  * `minMacs`: below it (a run-time batch) the call stays on the calling thread. Each thread packs B
  * into its own space (packAt + t·packStride), past the scratch.
  */
 export type SplitShape =
   | { readonly kind: 'rows'; readonly fi: number }
+  | {
+      readonly kind: 'cols';
+      readonly fi: number;
+      readonly tail: number;
+      readonly blocks: number;
+      readonly width: number;
+    }
   | {
       readonly kind: 'blocks';
       readonly fi: number;
@@ -264,10 +272,19 @@ function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
       ? `threadPool !== undefined && B * ${macs * r.n} >= ${split.minMacs}`
       : 'threadPool !== undefined';
   const packs = `${split.packAt}, ${split.packStride}`;
-  const threaded =
-    split.kind === 'rows'
-      ? `splitRows(threadPool, ${split.fi}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`
-      : `splitBlocks(threadPool, ${split.fi}, ${split.tail}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${r.k === 'runtime' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4}, ${packs});`;
+  const threaded = ((): string => {
+    switch (split.kind) {
+      case 'rows':
+        return `splitRows(threadPool, ${split.fi}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`;
+      case 'cols': {
+        // nn: B's columns (row-major [k, n]); nt: B's rows ([n, k]).
+        const bStep = r.form === 'nt' ? split.width * (r.k as number) * 4 : split.width * 4;
+        return `splitCols(threadPool, ${split.fi}, ${split.tail}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${dim(r.m)}, ${split.blocks}, ${split.width * 4}, ${bStep}, ${packs});`;
+      }
+      case 'blocks':
+        return `splitBlocks(threadPool, ${split.fi}, ${split.tail}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${r.k === 'runtime' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4}, ${packs});`;
+    }
+  })();
   return [offsets(mm), ...copies, `if (${when}) ${threaded}`, `else ${call}`];
 }
 

@@ -270,11 +270,22 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
 }
 
 /**
+ * nn/nt products at least this wide split C's columns (blocks of B) instead of its rows: row
+ * chunks would each pack all of B, column blocks pack it once between them.
+ */
+const COLS_MIN_N = 64;
+
+/** Column blocks: at most about this many, at least COLS_MIN_WIDTH wide, a multiple of 16 (whole panels). */
+const COL_BLOCKS = 8;
+const COLS_MIN_WIDTH = 32;
+
+/**
  * How `mm` is shared among threads, and the functions that needs (in `WASM_SPLITS` order from
  * `first`); undefined when it stays on the calling thread (too small, or too few rows to split).
- * nn/nt split the batch rows and call a run-time-m function with offset pointers (the request
- * itself when its m is already run-time). tn splits its output rows into blocks computed by
- * functions with a literal block height and the full strides of A and C.
+ * Wide nn/nt split C's columns into blocks computed by functions with a literal block width and
+ * the full strides of B and C; narrow ones split the batch rows and call a run-time-m function
+ * with offset pointers (the request itself when its m is already run-time). tn splits its output
+ * rows into blocks computed by functions with a literal block height and the full strides of A and C.
  */
 function splitPlan(
   mm: WasmMatmul,
@@ -284,6 +295,7 @@ function splitPlan(
   const r = mm.request;
   if (r.form !== 'tn') {
     if (r.m !== 'runtime' && (r.m < 8 || r.m * (r.k as number) * r.n < minMacs)) return undefined;
+    if (r.n >= COLS_MIN_N) return colsPlan(r, first);
     const rows = r.m === 'runtime' ? r : { ...r, name: `${r.name}_rows`, m: 'runtime' as const };
     return { split: { kind: 'rows', fi: first }, functions: [rows] };
   }
@@ -306,6 +318,27 @@ function splitPlan(
   });
   const functions = [block(rows), ...(left > 0 ? [block(left)] : [])];
   return { split: { kind: 'blocks', fi: first, tail: left > 0 ? first + 1 : -1, blocks, rows }, functions };
+}
+
+/** nn/nt split into column blocks: functions of a literal width over the full B and C strides. */
+function colsPlan(
+  r: GemmRequest,
+  first: number,
+): { readonly split: SplitShape; readonly functions: readonly GemmRequest[] } {
+  const width = Math.max(COLS_MIN_WIDTH, Math.ceil(r.n / COL_BLOCKS / 16) * 16);
+  const blocks = Math.floor(r.n / width);
+  const left = r.n - blocks * width;
+  const k = r.k as number;
+  const block = (w: number): GemmRequest => ({
+    ...r,
+    name: `${r.name}_cols${w}`,
+    n: w,
+    // nn reads a column block of B [k, n]: its rows keep their full length; nt reads whole rows of B [n, k].
+    ...(r.form === 'nn' ? { ldb: r.n } : { ldb: k }),
+    ldc: r.n,
+  });
+  const functions = [block(width), ...(left > 0 ? [block(left)] : [])];
+  return { split: { kind: 'cols', fi: first, tail: left > 0 ? first + 1 : -1, blocks, width }, functions };
 }
 
 /** Floats of scratch the largest wasm matmul needs at `rows` batch rows. */
