@@ -174,6 +174,14 @@ export class Fn {
   f32Mul(): this {
     return this.op(0x94);
   }
+  /** [a, b] → a > b as i32 (f32.gt). */
+  f32Gt(): this {
+    return this.op(0x5e);
+  }
+  /** [x, y, cond] → cond ? x : y. */
+  select(): this {
+    return this.op(0x1b);
+  }
 
   // SIMD (0xfd prefix). Alignment hints default to 4 bytes: f32 data is element-aligned, not 16.
   v128Load(offset: number, align: Align = 2): this {
@@ -215,6 +223,10 @@ export class Fn {
   }
   f32x4Mul(): this {
     return this.simd(0xe6);
+  }
+  /** Pseudo-maximum [a, b] → a < b ? b : a, lane by lane (no NaN propagation, unlike f32x4.max). */
+  f32x4Pmax(): this {
+    return this.simd(0xeb);
   }
   /**
    * Relaxed SIMD `f32x4.relaxed_madd`: [a, b, c] → a·b + c, fused or not as the platform chooses

@@ -21,9 +21,16 @@
 // Schedule (chooseSchedule): the tiles, loop order and unrolling that measured best; the figures
 // and why the others lost (register spills past 16 xmm registers, L2 overflow) are in
 // docs/wasm-kernels.md, "Measured".
+import { assertNever } from '../../ir/types.js';
 import { encodeModule, Fn, ValType, type FuncDef, type MemoryLimits } from './encode.js';
 
 export type GemmForm = 'nn' | 'nt' | 'tn';
+
+/**
+ * Activations the store can apply: `relu` is `z > 0 ? z : 0` exactly (NaN and −0 give +0), as the
+ * TypeScript epilogue computes it, so either path gives the same bits.
+ */
+export type GemmActivation = 'relu';
 
 /** A dim known when generating, or `'runtime'`: passed as the function's last argument. */
 export type Dim = number | 'runtime';
@@ -39,6 +46,8 @@ export interface GemmRequest {
   readonly accumulate?: boolean;
   /** Adds bias[j] to column j (a pointer parameter after b). */
   readonly bias?: boolean;
+  /** Applied to every stored element after the bias (a fused linear + activation's epilogue). */
+  readonly activation?: GemmActivation;
   /**
    * Row strides in elements of the stored matrices, literals (defaults: the full rows, A: k for
    * nn/nt and m for tn, B: n for nn/tn and k for nt, C: n). With them a caller computes a block of a
@@ -516,6 +525,7 @@ function nnTile(ctx: Ctx, rows: number, V: number, at: At): void {
           f.get(at.bias)
             .v128Load(16 * v)
             .f32x4Add();
+        activateVector(ctx);
         f.v128Store(off);
       }
     }
@@ -548,13 +558,48 @@ function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
   });
 }
 
-/** C[off] = acc (+ C[off]) (+ bias[biasOff]). */
+/** C[off] = act(acc (+ C[off]) (+ bias[biasOff])). */
 function storeScalar(ctx: Ctx, at: At, acc: number, off: number, biasOff: number): void {
   const f = ctx.f;
   f.get(at.c).get(acc);
   if (ctx.req.accumulate) f.get(at.c).f32Load(off).f32Add();
   if (at.bias !== undefined) f.get(at.bias).f32Load(biasOff).f32Add();
+  activateScalar(ctx);
   f.f32Store(off);
+}
+
+/** The request's activation over the v128 on top of the stack. */
+function activateVector(ctx: Ctx): void {
+  const activation = ctx.req.activation;
+  if (activation === undefined) return;
+  switch (activation) {
+    case 'relu':
+      // pmax(0, z) = 0 < z ? z : 0.
+      scoped(ctx, () => {
+        const z = take(ctx, ValType.v128);
+        ctx.f.set(z).v128Zero().get(z).f32x4Pmax();
+      });
+      return;
+    default:
+      assertNever(activation);
+  }
+}
+
+/** The request's activation over the f32 on top of the stack. */
+function activateScalar(ctx: Ctx): void {
+  const activation = ctx.req.activation;
+  if (activation === undefined) return;
+  switch (activation) {
+    case 'relu':
+      // select(z, 0, z > 0).
+      scoped(ctx, () => {
+        const z = take(ctx, ValType.f32);
+        ctx.f.tee(z).f32Const(0).get(z).f32Const(0).f32Gt().select();
+      });
+      return;
+    default:
+      assertNever(activation);
+  }
 }
 
 // ---- nt: vectorized along k ----
@@ -890,6 +935,7 @@ function packedTile(ctx: Ctx, rows: number, vecs: number, width: number, at: Pan
               f.get(bias)
                 .v128Load(16 * v)
                 .f32x4Add();
+            activateVector(ctx);
             f.v128Store(off);
           } else {
             // The partial vector: lane by lane, the same additions in the same order as a full one.

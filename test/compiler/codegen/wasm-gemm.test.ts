@@ -112,6 +112,7 @@ function check(c: Case, req: GemmRequest, kernel: Kernel, memory: WasmMemory, se
         ref += c0[i * c.n + j]!;
         scale += Math.abs(c0[i * c.n + j]!);
       }
+      if (req.activation === 'relu') ref = ref > 0 ? ref : 0;
       const got = out[i * c.n + j]!;
       if (!(Math.abs(got - ref) <= 1e-5 * scale + 1e-30)) {
         throw new Error(`${req.name} ${JSON.stringify(c)}: C[${i},${j}] = ${got}, expected ${ref}`);
@@ -151,7 +152,7 @@ function runCase(
   runtime: boolean,
   seed: number,
   tile?: GemmRequest['tile'],
-  extra: Pick<GemmRequest, 'order' | 'unroll' | 'kernel'> = {},
+  extra: Pick<GemmRequest, 'order' | 'unroll' | 'kernel' | 'activation'> = {},
   relaxed = false,
 ): void {
   const req = { ...requestFor(c, runtime, 'kernel', tile), ...extra };
@@ -192,6 +193,48 @@ describe('wasm SIMD gemm: odd shapes', () => {
       });
     }
   }
+});
+
+describe('wasm SIMD gemm: relu in the store', () => {
+  for (const form of FORMS) {
+    test(`${form}: odd shapes with bias and accumulate, literal and run-time, plain, relaxed and classic`, () => {
+      let seed = 500;
+      for (const m of [1, 5, 13]) {
+        for (const k of [3, 17]) {
+          for (const n of [1, 7, 13, 31]) {
+            const c = { form, m, k, n, bias: seed % 2 === 0, accumulate: seed % 3 === 0 };
+            const relu = { activation: 'relu' as const };
+            runCase(c, seed % 2 === 0, seed, undefined, relu, seed % 2 === 1);
+            runCase(c, seed % 2 === 1, seed, undefined, { ...relu, kernel: 'classic' });
+            seed++;
+          }
+        }
+      }
+    });
+  }
+
+  test('NaN becomes 0 and negatives +0, as the TypeScript epilogue z > 0 ? z : 0', () => {
+    for (const relaxed of BUILDS) {
+      const [m, k, n] = [6, 5, 9];
+      const req: GemmRequest = { name: 'kernel', form: 'nn', m, k, n, activation: 'relu' };
+      const memory = new wasm.Memory({ initial: 1 });
+      const kernel = instantiateKernels(gemmModule([req], { relaxed }), memory).kernel!;
+      const heap = new Float32Array(memory.buffer);
+      const a = heap.subarray(0, m * k);
+      const b = heap.subarray(64, 64 + k * n);
+      a.fill(1);
+      a[0] = Number.NaN; // row 0: every product with it is NaN
+      b.fill(-1);
+      b[0] = 3; // column 0 of rows 1..5: 3 − 4 = −1 → 0; every other column −5 → 0
+      kernel(4 * 128, 0, 4 * 64, 4 * 256);
+      const c = heap.subarray(128, 128 + m * n);
+      expect([...c].every((v) => Object.is(v, 0))).toBe(true);
+      a.fill(1);
+      b.fill(1);
+      kernel(4 * 128, 0, 4 * 64, 4 * 256);
+      expect([...c].every((v) => v === k)).toBe(true);
+    }
+  });
 });
 
 describe('wasm SIMD gemm: benchmark shapes', () => {
