@@ -259,8 +259,12 @@ export const WORKER_SOURCE = `  'use strict';
       const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
       fns = msg.functions.map((fn) => {
         const f = instance.exports[fn.name];
-        if (fn.dim) return fn.pack ? f : (c, a, b, x) => f(c, a, b, x);
-        return fn.pack ? (c, a, b, x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
+        if (fn.bias) {
+          if (fn.dim) return fn.pack ? f : (c, a, b, z, x) => f(c, a, b, z, x);
+          return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, z, p) : (c, a, b, z) => f(c, a, b, z);
+        }
+        if (fn.dim) return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, x, p) : (c, a, b, z, x) => f(c, a, b, x);
+        return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
       });
     } catch (err) {
       port.postMessage('failed: ' + String(err && err.message));
@@ -286,12 +290,12 @@ export const WORKER_SOURCE = `  'use strict';
         const i = cur & 1023;
         const fi = ctrl[48], tail = ctrl[49], c = ctrl[50], a = ctrl[51], b = ctrl[52], x = ctrl[53];
         const tailX = ctrl[54], full = ctrl[55], total = ctrl[56], cStep = ctrl[57], aStep = ctrl[58];
-        const pack = ctrl[59] + msg.index * ctrl[60], bStep = ctrl[61];
+        const pack = ctrl[59] + msg.index * ctrl[60], bStep = ctrl[61], bias = ctrl[62], biasStep = ctrl[63];
         if (i >= total) break;
         if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
         try {
-          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b + i * bStep, x, pack);
-          else fns[tail](c + i * cStep, a + i * aStep, b + i * bStep, tailX, pack);
+          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b + i * bStep, bias + i * biasStep, x, pack);
+          else fns[tail](c + i * cStep, a + i * aStep, b + i * bStep, bias + i * biasStep, tailX, pack);
         } catch (err) {
           Atomics.store(ctrl, 33, 1);
         }
@@ -308,28 +312,36 @@ export const WORKER_SOURCE = `  'use strict';
 /**
  * The control array (Int32, shared), on separate cache lines: [0] the job counter workers wait on
  * (−1: stop), [16] the chunk counter (job tag << 10 | next chunk), [32] chunks done, [33] a worker
- * failed, [48…61] the job: fi, tail, c, a, b, x, tailX, full, total, cStep, aStep, pack, packStride
- * (thread t packs B at pack + t·packStride), bStep.
+ * failed, [48…63] the job: fi, tail, c, a, b, x, tailX, full, total, cStep, aStep, pack, packStride
+ * (thread t packs B at pack + t·packStride), bStep, bias, biasStep.
  */
 export const THREAD_CONTROL_INTS = 64;
 
 /** Spins (≈ 1–3 ns each, a few hundred µs in all) a worker waits for its next job before it sleeps. */
 export const THREAD_SPIN = 1 << 17;
 
-/** A matmul workers may run: its export, and whether it takes the run-time dim and a pack pointer after c, a, b. */
+/**
+ * A matmul workers may run: its export, and whether it takes a bias pointer, the run-time dim and
+ * a pack pointer after c, a, b (in that order).
+ */
 export interface ThreadFunction {
   readonly name: string;
+  readonly bias: boolean;
   readonly dim: boolean;
   readonly pack: boolean;
 }
 
-/** A matmul called as (c, a, b, run-time dim, pack pointer), whatever it takes. */
-export type ThreadCall = (c: number, a: number, b: number, x: number, pack: number) => void;
+/** A matmul called as (c, a, b, bias pointer, run-time dim, pack pointer), whatever it takes. */
+export type ThreadCall = (c: number, a: number, b: number, bias: number, x: number, pack: number) => void;
 
 /** The call form of `f`, described by `fn`. */
 export function threadCall(f: WasmMatmul, fn: ThreadFunction): ThreadCall {
-  if (fn.dim) return fn.pack ? f : (c, a, b, x) => f(c, a, b, x);
-  return fn.pack ? (c, a, b, _x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
+  if (fn.bias) {
+    if (fn.dim) return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, z, x, p) : (c, a, b, z, x) => f(c, a, b, z, x);
+    return fn.pack ? (c, a, b, z, _x, p) => f(c, a, b, z, p) : (c, a, b, z) => f(c, a, b, z);
+  }
+  if (fn.dim) return fn.pack ? (c, a, b, _z, x, p) => f(c, a, b, x, p) : (c, a, b, _z, x) => f(c, a, b, x);
+  return fn.pack ? (c, a, b, _z, _x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
 }
 
 /** A started set of workers over the model's shared memory; the calling thread is thread 0. */
@@ -460,7 +472,7 @@ export function stopThreads(pool: ThreadPool): void {
 }
 
 /**
- * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b + i·bStep, x)`,
+ * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b + i·bStep, bias + i·biasStep, x)`,
  * the others `fns[tail](…, tailX)`; thread t packs B at `pack + t·packStride`. Returns when every
  * chunk is done. Which thread computes a chunk does not change its values, so results are the same
  * for any thread count. When a job took longer than its chunks would have taken on the calling
@@ -482,14 +494,17 @@ export function runChunks(
   cStep: number,
   aStep: number,
   bStep: number,
+  bias: number,
+  biasStep: number,
   pack: number,
   packStride: number,
 ): void {
   if (pool.skip > 0) {
     pool.skip--;
     for (let i = 0; i < total; i++) {
-      if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, x, pack);
-      else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, tailX, pack);
+      const z = bias + i * biasStep;
+      if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, x, pack);
+      else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, tailX, pack);
     }
     return;
   }
@@ -515,6 +530,8 @@ export function runChunks(
   ctrl[59] = pack;
   ctrl[60] = packStride;
   ctrl[61] = bStep;
+  ctrl[62] = bias;
+  ctrl[63] = biasStep;
   Atomics.store(ctrl, 32, 0);
   Atomics.store(ctrl, 0, seq);
   Atomics.notify(ctrl, 0);
@@ -524,8 +541,9 @@ export function runChunks(
     const i = cur & 1023;
     if (i >= total) break;
     if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
-    if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, x, pack);
-    else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, tailX, pack);
+    const z = bias + i * biasStep;
+    if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, x, pack);
+    else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, tailX, pack);
     Atomics.add(ctrl, 32, 1);
     mine++;
   }
@@ -546,7 +564,7 @@ export function runChunks(
 
 /**
  * nn/nt over rows: C's and A's rows in chunks of a multiple of 4 (the register tile), about three
- * per thread; `fi` takes the row count last.
+ * per thread; `fi` takes the row count after the bias pointer (0 when it takes none).
  */
 export function splitRows(
   pool: ThreadPool,
@@ -554,6 +572,7 @@ export function splitRows(
   c: number,
   a: number,
   b: number,
+  bias: number,
   rows: number,
   cRow: number,
   aRow: number,
@@ -564,14 +583,15 @@ export function splitRows(
   const full = Math.floor(rows / chunk);
   const left = rows - full * chunk;
   const total = full + (left > 0 ? 1 : 0);
-  runChunks(pool, fi, fi, c, a, b, chunk, left, full, total, chunk * cRow, chunk * aRow, 0, pack, packStride);
+  runChunks(pool, fi, fi, c, a, b, chunk, left, full, total, chunk * cRow, chunk * aRow, 0, bias, 0, pack, packStride);
 }
 
 /**
  * nn/nt over columns: `blocks` blocks of C's columns computed by `fi`, then a narrower last block
  * by `tail` (−1: none); block i starts `cStep` bytes into C and `bStep` into B. Every block reads
  * all of A and packs only its own panels of B, so no thread packs what another packs (row chunks
- * each pack all of B). `rows` is the run-time row count (the functions that take one).
+ * each pack all of B). `bias` (0: none) advances with C's columns; `rows` is the run-time row
+ * count (for the functions that take one).
  */
 export function splitCols(
   pool: ThreadPool,
@@ -580,6 +600,7 @@ export function splitCols(
   c: number,
   a: number,
   b: number,
+  bias: number,
   rows: number,
   blocks: number,
   cStep: number,
@@ -588,7 +609,8 @@ export function splitCols(
   packStride: number,
 ): void {
   const total = blocks + (tail < 0 ? 0 : 1);
-  runChunks(pool, fi, tail, c, a, b, rows, rows, blocks, total, cStep, 0, bStep, pack, packStride);
+  // bias advances with C: one float per column.
+  runChunks(pool, fi, tail, c, a, b, rows, rows, blocks, total, cStep, 0, bStep, bias, cStep, pack, packStride);
 }
 
 /**
@@ -609,7 +631,25 @@ export function splitBlocks(
   pack: number,
   packStride: number,
 ): void {
-  runChunks(pool, fi, tail, c, a, b, k, k, blocks, blocks + (tail < 0 ? 0 : 1), cStep, aStep, 0, pack, packStride);
+  runChunks(
+    pool,
+    fi,
+    tail,
+    c,
+    a,
+    b,
+    k,
+    k,
+    blocks,
+    blocks + (tail < 0 ? 0 : 1),
+    cStep,
+    aStep,
+    0,
+    0,
+    0,
+    pack,
+    packStride,
+  );
 }
 
 /** A tensor of a safetensors file: where its bytes are (relative to the data section) and what they hold. */

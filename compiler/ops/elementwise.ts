@@ -30,6 +30,7 @@ export interface UnaryOpOptions<K extends OpName> {
   readonly domains?: readonly OperandDomain[];
   readonly onnx?: OpDef<K>['onnx'];
   readonly tfjs?: OpDef<K>['tfjs'];
+  readonly wasmStore?: OpDef<K>['wasmStore'];
 }
 
 /** Copies the optional fields that are set (the definitions stay free of `undefined` keys). */
@@ -63,6 +64,7 @@ export function unaryOp<K extends OpName>(op: K, o: UnaryOpOptions<K>): Activati
       domains: o.domains,
       onnx: o.onnx,
       tfjs: o.tfjs,
+      wasmStore: o.wasmStore,
     }),
   };
 }

@@ -6,6 +6,7 @@
 // Adding a trait: make it an optional field here, documented, and derive the side list from
 // `ops` in compiler/ops/index.ts (see docs/ops.md).
 import type { KernelContext } from '../codegen/kernel-context.js';
+import type { GemmActivation } from '../codegen/wasm/gemm-simd.js';
 import type { SpecAttrName, SpecAttrs } from '../frontend/graph-spec.js';
 import type { AttrMap, InitName, NodeOf, OpName, TensorType } from '../ir/types.js';
 import type { OnnxContext } from './onnx.js';
@@ -167,6 +168,11 @@ export interface OpDef<K extends OpName> {
   readonly inPlace?: string;
   /** Activations: the initializer of a linear layer that feeds this op (default glorot_uniform). */
   readonly feedInit?: Extract<InitName, 'he_uniform' | 'glorot_uniform'>;
+  /**
+   * Activations the WebAssembly matmul applies in its store (gemm-simd.ts), so a linear + this op
+   * runs as one wasm call with no TypeScript epilogue (and shares its work among threads).
+   */
+  readonly wasmStore?: GemmActivation;
   /** Diagram words (compiler/diagram/labels.ts). */
   readonly diagram?: DiagramText<K>;
   /** Explain words (compiler/explain/equations.ts). */

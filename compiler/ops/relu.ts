@@ -19,6 +19,7 @@ export const relu = unaryOp('relu', {
   domains: ['awayFromZero'],
   tfjs: () => tfjsActivation('relu'),
   onnx: (_node, c) => c.op('Relu', c.inputs),
+  wasmStore: 'relu',
 });
 
 /** dx = dy ⊙ [x > 0] */

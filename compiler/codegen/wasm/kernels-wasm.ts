@@ -18,7 +18,8 @@ import type { KernelContext } from '../kernel-context.js';
 import { perRow, staticSize } from '../layout.js';
 import { linearSoftmax } from '../fused-rows.js';
 import { rowLoop } from '../template-kit.js';
-import { type Dim, type GemmForm, type GemmRequest, gemmParams, packFloats } from './gemm-simd.js';
+import { defOf } from '../../ops/index.js';
+import { type Dim, type GemmActivation, type GemmForm, type GemmRequest, gemmParams, packFloats } from './gemm-simd.js';
 
 /**
  * Smallest matmul (multiply-adds, with the batch at ASSUMED_BATCH when it is chosen at run
@@ -72,8 +73,16 @@ export interface WasmMatmul {
   readonly node: Node;
   readonly a: Input;
   readonly b: Input;
-  /** Never resident: the wasm writes C to the scratch, and the epilogue reads it there. */
+  /** The wasm writes C to the scratch (the epilogue reads it there), or, with `out` resident, into `out`. */
   readonly c: Operand;
+  /** The bias the wasm adds in its store (a linear's b), when `request.bias`. */
+  readonly bias?: Input;
+  /**
+   * A fused store: the value the wasm's store produces (a linear, or the activation after it,
+   * applied in the store: `request.activation`), written in place when resident, else copied out
+   * of C. Undefined: the TypeScript epilogue writes the kernel's values.
+   */
+  readonly out?: Input;
   /** The wasm's packing scratch for B (size 0 when it reads B in place). */
   readonly pack: Operand;
   /** First float of the scratch region. */
@@ -146,7 +155,22 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
   }
   if (form === 'nt' && typeof k === 'number' && k < NT_MIN_K)
     return { kind: 'js', reason: `${shapes}: nt with k = ${k} < ${NT_MIN_K} is faster in JS` };
-  const request: GemmRequest = { name: `mm_${kernel.name}`, form, m, k, n };
+  const store = fusedStore(kernel, node, ctx);
+  const request: GemmRequest = {
+    name: `mm_${kernel.name}`,
+    form,
+    m,
+    k,
+    n,
+    ...(store?.bias !== undefined ? { bias: true } : {}),
+    ...(store?.activation !== undefined ? { activation: store.activation } : {}),
+  };
+  const input = (id: number): Input => ({
+    ref: ctx.ref(id),
+    size: sizeOf(ctx.node(id).type.shape),
+    resident: arena.resident(id),
+  });
+  const out = store === undefined ? undefined : input(store.out);
   return {
     kind: 'wasm',
     mm: {
@@ -154,7 +178,9 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
       node,
       a: { ref: ctx.ref(x), size: sizeOf(as), resident: arena.resident(x) },
       b: { ref: ctx.ref(w), size: sizeOf(bs), resident: arena.resident(w) },
-      c: { size: sizeOf(node.type.shape), resident: false },
+      c: { size: sizeOf(node.type.shape), resident: out?.resident ?? false },
+      ...(store?.bias !== undefined ? { bias: input(store.bias) } : {}),
+      ...(out !== undefined ? { out } : {}),
       pack: { size: packFloats(request), resident: false },
       base: arena.base,
       shapes,
@@ -162,15 +188,52 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
   };
 }
 
-/** The scratch parts of a matmul: A and B unless resident, C, and the packing space if the wasm packs. */
-function scratchParts(mm: WasmMatmul): ('a' | 'b' | 'c' | 'pack')[] {
+/**
+ * A kernel whose whole result the wasm store can produce: a linear (its bias added in the store),
+ * a plain matmul, or a linear followed by an activation the store applies (the op's `wasmStore`)
+ * when nothing else reads the linear's value. Undefined: the kernel keeps its TypeScript epilogue.
+ */
+function fusedStore(
+  kernel: Kernel,
+  node: Node,
+  ctx: KernelContext,
+): { readonly out: number; readonly bias?: number; readonly activation?: GemmActivation } | undefined {
+  const bias = node.op === 'linear' ? node.inputs[2] : undefined;
+  const withBias = bias === undefined ? {} : { bias };
+  switch (kernel.pattern) {
+    case 'single':
+      // A matmul with fused optimizer updates (trainStep's variant) needs C in the scratch.
+      return (kernel.updates ?? []).length === 0 ? { out: node.id, ...withBias } : undefined;
+    case 'linear_activation': {
+      const act = kernel.nodes[1] === undefined ? undefined : ctx.node(kernel.nodes[1]);
+      const activation = act === undefined ? undefined : defOf(act).wasmStore;
+      if (act === undefined || activation === undefined || kernel.writes.includes(node.id)) return undefined;
+      return { out: act.id, ...withBias, activation };
+    }
+    default:
+      return undefined;
+  }
+}
+
+type Part = 'a' | 'b' | 'c' | 'pack' | 'bias';
+
+/** A scratch part's operand (no bias operand: nothing to place). */
+function part(mm: WasmMatmul, p: Part): Operand | undefined {
+  return p === 'bias' ? mm.bias : mm[p];
+}
+
+/** The scratch parts of a matmul: A, B and the bias unless resident, C unless written in place, the packing space if the wasm packs. */
+function scratchParts(mm: WasmMatmul): Part[] {
   const empty = (s: Size): boolean => s.fixed === 0 && s.perRow === 0;
-  return (['a', 'b', 'c', 'pack'] as const).filter((p) => !mm[p].resident && !(p === 'pack' && empty(mm.pack.size)));
+  return (['a', 'b', 'bias', 'c', 'pack'] as const).filter((p) => {
+    const o = part(mm, p);
+    return o !== undefined && !o.resident && !(p === 'pack' && empty(o.size));
+  });
 }
 
 /** Floats of scratch one wasm matmul needs, as `fixed + perRow·B` (alignment slack included). */
 export function scratchSize(mm: WasmMatmul): Size {
-  const parts = scratchParts(mm).map((p) => mm[p].size);
+  const parts = scratchParts(mm).flatMap((p) => part(mm, p)?.size ?? []);
   return {
     fixed: parts.reduce((s, p) => s + p.fixed, 0) + parts.length * ALIGN,
     perRow: parts.reduce((s, p) => s + p.perRow, 0),
@@ -195,14 +258,15 @@ function aligned(s: Size): string {
  * Offsets (floats into `heap`) of A, B and C: fixed-size operands first so their offsets are
  * literals, batch-sized ones after. Returns the declaration statement.
  */
-function offsets(mm: WasmMatmul): string {
-  const order = scratchParts(mm).sort((p, q) => Number(mm[p].size.perRow > 0) - Number(mm[q].size.perRow > 0));
+function offsets(mm: WasmMatmul): string[] {
+  const sizeOfPart = (p: Part): Size => part(mm, p)?.size ?? { fixed: 0, perRow: 0 };
+  const order = scratchParts(mm).sort((p, q) => Number(sizeOfPart(p).perRow > 0) - Number(sizeOfPart(q).perRow > 0));
   const decls: string[] = [];
   let literal = mm.base;
   let at = `${literal}`;
-  for (const part of order) {
-    decls.push(`${part}At = ${at}`);
-    const size = mm[part].size;
+  for (const p of order) {
+    decls.push(`${p}At = ${at}`);
+    const size = sizeOfPart(p);
     if (size.perRow === 0 && at === `${literal}`) {
       literal += Math.ceil(size.fixed / ALIGN) * ALIGN;
       at = `${literal}`;
@@ -210,7 +274,7 @@ function offsets(mm: WasmMatmul): string {
       at = `${at === '0' ? '' : `${at} + `}${aligned(size)}`;
     }
   }
-  return `const ${decls.sort().join(', ')};`;
+  return decls.length === 0 ? [] : [`const ${decls.sort().join(', ')};`];
 }
 
 /**
@@ -245,25 +309,40 @@ export type Split = SplitShape & {
   readonly packStride: string;
 };
 
-/** Copies the operands not already in the wasm memory in and calls the wasm matmul (C lands at `heap[cAt…]`). */
+/**
+ * Copies the operands not already in the wasm memory in and calls the wasm matmul (C lands at
+ * `heap[cAt…]`, or in `mm.out` when that is resident).
+ */
 function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
   const { request: r } = mm;
-  const pointer = (part: 'a' | 'b'): string => (mm[part].resident ? `${mm[part].ref}.byteOffset` : `${part}At * 4`);
-  const copies = (['a', 'b'] as const).filter((p) => !mm[p].resident).map((p) => `heap.set(${mm[p].ref}, ${p}At);`);
+  const pointer = (o: Input | undefined, p: Part): string =>
+    o === undefined ? '0' : o.resident ? `${o.ref}.byteOffset` : `${p}At * 4`;
+  const inputs = [
+    ['a', mm.a],
+    ['b', mm.b],
+    ['bias', mm.bias],
+  ] as const;
+  const copies = inputs.flatMap(([p, o]) => (o === undefined || o.resident ? [] : [`heap.set(${o.ref}, ${p}At);`]));
+  const cPointer = mm.out?.resident === true ? `${mm.out.ref}.byteOffset` : 'cAt * 4';
   const arg = (p: string): string => {
     switch (p) {
       case 'a':
+        return pointer(mm.a, 'a');
       case 'b':
-        return pointer(p);
+        return pointer(mm.b, 'b');
+      case 'bias':
+        return pointer(mm.bias, 'bias');
       case 'm':
       case 'k':
         return 'B';
+      case 'c':
+        return cPointer;
       default:
-        return `${p}At * 4`; // c, pack
+        return `${p}At * 4`; // pack
     }
   };
   const call = `${r.name}(${gemmParams(r).map(arg).join(', ')});`;
-  if (split === undefined) return [offsets(mm), ...copies, call];
+  if (split === undefined) return [...offsets(mm), ...copies, call];
   const dim = (d: Dim): string => (d === 'runtime' ? 'B' : `${d}`);
   const macs = (r.m === 'runtime' ? r.k : r.m) as number;
   // A run-time batch decides per call; a fixed one was decided when planning.
@@ -272,20 +351,21 @@ function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
       ? `threadPool !== undefined && B * ${macs * r.n} >= ${split.minMacs}`
       : 'threadPool !== undefined';
   const packs = `${split.packAt}, ${split.packStride}`;
+  const [a, b, bias] = [pointer(mm.a, 'a'), pointer(mm.b, 'b'), pointer(mm.bias, 'bias')];
   const threaded = ((): string => {
     switch (split.kind) {
       case 'rows':
-        return `splitRows(threadPool, ${split.fi}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`;
+        return `splitRows(threadPool, ${split.fi}, ${cPointer}, ${a}, ${b}, ${bias}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`;
       case 'cols': {
         // nn: B's columns (row-major [k, n]); nt: B's rows ([n, k]).
         const bStep = r.form === 'nt' ? split.width * (r.k as number) * 4 : split.width * 4;
-        return `splitCols(threadPool, ${split.fi}, ${split.tail}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${dim(r.m)}, ${split.blocks}, ${split.width * 4}, ${bStep}, ${packs});`;
+        return `splitCols(threadPool, ${split.fi}, ${split.tail}, ${cPointer}, ${a}, ${b}, ${bias}, ${dim(r.m)}, ${split.blocks}, ${split.width * 4}, ${bStep}, ${packs});`;
       }
       case 'blocks':
-        return `splitBlocks(threadPool, ${split.fi}, ${split.tail}, cAt * 4, ${pointer('a')}, ${pointer('b')}, ${r.k === 'runtime' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4}, ${packs});`;
+        return `splitBlocks(threadPool, ${split.fi}, ${split.tail}, ${cPointer}, ${a}, ${b}, ${r.k === 'runtime' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4}, ${packs});`;
     }
   })();
-  return [offsets(mm), ...copies, `if (${when}) ${threaded}`, `else ${call}`];
+  return [...offsets(mm), ...copies, `if (${when}) ${threaded}`, `else ${call}`];
 }
 
 /** `for (r) for (j)` over C's rows and columns (C is `mm.node`), with `i` the flat index and `j` the column. */
@@ -317,6 +397,7 @@ export function wasmKernelBody(
   withUpdates: boolean,
   split?: Split,
 ): string {
+  if (mm.out !== undefined) return fusedProduct(mm, ctx, split).join('\n');
   const nodes = kernel.nodes.map((id) => ctx.node(id));
   const updates = withUpdates ? (kernel.updates ?? []).map((id) => ctx.node(id)) : [];
   switch (kernel.pattern) {
@@ -353,6 +434,23 @@ export function wasmKernelBody(
     default:
       throw new Error(`codegen: kernel ${kernel.name} (${kernel.pattern}) has no wasm form`);
   }
+}
+
+/**
+ * The whole kernel in one wasm call: the store adds the bias and applies the activation
+ * (`fusedStore`), writing the value in place, or into C and copied out in one `set`.
+ */
+function fusedProduct(mm: WasmMatmul, ctx: KernelContext, split: Split | undefined): string[] {
+  const out = mm.out;
+  if (out === undefined) throw new Error(`codegen: ${mm.request.name} has no fused store`);
+  const r = mm.request;
+  const what = [...(r.bias === true ? ['bias'] : []), ...(r.activation === undefined ? [] : [r.activation])];
+  const count = ctx.count(mm.node.type.shape);
+  return [
+    `// ${mm.node.name} = ${mm.shapes}: WebAssembly SIMD ${r.form} (${r.name})${what.length > 0 ? `, ${what.join(' and ')} in its store` : ''}, ${out.resident ? 'written in place' : 'copied out'}`,
+    ...runMatmul(mm, split),
+    ...(out.resident ? [] : [`${out.ref}.set(heap.subarray(cAt, cAt + ${count}));`]),
+  ];
 }
 
 /** `target = A·B`, or a linear's `X·W + b`, through wasm: C copied out, with the bias added (rounded once to f32). */
