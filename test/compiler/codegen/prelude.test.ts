@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { preludeFor, preludeItems } from '../../../compiler/codegen/module-helpers.js';
-import { checkWeights, parseSafetensors, readPreprocessing } from '../../../compiler/codegen/prelude.js';
+import { assertFinite, checkWeights, parseSafetensors, readPreprocessing } from '../../../compiler/codegen/prelude.js';
 import { PRELUDE_SOURCE } from '../../../compiler/codegen/prelude-source.js';
 import { encodeSafetensors } from '../../../runtime/safetensors.js';
 import { compile } from '../../../src/api.js';
@@ -42,6 +42,29 @@ describe('the prelude', () => {
     const xor = compile(exampleSpec('xor_mlp'), { kernels: 'js' }).source;
     expect(xor).not.toMatch(/geluDerivative|decodeBase64|WebAssemblyApi/);
     expect(compile(exampleSpec('xor_mlp'), { kernels: 'wasm-simd' }).source).toMatch(/function decodeBase64/);
+  });
+});
+
+describe('assertFinite (four running sums, then a search)', () => {
+  it('finds NaN and ±Infinity at every position of every length, in the unrolled lanes and the tail', () => {
+    for (let n = 1; n <= 11; n++) {
+      const clean = Float32Array.from({ length: n }, (_, i) => (i % 3) - 1.5 + i * 1e30);
+      expect(() => assertFinite('x', clean, 3)).not.toThrow();
+      for (let at = 0; at < n; at++) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          const data = clean.slice();
+          data[at] = bad;
+          expect(() => assertFinite('x', data, 3)).toThrow(
+            `x: non-finite value ${bad} at row ${Math.floor(at / 3)}, column ${at % 3}`,
+          );
+        }
+      }
+    }
+  });
+
+  it('+Infinity and −Infinity in different lanes do not cancel', () => {
+    const data = new Float32Array([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1, 2]);
+    expect(() => assertFinite('x', data, 4)).toThrow('non-finite value Infinity at row 0, column 0');
   });
 });
 
