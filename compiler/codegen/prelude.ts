@@ -263,6 +263,36 @@ export interface ThreadWorker {
 }
 
 /**
+ * Slots of the control array (Int32, shared), each group on its own cache line: `job` the job
+ * counter workers wait on (−1: stop), `chunk` the chunk counter (job tag << 10 | next chunk),
+ * `done` chunks done, `failed` a worker failed, then the job's fields: the function and tail
+ * function indices, the C, A, B and bias pointers and their per-chunk steps, the run-time dims,
+ * the chunk counts, and the packing space (thread t packs B at pack + t·packStride).
+ */
+export const CTRL = {
+  job: 0,
+  chunk: 16,
+  done: 32,
+  failed: 33,
+  fi: 48,
+  tail: 49,
+  c: 50,
+  a: 51,
+  b: 52,
+  x: 53,
+  tailX: 54,
+  full: 55,
+  total: 56,
+  cStep: 57,
+  aStep: 58,
+  pack: 59,
+  packStride: 60,
+  bStep: 61,
+  bias: 62,
+  biasStep: 63,
+} as const;
+
+/**
  * The workers' code: instantiate the matmul module over the shared memory, then help with jobs
  * until told to stop. A job is a run of chunks (row blocks of one product); every thread, the
  * caller included, claims chunks from a shared counter, so a worker the OS has descheduled delays
@@ -298,31 +328,31 @@ export const WORKER_SOURCE = `  'use strict';
     let last = 0;
     let spins = msg.spin; // asleep until the first job: an idle model costs no CPU
     for (;;) {
-      let seq = Atomics.load(ctrl, 0);
+      let seq = Atomics.load(ctrl, ${CTRL.job});
       while (seq === last) {
-        if (++spins > msg.spin) Atomics.wait(ctrl, 0, last);
-        seq = Atomics.load(ctrl, 0);
+        if (++spins > msg.spin) Atomics.wait(ctrl, ${CTRL.job}, last);
+        seq = Atomics.load(ctrl, ${CTRL.job});
       }
       spins = 0;
       last = seq;
       if (seq < 0) break;
       const tag = (seq & 0x1fffff) << 10;
       for (;;) {
-        const cur = Atomics.load(ctrl, 16);
+        const cur = Atomics.load(ctrl, ${CTRL.chunk});
         if ((cur & -1024) !== tag) break;
         const i = cur & 1023;
-        const fi = ctrl[48], tail = ctrl[49], c = ctrl[50], a = ctrl[51], b = ctrl[52], x = ctrl[53];
-        const tailX = ctrl[54], full = ctrl[55], total = ctrl[56], cStep = ctrl[57], aStep = ctrl[58];
-        const pack = ctrl[59] + msg.index * ctrl[60], bStep = ctrl[61], bias = ctrl[62], biasStep = ctrl[63];
+        const fi = ctrl[${CTRL.fi}], tail = ctrl[${CTRL.tail}], c = ctrl[${CTRL.c}], a = ctrl[${CTRL.a}], b = ctrl[${CTRL.b}], x = ctrl[${CTRL.x}];
+        const tailX = ctrl[${CTRL.tailX}], full = ctrl[${CTRL.full}], total = ctrl[${CTRL.total}], cStep = ctrl[${CTRL.cStep}], aStep = ctrl[${CTRL.aStep}];
+        const pack = ctrl[${CTRL.pack}] + msg.index * ctrl[${CTRL.packStride}], bStep = ctrl[${CTRL.bStep}], bias = ctrl[${CTRL.bias}], biasStep = ctrl[${CTRL.biasStep}];
         if (i >= total) break;
-        if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
+        if (Atomics.compareExchange(ctrl, ${CTRL.chunk}, cur, cur + 1) !== cur) continue;
         try {
           if (i < full) fns[fi](c + i * cStep, a + i * aStep, b + i * bStep, bias + i * biasStep, x, pack);
           else fns[tail](c + i * cStep, a + i * aStep, b + i * bStep, bias + i * biasStep, tailX, pack);
         } catch (err) {
-          Atomics.store(ctrl, 33, 1);
+          Atomics.store(ctrl, ${CTRL.failed}, 1);
         }
-        if (Atomics.add(ctrl, 32, 1) + 1 === total) Atomics.notify(ctrl, 32);
+        if (Atomics.add(ctrl, ${CTRL.done}, 1) + 1 === total) Atomics.notify(ctrl, ${CTRL.done});
       }
     }
     if (nodeThreads !== undefined) port.close();
@@ -332,12 +362,7 @@ export const WORKER_SOURCE = `  'use strict';
   else self.onmessage = (event) => { self.onmessage = null; start(event.data); };
 `;
 
-/**
- * The control array (Int32, shared), on separate cache lines: [0] the job counter workers wait on
- * (−1: stop), [16] the chunk counter (job tag << 10 | next chunk), [32] chunks done, [33] a worker
- * failed, [48…63] the job: fi, tail, c, a, b, x, tailX, full, total, cStep, aStep, pack, packStride
- * (thread t packs B at pack + t·packStride), bStep, bias, biasStep.
- */
+/** Ints of the control array (CTRL's slots, on 4 cache lines). */
 export const THREAD_CONTROL_INTS = 64;
 
 /** Spins (≈ 1–3 ns each, a few hundred µs in all) a worker waits for its next job before it sleeps. */
@@ -489,8 +514,8 @@ export async function startThreads(
 
 /** Tells every worker to stop and ends it; the pool must not be used afterwards. */
 export function stopThreads(pool: ThreadPool): void {
-  Atomics.store(pool.ctrl, 0, -1);
-  Atomics.notify(pool.ctrl, 0);
+  Atomics.store(pool.ctrl, CTRL.job, -1);
+  Atomics.notify(pool.ctrl, CTRL.job);
   for (const w of pool.workers) w.terminate();
 }
 
@@ -538,44 +563,45 @@ export function runChunks(
   pool.seq = seq;
   const tag = (seq & 0x1fffff) << 10;
   // Retag the chunk counter first: a worker still on the last job can no longer claim anything.
-  Atomics.store(ctrl, 16, tag);
-  ctrl[48] = fi;
-  ctrl[49] = tail;
-  ctrl[50] = c;
-  ctrl[51] = a;
-  ctrl[52] = b;
-  ctrl[53] = x;
-  ctrl[54] = tailX;
-  ctrl[55] = full;
-  ctrl[56] = total;
-  ctrl[57] = cStep;
-  ctrl[58] = aStep;
-  ctrl[59] = pack;
-  ctrl[60] = packStride;
-  ctrl[61] = bStep;
-  ctrl[62] = bias;
-  ctrl[63] = biasStep;
-  Atomics.store(ctrl, 32, 0);
-  Atomics.store(ctrl, 0, seq);
-  Atomics.notify(ctrl, 0);
+  Atomics.store(ctrl, CTRL.chunk, tag);
+  ctrl[CTRL.fi] = fi;
+  ctrl[CTRL.tail] = tail;
+  ctrl[CTRL.c] = c;
+  ctrl[CTRL.a] = a;
+  ctrl[CTRL.b] = b;
+  ctrl[CTRL.x] = x;
+  ctrl[CTRL.tailX] = tailX;
+  ctrl[CTRL.full] = full;
+  ctrl[CTRL.total] = total;
+  ctrl[CTRL.cStep] = cStep;
+  ctrl[CTRL.aStep] = aStep;
+  ctrl[CTRL.pack] = pack;
+  ctrl[CTRL.packStride] = packStride;
+  ctrl[CTRL.bStep] = bStep;
+  ctrl[CTRL.bias] = bias;
+  ctrl[CTRL.biasStep] = biasStep;
+  Atomics.store(ctrl, CTRL.done, 0);
+  Atomics.store(ctrl, CTRL.job, seq);
+  Atomics.notify(ctrl, CTRL.job);
   let mine = 0;
   for (;;) {
-    const cur = Atomics.load(ctrl, 16);
+    const cur = Atomics.load(ctrl, CTRL.chunk);
     const i = cur & 1023;
     if (i >= total) break;
-    if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
+    if (Atomics.compareExchange(ctrl, CTRL.chunk, cur, cur + 1) !== cur) continue;
     const z = bias + i * biasStep;
     if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, x, pack);
     else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, tailX, pack);
-    Atomics.add(ctrl, 32, 1);
+    Atomics.add(ctrl, CTRL.done, 1);
     mine++;
   }
   const own = clock?.now() ?? 0;
   let spins = 0;
-  for (let done = Atomics.load(ctrl, 32); done !== total; done = Atomics.load(ctrl, 32)) {
-    if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, 32, done, 10);
+  for (let done = Atomics.load(ctrl, CTRL.done); done !== total; done = Atomics.load(ctrl, CTRL.done)) {
+    if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, CTRL.done, done, 10);
   }
-  if (ctrl[33] !== 0) throw new Error('threads: a WebAssembly matmul failed in a worker (create the model again)');
+  if (ctrl[CTRL.failed] !== 0)
+    throw new Error('threads: a WebAssembly matmul failed in a worker (create the model again)');
   // Alone, the caller would have taken about (own − started) / mine per chunk.
   if (clock !== undefined && (mine === 0 || (clock.now() - started) * mine > 0.9 * (own - started) * total)) {
     pool.penalty = Math.min(4096, Math.max(16, pool.penalty * 2));

@@ -82,7 +82,7 @@ async function checkThreads(spec: GraphSpec, fixed: boolean, seed: number): Prom
     : [{ batches: [...BATCHES], ...(await threadedModule(spec, undefined)) }];
   for (const { batches, mod, source } of runs) {
     if (batches.some((b) => b >= 64))
-      expect(source, 'something must be split among threads').toMatch(/split(Rows|Blocks)\(threadPool/);
+      expect(source, 'something must be split among threads').toMatch(/split(Rows|Cols|Blocks)\(threadPool/);
     const data = batches.map((b) => randomBatch(joint, b, rng(seed + b), 'f32'));
     const traces: Float64Array[] = [];
     // Parity on 3 threads (uneven chunks, two workers); the others must then match it bit for bit.
@@ -118,11 +118,38 @@ describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and w
     await checkThreads(exampleSpec(name), true, 5);
   });
 
+  // Widths 100 and 70 split into column blocks of 32 with a narrower last block (nn forward, nt
+  // backward), relu's bias and activation in the wasm store, tanh's in TypeScript.
+  const columns: GraphSpec = {
+    name: 'column_blocks',
+    inputs: { x: [null, 20] },
+    targets: { y: [null] },
+    nodes: [
+      { name: 'fc1', op: 'linear', input: 'x', units: 100 },
+      { name: 'h1', op: 'relu', input: 'fc1' },
+      { name: 'fc2', op: 'linear', input: 'h1', units: 70 },
+      { name: 'h2', op: 'tanh', input: 'fc2' },
+      { name: 'fc3', op: 'linear', input: 'h2', units: 3 },
+      { name: 'p', op: 'softmax', input: 'fc3' },
+    ],
+    outputs: ['p'],
+    loss: { op: 'cross_entropy', input: 'p', target: 'y' },
+    train: { optimizer: 'sgd', lr: 0.1, seed: 4 },
+  };
+
+  it.each([false, true])('column blocks with a tail block, fused relu store (fixed batch: %s)', async (fixed) => {
+    const { source } = await threadedModule(columns, fixed ? 64 : undefined);
+    // fc1: 3 blocks of 32 columns and a tail of 4 (the tail function's index, not −1).
+    expect(source).toMatch(/splitCols\(threadPool, \d+, \d+, [^;]*, 3, 128, 128,/);
+    expect(source).toContain('bias and relu in its store');
+    await checkThreads(columns, fixed, 11);
+  });
+
   it('random specs, run-time batch', async () => {
     const specs = fc.sample(randomSpec({ maxWidth: 24, maxDepth: 4, train: 'always' }), { numRuns: 4, seed: 16 });
     for (const [i, spec] of specs.entries()) {
       const source = (await threadedModule(spec, undefined)).source;
-      if (!/split(Rows|Blocks)\(threadPool/.test(source)) continue;
+      if (!/split(Rows|Cols|Blocks)\(threadPool/.test(source)) continue;
       await checkThreads(spec, false, 100 + i);
     }
   });
