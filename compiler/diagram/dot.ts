@@ -648,6 +648,7 @@ export function buildDiagram(graph: Graph, view: DiagramView, options: DiagramOp
             new Set(kinds.values()),
             new Set(edges.map((e) => e.kind)),
             legendNotes(ctx, options),
+            options.shapes === 'letters',
           ),
           labelloc: 'b',
           labeljust: 'l',

@@ -37,24 +37,29 @@ function nodeEntry(kind: NodeKind): Entry {
   };
 }
 
-function edgeEntry(kind: EdgeKind): Entry {
+function edgeEntry(kind: EdgeKind, letters: boolean): Entry {
   const swatch = edgeSwatch(kind);
+  const meaning = edgeMeaning(kind, letters);
   return {
-    cells: `<TD><FONT COLOR="${swatch.color}">${escapeHtml(swatch.text)}</FONT></TD><TD ALIGN="LEFT">${escapeHtml(edgeMeaning(kind))}</TD>`,
-    text: `${swatch.words}: ${edgeMeaning(kind)}`,
+    cells: `<TD><FONT COLOR="${swatch.color}">${escapeHtml(swatch.text)}</FONT></TD><TD ALIGN="LEFT">${escapeHtml(meaning)}</TD>`,
+    text: `${swatch.words}: ${meaning}`,
   };
 }
 
-/** The legend: a title, one entry per node and edge kind present, then free-text notes. */
+/**
+ * The legend: a title, one entry per node and edge kind present, then free-text notes; `letters`
+ * when shapes are drawn with the lecture's letters (the notes then say what each letter is).
+ */
 export function legendLabel(
   title: string,
   nodeKinds: ReadonlySet<NodeKind>,
   edgeKinds: ReadonlySet<EdgeKind>,
   notes: readonly string[] = [],
+  letters = false,
 ): Html {
   const entries = [
     ...NODE_ORDER.filter((k) => nodeKinds.has(k)).map(nodeEntry),
-    ...EDGE_ORDER.filter((k) => edgeKinds.has(k)).map(edgeEntry),
+    ...EDGE_ORDER.filter((k) => edgeKinds.has(k)).map((k) => edgeEntry(k, letters)),
   ];
   const rows: string[] = [];
   const lines = [title];

@@ -189,11 +189,13 @@ export function edgeAttrs(kind: EdgeKind): EdgeAttrs {
   }
 }
 
-/** What the legend says an edge kind means. */
-export function edgeMeaning(kind: EdgeKind): string {
+/** What the legend says an edge kind means; `letters`: shapes are drawn as [n, d], not [B, 784]. */
+export function edgeMeaning(kind: EdgeKind, letters = false): string {
   switch (kind) {
     case 'forward':
-      return 'forward value; label: its shape [batch B, features]';
+      return letters
+        ? 'forward value; label: its shape [rows, features]'
+        : 'forward value; label: its shape [batch B, features]';
     case 'backward':
       return 'gradient; label: local chain-rule factor, then shape';
     case 'update':
