@@ -11,7 +11,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChainruleError, type Diagnostic } from '../compiler/diagnostics.js';
 import type { GraphSpec, TrainRecipe, TrainSpec } from '../compiler/frontend/graph-spec.js';
-import type { Graph } from '../compiler/ir/types.js';
+import { specLabels } from '../compiler/frontend/labels.js';
 import { DEFAULT_TRAIN, noLossDiagnostic } from '../compiler/passes/pipeline.js';
 import { makeDirs, writeFileAtomic } from '../runtime/atomic-write.js';
 import type { ShiftOptions } from '../runtime/augment.js';
@@ -47,7 +47,7 @@ import { compile, type CompiledModel, type KernelMode } from './api.js';
 import { locate } from './frontend/check.js';
 import { loadSpecFile } from './frontend/load.js';
 import { RECIPE_DEFAULTS } from './frontend/vocabulary.js';
-import { diagramFiles, type SkippedDiagram } from './render/diagram-files.js';
+import { diagramFiles, kernelClusters, type SkippedDiagram } from './render/diagram-files.js';
 
 /** A compiled, loaded model ready to train or run. */
 export interface PreparedModel {
@@ -119,16 +119,11 @@ export async function prepareModel(specPath: string, options: PrepareOptions = {
     diagrams: (onSkip) =>
       diagramFiles(compiled.graph, {
         kernels: kernelClusters(compiled.graph),
+        // The spec's labels (W⁽¹⁾), as compile, draw and explain show them.
+        names: specLabels(spec),
         ...(onSkip === undefined ? {} : { onSkip }),
       }),
   };
-}
-
-/** Node id → kernel name, so diagrams group fused nodes (as `chainrule compile` draws them). */
-function kernelClusters(graph: Graph): ReadonlyMap<number, string> {
-  return new Map(
-    (graph.kernels ?? []).flatMap((k) => [...k.nodes, ...(k.updates ?? [])].map((id) => [id, k.name] as const)),
-  );
 }
 
 export interface DataOptions {

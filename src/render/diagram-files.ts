@@ -92,3 +92,13 @@ function placeholderSvg(message: string): string {
     '',
   ].join('\n');
 }
+
+/**
+ * Node id → kernel name, so the diagrams draw each fused kernel as a cluster. Optimizer updates
+ * fused into a gradient kernel (`trainStep`'s variant) are drawn inside it too.
+ */
+export function kernelClusters(graph: Graph): ReadonlyMap<number, string> {
+  return new Map(
+    (graph.kernels ?? []).flatMap((k) => [...k.nodes, ...(k.updates ?? [])].map((id) => [id, k.name] as const)),
+  );
+}

@@ -13,7 +13,8 @@ import { explainGraph } from '../../compiler/explain/equations.js';
 import { printKernels } from '../../compiler/ir/kernel-list.js';
 import { memoryPlanText } from '../../compiler/passes/plan-memory.js';
 import { compile } from '../../src/api.js';
-import { irText, kernelClusters } from '../../src/cli/commands/compile.js';
+import { irText } from '../../src/cli/commands/compile.js';
+import { kernelClusters } from '../../src/render/diagram-files.js';
 
 const SCANS = [
   'find',

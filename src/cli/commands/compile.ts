@@ -19,7 +19,7 @@ import {
   type CompiledModel,
   type EmitFormat,
 } from '../../api.js';
-import { diagramFiles, type SkippedDiagram } from '../../render/diagram-files.js';
+import { diagramFiles, kernelClusters, type SkippedDiagram } from '../../render/diagram-files.js';
 import { locate } from '../../frontend/check.js';
 import { formatCount } from '../format.js';
 import {
@@ -210,16 +210,6 @@ export async function outputFiles(
   for (const stage of dumpedStages(compiled.stages, dumpAfter))
     files.set(`ir/${dumpName(stage.pass)}`, irText(stage.graph));
   return files;
-}
-
-/**
- * Node id → kernel name, so the diagrams draw each fused kernel as a cluster. Optimizer updates
- * fused into a gradient kernel (`trainStep`'s variant) are drawn inside it too.
- */
-export function kernelClusters(graph: Graph): ReadonlyMap<number, string> {
-  return new Map(
-    (graph.kernels ?? []).flatMap((k) => [...k.nodes, ...(k.updates ?? [])].map((id) => [id, k.name] as const)),
-  );
 }
 
 /** The IR, then the kernels (once fused) and the memory plan (once planned): each dump shows what its pass did. */

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardDot } from '../../../compiler/diagram/dot.js';
 import { optimizationPasses, trainingPasses } from '../../../compiler/passes/pipeline.js';
 import { compile } from '../../../src/api.js';
-import { dumpName, kernelClusters, stageNames, writeOutputAtomic } from '../../../src/cli/commands/compile.js';
+import { dumpName, stageNames, writeOutputAtomic } from '../../../src/cli/commands/compile.js';
+import { kernelClusters } from '../../../src/render/diagram-files.js';
 import { cli, root, type Run } from '../../e2e/cli-harness.js';
 
 const MNIST = 'examples/mnist_mlp.json';
