@@ -78,6 +78,8 @@ const FIXED_NAMES = [
   'heap',
   'colSums',
   'threadPool',
+  'threadPackAt',
+  'threadPackStride',
   'threads',
   'shared',
   'wasmBytes',

@@ -142,11 +142,13 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     batch === undefined
       ? `((${sizeCode(packSize)} + 15) & -16)`
       : `${align16(packSize.fixed + packSize.perRow * batch)}`;
+  // A run-time batch computes the threads' packing offsets once per batch (in useBatch), not in every kernel.
+  const packCode =
+    batch === undefined
+      ? { packAt: 'threadPackAt', packStride: 'threadPackStride' }
+      : { packAt: bytesCode(packAt), packStride: bytesCode(packStride) };
   const splits = new Map<string, Split>(
-    [...shapes].map(([name, shape]) => [
-      name,
-      { ...shape, minMacs: threadMin, packAt: bytesCode(packAt), packStride: bytesCode(packStride) },
-    ]),
+    [...shapes].map(([name, shape]) => [name, { ...shape, minMacs: threadMin, ...packCode }]),
   );
   const body = (kernel: Kernel, withUpdates: boolean): string => {
     const path = paths.get(kernel.name);
@@ -225,6 +227,13 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     ...(widest > 0
       ? ['/** Bias-gradient column sums, in doubles. */', `const colSums = new Float64Array(${widest});`]
       : []),
+    ...(threaded && batch === undefined
+      ? [
+          "/** Thread 0's packing space and the bytes between threads' spaces (bytes, for the current batch). */",
+          'let threadPackAt = 0;',
+          'let threadPackStride = 0;',
+        ]
+      : []),
   ];
   const onBatch =
     batch !== undefined
@@ -237,6 +246,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
           `  wasmMemory.grow(Math.ceil((scratchBytes - wasmMemory.buffer.byteLength) / ${PAGE}));`,
           '  heap = new Float32Array(wasmMemory.buffer);',
           '}',
+          ...(threaded ? [`threadPackAt = ${bytesCode(packAt)};`, `threadPackStride = ${bytesCode(packStride)};`] : []),
         ];
   const flags = threaded ? memoryFlagsOffset(bytes) : 0;
   if (threaded && memoryFlagsOffset(relaxedBytes) !== flags)
