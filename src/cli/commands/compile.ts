@@ -13,7 +13,7 @@ import { optimizationPasses, trainingPasses, type Stage } from '../../../compile
 import { memoryPlanText } from '../../../compiler/passes/plan-memory.js';
 import {
   ChainruleError,
-  compile,
+  compileInParallel,
   EMIT_FORMATS,
   type ArenaSize,
   type CompiledModel,
@@ -135,11 +135,14 @@ export function compileCommand(): Command {
         'error: --kernels wasm-simd needs --dtype f32 (the WebAssembly matmuls are float32 only); drop --dtype f64 or use --kernels js',
       );
     }
-    const compiled = compileForCli(path, flags, disabledPasses(flags, self));
-    if (compiled === undefined) return;
+    const run = compileForCli(path, flags, disabledPasses(flags, self));
+    if (run === undefined) return;
     try {
       const notes: string[] = [];
-      const files = await outputFiles(compiled, flags.dumpAfter, (skipped) => notes.push(skipped.message));
+      // The diagrams and dumps are made while a worker transpiles the module to JavaScript.
+      const others = await sideFiles(run.compiled, flags.dumpAfter, (skipped) => notes.push(skipped.message));
+      const compiled = await run.complete;
+      const files = new Map([...moduleFiles(compiled), ...others]);
       writeOutputAtomic(flags.out, files);
       if (flags.quiet !== true)
         process.stdout.write(summary(compiled, flags.out, files, (performance.now() - started) / 1000, notes));
@@ -162,12 +165,16 @@ export function disabledPasses(flags: CompileFlags, command: Command): string[] 
 }
 
 /** Loads and compiles the spec; prints located diagnostics (exit 1) and returns undefined on failure. */
-function compileForCli(path: string, flags: CompileFlags, disable: readonly string[]): CompiledModel | undefined {
+function compileForCli(
+  path: string,
+  flags: CompileFlags,
+  disable: readonly string[],
+): ReturnType<typeof compileInParallel> | undefined {
   const options = graphOptions(flags);
   const loaded = loadSpecForCli(path, options);
   if (loaded === undefined) return undefined;
   try {
-    return compile(loaded, {
+    return compileInParallel(loaded, {
       ...options,
       optimize: flags.optimize !== '0',
       disable,
@@ -190,10 +197,16 @@ export async function outputFiles(
   dumpAfter: string | undefined,
   onSkip?: (skipped: SkippedDiagram) => void,
 ): Promise<OutputFiles> {
+  return new Map([...moduleFiles(compiled), ...(await sideFiles(compiled, dumpAfter, onSkip))]);
+}
+
+/** What compile writes besides the module: diagrams, gradients.txt, kernels.txt, the memory plan, IR dumps. */
+async function sideFiles(
+  compiled: CompiledModel,
+  dumpAfter: string | undefined,
+  onSkip?: (skipped: SkippedDiagram) => void,
+): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  if (compiled.emit !== 'js') files.set(`${compiled.name}.ts`, compiled.source);
-  if (compiled.js !== undefined) files.set(`${compiled.name}.js`, compiled.js);
-  if (compiled.declarations !== undefined) files.set(`${compiled.name}.d.ts`, compiled.declarations);
   // The spec's labels (W⁽¹⁾) name tensors in the diagrams and gradients.txt, as in draw and explain.
   const names = specLabels(compiled.spec);
   const diagrams = await diagramFiles(compiled.graph, {
@@ -209,6 +222,15 @@ export async function outputFiles(
   files.set('ir/final.txt', irText(compiled.graph));
   for (const stage of dumpedStages(compiled.stages, dumpAfter))
     files.set(`ir/${dumpName(stage.pass)}`, irText(stage.graph));
+  return files;
+}
+
+/** The module files `compiled.emit` asks for: `<name>.ts`, and `<name>.js` with `<name>.d.ts`. */
+function moduleFiles(compiled: CompiledModel): Map<string, string> {
+  const files = new Map<string, string>();
+  if (compiled.emit !== 'js') files.set(`${compiled.name}.ts`, compiled.source);
+  if (compiled.js !== undefined) files.set(`${compiled.name}.js`, compiled.js);
+  if (compiled.declarations !== undefined) files.set(`${compiled.name}.d.ts`, compiled.declarations);
   return files;
 }
 
