@@ -764,7 +764,20 @@ function modelBody(m: ModuleFacts): string[] {
       ';',
     ),
   );
-  return out;
+  return withoutUnusedAliases(out);
+}
+
+/**
+ * Drops in-place update aliases (`const tN_new = tM; // …: updated in place`) no kernel reads:
+ * when the wasm store applies an SGD update itself, nothing names the updated value.
+ */
+function withoutUnusedAliases(lines: readonly string[]): string[] {
+  const text = lines.join('\n');
+  return lines.filter((line) => {
+    const m = /^\s*const ([A-Za-z_$][\w$]*) = [A-Za-z_$][\w$]*; \/\/ .*: updated in place$/.exec(line);
+    if (m === null) return true;
+    return (text.match(new RegExp(`\\b${m[1]}\\b`, 'g'))?.length ?? 0) > 1;
+  });
 }
 
 /** State for the preprocessing loaded with the weights, and `prepare` (standardize one input into a reused buffer). */

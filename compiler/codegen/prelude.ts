@@ -639,7 +639,7 @@ export function splitRows(
  * nn/nt over columns: `blocks` blocks of C's columns computed by `fi`, then a narrower last block
  * by `tail` (−1: none); block i starts `cStep` bytes into C and `bStep` into B. Every block reads
  * all of A and packs only its own panels of B, so no thread packs what another packs (row chunks
- * each pack all of B). `bias` (0: none) advances with C's columns; `rows` is the run-time row
+ * each pack all of B). `bias` (ignored by functions without one) advances with C's columns; `rows` is the run-time row
  * count (for the functions that take one).
  */
 export function splitCols(
@@ -664,7 +664,8 @@ export function splitCols(
 
 /**
  * tn over output rows: `blocks` blocks of rows computed by `fi`, then a shorter last block by
- * `tail` (−1: none); block i starts `cStep` bytes into C and `aStep` into A.
+ * `tail` (−1: none); block i starts `cStep` bytes into C and `aStep` into A. `w`: the weights an
+ * SGD store updates, laid out like C, so they advance with it (ignored by functions without one).
  */
 export function splitBlocks(
   pool: ThreadPool,
@@ -673,6 +674,7 @@ export function splitBlocks(
   c: number,
   a: number,
   b: number,
+  w: number,
   k: number,
   blocks: number,
   cStep: number,
@@ -680,25 +682,9 @@ export function splitBlocks(
   pack: number,
   packStride: number,
 ): void {
-  runChunks(
-    pool,
-    fi,
-    tail,
-    c,
-    a,
-    b,
-    k,
-    k,
-    blocks,
-    blocks + (tail < 0 ? 0 : 1),
-    cStep,
-    aStep,
-    0,
-    0,
-    0,
-    pack,
-    packStride,
-  );
+  const total = blocks + (tail < 0 ? 0 : 1);
+  // w advances with C (a function that takes no w ignores it; 0 is a valid pointer, not "none").
+  runChunks(pool, fi, tail, c, a, b, k, k, blocks, total, cStep, aStep, 0, w, cStep, pack, packStride);
 }
 
 /** A tensor of a safetensors file: where its bytes are (relative to the data section) and what they hold. */

@@ -168,6 +168,43 @@ export class Fn {
     view.setFloat32(0, value, true); // wasm is little-endian whatever the host is
     return this.op(0x43, ...new Uint8Array(view.buffer));
   }
+  f64Const(value: number): this {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, value, true);
+    return this.op(0x44, ...new Uint8Array(view.buffer));
+  }
+  f64Mul(): this {
+    return this.op(0xa2);
+  }
+  f64Sub(): this {
+    return this.op(0xa1);
+  }
+  /** f32 → f64, exact. */
+  f64PromoteF32(): this {
+    return this.op(0xbb);
+  }
+  /** f64 → f32, rounded to nearest (as Math.fround). */
+  f32DemoteF64(): this {
+    return this.op(0xb6);
+  }
+  /** [f64] → v128 of two copies. */
+  f64x2Splat(): this {
+    return this.simd(0x14);
+  }
+  /** Lanes 0 and 1 of an f32x4 as f64x2 (exact). */
+  f64x2PromoteLowF32x4(): this {
+    return this.simd(0x5f);
+  }
+  /** An f64x2 rounded to f32 in lanes 0 and 1, zeros in 2 and 3. */
+  f32x4DemoteF64x2Zero(): this {
+    return this.simd(0x5e);
+  }
+  f64x2Mul(): this {
+    return this.simd(0xf2);
+  }
+  f64x2Sub(): this {
+    return this.simd(0xf1);
+  }
   f32Add(): this {
     return this.op(0x92);
   }

@@ -49,6 +49,12 @@ export interface GemmRequest {
   /** Applied to every stored element after the bias (a fused linear + activation's epilogue). */
   readonly activation?: GemmActivation;
   /**
+   * Plain SGD in the store: after storing g to C, the weights W (a pointer parameter `w` after b,
+   * laid out like C) become W − lr·g, computed in doubles and rounded once, exactly as the
+   * TypeScript epilogue's `Math.fround(W[i] − lr·g)`. Packed kernel only, without a bias.
+   */
+  readonly update?: { readonly lr: number };
+  /**
    * Row strides in elements of the stored matrices, literals (defaults: the full rows, A: k for
    * nn/nt and m for tn, B: n for nn/tn and k for nt, C: n). With them a caller computes a block of a
    * larger product: a row slice (A and C offset, fewer rows) or a column slice (B, C and bias offset,
@@ -115,6 +121,7 @@ export function gemmParams(req: GemmRequest): string[] {
     'a',
     'b',
     ...(req.bias ? ['bias'] : []),
+    ...(req.update !== undefined ? ['w'] : []),
     ...(req.m === 'runtime' ? ['m'] : []),
     ...(req.k === 'runtime' ? ['k'] : []),
     ...(packs(req) ? ['pack'] : []),
@@ -203,6 +210,8 @@ interface Ctx {
   readonly a: number;
   readonly b: number;
   readonly bias: number | undefined;
+  /** SGD in the store: W's distance from C in bytes (a local), and lr as an f64x2 (a local). */
+  readonly update: { readonly wDelta: number; readonly lr: number; readonly rate: number } | undefined;
   readonly m: Count;
   readonly k: Count;
   readonly n: number;
@@ -236,6 +245,8 @@ function validate(req: GemmRequest): void {
   if (req.tile !== undefined && !(positive(req.tile.rows) && positive(req.tile.cols)))
     throw new Error(`wasm gemm '${req.name}': bad tile`);
   if (req.unroll !== undefined && !positive(req.unroll)) throw new Error(`wasm gemm '${req.name}': bad unroll`);
+  if (req.update !== undefined && (req.bias === true || req.kernel === 'classic' || !Number.isFinite(req.update.lr)))
+    throw new Error(`wasm gemm '${req.name}': an SGD store needs the packed kernel, no bias and a finite lr`);
   const rows = strideDefaults(req);
   for (const key of ['lda', 'ldb', 'ldc'] as const) {
     const ld = req[key];
@@ -269,6 +280,7 @@ function gemmFunction(req: GemmRequest, fma: boolean): Fn {
     a: idx('a'),
     b: idx('b'),
     bias: req.bias ? idx('bias') : undefined,
+    update: req.update === undefined ? undefined : sgdLocals(f, idx('w'), idx('c'), req.update.lr),
     m: req.m === 'runtime' ? { local: idx('m') } : { literal: req.m },
     k: req.k === 'runtime' ? { local: idx('k') } : { literal: req.k },
     n: req.n,
@@ -289,6 +301,15 @@ function gemmFunction(req: GemmRequest, fma: boolean): Fn {
   const classes = req.form === 'nt' ? ntClasses(ctx, tile.cols) : nnClasses(ctx, tile.cols);
   tiles(ctx, tile.rows, classes, req.order ?? schedule.order);
   return f;
+}
+
+/** The SGD store's locals, set at the function's start: W − C in bytes, and lr in both f64x2 lanes. */
+function sgdLocals(f: Fn, w: number, c: number, rate: number): { wDelta: number; lr: number; rate: number } {
+  const wDelta = f.local(ValType.i32);
+  const lr = f.local(ValType.v128);
+  f.get(w).get(c).i32Sub().set(wDelta);
+  f.f64Const(rate).f64x2Splat().set(lr);
+  return { wDelta, lr, rate };
 }
 
 /** Takes a local of `type` from the pool (declaring one if none is free); `release` returns it. */
@@ -558,14 +579,57 @@ function nnScalarTile(ctx: Ctx, rows: number, width: number, at: At): void {
   });
 }
 
-/** C[off] = act(acc (+ C[off]) (+ bias[biasOff])). */
+/** C[off] = act(acc (+ C[off]) (+ bias[biasOff])); with an SGD store, then W[off] −= lr·C[off]. */
 function storeScalar(ctx: Ctx, at: At, acc: number, off: number, biasOff: number): void {
   const f = ctx.f;
   f.get(at.c).get(acc);
   if (ctx.req.accumulate) f.get(at.c).f32Load(off).f32Add();
   if (at.bias !== undefined) f.get(at.bias).f32Load(biasOff).f32Add();
   activateScalar(ctx);
-  f.f32Store(off);
+  const update = ctx.update;
+  if (update === undefined) {
+    f.f32Store(off);
+    return;
+  }
+  scoped(ctx, () => {
+    const g = take(ctx, ValType.f32);
+    f.tee(g).f32Store(off);
+    // W = demote(promote(W) − lr·promote(g)): the TS epilogue's double arithmetic, rounded once.
+    f.get(at.c).get(update.wDelta).i32Add();
+    f.get(at.c).get(update.wDelta).i32Add().f32Load(off).f64PromoteF32();
+    f.f64Const(update.rate).get(g).f64PromoteF32().f64Mul().f64Sub().f32DemoteF64().f32Store(off);
+  });
+}
+
+/** Bytes 8–15 of a vector moved to 0–7 (lanes 2 and 3 of an f32x4 into 0 and 1). */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+/** Lanes 0–1 of the first vector, then lanes 0–1 of the second. */
+const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+/**
+ * W[c + off …] −= lr·g for the four gradients in `g` (a v128 local), lane by lane in doubles and
+ * rounded once: the two low lanes and the two high lanes each as an f64x2, then joined.
+ */
+function sgdVector(ctx: Ctx, c: number, off: number, g: number): void {
+  const f = ctx.f;
+  const update = ctx.update;
+  if (update === undefined) return;
+  scoped(ctx, () => {
+    const w = take(ctx, ValType.v128);
+    const half = (pick: boolean): void => {
+      f.get(w);
+      if (pick) f.get(w).i8x16Shuffle(HIGH_HALF);
+      f.f64x2PromoteLowF32x4();
+      f.get(update.lr).get(g);
+      if (pick) f.get(g).i8x16Shuffle(HIGH_HALF);
+      f.f64x2PromoteLowF32x4().f64x2Mul().f64x2Sub().f32x4DemoteF64x2Zero();
+    };
+    f.get(c).get(update.wDelta).i32Add();
+    f.get(c).get(update.wDelta).i32Add().v128Load(off).set(w);
+    half(false);
+    half(true);
+    f.i8x16Shuffle(LOW_HALVES).v128Store(off);
+  });
 }
 
 /** The request's activation over the v128 on top of the stack. */
@@ -924,6 +988,7 @@ function packedTile(ctx: Ctx, rows: number, vecs: number, width: number, at: Pan
       f.get(at.cRow).get(at.j).i32Add().set(c);
       if (bias !== undefined && ctx.bias !== undefined) f.get(ctx.bias).get(at.j).i32Add().set(bias);
       const sum = take(ctx, ValType.f32);
+      const g = take(ctx, ValType.v128);
       for (let r = 0; r < rows; r++) {
         for (let v = 0; v < vecs; v++) {
           const off = r * ctx.ldc + 16 * v;
@@ -936,7 +1001,11 @@ function packedTile(ctx: Ctx, rows: number, vecs: number, width: number, at: Pan
                 .v128Load(16 * v)
                 .f32x4Add();
             activateVector(ctx);
-            f.v128Store(off);
+            if (ctx.update === undefined) f.v128Store(off);
+            else {
+              f.tee(g).v128Store(off);
+              sgdVector(ctx, c, off, g);
+            }
           } else {
             // The partial vector: lane by lane, the same additions in the same order as a full one.
             for (let l = 0; l < lanes; l++) {

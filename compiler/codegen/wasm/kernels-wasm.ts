@@ -61,10 +61,12 @@ export interface WasmArena {
   /** First float of the scratch region (after the arena, 64-byte aligned). */
   readonly base: number;
   resident(id: number): boolean;
+  /** Whether update `update` overwrites `param` in place (the plan aliases them). */
+  inPlace(update: number, param: number): boolean;
 }
 
 /** No arena in the wasm memory: every operand is copied, the scratch starts at 0. */
-export const COPY_ALL: WasmArena = { base: 0, resident: () => false };
+export const COPY_ALL: WasmArena = { base: 0, resident: () => false, inPlace: () => false };
 
 /** A kernel's matmul as it runs in wasm. */
 export interface WasmMatmul {
@@ -83,6 +85,12 @@ export interface WasmMatmul {
    * of C. Undefined: the TypeScript epilogue writes the kernel's values.
    */
   readonly out?: Input;
+  /**
+   * A weight gradient the wasm writes straight into its resident arena value (no copy out), and,
+   * for `trainStep`, the variant with plain SGD in its store (`mm_<kernel>_sgd`: W −= lr·g in
+   * place) when the kernel's only update of that gradient is an in-place `sgd_update`.
+   */
+  readonly grad?: { readonly out: Input; readonly sgd?: { readonly request: GemmRequest; readonly w: Input } };
   /** The wasm's packing scratch for B (size 0 when it reads B in place). */
   readonly pack: Operand;
   /** First float of the scratch region. */
@@ -171,6 +179,7 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
     resident: arena.resident(id),
   });
   const out = store === undefined ? undefined : input(store.out);
+  const grad = out === undefined ? gradStore(kernel, node, request, ctx, input, arena) : undefined;
   return {
     kind: 'wasm',
     mm: {
@@ -178,9 +187,10 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
       node,
       a: { ref: ctx.ref(x), size: sizeOf(as), resident: arena.resident(x) },
       b: { ref: ctx.ref(w), size: sizeOf(bs), resident: arena.resident(w) },
-      c: { size: sizeOf(node.type.shape), resident: out?.resident ?? false },
+      c: { size: sizeOf(node.type.shape), resident: (out ?? grad?.out)?.resident ?? false },
       ...(store?.bias !== undefined ? { bias: input(store.bias) } : {}),
       ...(out !== undefined ? { out } : {}),
+      ...(grad !== undefined ? { grad } : {}),
       pack: { size: packFloats(request), resident: false },
       base: arena.base,
       shapes,
@@ -213,6 +223,32 @@ function fusedStore(
     default:
       return undefined;
   }
+}
+
+/**
+ * A weight-gradient kernel whose gradient lives in the wasm memory (a fixed batch): C is written
+ * there directly, and an in-place plain SGD update of it can run in the store.
+ */
+function gradStore(
+  kernel: Kernel,
+  node: Node,
+  request: GemmRequest,
+  ctx: KernelContext,
+  input: (id: number) => Input,
+  arena: WasmArena,
+): WasmMatmul['grad'] {
+  if (kernel.pattern !== 'weight_bias_grad' || !arena.resident(node.id)) return undefined;
+  const out = input(node.id);
+  const updates = (kernel.updates ?? []).map((id) => ctx.node(id));
+  // This gradient's updates: exactly one sgd_update, in place, which no other update reads.
+  const readers = updates.filter((u) => u.inputs.includes(node.id));
+  const [u] = readers;
+  if (readers.length !== 1 || u === undefined || u.op !== 'sgd_update') return { out };
+  const [param, g] = u.inputs as [number, number];
+  const chained = updates.some((v) => v.inputs.includes(u.id));
+  if (g !== node.id || chained || !arena.resident(param) || !arena.inPlace(u.id, param)) return { out };
+  const sgd: GemmRequest = { ...request, name: `${request.name}_sgd`, update: { lr: u.attrs.lr } };
+  return { out, sgd: { request: sgd, w: input(param) } };
 }
 
 type Part = 'a' | 'b' | 'c' | 'pack' | 'bias';
@@ -313,8 +349,7 @@ export type Split = SplitShape & {
  * Copies the operands not already in the wasm memory in and calls the wasm matmul (C lands at
  * `heap[cAt…]`, or in `mm.out` when that is resident).
  */
-function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
-  const { request: r } = mm;
+function runMatmul(mm: WasmMatmul, split: Split | undefined, r: GemmRequest = mm.request): string[] {
   const pointer = (o: Input | undefined, p: Part): string =>
     o === undefined ? '0' : o.resident ? `${o.ref}.byteOffset` : `${p}At * 4`;
   const inputs = [
@@ -323,7 +358,10 @@ function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
     ['bias', mm.bias],
   ] as const;
   const copies = inputs.flatMap(([p, o]) => (o === undefined || o.resident ? [] : [`heap.set(${o.ref}, ${p}At);`]));
-  const cPointer = mm.out?.resident === true ? `${mm.out.ref}.byteOffset` : 'cAt * 4';
+  const target = mm.out ?? mm.grad?.out;
+  const cPointer = target?.resident === true ? `${target.ref}.byteOffset` : 'cAt * 4';
+  const w = r.update === undefined ? undefined : mm.grad?.sgd?.w;
+  if (r.update !== undefined && w === undefined) throw new Error(`codegen: ${r.name} updates no weights`);
   const arg = (p: string): string => {
     switch (p) {
       case 'a':
@@ -332,6 +370,8 @@ function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
         return pointer(mm.b, 'b');
       case 'bias':
         return pointer(mm.bias, 'bias');
+      case 'w':
+        return `${w?.ref}.byteOffset`;
       case 'm':
       case 'k':
         return 'B';
@@ -362,7 +402,7 @@ function runMatmul(mm: WasmMatmul, split: Split | undefined): string[] {
         return `splitCols(threadPool, ${split.fi}, ${split.tail}, ${cPointer}, ${a}, ${b}, ${bias}, ${dim(r.m)}, ${split.blocks}, ${split.width * 4}, ${bStep}, ${packs});`;
       }
       case 'blocks':
-        return `splitBlocks(threadPool, ${split.fi}, ${split.tail}, ${cPointer}, ${a}, ${b}, ${r.k === 'runtime' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4}, ${packs});`;
+        return `splitBlocks(threadPool, ${split.fi}, ${split.tail}, ${cPointer}, ${a}, ${b}, ${w === undefined ? '0' : `${w.ref}.byteOffset`}, ${r.k === 'runtime' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4}, ${packs});`;
     }
   })();
   return [...offsets(mm), ...copies, `if (${when}) ${threaded}`, `else ${call}`];
@@ -480,12 +520,19 @@ function gradient(
   split: Split | undefined,
 ): string {
   const epilogue = gradientEpilogue(mm.node, bias, updates, ctx);
-  const out = [
-    ...epilogue.lines,
-    header(mm, bias === undefined ? 'gradient store' : 'gradient store, bias row sums'),
-    ...runMatmul(mm, split),
-  ];
-  out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'heap[cAt + i]')));
+  const request = bodyRequest(mm, updates.length > 0);
+  const inPlace = mm.grad?.out.resident === true;
+  const what = [
+    inPlace ? 'gradient written in place' : 'gradient store',
+    ...(request.update !== undefined ? [`sgd in its store`] : []),
+    ...(bias !== undefined ? ['bias row sums'] : []),
+  ].join(', ');
+  const out = [...epilogue.lines, header(mm, what), ...runMatmul(mm, split, request)];
+  // The weight part in TS: the whole epilogue over C, or, with C written into the gradient, only
+  // the updates the store did not do.
+  if (!inPlace) out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'heap[cAt + i]')));
+  else if (request.update === undefined && updates.some((u) => u.inputs.includes(mm.node.id)))
+    out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'G[i]')));
   if (bias !== undefined && epilogue.bias !== undefined) {
     const dz = bias.inputs[0];
     if (dz === undefined) throw new Error(`codegen: ${bias.name} has no operand`);
@@ -499,7 +546,26 @@ function gradient(
       ...elements(`${n}`, epilogue.bias('i', 'colSums[i]')),
     );
   }
-  return out.join('\n');
+  return withoutUnused(out).join('\n');
+}
+
+/**
+ * Drops the epilogue's `const X = …;` lines whose name the rest never reads (the gradient or
+ * weight views when the wasm store did their work), so the module stays free of unused locals.
+ */
+function withoutUnused(lines: readonly string[]): string[] {
+  const text = lines.join('\n');
+  return lines.filter((line) => {
+    const m = /^const ([A-Za-z_$][\w$]*) = [^;,]*;$/.exec(line);
+    if (m === null) return true;
+    const uses = text.match(new RegExp(`\\b${m[1]}\\b`, 'g'))?.length ?? 0;
+    return uses > 1;
+  });
+}
+
+/** The function a kernel's body calls: its SGD-store variant for trainStep when it has one. */
+export function bodyRequest(mm: WasmMatmul, withUpdates: boolean): GemmRequest {
+  return withUpdates && mm.grad?.sgd !== undefined ? mm.grad.sgd.request : mm.request;
 }
 
 /** Widest bias-gradient row among the wasm kernels (the length of `colSums`). */

@@ -24,7 +24,7 @@ import {
   type Split,
   type SplitShape,
   type WasmArena,
-  type WasmMatmul,
+  bodyRequest,
 } from './kernels-wasm.js';
 
 /**
@@ -108,7 +108,14 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
   const arena: WasmArena =
     batch === undefined
       ? COPY_ALL
-      : { base: Math.ceil(arenaFloats / 16) * 16, resident: (id) => layout.storage.get(id)?.kind !== 'external' };
+      : {
+          base: Math.ceil(arenaFloats / 16) * 16,
+          resident: (id) => layout.storage.get(id)?.kind !== 'external',
+          inPlace: (update, param) => {
+            const s = layout.storage.get(update);
+            return s?.kind === 'alias' && s.of === param;
+          },
+        };
   const pathOf = (k: Kernel): MatmulPath => matmulPath(k, ctx, o.minMacs ?? WASM_MIN_MACS, arena);
   const paths = new Map<string, MatmulPath>(kernels.map((k) => [k.name, o.auto ? autoPath(pathOf(k)) : pathOf(k)]));
   const wasm = kernels.flatMap((k) => {
@@ -120,14 +127,14 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
   const extra: GemmRequest[] = [];
   const splitFunctions: GemmRequest[] = [];
   const shapes = new Map<string, SplitShape>();
-  for (const k of kernels) {
-    const p = paths.get(k.name);
-    if (p?.kind !== 'wasm') continue;
-    const plan = splitPlan(p.mm, threadMin, splitFunctions.length);
+  // Every function a kernel calls: its product, and the SGD-store variant trainStep calls.
+  const called = wasm.flatMap((mm) => [mm.request, ...(mm.grad?.sgd === undefined ? [] : [mm.grad.sgd.request])]);
+  for (const request of called) {
+    const plan = splitPlan(request, threadMin, splitFunctions.length);
     if (plan === undefined) continue;
-    shapes.set(k.name, plan.split);
+    shapes.set(request.name, plan.split);
     splitFunctions.push(...plan.functions);
-    extra.push(...plan.functions.filter((f) => f !== p.mm.request));
+    extra.push(...plan.functions.filter((f) => f !== request));
   }
   const threaded = splitFunctions.length > 0;
   // Each thread packs B into its own space past the scratch: thread t at packAt + t·packStride (floats).
@@ -152,7 +159,8 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
   );
   const body = (kernel: Kernel, withUpdates: boolean): string => {
     const path = paths.get(kernel.name);
-    if (path?.kind === 'wasm') return wasmKernelBody(kernel, path.mm, ctx, withUpdates, splits.get(kernel.name));
+    if (path?.kind === 'wasm')
+      return wasmKernelBody(kernel, path.mm, ctx, withUpdates, splits.get(bodyRequest(path.mm, withUpdates).name));
     const js = kernelBody(kernel, ctx, withUpdates);
     return path?.kind === 'js' ? `// JS gemm: ${path.reason}\n${js}` : js;
   };
@@ -164,7 +172,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
   if (wasm.length === 0) return { statements: [], setup: [], onBatch: [], body, summary, counts, threaded: false };
 
   const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(sizes, batch ?? ASSUMED_BATCH)) * 4) / PAGE));
-  const requests = [...wasm.map((mm) => mm.request), ...extra];
+  const requests = [...called, ...extra];
   // Threaded modules import a memory with a maximum (threads need one), flagged shared at creation.
   const limits = threaded ? { limits: { maximum: MAX_PAGES, shared: false } } : {};
   const bytes = gemmModule(requests, limits);
@@ -221,7 +229,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     batch === undefined
       ? `// WebAssembly SIMD matmuls (${wasm.length}), over one memory used as scratch: operands are copied in, C is read back.`
       : `// WebAssembly SIMD matmuls (${wasm.length}): operands in the arena are passed in place, the caller's arrays copied to the scratch, C read back.`,
-    ...wasm.map((mm) => `const ${mm.request.name} = wasmExport(wasmKernels, '${mm.request.name}');`),
+    ...called.map((r) => `const ${r.name} = wasmExport(wasmKernels, '${r.name}');`),
     `/** The whole wasm memory as floats${batch === undefined ? ' (re-created when the scratch grows)' : ''}. */`,
     `${batch === undefined ? 'let' : 'const'} heap = new Float32Array(wasmMemory.buffer);`,
     ...(widest > 0
@@ -298,11 +306,10 @@ const COLS_MIN_WIDTH = 32;
  * rows into blocks computed by functions with a literal block height and the full strides of A and C.
  */
 function splitPlan(
-  mm: WasmMatmul,
+  r: GemmRequest,
   minMacs: number,
   first: number,
 ): { readonly split: SplitShape; readonly functions: readonly GemmRequest[] } | undefined {
-  const r = mm.request;
   if (r.form !== 'tn') {
     if (r.m !== 'runtime' && (r.m < 8 || r.m * (r.k as number) * r.n < minMacs)) return undefined;
     if (r.n >= COLS_MIN_N) return colsPlan(r, first);
@@ -364,7 +371,8 @@ const bytesCode = (floats: string): string => (/^\d+$/.test(floats) ? `${Number(
 /** A split function as the prelude's ThreadFunction: its name, and whether it takes a bias pointer, the run-time dim and a pack pointer. */
 function threadFunction(req: GemmRequest): string {
   const params = gemmParams(req);
-  return `{ name: '${req.name}', bias: ${params.includes('bias')}, dim: ${params.includes('m') || params.includes('k')}, pack: ${params.includes('pack')} }`;
+  // The job's one extra pointer: a bias, or the weights an SGD store updates.
+  return `{ name: '${req.name}', bias: ${params.includes('bias') || params.includes('w')}, dim: ${params.includes('m') || params.includes('k')}, pack: ${params.includes('pack')} }`;
 }
 
 /** `Math.max(B * R1 + F1, …)` over distinct sizes, as code. */

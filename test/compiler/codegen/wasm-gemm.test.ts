@@ -237,6 +237,78 @@ describe('wasm SIMD gemm: relu in the store', () => {
   });
 });
 
+describe('wasm SIMD gemm: SGD in the store', () => {
+  /** C = op(A)·op(B), then W −= lr·C in place; W must equal the TS epilogue's Math.fround(W − lr·g) bit for bit. */
+  function sgdCase(c: Case, runtime: boolean, relaxed: boolean, lr: number, seed: number): void {
+    const req: GemmRequest = { ...requestFor({ ...c, bias: false, accumulate: false }, runtime), update: { lr } };
+    const memory = new wasm.Memory({ initial: 4 });
+    const kernel = instantiateKernels(gemmModule([req], { relaxed }), memory).kernel!;
+    const heap = new Float32Array(memory.buffer);
+    const scratch = packFloats(req);
+    const size = { a: c.m * c.k, b: c.k * c.n, c: c.m * c.n };
+    const at = { a: 4, b: 4 + size.a + 12, c: 4 + size.a + size.b + 24, w: 4 + size.a + size.b + size.c + 36 };
+    const pack = at.w + size.c + 16;
+    expect(pack + scratch.fixed + scratch.perRow * c.k).toBeLessThan(heap.length);
+    fill(heap.subarray(at.a, at.a + size.a), seed);
+    fill(heap.subarray(at.b, at.b + size.b), seed + 1);
+    fill(heap.subarray(at.w, at.w + size.c), seed + 2);
+    const w0 = heap.slice(at.w, at.w + size.c);
+    const args: Record<string, number> = {
+      c: at.c * 4,
+      a: at.a * 4,
+      b: at.b * 4,
+      w: at.w * 4,
+      m: c.m,
+      k: c.k,
+      pack: pack * 4,
+    };
+    kernel(...gemmParams(req).map((p) => args[p]!));
+    const g = heap.subarray(at.c, at.c + size.c);
+    const w = heap.subarray(at.w, at.w + size.c);
+    for (let i = 0; i < size.c; i++) {
+      let ref = 0;
+      const [r, j] = [Math.floor(i / c.n), i % c.n];
+      for (let p = 0; p < c.k; p++) {
+        const a = c.form === 'tn' ? heap[at.a + p * c.m + r]! : heap[at.a + r * c.k + p]!;
+        const b = c.form === 'nt' ? heap[at.b + j * c.k + p]! : heap[at.b + p * c.n + j]!;
+        ref += a * b;
+      }
+      if (!(Math.abs(g[i]! - ref) <= 1e-5 * (Math.abs(ref) + c.k)))
+        throw new Error(`${JSON.stringify(c)}: C[${i}] = ${g[i]}, expected ${ref}`);
+      if (!Object.is(w[i], Math.fround(w0[i]! - lr * g[i]!)))
+        throw new Error(
+          `${JSON.stringify(c)} lr ${lr}: W[${i}] = ${w[i]}, expected ${Math.fround(w0[i]! - lr * g[i]!)}`,
+        );
+    }
+  }
+
+  for (const form of FORMS) {
+    test(`${form}: odd shapes (full and partial vectors), literal and run-time, plain and relaxed`, () => {
+      let seed = 900;
+      for (const m of [1, 4, 13]) {
+        for (const k of [3, 17]) {
+          for (const n of [1, 6, 13, 31]) {
+            sgdCase({ form, m, k, n, bias: false, accumulate: false }, seed % 2 === 0, seed % 3 === 0, 0.1, seed);
+            seed++;
+          }
+        }
+      }
+    });
+  }
+
+  test('learning rates that are not float32 numbers (0.1, 1/3, 1e-7) round as the TS epilogue does', () => {
+    for (const lr of [0.1, 1 / 3, 1e-7, 2.5])
+      sgdCase({ form: 'tn', m: 9, k: 64, n: 12, bias: false, accumulate: false }, true, false, lr, 7);
+  });
+
+  test('refused with a bias, the classic kernel or a non-finite lr', () => {
+    const base: GemmRequest = { name: 'kernel', form: 'tn', m: 8, k: 'runtime', n: 8, update: { lr: 0.1 } };
+    expect(() => gemmModule([{ ...base, bias: true }])).toThrow(/SGD store/);
+    expect(() => gemmModule([{ ...base, kernel: 'classic' }])).toThrow(/SGD store/);
+    expect(() => gemmModule([{ ...base, update: { lr: Number.NaN } }])).toThrow(/SGD store/);
+  });
+});
+
 describe('wasm SIMD gemm: benchmark shapes', () => {
   for (const form of FORMS) {
     test(`${form}: ${BENCH.map((s) => s.join('×')).join(', ')}`, () => {
