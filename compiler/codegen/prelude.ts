@@ -613,7 +613,8 @@ export function runChunks(
 
 /**
  * nn/nt over rows: C's and A's rows in chunks of a multiple of 4 (the register tile), about three
- * per thread; `fi` takes the row count after the bias pointer (0 when it takes none).
+ * per thread; `fi` takes the row count after the extra pointer `z` (a bias, which stays put:
+ * `zRow` 0; or a saved value laid out like C: `zRow` = `cRow`; ignored by functions without one).
  */
 export function splitRows(
   pool: ThreadPool,
@@ -621,7 +622,8 @@ export function splitRows(
   c: number,
   a: number,
   b: number,
-  bias: number,
+  z: number,
+  zRow: number,
   rows: number,
   cRow: number,
   aRow: number,
@@ -632,7 +634,25 @@ export function splitRows(
   const full = Math.floor(rows / chunk);
   const left = rows - full * chunk;
   const total = full + (left > 0 ? 1 : 0);
-  runChunks(pool, fi, fi, c, a, b, chunk, left, full, total, chunk * cRow, chunk * aRow, 0, bias, 0, pack, packStride);
+  runChunks(
+    pool,
+    fi,
+    fi,
+    c,
+    a,
+    b,
+    chunk,
+    left,
+    full,
+    total,
+    chunk * cRow,
+    chunk * aRow,
+    0,
+    z,
+    chunk * zRow,
+    pack,
+    packStride,
+  );
 }
 
 /**

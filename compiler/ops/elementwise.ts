@@ -86,6 +86,7 @@ export interface DerivativeOpOptions<K extends OpName> {
   readonly examples?: readonly OpExample<K>[];
   readonly domains?: readonly OperandDomain[];
   readonly onnx?: OpDef<K>['onnx'];
+  readonly wasmGradStore?: OpDef<K>['wasmGradStore'];
 }
 
 /** The derivative op of an activation: dx = dy ⊙ f'(saved), `saved` being its input x or output y. */
@@ -108,6 +109,7 @@ export function derivativeOp<K extends OpName>(op: K, o: DerivativeOpOptions<K>)
       examples: o.examples,
       domains: o.domains,
       onnx: o.onnx,
+      wasmGradStore: o.wasmGradStore,
     }),
   };
 }

@@ -6,7 +6,7 @@
 // Adding a trait: make it an optional field here, documented, and derive the side list from
 // `ops` in compiler/ops/index.ts (see docs/ops.md).
 import type { KernelContext } from '../codegen/kernel-context.js';
-import type { GemmActivation } from '../codegen/wasm/gemm-simd.js';
+import type { GemmActivation, GemmMask } from '../codegen/wasm/gemm-simd.js';
 import type { SpecAttrName, SpecAttrs } from '../frontend/graph-spec.js';
 import type { AttrMap, InitName, NodeOf, OpName, TensorType } from '../ir/types.js';
 import type { OnnxContext } from './onnx.js';
@@ -173,6 +173,11 @@ export interface OpDef<K extends OpName> {
    * runs as one wasm call with no TypeScript epilogue (and shares its work among threads).
    */
   readonly wasmStore?: GemmActivation;
+  /**
+   * Activation derivatives the WebAssembly matmul applies in its store from the saved value
+   * (gemm-simd.ts), so a backward matmul + this op runs as one wasm call.
+   */
+  readonly wasmGradStore?: GemmMask;
   /** Diagram words (compiler/diagram/labels.ts). */
   readonly diagram?: DiagramText<K>;
   /** Explain words (compiler/explain/equations.ts). */

@@ -43,4 +43,5 @@ export const reluGrad = derivativeOp('relu_grad', {
     const [dy = '', x = ''] = c.inputs;
     return c.op('Where', [c.op('Greater', [x, c.scalar(0)]), dy, c.scalar(0)]);
   },
+  wasmGradStore: 'relu',
 });

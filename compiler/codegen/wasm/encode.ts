@@ -261,6 +261,13 @@ export class Fn {
   f32x4Mul(): this {
     return this.simd(0xe6);
   }
+  /** [a, b] → all-ones lanes where a > b (false for NaN), zeros elsewhere. */
+  f32x4Gt(): this {
+    return this.simd(0x44);
+  }
+  v128And(): this {
+    return this.simd(0x4e);
+  }
   /** Pseudo-maximum [a, b] → a < b ? b : a, lane by lane (no NaN propagation, unlike f32x4.max). */
   f32x4Pmax(): this {
     return this.simd(0xeb);

@@ -32,6 +32,9 @@ export type GemmForm = 'nn' | 'nt' | 'tn';
  */
 export type GemmActivation = 'relu';
 
+/** Derivatives the store can apply from a saved value: relu' (`s > 0 ? d : 0`). */
+export type GemmMask = 'relu';
+
 /** A dim known when generating, or `'runtime'`: passed as the function's last argument. */
 export type Dim = number | 'runtime';
 
@@ -54,6 +57,12 @@ export interface GemmRequest {
    * TypeScript epilogue's `Math.fround(W[i] − lr·g)`. Packed kernel only, without a bias.
    */
   readonly update?: { readonly lr: number };
+  /**
+   * A derivative applied in the store (a fused matmul + activation gradient): `relu` keeps each
+   * element where the saved value (a pointer parameter `s` after b, laid out like C) is > 0 and
+   * writes 0 elsewhere, exactly the TS epilogue's `s > 0 ? d : 0`. Packed kernel only.
+   */
+  readonly mask?: GemmMask;
   /**
    * Row strides in elements of the stored matrices, literals (defaults: the full rows, A: k for
    * nn/nt and m for tn, B: n for nn/tn and k for nt, C: n). With them a caller computes a block of a
@@ -122,6 +131,7 @@ export function gemmParams(req: GemmRequest): string[] {
     'b',
     ...(req.bias ? ['bias'] : []),
     ...(req.update !== undefined ? ['w'] : []),
+    ...(req.mask !== undefined ? ['s'] : []),
     ...(req.m === 'runtime' ? ['m'] : []),
     ...(req.k === 'runtime' ? ['k'] : []),
     ...(packs(req) ? ['pack'] : []),
@@ -212,6 +222,8 @@ interface Ctx {
   readonly bias: number | undefined;
   /** SGD in the store: W's distance from C in bytes (a local), and lr as an f64x2 (a local). */
   readonly update: { readonly wDelta: number; readonly lr: number; readonly rate: number } | undefined;
+  /** The derivative mask: the saved value's distance from C in bytes (a local). */
+  readonly mask: { readonly sDelta: number } | undefined;
   readonly m: Count;
   readonly k: Count;
   readonly n: number;
@@ -247,6 +259,8 @@ function validate(req: GemmRequest): void {
   if (req.unroll !== undefined && !positive(req.unroll)) throw new Error(`wasm gemm '${req.name}': bad unroll`);
   if (req.update !== undefined && (req.bias === true || req.kernel === 'classic' || !Number.isFinite(req.update.lr)))
     throw new Error(`wasm gemm '${req.name}': an SGD store needs the packed kernel, no bias and a finite lr`);
+  if (req.mask !== undefined && (req.bias === true || req.update !== undefined || req.kernel === 'classic'))
+    throw new Error(`wasm gemm '${req.name}': a derivative store needs the packed kernel, no bias and no SGD store`);
   const rows = strideDefaults(req);
   for (const key of ['lda', 'ldb', 'ldc'] as const) {
     const ld = req[key];
@@ -281,6 +295,7 @@ function gemmFunction(req: GemmRequest, fma: boolean): Fn {
     b: idx('b'),
     bias: req.bias ? idx('bias') : undefined,
     update: req.update === undefined ? undefined : sgdLocals(f, idx('w'), idx('c'), req.update.lr),
+    mask: req.mask === undefined ? undefined : { sDelta: delta(f, idx('s'), idx('c')) },
     m: req.m === 'runtime' ? { local: idx('m') } : { literal: req.m },
     k: req.k === 'runtime' ? { local: idx('k') } : { literal: req.k },
     n: req.n,
@@ -301,6 +316,13 @@ function gemmFunction(req: GemmRequest, fma: boolean): Fn {
   const classes = req.form === 'nt' ? ntClasses(ctx, tile.cols) : nnClasses(ctx, tile.cols);
   tiles(ctx, tile.rows, classes, req.order ?? schedule.order);
   return f;
+}
+
+/** A local holding `to − from` (bytes), set at the function's start. */
+function delta(f: Fn, to: number, from: number): number {
+  const d = f.local(ValType.i32);
+  f.get(to).get(from).i32Sub().set(d);
+  return d;
 }
 
 /** The SGD store's locals, set at the function's start: W − C in bytes, and lr in both f64x2 lanes. */
@@ -586,6 +608,7 @@ function storeScalar(ctx: Ctx, at: At, acc: number, off: number, biasOff: number
   if (ctx.req.accumulate) f.get(at.c).f32Load(off).f32Add();
   if (at.bias !== undefined) f.get(at.bias).f32Load(biasOff).f32Add();
   activateScalar(ctx);
+  maskScalar(ctx, at.c, off);
   const update = ctx.update;
   if (update === undefined) {
     f.f32Store(off);
@@ -599,6 +622,22 @@ function storeScalar(ctx: Ctx, at: At, acc: number, off: number, biasOff: number
     f.get(at.c).get(update.wDelta).i32Add().f32Load(off).f64PromoteF32();
     f.f64Const(update.rate).get(g).f64PromoteF32().f64Mul().f64Sub().f32DemoteF64().f32Store(off);
   });
+}
+
+/** relu' over the v128 on top of the stack: `d & (s > 0)`, s loaded from c + sDelta + off. */
+function maskVector(ctx: Ctx, c: number, off: number): void {
+  const mask = ctx.mask;
+  if (mask === undefined) return;
+  ctx.f.get(c).get(mask.sDelta).i32Add().v128Load(off).v128Zero().f32x4Gt().v128And();
+}
+
+/** relu' over the f32 on top of the stack: `s > 0 ? d : 0`. */
+function maskScalar(ctx: Ctx, c: number, off: number): void {
+  const mask = ctx.mask;
+  if (mask === undefined) return;
+  const f = ctx.f;
+  f.f32Const(0);
+  f.get(c).get(mask.sDelta).i32Add().f32Load(off).f32Const(0).f32Gt().select();
 }
 
 /** Bytes 8–15 of a vector moved to 0–7 (lanes 2 and 3 of an f32x4 into 0 and 1). */
@@ -1001,6 +1040,7 @@ function packedTile(ctx: Ctx, rows: number, vecs: number, width: number, at: Pan
                 .v128Load(16 * v)
                 .f32x4Add();
             activateVector(ctx);
+            maskVector(ctx, c, off);
             if (ctx.update === undefined) f.v128Store(off);
             else {
               f.tee(g).v128Store(off);

@@ -19,7 +19,15 @@ import { perRow, staticSize } from '../layout.js';
 import { linearSoftmax } from '../fused-rows.js';
 import { rowLoop } from '../template-kit.js';
 import { defOf } from '../../ops/index.js';
-import { type Dim, type GemmActivation, type GemmForm, type GemmRequest, gemmParams, packFloats } from './gemm-simd.js';
+import {
+  type Dim,
+  type GemmActivation,
+  type GemmForm,
+  type GemmMask,
+  type GemmRequest,
+  gemmParams,
+  packFloats,
+} from './gemm-simd.js';
 
 /**
  * Smallest matmul (multiply-adds, with the batch at ASSUMED_BATCH when it is chosen at run
@@ -85,6 +93,8 @@ export interface WasmMatmul {
    * of C. Undefined: the TypeScript epilogue writes the kernel's values.
    */
   readonly out?: Input;
+  /** The saved value a derivative store reads (`request.mask`), laid out like C, in the wasm memory. */
+  readonly saved?: Input;
   /**
    * A weight gradient the wasm writes straight into its resident arena value (no copy out), and,
    * for `trainStep`, the variant with plain SGD in its store (`mm_<kernel>_sgd`: W −= lr·g in
@@ -163,7 +173,7 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
   }
   if (form === 'nt' && typeof k === 'number' && k < NT_MIN_K)
     return { kind: 'js', reason: `${shapes}: nt with k = ${k} < ${NT_MIN_K} is faster in JS` };
-  const store = fusedStore(kernel, node, ctx);
+  const store = fusedStore(kernel, node, ctx, arena);
   const request: GemmRequest = {
     name: `mm_${kernel.name}`,
     form,
@@ -172,6 +182,7 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
     n,
     ...(store?.bias !== undefined ? { bias: true } : {}),
     ...(store?.activation !== undefined ? { activation: store.activation } : {}),
+    ...(store?.mask !== undefined ? { mask: store.mask.kind } : {}),
   };
   const input = (id: number): Input => ({
     ref: ctx.ref(id),
@@ -190,6 +201,7 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
       c: { size: sizeOf(node.type.shape), resident: (out ?? grad?.out)?.resident ?? false },
       ...(store?.bias !== undefined ? { bias: input(store.bias) } : {}),
       ...(out !== undefined ? { out } : {}),
+      ...(store?.mask !== undefined ? { saved: input(store.mask.saved) } : {}),
       ...(grad !== undefined ? { grad } : {}),
       pack: { size: packFloats(request), resident: false },
       base: arena.base,
@@ -207,7 +219,15 @@ function fusedStore(
   kernel: Kernel,
   node: Node,
   ctx: KernelContext,
-): { readonly out: number; readonly bias?: number; readonly activation?: GemmActivation } | undefined {
+  arena: WasmArena,
+):
+  | {
+      readonly out: number;
+      readonly bias?: number;
+      readonly activation?: GemmActivation;
+      readonly mask?: { readonly kind: GemmMask; readonly saved: number };
+    }
+  | undefined {
   const bias = node.op === 'linear' ? node.inputs[2] : undefined;
   const withBias = bias === undefined ? {} : { bias };
   switch (kernel.pattern) {
@@ -219,6 +239,17 @@ function fusedStore(
       const activation = act === undefined ? undefined : defOf(act).wasmStore;
       if (act === undefined || activation === undefined || kernel.writes.includes(node.id)) return undefined;
       return { out: act.id, ...withBias, activation };
+    }
+    case 'matmul_activation_grad': {
+      // relu' from the saved value, when the saved value and the result live in the wasm memory
+      // (a fixed batch) and nothing else reads the plain product.
+      const grad = kernel.nodes[1] === undefined ? undefined : ctx.node(kernel.nodes[1]);
+      const kind = grad === undefined ? undefined : defOf(grad).wasmGradStore;
+      const saved = grad?.inputs[1];
+      if (grad === undefined || kind === undefined || saved === undefined || kernel.writes.includes(node.id))
+        return undefined;
+      if (!arena.resident(saved) || !arena.resident(grad.id)) return undefined;
+      return { out: grad.id, mask: { kind, saved } };
     }
     default:
       return undefined;
@@ -372,6 +403,8 @@ function runMatmul(mm: WasmMatmul, split: Split | undefined, r: GemmRequest = mm
         return pointer(mm.bias, 'bias');
       case 'w':
         return `${w?.ref}.byteOffset`;
+      case 's':
+        return `${mm.saved?.ref}.byteOffset`;
       case 'm':
       case 'k':
         return 'B';
@@ -391,11 +424,14 @@ function runMatmul(mm: WasmMatmul, split: Split | undefined, r: GemmRequest = mm
       ? `threadPool !== undefined && B * ${macs * r.n} >= ${split.minMacs}`
       : 'threadPool !== undefined';
   const packs = `${split.packAt}, ${split.packStride}`;
-  const [a, b, bias] = [pointer(mm.a, 'a'), pointer(mm.b, 'b'), pointer(mm.bias, 'bias')];
+  const [a, b] = [pointer(mm.a, 'a'), pointer(mm.b, 'b')];
+  // The job's extra pointer: a bias (stays put over rows), or a saved value laid out like C.
+  const saved = r.mask === undefined ? undefined : `${mm.saved?.ref}.byteOffset`;
+  const bias = saved ?? pointer(mm.bias, 'bias');
   const threaded = ((): string => {
     switch (split.kind) {
       case 'rows':
-        return `splitRows(threadPool, ${split.fi}, ${cPointer}, ${a}, ${b}, ${bias}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`;
+        return `splitRows(threadPool, ${split.fi}, ${cPointer}, ${a}, ${b}, ${bias}, ${saved === undefined ? 0 : r.n * 4}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`;
       case 'cols': {
         // nn: B's columns (row-major [k, n]); nt: B's rows ([n, k]).
         const bStep = r.form === 'nt' ? split.width * (r.k as number) * 4 : split.width * 4;
@@ -484,7 +520,11 @@ function fusedProduct(mm: WasmMatmul, ctx: KernelContext, split: Split | undefin
   const out = mm.out;
   if (out === undefined) throw new Error(`codegen: ${mm.request.name} has no fused store`);
   const r = mm.request;
-  const what = [...(r.bias === true ? ['bias'] : []), ...(r.activation === undefined ? [] : [r.activation])];
+  const what = [
+    ...(r.bias === true ? ['bias'] : []),
+    ...(r.activation === undefined ? [] : [r.activation]),
+    ...(r.mask === undefined ? [] : [`${r.mask}' of the saved ${mm.saved?.ref ?? 'value'}`]),
+  ];
   const count = ctx.count(mm.node.type.shape);
   return [
     `// ${mm.node.name} = ${mm.shapes}: WebAssembly SIMD ${r.form} (${r.name})${what.length > 0 ? `, ${what.join(' and ')} in its store` : ''}, ${out.resident ? 'written in place' : 'copied out'}`,

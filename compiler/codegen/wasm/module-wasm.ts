@@ -371,8 +371,8 @@ const bytesCode = (floats: string): string => (/^\d+$/.test(floats) ? `${Number(
 /** A split function as the prelude's ThreadFunction: its name, and whether it takes a bias pointer, the run-time dim and a pack pointer. */
 function threadFunction(req: GemmRequest): string {
   const params = gemmParams(req);
-  // The job's one extra pointer: a bias, or the weights an SGD store updates.
-  return `{ name: '${req.name}', bias: ${params.includes('bias') || params.includes('w')}, dim: ${params.includes('m') || params.includes('k')}, pack: ${params.includes('pack')} }`;
+  // The job's one extra pointer: a bias, the weights an SGD store updates, or a saved value.
+  return `{ name: '${req.name}', bias: ${params.includes('bias') || params.includes('w') || params.includes('s')}, dim: ${params.includes('m') || params.includes('k')}, pack: ${params.includes('pack')} }`;
 }
 
 /** `Math.max(B * R1 + F1, …)` over distinct sizes, as code. */

@@ -309,6 +309,57 @@ describe('wasm SIMD gemm: SGD in the store', () => {
   });
 });
 
+describe("wasm SIMD gemm: relu' in the store", () => {
+  /** The masked product must equal the plain product where s > 0 and +0 elsewhere (NaN s included), bit for bit. */
+  function maskCase(c: Case, runtime: boolean, relaxed: boolean, seed: number): void {
+    const plain: GemmRequest = requestFor({ ...c, bias: false, accumulate: false }, runtime, 'plain');
+    const masked: GemmRequest = { ...plain, name: 'masked', mask: 'relu' };
+    const memory = new wasm.Memory({ initial: 4 });
+    const kernels = instantiateKernels(gemmModule([plain, masked], { relaxed }), memory);
+    const heap = new Float32Array(memory.buffer);
+    const size = { a: c.m * c.k, b: c.k * c.n, c: c.m * c.n };
+    const at = { a: 4, b: 8 + size.a, c1: 12 + size.a + size.b, c2: 16 + size.a + size.b + size.c };
+    const sAt = at.c2 + size.c + 4;
+    const pack = sAt + size.c + 8;
+    fill(heap.subarray(at.a, at.a + size.a), seed);
+    fill(heap.subarray(at.b, at.b + size.b), seed + 1);
+    fill(heap.subarray(sAt, sAt + size.c), seed + 2);
+    heap[sAt] = Number.NaN;
+    if (size.c > 1) heap[sAt + 1] = 0;
+    const args = (cAt: number): Record<string, number> => ({
+      c: cAt * 4,
+      a: at.a * 4,
+      b: at.b * 4,
+      s: sAt * 4,
+      m: c.m,
+      k: c.k,
+      pack: pack * 4,
+    });
+    kernels.plain!(...gemmParams(plain).map((p) => args(at.c1)[p]!));
+    kernels.masked!(...gemmParams(masked).map((p) => args(at.c2)[p]!));
+    for (let i = 0; i < size.c; i++) {
+      const s = heap[sAt + i]!;
+      const want = s > 0 ? heap[at.c1 + i]! : 0;
+      if (!Object.is(heap[at.c2 + i], want))
+        throw new Error(`${JSON.stringify(c)}: C[${i}] = ${heap[at.c2 + i]}, expected ${want} (s = ${s})`);
+    }
+  }
+
+  for (const form of FORMS) {
+    test(`${form}: odd shapes, literal and run-time, plain and relaxed`, () => {
+      let seed = 1300;
+      for (const m of [1, 5, 13]) {
+        for (const k of [3, 17]) {
+          for (const n of [1, 7, 31]) {
+            maskCase({ form, m, k, n, bias: false, accumulate: false }, seed % 2 === 0, seed % 3 === 0, seed);
+            seed++;
+          }
+        }
+      }
+    });
+  }
+});
+
 describe('wasm SIMD gemm: benchmark shapes', () => {
   for (const form of FORMS) {
     test(`${form}: ${BENCH.map((s) => s.join('×')).join(', ')}`, () => {

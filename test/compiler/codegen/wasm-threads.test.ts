@@ -145,6 +145,30 @@ describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and w
     await checkThreads(columns, fixed, 11);
   });
 
+  // relu' in the store of a narrow backward matmul (nt, 40 columns): split by rows, the saved
+  // activation advancing with C's rows.
+  const narrow: GraphSpec = {
+    name: 'narrow_relu',
+    inputs: { x: [null, 20] },
+    targets: { y: [null] },
+    nodes: [
+      { name: 'fc1', op: 'linear', input: 'x', units: 40 },
+      { name: 'h1', op: 'relu', input: 'fc1' },
+      { name: 'fc2', op: 'linear', input: 'h1', units: 10 },
+      { name: 'p', op: 'softmax', input: 'fc2' },
+    ],
+    outputs: ['p'],
+    loss: { op: 'cross_entropy', input: 'p', target: 'y' },
+    train: { optimizer: 'sgd', lr: 0.1, seed: 6 },
+  };
+
+  it("relu' in the store, split by rows (fixed batches)", async () => {
+    const { source } = await threadedModule(narrow, 64);
+    expect(source).toContain("relu' of the saved");
+    expect(source).toMatch(/splitRows\(threadPool, \d+, [^;]*\.byteOffset, 160, 64,/);
+    await checkThreads(narrow, true, 13);
+  });
+
   it('random specs, run-time batch', async () => {
     const specs = fc.sample(randomSpec({ maxWidth: 24, maxDepth: 4, train: 'always' }), { numRuns: 4, seed: 16 });
     for (const [i, spec] of specs.entries()) {
