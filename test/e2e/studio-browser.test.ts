@@ -58,7 +58,10 @@ async function trainTo(target: number, limitMs: number): Promise<number> {
     polling: 100,
   });
   const seconds = (Date.now() - start) / 1000;
-  await page.click('[data-testid=pause]');
+  // Pause, unless the run has just ended by itself (its epochs ran out: the button is disabled
+  // then, and a DOM click on a disabled button does nothing); either way training has stopped after.
+  await page.evaluate(`document.querySelector('[data-testid=pause]')?.click()`);
+  await page.waitForFunction(`document.querySelector('[data-testid=pause]')?.disabled === true`);
   return seconds;
 }
 
