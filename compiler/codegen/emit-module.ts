@@ -764,7 +764,7 @@ function modelBody(m: ModuleFacts): string[] {
       ';',
     ),
   );
-  return withoutUnusedAliases(out);
+  return wasm?.updatesInStore === true ? withoutUnusedAliases(out) : out;
 }
 
 /**
@@ -772,11 +772,22 @@ function modelBody(m: ModuleFacts): string[] {
  * when the wasm store applies an SGD update itself, nothing names the updated value.
  */
 function withoutUnusedAliases(lines: readonly string[]): string[] {
-  const text = lines.join('\n');
+  const alias = /^\s*const ([A-Za-z_$][\w$]*) = [A-Za-z_$][\w$]*; \/\/ .*: updated in place$/;
+  const names = new Map<string, number>();
+  for (const line of lines) {
+    const m = alias.exec(line);
+    if (m?.[1] !== undefined) names.set(m[1], 0);
+  }
+  if (names.size === 0) return [...lines];
+  // One pass over the identifiers of the whole body (a regex per alias was quadratic in model size).
+  for (const line of lines)
+    for (const word of line.match(/[A-Za-z_$][\w$]*/g) ?? []) {
+      const n = names.get(word);
+      if (n !== undefined) names.set(word, n + 1);
+    }
   return lines.filter((line) => {
-    const m = /^\s*const ([A-Za-z_$][\w$]*) = [A-Za-z_$][\w$]*; \/\/ .*: updated in place$/.exec(line);
-    if (m === null) return true;
-    return (text.match(new RegExp(`\\b${m[1]}\\b`, 'g'))?.length ?? 0) > 1;
+    const m = alias.exec(line);
+    return m?.[1] === undefined || (names.get(m[1]) ?? 0) > 1;
   });
 }
 
