@@ -266,7 +266,7 @@ export interface ThreadWorker {
  * Slots of the control array (Int32, shared), each group on its own cache line: `job` the job
  * counter workers wait on (−1: stop), `chunk` the chunk counter (job tag << 10 | next chunk),
  * `done` chunks done, `failed` a worker failed, then the job's fields: the function and tail
- * function indices, the C, A, B and bias pointers and their per-chunk steps, the run-time dims,
+ * function indices, the C, A, B and extra pointers and their per-chunk steps, the run-time dims,
  * the chunk counts, and the packing space (thread t packs B at pack + t·packStride).
  */
 export const CTRL = {
@@ -288,8 +288,8 @@ export const CTRL = {
   pack: 59,
   packStride: 60,
   bStep: 61,
-  bias: 62,
-  biasStep: 63,
+  extra: 62,
+  extraStep: 63,
 } as const;
 
 /**
@@ -312,7 +312,7 @@ export const WORKER_SOURCE = `  'use strict';
       const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
       fns = msg.functions.map((fn) => {
         const f = instance.exports[fn.name];
-        if (fn.bias) {
+        if (fn.extra) {
           if (fn.dim) return fn.pack ? f : (c, a, b, z, x) => f(c, a, b, z, x);
           return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, z, p) : (c, a, b, z) => f(c, a, b, z);
         }
@@ -343,12 +343,12 @@ export const WORKER_SOURCE = `  'use strict';
         const i = cur & 1023;
         const fi = ctrl[${CTRL.fi}], tail = ctrl[${CTRL.tail}], c = ctrl[${CTRL.c}], a = ctrl[${CTRL.a}], b = ctrl[${CTRL.b}], x = ctrl[${CTRL.x}];
         const tailX = ctrl[${CTRL.tailX}], full = ctrl[${CTRL.full}], total = ctrl[${CTRL.total}], cStep = ctrl[${CTRL.cStep}], aStep = ctrl[${CTRL.aStep}];
-        const pack = ctrl[${CTRL.pack}] + msg.index * ctrl[${CTRL.packStride}], bStep = ctrl[${CTRL.bStep}], bias = ctrl[${CTRL.bias}], biasStep = ctrl[${CTRL.biasStep}];
+        const pack = ctrl[${CTRL.pack}] + msg.index * ctrl[${CTRL.packStride}], bStep = ctrl[${CTRL.bStep}], extra = ctrl[${CTRL.extra}], extraStep = ctrl[${CTRL.extraStep}];
         if (i >= total) break;
         if (Atomics.compareExchange(ctrl, ${CTRL.chunk}, cur, cur + 1) !== cur) continue;
         try {
-          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b + i * bStep, bias + i * biasStep, x, pack);
-          else fns[tail](c + i * cStep, a + i * aStep, b + i * bStep, bias + i * biasStep, tailX, pack);
+          if (i < full) fns[fi](c + i * cStep, a + i * aStep, b + i * bStep, extra + i * extraStep, x, pack);
+          else fns[tail](c + i * cStep, a + i * aStep, b + i * bStep, extra + i * extraStep, tailX, pack);
         } catch (err) {
           Atomics.store(ctrl, ${CTRL.failed}, 1);
         }
@@ -369,22 +369,23 @@ export const THREAD_CONTROL_INTS = 64;
 export const THREAD_SPIN = 1 << 17;
 
 /**
- * A matmul workers may run: its export, and whether it takes a bias pointer, the run-time dim and
+ * A matmul workers may run: its export, and whether it takes an extra pointer (a bias, the weights
+ * an SGD store updates, or a saved activation), the run-time dim and
  * a pack pointer after c, a, b (in that order).
  */
 export interface ThreadFunction {
   readonly name: string;
-  readonly bias: boolean;
+  readonly extra: boolean;
   readonly dim: boolean;
   readonly pack: boolean;
 }
 
-/** A matmul called as (c, a, b, bias pointer, run-time dim, pack pointer), whatever it takes. */
-export type ThreadCall = (c: number, a: number, b: number, bias: number, x: number, pack: number) => void;
+/** A matmul called as (c, a, b, extra pointer, run-time dim, pack pointer), whatever it takes. */
+export type ThreadCall = (c: number, a: number, b: number, extra: number, x: number, pack: number) => void;
 
 /** The call form of `f`, described by `fn`. */
 export function threadCall(f: WasmMatmul, fn: ThreadFunction): ThreadCall {
-  if (fn.bias) {
+  if (fn.extra) {
     if (fn.dim) return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, z, x, p) : (c, a, b, z, x) => f(c, a, b, z, x);
     return fn.pack ? (c, a, b, z, _x, p) => f(c, a, b, z, p) : (c, a, b, z) => f(c, a, b, z);
   }
@@ -520,7 +521,7 @@ export function stopThreads(pool: ThreadPool): void {
 }
 
 /**
- * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b + i·bStep, bias + i·biasStep, x)`,
+ * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b + i·bStep, extra + i·extraStep, x)`,
  * the others `fns[tail](…, tailX)`; thread t packs B at `pack + t·packStride`. Returns when every
  * chunk is done. Which thread computes a chunk does not change its values, so results are the same
  * for any thread count. When a job took longer than its chunks would have taken on the calling
@@ -542,15 +543,15 @@ export function runChunks(
   cStep: number,
   aStep: number,
   bStep: number,
-  bias: number,
-  biasStep: number,
+  extra: number,
+  extraStep: number,
   pack: number,
   packStride: number,
 ): void {
   if (pool.skip > 0) {
     pool.skip--;
     for (let i = 0; i < total; i++) {
-      const z = bias + i * biasStep;
+      const z = extra + i * extraStep;
       if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, x, pack);
       else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, tailX, pack);
     }
@@ -578,8 +579,8 @@ export function runChunks(
   ctrl[CTRL.pack] = pack;
   ctrl[CTRL.packStride] = packStride;
   ctrl[CTRL.bStep] = bStep;
-  ctrl[CTRL.bias] = bias;
-  ctrl[CTRL.biasStep] = biasStep;
+  ctrl[CTRL.extra] = extra;
+  ctrl[CTRL.extraStep] = extraStep;
   Atomics.store(ctrl, CTRL.done, 0);
   Atomics.store(ctrl, CTRL.job, seq);
   Atomics.notify(ctrl, CTRL.job);
@@ -589,7 +590,7 @@ export function runChunks(
     const i = cur & 1023;
     if (i >= total) break;
     if (Atomics.compareExchange(ctrl, CTRL.chunk, cur, cur + 1) !== cur) continue;
-    const z = bias + i * biasStep;
+    const z = extra + i * extraStep;
     if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, x, pack);
     else (pool.fns[tail] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, tailX, pack);
     Atomics.add(ctrl, CTRL.done, 1);
@@ -659,7 +660,7 @@ export function splitRows(
  * nn/nt over columns: `blocks` blocks of C's columns computed by `fi`, then a narrower last block
  * by `tail` (−1: none); block i starts `cStep` bytes into C and `bStep` into B. Every block reads
  * all of A and packs only its own panels of B, so no thread packs what another packs (row chunks
- * each pack all of B). `bias` (ignored by functions without one) advances with C's columns; `rows` is the run-time row
+ * each pack all of B). `extra` (ignored by functions without one) advances with C's columns; `rows` is the run-time row
  * count (for the functions that take one).
  */
 export function splitCols(
@@ -669,7 +670,7 @@ export function splitCols(
   c: number,
   a: number,
   b: number,
-  bias: number,
+  extra: number,
   rows: number,
   blocks: number,
   cStep: number,
@@ -678,8 +679,8 @@ export function splitCols(
   packStride: number,
 ): void {
   const total = blocks + (tail < 0 ? 0 : 1);
-  // bias advances with C: one float per column.
-  runChunks(pool, fi, tail, c, a, b, rows, rows, blocks, total, cStep, 0, bStep, bias, cStep, pack, packStride);
+  // The extra pointer (a bias, or a saved activation laid out like C) advances with C's columns.
+  runChunks(pool, fi, tail, c, a, b, rows, rows, blocks, total, cStep, 0, bStep, extra, cStep, pack, packStride);
 }
 
 /**

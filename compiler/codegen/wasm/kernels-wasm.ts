@@ -427,15 +427,15 @@ function runMatmul(mm: WasmMatmul, split: Split | undefined, r: GemmRequest = mm
   const [a, b] = [pointer(mm.a, 'a'), pointer(mm.b, 'b')];
   // The job's extra pointer: a bias (stays put over rows), or a saved value laid out like C.
   const saved = r.mask === undefined ? undefined : `${mm.saved?.ref}.byteOffset`;
-  const bias = saved ?? pointer(mm.bias, 'bias');
+  const extra = saved ?? pointer(mm.bias, 'bias');
   const threaded = ((): string => {
     switch (split.kind) {
       case 'rows':
-        return `splitRows(threadPool, ${split.fi}, ${cPointer}, ${a}, ${b}, ${bias}, ${saved === undefined ? 0 : r.n * 4}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`;
+        return `splitRows(threadPool, ${split.fi}, ${cPointer}, ${a}, ${b}, ${extra}, ${saved === undefined ? 0 : r.n * 4}, ${dim(r.m)}, ${r.n * 4}, ${(r.k as number) * 4}, ${packs});`;
       case 'cols': {
         // nn: B's columns (row-major [k, n]); nt: B's rows ([n, k]).
         const bStep = r.form === 'nt' ? split.width * (r.k as number) * 4 : split.width * 4;
-        return `splitCols(threadPool, ${split.fi}, ${split.tail}, ${cPointer}, ${a}, ${b}, ${bias}, ${dim(r.m)}, ${split.blocks}, ${split.width * 4}, ${bStep}, ${packs});`;
+        return `splitCols(threadPool, ${split.fi}, ${split.tail}, ${cPointer}, ${a}, ${b}, ${extra}, ${dim(r.m)}, ${split.blocks}, ${split.width * 4}, ${bStep}, ${packs});`;
       }
       case 'blocks':
         return `splitBlocks(threadPool, ${split.fi}, ${split.tail}, ${cPointer}, ${a}, ${b}, ${w === undefined ? '0' : `${w.ref}.byteOffset`}, ${r.k === 'runtime' ? 'B' : '0'}, ${split.blocks}, ${split.rows * r.n * 4}, ${split.rows * 4}, ${packs});`;

@@ -372,11 +372,11 @@ const align16 = (floats: number): number => Math.ceil(floats / 16) * 16;
 /** Float count code → byte count code. */
 const bytesCode = (floats: string): string => (/^\d+$/.test(floats) ? `${Number(floats) * 4}` : `${floats} * 4`);
 
-/** A split function as the prelude's ThreadFunction: its name, and whether it takes a bias pointer, the run-time dim and a pack pointer. */
+/** A split function as the prelude's ThreadFunction: its name, and whether it takes an extra pointer, the run-time dim and a pack pointer. */
 function threadFunction(req: GemmRequest): string {
   const params = gemmParams(req);
   // The job's one extra pointer: a bias, the weights an SGD store updates, or a saved value.
-  return `{ name: '${req.name}', bias: ${params.includes('bias') || params.includes('w') || params.includes('s')}, dim: ${params.includes('m') || params.includes('k')}, pack: ${params.includes('pack')} }`;
+  return `{ name: '${req.name}', extra: ${params.includes('bias') || params.includes('w') || params.includes('s')}, dim: ${params.includes('m') || params.includes('k')}, pack: ${params.includes('pack')} }`;
 }
 
 /** `Math.max(B * R1 + F1, …)` over distinct sizes, as code. */
