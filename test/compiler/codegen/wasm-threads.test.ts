@@ -17,6 +17,7 @@ import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { loadModuleSource } from '../../../runtime/load-module.js';
 import type { Feed, GeneratedModel, ModelModule } from '../../../runtime/model.js';
 import { compile, load } from '../../../src/api.js';
+import { graph } from '../../../src/frontend/builder.js';
 import { exampleSpec, exampleSpecs } from '../../support/examples.js';
 import { compileSpec } from '../../support/pipeline.js';
 import { randomSpec } from '../../support/random-spec.js';
@@ -120,22 +121,19 @@ describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and w
 
   // Widths 100 and 70 split into column blocks of 32 with a narrower last block (nn forward, nt
   // backward), relu's bias and activation in the wasm store, tanh's in TypeScript.
-  const columns: GraphSpec = {
-    name: 'column_blocks',
-    inputs: { x: [null, 20] },
-    targets: { y: [null] },
-    nodes: [
-      { name: 'fc1', op: 'linear', input: 'x', units: 100 },
-      { name: 'h1', op: 'relu', input: 'fc1' },
-      { name: 'fc2', op: 'linear', input: 'h1', units: 70 },
-      { name: 'h2', op: 'tanh', input: 'fc2' },
-      { name: 'fc3', op: 'linear', input: 'h2', units: 3 },
-      { name: 'p', op: 'softmax', input: 'fc3' },
-    ],
-    outputs: ['p'],
-    loss: { op: 'cross_entropy', input: 'p', target: 'y' },
-    train: { optimizer: 'sgd', lr: 0.1, seed: 4 },
-  };
+  const columns: GraphSpec = graph('column_blocks')
+    .input('x', [null, 20])
+    .target('y', [null])
+    .linear('fc1', 100)
+    .relu('h1')
+    .linear('fc2', 70)
+    .tanh('h2')
+    .linear('fc3', 3)
+    .softmax('p')
+    .output('p')
+    .loss('cross_entropy', 'p', 'y')
+    .train({ optimizer: 'sgd', lr: 0.1, seed: 4 })
+    .build();
 
   it.each([false, true])('column blocks with a tail block, fused relu store (fixed batch: %s)', async (fixed) => {
     const { source } = await threadedModule(columns, fixed ? 64 : undefined);
@@ -147,20 +145,17 @@ describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and w
 
   // relu' in the store of a narrow backward matmul (nt, 40 columns): split by rows, the saved
   // activation advancing with C's rows.
-  const narrow: GraphSpec = {
-    name: 'narrow_relu',
-    inputs: { x: [null, 20] },
-    targets: { y: [null] },
-    nodes: [
-      { name: 'fc1', op: 'linear', input: 'x', units: 40 },
-      { name: 'h1', op: 'relu', input: 'fc1' },
-      { name: 'fc2', op: 'linear', input: 'h1', units: 10 },
-      { name: 'p', op: 'softmax', input: 'fc2' },
-    ],
-    outputs: ['p'],
-    loss: { op: 'cross_entropy', input: 'p', target: 'y' },
-    train: { optimizer: 'sgd', lr: 0.1, seed: 6 },
-  };
+  const narrow: GraphSpec = graph('narrow_relu')
+    .input('x', [null, 20])
+    .target('y', [null])
+    .linear('fc1', 40)
+    .relu('h1')
+    .linear('fc2', 10)
+    .softmax('p')
+    .output('p')
+    .loss('cross_entropy', 'p', 'y')
+    .train({ optimizer: 'sgd', lr: 0.1, seed: 6 })
+    .build();
 
   it("relu' in the store, split by rows (fixed batches)", async () => {
     const { source } = await threadedModule(narrow, 64);
