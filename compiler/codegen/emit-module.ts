@@ -590,7 +590,9 @@ function modelBody(m: ModuleFacts): string[] {
         }
         break;
       case 'alias':
-        out.push(`const ${name(node.id)} = ${name(s.of)}; // ${describe(node)}: updated in place`);
+        // An update the wasm matmul's store applies has no name to declare: no TS code reads it.
+        if (wasm?.updatesInStore.has(node.id) !== true)
+          out.push(`const ${name(node.id)} = ${name(s.of)}; // ${describe(node)}: updated in place`);
         break;
       case 'external': {
         const i32 = node.type.dtype === 'i32';
@@ -764,31 +766,7 @@ function modelBody(m: ModuleFacts): string[] {
       ';',
     ),
   );
-  return wasm?.updatesInStore === true ? withoutUnusedAliases(out) : out;
-}
-
-/**
- * Drops in-place update aliases (`const tN_new = tM; // …: updated in place`) no kernel reads:
- * when the wasm store applies an SGD update itself, nothing names the updated value.
- */
-function withoutUnusedAliases(lines: readonly string[]): string[] {
-  const alias = /^\s*const ([A-Za-z_$][\w$]*) = [A-Za-z_$][\w$]*; \/\/ .*: updated in place$/;
-  const names = new Map<string, number>();
-  for (const line of lines) {
-    const m = alias.exec(line);
-    if (m?.[1] !== undefined) names.set(m[1], 0);
-  }
-  if (names.size === 0) return [...lines];
-  // One pass over the identifiers of the whole body (a regex per alias was quadratic in model size).
-  for (const line of lines)
-    for (const word of line.match(/[A-Za-z_$][\w$]*/g) ?? []) {
-      const n = names.get(word);
-      if (n !== undefined) names.set(word, n + 1);
-    }
-  return lines.filter((line) => {
-    const m = alias.exec(line);
-    return m?.[1] === undefined || (names.get(m[1]) ?? 0) > 1;
-  });
+  return out;
 }
 
 /** State for the preprocessing loaded with the weights, and `prepare` (standardize one input into a reused buffer). */

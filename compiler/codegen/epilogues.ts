@@ -94,16 +94,19 @@ export interface GradientEpilogue {
 /**
  * weight_bias_grad (and a lone weight gradient with fused updates): ∂L/∂W and ∂L/∂b stored, then
  * for trainStep the parameters' optimizer updates applied as each gradient element is produced.
+ * `weightInTs` false: the wasm matmul's store wrote ∂L/∂W and did its updates, so only the bias
+ * part is declared and emitted.
  */
 export function gradientEpilogue(
   mm: Node,
   bias: Node | undefined,
   updates: readonly Node[],
   ctx: KernelContext,
+  weightInTs = true,
 ): GradientEpilogue {
-  const lines: string[] = [`const G = ${ctx.ref(mm.id)};`];
+  const lines: string[] = weightInTs ? [`const G = ${ctx.ref(mm.id)};`] : [];
   if (bias !== undefined) lines.push(`const GB = ${ctx.ref(bias.id)};`);
-  const chainW = chainOf(mm.id, updates);
+  const chainW = weightInTs ? chainOf(mm.id, updates) : [];
   const chainB = bias === undefined ? [] : chainOf(bias.id, updates);
   const refs = new Map<number, string>();
   for (const u of [...chainW, ...chainB]) {
@@ -116,7 +119,7 @@ export function gradientEpilogue(
     refs.set(u.id, `R${refs.size}`);
   }
   for (const [id, r] of refs) lines.push(`const ${r} = ${ctx.ref(id)};`);
-  for (const u of updates) {
+  for (const u of [...chainW, ...chainB]) {
     const t = u.op === 'adam_update' ? u.inputs[3] : undefined;
     if (t !== undefined) lines.push(...adamPrelude(u, ctx.ref(t)));
   }
@@ -139,7 +142,10 @@ export function gradientEpilogue(
   };
   return {
     lines,
-    weight: (index, acc) => apply(mm.id, chainW, index, acc),
+    weight: (index, acc) => {
+      if (!weightInTs) throw new Error(`codegen: ${mm.name} is stored by the wasm matmul, not in TS`);
+      return apply(mm.id, chainW, index, acc);
+    },
     ...(bias === undefined ? {} : { bias: (j: string, acc: string) => apply(bias.id, chainB, j, acc) }),
   };
 }

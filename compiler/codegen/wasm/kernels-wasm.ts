@@ -100,7 +100,11 @@ export interface WasmMatmul {
    * for `trainStep`, the variant with plain SGD in its store (`mm_<kernel>_sgd`: W −= lr·g in
    * place) when the kernel's only update of that gradient is an in-place `sgd_update`.
    */
-  readonly grad?: { readonly out: Input; readonly sgd?: { readonly request: GemmRequest; readonly w: Input } };
+  readonly grad?: {
+    readonly out: Input;
+    /** The SGD-store variant: its request, the weights it updates, and the sgd_update node it applies. */
+    readonly sgd?: { readonly request: GemmRequest; readonly w: Input; readonly update: number };
+  };
   /** The wasm's packing scratch for B (size 0 when it reads B in place). */
   readonly pack: Operand;
   /** First float of the scratch region. */
@@ -279,7 +283,7 @@ function gradStore(
   const chained = updates.some((v) => v.inputs.includes(u.id));
   if (g !== node.id || chained || !arena.resident(param) || !arena.inPlace(u.id, param)) return { out };
   const sgd: GemmRequest = { ...request, name: `${request.name}_sgd`, update: { lr: u.attrs.lr } };
-  return { out, sgd: { request: sgd, w: input(param) } };
+  return { out, sgd: { request: sgd, w: input(param), update: u.id } };
 }
 
 type Part = 'a' | 'b' | 'c' | 'pack' | 'bias';
@@ -559,20 +563,21 @@ function gradient(
   ctx: KernelContext,
   split: Split | undefined,
 ): string {
-  const epilogue = gradientEpilogue(mm.node, bias, updates, ctx);
   const request = bodyRequest(mm, updates.length > 0);
   const inPlace = mm.grad?.out.resident === true;
+  // The weight part in TS: the whole epilogue over C, or, with C written into the gradient, only
+  // the updates the store did not do.
+  const readsG = updates.some((u) => u.inputs.includes(mm.node.id));
+  const weightInTs = !inPlace || (request.update === undefined && readsG);
+  const epilogue = gradientEpilogue(mm.node, bias, updates, ctx, weightInTs);
   const what = [
     inPlace ? 'gradient written in place' : 'gradient store',
     ...(request.update !== undefined ? [`sgd in its store`] : []),
     ...(bias !== undefined ? ['bias row sums'] : []),
   ].join(', ');
   const out = [...epilogue.lines, header(mm, what), ...runMatmul(mm, split, request)];
-  // The weight part in TS: the whole epilogue over C, or, with C written into the gradient, only
-  // the updates the store did not do.
-  if (!inPlace) out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'heap[cAt + i]')));
-  else if (request.update === undefined && updates.some((u) => u.inputs.includes(mm.node.id)))
-    out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', 'G[i]')));
+  if (weightInTs)
+    out.push(...elements(ctx.count(mm.node.type.shape), epilogue.weight('i', inPlace ? 'G[i]' : 'heap[cAt + i]')));
   if (bias !== undefined && epilogue.bias !== undefined) {
     const dz = bias.inputs[0];
     if (dz === undefined) throw new Error(`codegen: ${bias.name} has no operand`);
@@ -586,21 +591,7 @@ function gradient(
       ...elements(`${n}`, epilogue.bias('i', 'colSums[i]')),
     );
   }
-  return withoutUnused(out).join('\n');
-}
-
-/**
- * Drops the epilogue's `const X = …;` lines whose name the rest never reads (the gradient or
- * weight views when the wasm store did their work), so the module stays free of unused locals.
- */
-function withoutUnused(lines: readonly string[]): string[] {
-  const text = lines.join('\n');
-  return lines.filter((line) => {
-    const m = /^const ([A-Za-z_$][\w$]*) = [^;,]*;$/.exec(line);
-    if (m === null) return true;
-    const uses = text.match(new RegExp(`\\b${m[1]}\\b`, 'g'))?.length ?? 0;
-    return uses > 1;
-  });
+  return out.join('\n');
 }
 
 /** The function a kernel's body calls: its SGD-store variant for trainStep when it has one. */

@@ -78,8 +78,8 @@ export interface WasmModulePlan {
   readonly dispose?: readonly string[];
   /** Some matmuls can be shared among threads: `buildModel` takes the pool (`threadPool`). */
   readonly threaded: boolean;
-  /** Some SGD updates run in a matmul's store: their in-place aliases may be unread. */
-  readonly updatesInStore: boolean;
+  /** The sgd_update nodes a matmul's store applies: no TypeScript reads or writes their values. */
+  readonly updatesInStore: ReadonlySet<number>;
   /** A kernel's body: the wasm form, or the JS kernel with a comment saying why. */
   body(kernel: Kernel, withUpdates: boolean): string;
   /** One line for the module header. */
@@ -172,7 +172,16 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     ? `// Kernels: auto → ${counts.wasm} matmul${counts.wasm === 1 ? '' : 's'} WebAssembly SIMD, ${counts.ts} TS (each as measured fastest for its shape); each kernel's comment says which path it took.`
     : `// Matmuls: ${wasm.length} of ${matmuls} run as WebAssembly SIMD (embedded below); each kernel's comment says which path it took.`;
   if (wasm.length === 0)
-    return { statements: [], setup: [], onBatch: [], body, summary, counts, threaded: false, updatesInStore: false };
+    return {
+      statements: [],
+      setup: [],
+      onBatch: [],
+      body,
+      summary,
+      counts,
+      threaded: false,
+      updatesInStore: new Set(),
+    };
 
   const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(sizes, batch ?? ASSUMED_BATCH)) * 4) / PAGE));
   const requests = [...called, ...extra];
@@ -279,7 +288,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
       ...threadStatements,
     ],
     threaded,
-    updatesInStore: wasm.some((mm) => mm.grad?.sgd !== undefined),
+    updatesInStore: new Set(wasm.flatMap((mm) => (mm.grad?.sgd === undefined ? [] : [mm.grad.sgd.update]))),
     ...(threaded ? { dispose: ['if (threadPool !== undefined) stopThreads(threadPool);'] } : {}),
     instantiate,
     ...(arenaLines === undefined ? {} : { arena: arenaLines }),
