@@ -8,6 +8,7 @@ import { kernelsOf } from '../ir/kernel-list.js';
 import type { Dim, FloatDType, Graph, Kernel, Node, Shape } from '../ir/types.js';
 import { braced, definedReads, doc, identifierPart, indent, type Lines, linesOf, NamePool } from './code.js';
 import { kernelBody } from './fused-kernels.js';
+import { type JsThreadPlan, jsThreadPlan } from './js-threads.js';
 import type { KernelContext } from './kernel-context.js';
 import { type Layout, naiveLayout, perRow } from './layout.js';
 import { preludeFor } from './module-helpers.js';
@@ -33,7 +34,7 @@ export interface EmitOptions {
   readonly kernels?: KernelMode;
   /** wasm-simd: the smallest matmul (multiply-adds) run in wasm (default 0); tests raise it to reach the JS fallback. */
   readonly wasmMinMacs?: number;
-  /** wasm-simd: the smallest matmul shared among threads (default THREAD_MIN_MACS); tests lower it to 0. */
+  /** The smallest matmul shared among threads (default THREAD_MIN_MACS for wasm, JS_THREAD_MIN_MACS for TS); tests lower it to 0. */
   readonly threadMinMacs?: number;
 }
 
@@ -85,6 +86,8 @@ const FIXED_NAMES = [
   'wasmBytes',
   'wasmModule',
   'PARAM_SHAPES',
+  'JS_SPLITS',
+  'JS_SPLIT_HELPERS',
 ];
 
 export function emitModule(graph: Graph, options: EmitOptions): string {
@@ -107,6 +110,7 @@ export function emitModuleWithCounts(
     '',
     ...buildModel(m),
     ...(m.wasm?.statements.length ? ['', ...m.wasm.statements] : []),
+    ...(m.threads === undefined ? [] : m.threads.statements),
   ];
   const code = body.join('\n');
   const helpers = preludeFor(code, m.floatArray);
@@ -157,6 +161,8 @@ interface ModuleFacts {
   readonly floatArray: string;
   readonly fixedBatch: boolean;
   readonly wasm: WasmModulePlan | undefined;
+  /** TS kernels on threads (a module without wasm matmuls whose products can be split). */
+  readonly threads: JsThreadPlan | undefined;
   readonly matmuls: MatmulCounts;
   /** Function name of each kernel: [lossAndGrads / forward variant, trainStep variant with updates]. */
   readonly kernelNames: ReadonlyMap<Kernel, readonly [string, string]>;
@@ -212,6 +218,16 @@ function computeModuleFacts(graph: Graph, options: EmitOptions): ModuleFacts {
           threadMinMacs: options.threadMinMacs,
         })
       : undefined;
+  const threads =
+    wasm?.instantiate === undefined
+      ? jsThreadPlan(kernels, ctx, {
+          batch: options.batch,
+          layout,
+          threadMinMacs: options.threadMinMacs,
+          kernelNames,
+          take: (n) => pool.take(n),
+        })
+      : undefined;
   const matmuls = wasm?.counts ?? {
     wasm: 0,
     ts: kernels.filter((k) => matmulPath(k, ctx, 0, COPY_ALL).kind !== 'none').length,
@@ -226,6 +242,7 @@ function computeModuleFacts(graph: Graph, options: EmitOptions): ModuleFacts {
     floatArray,
     fixedBatch: options.batch !== undefined,
     wasm,
+    threads,
     matmuls,
     kernelNames,
   };
@@ -525,8 +542,9 @@ const creatorDocs = {
 
 function creators(m: ModuleFacts): string[] {
   const wasm = m.wasm;
-  const instantiate = wasm?.instantiate;
-  const args = `options${instantiate === undefined ? '' : ', wasmMemory, wasmKernels'}${wasm?.threaded ? ', threadPool' : ''}`;
+  const instantiate = wasm?.instantiate ?? m.threads?.instantiate;
+  const threaded = wasm?.threaded === true || m.threads !== undefined;
+  const args = `options${wasm?.instantiate === undefined ? '' : ', wasmMemory, wasmKernels'}${threaded ? ', threadPool' : ''}`;
   return [
     ...creatorDocs.sync,
     ...braced('export function createModel(options: CreateModelOptions = {}): Model', [
@@ -537,7 +555,7 @@ function creators(m: ModuleFacts): string[] {
     '',
     ...creatorDocs.async,
     ...braced('export async function createModelAsync(options: CreateModelOptions = {}): Promise<Model>', [
-      `${wasm?.threaded ? 'const threads = ' : ''}threadCount(options.threads, false);`,
+      `${threaded ? 'const threads = ' : ''}threadCount(options.threads, false);`,
       ...(instantiate?.async ?? []),
       `return buildModel(${args});`,
     ]),
@@ -549,7 +567,9 @@ function creators(m: ModuleFacts): string[] {
 function buildModel(m: ModuleFacts): string[] {
   const params =
     m.wasm?.instantiate === undefined
-      ? ''
+      ? m.threads === undefined
+        ? ''
+        : ', threadPool: ThreadPool | undefined'
       : `, wasmMemory: WasmMemory, wasmKernels: Readonly<Record<string, WasmMatmul>>${m.wasm.threaded ? ', threadPool: ThreadPool | undefined' : ''}`;
   return [
     ...doc([
@@ -569,6 +589,7 @@ function modelBody(m: ModuleFacts): string[] {
   out.push('const checkFinite = options.checkFinite ?? true;');
   out.push(`// One arena for everything whose size does not depend on the batch (${fixedFloats} floats).`);
   if (wasm?.arena !== undefined) out.push(...wasm.arena);
+  else if (m.threads !== undefined) out.push(m.threads.arena(fixedFloats));
   else out.push(`const arena = new ${floatArray}(${fixedFloats});`);
   const batchViews: Node[] = [];
   for (const node of graph.nodes) {
@@ -639,7 +660,8 @@ function modelBody(m: ModuleFacts): string[] {
   out.push('');
   if (wasm !== undefined && wasm.setup.length > 0) out.push(...wasm.setup, '');
   if (!fixedBatch) {
-    out.push(`let batchArena = new ${floatArray}(0);`);
+    // With TS threads it may be a view of the shared memory: typed like the arena, which may be one too.
+    out.push(`let batchArena = ${m.threads === undefined ? `new ${floatArray}(0)` : 'arena.subarray(0, 0)'};`);
     out.push('let batch = 0;');
     out.push(...doc(['Points every activation view at B rows; allocates only when the batch grows.']));
     const views: string[] = [];
@@ -654,7 +676,7 @@ function modelBody(m: ModuleFacts): string[] {
     out.push(
       ...braced('function useBatch(B: number): void', [
         'if (B === batch) return;',
-        `if (B * ${layout.batchRowSize} > batchArena.length) batchArena = new ${floatArray}(B * ${layout.batchRowSize});`,
+        `if (B * ${layout.batchRowSize} > batchArena.length) batchArena = ${m.threads === undefined ? `new ${floatArray}(B * ${layout.batchRowSize})` : m.threads.batchArena(`B * ${layout.batchRowSize}`)};`,
         ...views,
         ...(api.classOutput ? ['classes = new Int32Array(B);'] : []),
         ...(wasm?.onBatch ?? []),
@@ -761,7 +783,7 @@ function modelBody(m: ModuleFacts): string[] {
       [
         ...members.map((k) => `${k},`),
         ...braced('get preprocessing(): Preprocessing', ['return preprocessing;'], ','),
-        ...braced('dispose(): void', ['disposed = true;', ...(wasm?.dispose ?? [])], ','),
+        ...braced('dispose(): void', ['disposed = true;', ...(wasm?.dispose ?? m.threads?.dispose ?? [])], ','),
       ],
       ';',
     ),
@@ -857,7 +879,7 @@ function kernelFunction(
   m: ModuleFacts,
   usesB: Map<string, boolean>,
 ): string[] {
-  const { ctx, wasm } = m;
+  const { ctx } = m;
   const fn = withUpdates ? step : base;
   const lines = kernel.nodes.map((id) => {
     const node = ctx.node(id);
@@ -870,10 +892,20 @@ function kernelFunction(
   }
   const comment =
     lines.length === 1 ? doc(lines) : doc([`Fused kernel (${kernel.pattern}):`, ...lines.map((l) => `- ${l}`)]);
-  const body = definedReads(wasm === undefined ? kernelBody(kernel, ctx, withUpdates) : wasm.body(kernel, withUpdates));
+  const body = definedReads(kernelCode(kernel, withUpdates, m));
   const takesB = !m.fixedBatch && /\bB\b/.test(stripComments(body));
   usesB.set(fn, takesB);
   return [...comment, ...braced(`function ${fn}(${takesB ? 'B: number' : ''}): void`, linesOf(body)), ''];
+}
+
+/** A kernel's statements: its row function's call (threaded TS), its wasm form, or its TS template. */
+function kernelCode(kernel: Kernel, withUpdates: boolean, m: ModuleFacts): string {
+  const rows = m.threads?.body(kernel, withUpdates);
+  if (rows !== undefined) {
+    const reason = m.wasm?.jsReason(kernel);
+    return reason === undefined ? rows : `${reason}\n${rows}`;
+  }
+  return m.wasm === undefined ? kernelBody(kernel, m.ctx, withUpdates) : m.wasm.body(kernel, withUpdates);
 }
 
 function stripComments(code: string): string {

@@ -43,6 +43,18 @@ export interface GemmSpec {
    * plain store into this array) receives them with index `j`.
    */
   readonly onesRow?: { readonly store: (j: string, acc: string) => readonly string[] };
+  /**
+   * Compute only C's rows `from` ≤ i < `to` (code; a thread's slice). Each element is still
+   * computed whole, in the same order, so a slice's values are bit for bit the full product's;
+   * the ones row is computed by the non-empty slice that ends at the last row.
+   */
+  readonly rowRange?: RowRange;
+}
+
+/** A slice of C's rows, as code: `from` ≤ i < `to`. */
+export interface RowRange {
+  readonly from: string;
+  readonly to: string;
 }
 
 const mul = (a: string, b: string): string =>
@@ -69,6 +81,7 @@ export function gemm(s: GemmSpec): string {
   const C = Math.max(1, Math.min(tile.cols, s.n));
   const nFull = s.n - (s.n % C);
   const nRem = s.n % C;
+  if (s.rowRange !== undefined) return gemmRows(s, s.rowRange, R, C, nFull, nRem);
   const mStatic = staticInt(s.m);
   const lines: string[] = [];
   const mFull = mStatic === undefined ? 'mFull' : `${mStatic - (mStatic % R)}`;
@@ -86,6 +99,27 @@ export function gemm(s: GemmSpec): string {
   if (s.onesRow !== undefined) {
     lines.push('// The row of ones: column sums of op(B), blocked like the rows above.');
     lines.push('{');
+    lines.push(...indent(columnBlocks({ ...s, ones: s.onesRow }, 1, C, nFull, nRem)));
+    lines.push('}');
+  }
+  return lines.join('\n');
+}
+
+/** `gemm` over the rows of `range` only: run-time bounds, the ones row in the slice that ends at m. */
+function gemmRows(s: GemmSpec, range: RowRange, R: number, C: number, nFull: number, nRem: number): string {
+  const lines: string[] = [];
+  if (R > 1) lines.push(`const mFull = ${range.to} - ((${range.to} - ${range.from}) % ${R});`);
+  lines.push(`for (let i = ${range.from}; i < ${R > 1 ? 'mFull' : range.to}; i += ${R}) {`);
+  lines.push(...indent(columnBlocks(s, R, C, nFull, nRem)));
+  lines.push('}');
+  if (R > 1) {
+    lines.push(`for (let i = mFull; i < ${range.to}; i++) {`);
+    lines.push(...indent(columnBlocks(s, 1, C, nFull, nRem)));
+    lines.push('}');
+  }
+  if (s.onesRow !== undefined) {
+    lines.push('// The row of ones (column sums of op(B)): once, in the (non-empty) slice that ends at the last row.');
+    lines.push(`if (${range.to} === ${s.m} && ${range.from} < ${range.to}) {`);
     lines.push(...indent(columnBlocks({ ...s, ones: s.onesRow }, 1, C, nFull, nRem)));
     lines.push('}');
   }

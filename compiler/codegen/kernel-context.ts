@@ -19,6 +19,8 @@ export interface KernelContext {
   cols(shape: Shape): number;
   /** Register-block size for every matmul (rows × cols of accumulators); default: chosen per shape (`chooseTile`). */
   readonly tile?: { readonly rows: number; readonly cols: number };
+  /** Matmuls compute only these rows of their product (a thread's slice; see js-threads.ts). */
+  readonly rowRange?: { readonly from: string; readonly to: string };
 }
 
 /** A kernel template: the statements computing one node (placed in its own function). */

@@ -32,6 +32,17 @@ function codeOnly(text: string): string {
 
 /** The helpers `code` uses (directly or through each other), as text for a module over `floatArray`. */
 export function preludeFor(code: string, floatArray: string): string[] {
+  return usedItems(code).map((it) => it.text.replace(/\bFloatArray\b/g, floatArray));
+}
+
+/** The names of the prelude functions `code` calls (directly or through each other), in prelude order. */
+export function helperFunctions(code: string): string[] {
+  return usedItems(code)
+    .filter((it) => /^(?:\/\*\*[\s\S]*?\*\/\s*)?(?:async )?function /.test(it.text))
+    .map((it) => it.name);
+}
+
+function usedItems(code: string): PreludeItem[] {
   cached ??= preludeItems();
   const items = cached;
   const uses = (text: string): Set<string> => {
@@ -49,5 +60,5 @@ export function preludeFor(code: string, floatArray: string): string[] {
       }
     }
   }
-  return items.filter((it) => wanted.has(it.name)).map((it) => it.text.replace(/\bFloatArray\b/g, floatArray));
+  return items.filter((it) => wanted.has(it.name));
 }

@@ -267,7 +267,9 @@ export interface ThreadWorker {
  * counter workers wait on (−1: stop), `chunk` the chunk counter (job tag << 10 | next chunk),
  * `done` chunks done, `failed` a worker failed, then the job's fields: the function and tail
  * function indices, the C, A, B and extra pointers and their per-chunk steps, the run-time dims,
- * the chunk counts, and the packing space (thread t packs B at pack + t·packStride).
+ * the chunk counts, and the packing space (thread t packs B at pack + t·packStride). TypeScript
+ * kernels' jobs (`splitJsRows`) also fill `views` (how many arrays the row function takes) and,
+ * from `view`, each array's byte offset and length in the shared memory.
  */
 export const CTRL = {
   job: 0,
@@ -290,10 +292,16 @@ export const CTRL = {
   bStep: 61,
   extra: 62,
   extraStep: 63,
+  views: 64,
+  view: 65,
 } as const;
 
+/** The most arrays a TypeScript row function can take (its view table fills CTRL.view onwards). */
+export const JS_THREAD_VIEWS = 32;
+
 /**
- * The workers' code: instantiate the matmul module over the shared memory, then help with jobs
+ * The workers' code: instantiate the matmul module over the shared memory (or rebuild the
+ * TypeScript row functions from their source), then help with jobs
  * until told to stop. A job is a run of chunks (row blocks of one product); every thread, the
  * caller included, claims chunks from a shared counter, so a worker the OS has descheduled delays
  * a job by at most the chunk it holds. The counter carries the job's tag, so a late worker cannot
@@ -306,24 +314,43 @@ export const CTRL = {
 export const WORKER_SOURCE = `  'use strict';
   const nodeThreads = typeof process === 'object' ? process.getBuiltinModule('node:worker_threads') : undefined;
   const port = nodeThreads !== undefined ? nodeThreads.parentPort : self;
+  const wasmFunctions = (msg) => {
+    const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
+    return msg.functions.map((fn) => {
+      const f = instance.exports[fn.name];
+      if (fn.extra) {
+        if (fn.dim) return fn.pack ? f : (c, a, b, z, x) => f(c, a, b, z, x);
+        return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, z, p) : (c, a, b, z) => f(c, a, b, z);
+      }
+      if (fn.dim) return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, x, p) : (c, a, b, z, x) => f(c, a, b, x);
+      return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
+    });
+  };
+  // TypeScript kernels: the row functions rebuilt from their source text (an expression giving
+  // them all, with the helpers they call); a chunk gets its arrays as views of the shared memory
+  // (the job's view table), then B and its rows c ≤ i < c + x.
+  const jsFunctions = (msg, ctrl) => {
+    const Floats = msg.float64 ? Float64Array : Float32Array;
+    return (0, eval)(msg.source).map((f) => {
+      return (c, a, b, z, x) => {
+        const buffer = msg.memory.buffer;
+        const n = ctrl[${CTRL.views}];
+        const args = [];
+        for (let v = 0; v < n; v++) args.push(new Floats(buffer, ctrl[${CTRL.view} + 2 * v], ctrl[${CTRL.view} + 2 * v + 1]));
+        args.push(a, c, c + x);
+        f.apply(undefined, args);
+      };
+    });
+  };
   const start = (msg) => {
+    const ctrl = new Int32Array(msg.control);
     let fns;
     try {
-      const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
-      fns = msg.functions.map((fn) => {
-        const f = instance.exports[fn.name];
-        if (fn.extra) {
-          if (fn.dim) return fn.pack ? f : (c, a, b, z, x) => f(c, a, b, z, x);
-          return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, z, p) : (c, a, b, z) => f(c, a, b, z);
-        }
-        if (fn.dim) return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, x, p) : (c, a, b, z, x) => f(c, a, b, x);
-        return fn.pack ? (c, a, b, z, x, p) => f(c, a, b, p) : (c, a, b) => f(c, a, b);
-      });
+      fns = msg.source !== undefined ? jsFunctions(msg, ctrl) : wasmFunctions(msg);
     } catch (err) {
       port.postMessage('failed: ' + String(err && err.message));
       return;
     }
-    const ctrl = new Int32Array(msg.control);
     port.postMessage('ready');
     let last = 0;
     let spins = msg.spin; // asleep until the first job: an idle model costs no CPU
@@ -362,8 +389,8 @@ export const WORKER_SOURCE = `  'use strict';
   else self.onmessage = (event) => { self.onmessage = null; start(event.data); };
 `;
 
-/** Ints of the control array (CTRL's slots, on 4 cache lines). */
-export const THREAD_CONTROL_INTS = 64;
+/** Ints of the control array (CTRL's slots and the view table, on whole cache lines). */
+export const THREAD_CONTROL_INTS = 144;
 
 /** Spins (≈ 1–3 ns each, a few hundred µs in all) a worker waits for its next job before it sleeps. */
 export const THREAD_SPIN = 1 << 17;
@@ -399,8 +426,14 @@ export interface ThreadPool {
   readonly threads: number;
   readonly workers: readonly ThreadWorker[];
   readonly ctrl: Int32Array;
-  /** The caller's own exports, by function index. */
-  readonly fns: readonly ThreadCall[];
+  /** The caller's own exports (or row functions), by function index. */
+  fns: readonly ThreadCall[];
+  /** The shared memory the threads work in. */
+  readonly memory: WasmMemory;
+  /** TypeScript kernels: the first byte past the arena and the batch's rows (inputs are copied there). */
+  top: number;
+  /** TypeScript kernels: the current job's arguments on the calling thread (arrays, B, row range). */
+  args: (FloatArray | number)[];
   /** Atomics.wait is allowed here (not on a browser main thread). */
   readonly canWait: boolean;
   seq: number;
@@ -408,6 +441,11 @@ export interface ThreadPool {
   skip: number;
   /** The next back-off length; 0 after a job where no worker held the caller up. */
   penalty: number;
+  /**
+   * Jobs that never back off: workers rebuild TypeScript row functions from source, so their first
+   * chunks run unoptimized and would look like a worker holding the caller up (wasm: 0).
+   */
+  readonly grace: number;
 }
 
 /** The host's `globalThis`, typed as far as threads use it. */
@@ -467,17 +505,21 @@ export function workerFactory(): (() => ThreadWorker) | undefined {
   };
 }
 
+/** Started workers, ready for jobs: the control array they share with the caller. */
+export interface StartedWorkers {
+  readonly workers: readonly ThreadWorker[];
+  readonly ctrl: Int32Array;
+  readonly canWait: boolean;
+}
+
 /**
- * Starts `threads - 1` workers, each with its own instance of `module` over the shared `memory`,
- * and resolves when all are ready. `functions`: the exports jobs may run, by function index.
+ * Starts `threads - 1` workers, posts each `message` with the control array and its index, and
+ * resolves when all are ready (or ends them all and rejects with the first failure).
  */
-export async function startThreads(
+export async function startWorkers(
   threads: number,
-  module: WasmModule,
-  memory: WasmMemory,
-  exports: Readonly<Record<string, WasmMatmul>>,
-  functions: readonly ThreadFunction[],
-): Promise<ThreadPool> {
+  message: Readonly<Record<string, unknown>>,
+): Promise<StartedWorkers> {
   const spawn = workerFactory();
   const SAB = threadHost.SharedArrayBuffer;
   if (spawn === undefined || SAB === undefined) throw new Error('threads: no Worker or SharedArrayBuffer here');
@@ -493,7 +535,7 @@ export async function startThreads(
         w.onError((message) => reject(new Error(`threads: a worker failed: ${message}`)));
       }),
     );
-    w.post({ module, memory, control, functions, index: t, spin: THREAD_SPIN });
+    w.post({ ...message, control, index: t, spin: THREAD_SPIN });
   }
   try {
     await Promise.all(ready);
@@ -509,8 +551,133 @@ export async function startThreads(
   } catch {
     canWait = false;
   }
+  return { workers, ctrl: new Int32Array(control), canWait };
+}
+
+/**
+ * Starts `threads - 1` workers, each with its own instance of `module` over the shared `memory`,
+ * and resolves when all are ready. `functions`: the exports jobs may run, by function index.
+ */
+export async function startThreads(
+  threads: number,
+  module: WasmModule,
+  memory: WasmMemory,
+  exports: Readonly<Record<string, WasmMatmul>>,
+  functions: readonly ThreadFunction[],
+): Promise<ThreadPool> {
+  const started = await startWorkers(threads, { module, memory, functions });
   const fns = functions.map((fn) => threadCall(wasmExport(exports, fn.name), fn));
-  return { threads, workers, ctrl: new Int32Array(control), fns, canWait, seq: 0, skip: 0, penalty: 0 };
+  return { threads, ...started, fns, memory, top: 0, args: [], seq: 0, skip: 0, penalty: 0, grace: 0 };
+}
+
+/**
+ * A TypeScript kernel's row function: its arrays, then B, then the rows it computes
+ * (`rowFrom` ≤ i < `rowTo`). Self-contained (it names only its parameters, `Math` and the module
+ * helpers sent along with it), so a worker can rebuild it from its source text.
+ */
+export type JsRowFunction = (...args: never[]) => void;
+
+/** Jobs a TypeScript-kernel pool runs on every thread before it may back off (the workers' JIT warm-up). */
+export const JS_THREAD_GRACE = 64;
+
+/** Shared-memory pages a TypeScript-kernel pool may grow to (2 GiB: byte offsets fit an Int32). */
+export const JS_THREAD_MAX_PAGES = 32768;
+
+/**
+ * Starts `threads - 1` workers for TypeScript kernels over a new shared memory (the model places
+ * its arena there with `sharedFloats`). Each worker rebuilds `functions`, and the module's
+ * `helpers` they call, from their source text, so a page whose Content-Security-Policy forbids
+ * eval cannot run them: the failure rejects.
+ */
+export async function startJsThreads(
+  threads: number,
+  functions: readonly JsRowFunction[],
+  helpers: readonly JsRowFunction[],
+): Promise<ThreadPool> {
+  const memory = new WebAssemblyApi.Memory({ initial: 1, maximum: JS_THREAD_MAX_PAGES, shared: true });
+  const source = `(() => {\n${helpers.map(String).join('\n')}\nreturn [${functions.map(String).join(',\n')}];\n})()`;
+  const started = await startWorkers(threads, { memory, source, float64: FloatArray.BYTES_PER_ELEMENT === 8 });
+  const pool: ThreadPool = {
+    threads,
+    ...started,
+    fns: [],
+    memory,
+    top: 0,
+    args: [],
+    seq: 0,
+    skip: 0,
+    penalty: 0,
+    grace: JS_THREAD_GRACE,
+  };
+  // On the calling thread a chunk runs over the job's own arrays (pool.args, set by splitJsRows).
+  pool.fns = functions.map((f) => (c, a, _b, _z, x) => {
+    const args = pool.args;
+    const n = args.length - 3;
+    args[n] = a;
+    args[n + 1] = c;
+    args[n + 2] = c + x;
+    Reflect.apply(f, undefined, args);
+  });
+  return pool;
+}
+
+/**
+ * `count` floats of the pool's shared memory from byte `at` (growing the memory when they do not
+ * fit yet); marks everything before their end as taken (`pool.top`).
+ */
+export function sharedFloats(pool: ThreadPool, at: number, count: number): FloatArray {
+  const end = at + count * FloatArray.BYTES_PER_ELEMENT;
+  const have = pool.memory.buffer.byteLength;
+  if (end > have) {
+    if (end > JS_THREAD_MAX_PAGES * 65536)
+      throw new RangeError(
+        `threads: the model needs ${end} bytes of shared memory, more than 2 GiB (use a smaller batch)`,
+      );
+    pool.memory.grow(Math.ceil((end - have) / 65536));
+  }
+  pool.top = Math.max(pool.top, Math.ceil(end / 64) * 64);
+  return new FloatArray(pool.memory.buffer, at, count);
+}
+
+/**
+ * Runs TypeScript row function `fi` over rows 0 ≤ i < `rows` on all threads, in chunks of a
+ * multiple of 4 rows (the register tile), about three per thread. `views`: its arrays, all in
+ * the shared memory but those flagged in `copy` (the caller's inputs), which are copied there
+ * first (past `pool.top`, where nothing else lives). Each row is computed whole by one thread,
+ * so the result is the same for any thread count.
+ */
+export function splitJsRows(
+  pool: ThreadPool,
+  fi: number,
+  views: FloatArray[],
+  copy: number,
+  B: number,
+  rows: number,
+): void {
+  const ctrl = pool.ctrl;
+  const top = pool.top;
+  let at = top;
+  for (let v = 0; v < views.length; v++) {
+    let view = views[v] as FloatArray;
+    if ((copy & (1 << v)) !== 0) {
+      const staged = sharedFloats(pool, at, view.length);
+      staged.set(view);
+      at = pool.top;
+      view = staged;
+      views[v] = staged;
+    }
+    ctrl[CTRL.view + 2 * v] = view.byteOffset;
+    ctrl[CTRL.view + 2 * v + 1] = view.length;
+  }
+  pool.top = top;
+  ctrl[CTRL.views] = views.length;
+  const args: (FloatArray | number)[] = views;
+  args.push(B, 0, 0);
+  pool.args = args;
+  const chunk = Math.max(4, Math.ceil(rows / (3 * pool.threads) / 4) * 4);
+  const full = Math.floor(rows / chunk);
+  const left = rows - full * chunk;
+  runChunks(pool, fi, fi, 0, B, 0, chunk, left, full, full + (left > 0 ? 1 : 0), chunk, 0, 0, 0, 0, 0, 0);
 }
 
 /** Tells every worker to stop and ends it; the pool must not be used afterwards. */
@@ -601,10 +768,13 @@ export function runChunks(
   for (let done = Atomics.load(ctrl, CTRL.done); done !== total; done = Atomics.load(ctrl, CTRL.done)) {
     if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, CTRL.done, done, 10);
   }
-  if (ctrl[CTRL.failed] !== 0)
-    throw new Error('threads: a WebAssembly matmul failed in a worker (create the model again)');
+  if (ctrl[CTRL.failed] !== 0) throw new Error('threads: a matmul failed in a worker (create the model again)');
   // Alone, the caller would have taken about (own − started) / mine per chunk.
-  if (clock !== undefined && (mine === 0 || (clock.now() - started) * mine > 0.9 * (own - started) * total)) {
+  if (
+    clock !== undefined &&
+    seq > pool.grace &&
+    (mine === 0 || (clock.now() - started) * mine > 0.9 * (own - started) * total)
+  ) {
     pool.penalty = Math.min(4096, Math.max(16, pool.penalty * 2));
     pool.skip = pool.penalty;
   } else {

@@ -109,6 +109,7 @@ export function linearGemmSpec(node: NodeOf<'linear'>, ctx: KernelContext): Gemm
     bp: `${n}`,
     bj: '1',
     tile: ctx.tile,
+    ...(ctx.rowRange === undefined ? {} : { rowRange: ctx.rowRange }),
   };
 }
 
@@ -162,6 +163,7 @@ export function matmulGemm(
       bp: transB ? '1' : bCols,
       bj: transB ? bCols : '1',
       tile: ctx.tile,
+      ...(ctx.rowRange === undefined ? {} : { rowRange: ctx.rowRange }),
       ...extra,
     }),
   ].join('\n');

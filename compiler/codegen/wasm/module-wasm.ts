@@ -82,6 +82,8 @@ export interface WasmModulePlan {
   readonly updatesInStore: ReadonlySet<number>;
   /** A kernel's body: the wasm form, or the JS kernel with a comment saying why. */
   body(kernel: Kernel, withUpdates: boolean): string;
+  /** Why a matmul kernel stayed in TS (the comment `body` starts with), if it did. */
+  jsReason(kernel: Kernel): string | undefined;
   /** One line for the module header. */
   readonly summary: string;
   readonly counts: MatmulCounts;
@@ -164,7 +166,12 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     if (path?.kind === 'wasm')
       return wasmKernelBody(kernel, path.mm, ctx, withUpdates, splits.get(bodyRequest(path.mm, withUpdates).name));
     const js = kernelBody(kernel, ctx, withUpdates);
-    return path?.kind === 'js' ? `// JS gemm: ${path.reason}\n${js}` : js;
+    const reason = jsReason(kernel);
+    return reason === undefined ? js : `${reason}\n${js}`;
+  };
+  const jsReason = (kernel: Kernel): string | undefined => {
+    const path = paths.get(kernel.name);
+    return path?.kind === 'js' ? `// JS gemm: ${path.reason}` : undefined;
   };
   const matmuls = [...paths.values()].filter((p) => p.kind !== 'none').length;
   const counts = { wasm: wasm.length, ts: matmuls - wasm.length };
@@ -177,6 +184,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
       setup: [],
       onBatch: [],
       body,
+      jsReason,
       summary,
       counts,
       threaded: false,
@@ -295,6 +303,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     setup,
     onBatch,
     body,
+    jsReason,
     summary,
     counts,
   };

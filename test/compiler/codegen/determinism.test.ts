@@ -41,3 +41,18 @@ describe('generated source is deterministic', () => {
     );
   });
 });
+
+describe('golden TS-kernel module', () => {
+  // The default modules above are mostly wasm; this one shows the TypeScript kernels (with their
+  // row functions for threads) as `--kernels js` writes them.
+  it('two_layer_sigmoid --kernels js', () => {
+    const spec = exampleSpecs().get('two_layer_sigmoid');
+    if (spec === undefined) throw new Error('no example two_layer_sigmoid');
+    const file = 'two_layer_sigmoid.js-kernels.module.ts.txt';
+    const { local, reference } = baseline(file, compile(spec, { kernels: 'js' }).source);
+    expect(reference, `missing test/baselines/reference/${file}: run npm run baseline:accept`).toBeDefined();
+    expect(local, `${file} differs from its reference: diff test/baselines/local/${file} against reference/`).toBe(
+      reference,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 // Shared by the gemm tests: a generated matmul compiled into a callable function, strided for
 // each form as codegen's matmulGemm strides a matmul node, and seeded random operands.
-import { gemm, type Tile } from '../../../compiler/codegen/gemm.js';
+import { type GemmSpec, gemm, type Tile } from '../../../compiler/codegen/gemm.js';
 import { rng } from '../../support/rng.js';
 
 /** `nn` C = A·B, `nt` C = A·Bᵀ (dY·Wᵀ), `tn` C = Aᵀ·B (Xᵀ·dY); A, B, C row-major. */
@@ -21,7 +21,19 @@ export function compileGemm(
   tile: Tile | undefined,
   runtimeRows: boolean,
 ): GemmKernel {
-  const code = gemm({
+  return new Function('A', 'Bm', 'O', 'B', gemm(gemmSpec(form, m, k, n, tile, runtimeRows))) as GemmKernel;
+}
+
+/** The spec `compileGemm` compiles. */
+export function gemmSpec(
+  form: Form,
+  m: number,
+  k: number,
+  n: number,
+  tile: Tile | undefined,
+  runtimeRows: boolean,
+): GemmSpec {
+  return {
     c: 'O',
     a: 'A',
     b: 'Bm',
@@ -33,8 +45,7 @@ export function compileGemm(
     bp: form === 'nt' ? '1' : `${n}`,
     bj: form === 'nt' ? `${k}` : '1',
     ...(tile === undefined ? {} : { tile }),
-  });
-  return new Function('A', 'Bm', 'O', 'B', code) as GemmKernel;
+  };
 }
 
 /** `n` values uniform in [−1, 1) from `seed`. */

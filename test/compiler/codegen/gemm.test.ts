@@ -4,7 +4,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { gemm } from '../../../compiler/codegen/gemm.js';
-import { compileGemm, type FloatArray, type Form, randomArray } from './gemm-support.js';
+import { compileGemm, type FloatArray, type Form, gemmSpec, randomArray } from './gemm-support.js';
 
 type Variant = Form;
 
@@ -46,6 +46,57 @@ describe('gemm microkernels', () => {
     const want = naive(variant, a, b, m, k, n);
     for (let i = 0; i < want.length; i++) expect(out[i]).toBeCloseTo(want[i]!, 12);
   });
+
+  // A thread's slice (rowRange): three slices with uneven cuts give the full product bit for bit,
+  // and the ones row (column sums, here stored into S) is computed once, by the slice ending at m.
+  test.prop(
+    [
+      fc.constantFrom<Variant>('nn', 'nt', 'tn'),
+      dims,
+      dims,
+      dims,
+      fc.record({ rows: fc.constantFrom(1, 2, 4), cols: fc.constantFrom(1, 4, 5, 8) }),
+      fc.boolean(),
+      fc.tuple(fc.nat(), fc.nat()),
+    ],
+    { numRuns: 100, seed: 11 },
+  )(
+    'row slices equal the whole product bit for bit; the ones row runs once',
+    (variant, m, k, n, tile, runtimeRows, cuts) => {
+      const a = randomArray(m * k, m * 13 + k, Float32Array);
+      const b = randomArray(k * n, n * 7 + k, Float32Array);
+      const batch = variant === 'tn' ? k : m;
+      const spec = gemmSpec(variant, m, k, n, tile, runtimeRows);
+      const sums = { store: (j: string, acc: string) => [`S[${j}] += Math.fround(${acc});`] };
+      const whole = new Function('A', 'Bm', 'O', 'S', 'B', gemm({ ...spec, onesRow: sums })) as (
+        ...args: [FloatArray, FloatArray, FloatArray, FloatArray, number]
+      ) => void;
+      const slice = new Function(
+        'A',
+        'Bm',
+        'O',
+        'S',
+        'B',
+        'rowFrom',
+        'rowTo',
+        gemm({ ...spec, onesRow: sums, rowRange: { from: 'rowFrom', to: 'rowTo' } }),
+      ) as (...args: [FloatArray, FloatArray, FloatArray, FloatArray, number, number, number]) => void;
+      const want = new Float32Array(m * n);
+      const wantSums = new Float32Array(n);
+      whole(a, b, want, wantSums, batch);
+      const got = new Float32Array(m * n).fill(Number.NaN);
+      const gotSums = new Float32Array(n);
+      const [c1, c2] = [cuts[0] % (m + 1), cuts[1] % (m + 1)].sort((x, y) => x - y) as [number, number];
+      for (const [from, to] of [
+        [c2, m],
+        [0, c1],
+        [c1, c2],
+      ] as const)
+        slice(a, b, got, gotSums, batch, from, to);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(Array.from(gotSums)).toEqual(Array.from(wantSums));
+    },
+  );
 
   test('applies the epilogue once per element (bias add)', () => {
     const code = gemm({

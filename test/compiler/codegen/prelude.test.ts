@@ -40,7 +40,7 @@ describe('the prelude', () => {
 
   it('models without GELU carry no geluDerivative; models without wasm no decoder', () => {
     const xor = compile(exampleSpec('xor_mlp'), { kernels: 'js' }).source;
-    expect(xor).not.toMatch(/geluDerivative|decodeBase64|WebAssemblyApi/);
+    expect(xor).not.toMatch(/geluDerivative|decodeBase64|WebAssemblyApi\.(Module|Instance|compile)/);
     expect(compile(exampleSpec('xor_mlp'), { kernels: 'wasm-simd' }).source).toMatch(/function decodeBase64/);
   });
 });

@@ -5,29 +5,24 @@
 // matmul that can be split is (the default keeps small ones on the calling thread). Also: the
 // shared memory is really in use, `createModel` refuses threads, and a Node process that creates,
 // uses and disposes a threaded model exits by itself.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitModule } from '../../../compiler/codegen/emit-module.js';
 import type { GraphSpec } from '../../../compiler/frontend/graph-spec.js';
 import { loadModuleSource } from '../../../runtime/load-module.js';
-import type { Feed, GeneratedModel, ModelModule } from '../../../runtime/model.js';
+import type { ModelModule } from '../../../runtime/model.js';
 import { compile, load } from '../../../src/api.js';
 import { graph } from '../../../src/frontend/builder.js';
 import { exampleSpec, exampleSpecs } from '../../support/examples.js';
-import { compileSpec } from '../../support/pipeline.js';
 import { randomSpec } from '../../support/random-spec.js';
-import { rng } from '../../support/rng.js';
-import { randomBatch, stepProblems, type Tolerance } from './support.js';
+import type { Tolerance } from './support.js';
+import { checkThreads, create, exitsAfterDispose, type ThreadCheck } from './threads-support.js';
 
 /** As in wasm-mode.test.ts: the wasm matmuls sum in f32 (the derivation is there). */
 const WASM_F32: Tolerance = { rel: 1e-4, abs: 1e-4 };
-const BATCHES = [1, 7, 64, 130] as const;
-const THREADS = [1, 2, 3] as const;
 
 /** The spec's wasm-simd module with every matmul in wasm and every splittable one threaded. */
 async function threadedModule(
@@ -45,64 +40,12 @@ async function threadedModule(
   return { mod: await loadModuleSource(source, compiled.name), source };
 }
 
-async function create(mod: ModelModule, threads: number, seed: number): Promise<GeneratedModel> {
-  if (mod.createModelAsync === undefined) throw new Error('the module has no createModelAsync');
-  return mod.createModelAsync({ seed, threads });
-}
-
-/** Every number a few calls produce, in order: outputs, loss, gradients, then losses and parameters of two steps. */
-function trace(model: GeneratedModel, batch: { inputs: Feed; targets: Feed }): Float64Array {
-  const out: number[] = [];
-  const take = (record: Readonly<Record<string, ArrayLike<number>>>): void => {
-    for (const key of Object.keys(record).sort()) out.push(...Array.from(record[key] as ArrayLike<number>));
-  };
-  take(model.forward(batch.inputs));
-  out.push(model.lossAndGrads(batch.inputs, batch.targets));
-  take(model.grads);
-  for (let i = 0; i < 2; i++) out.push(model.trainStep(batch.inputs, batch.targets));
-  take(model.params);
-  return Float64Array.from(out);
-}
-
-/** Index of the first value that differs bit for bit (NaN included), or −1. */
-function firstDifference(a: Float64Array, b: Float64Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
-  return -1;
-}
-
-/**
- * Interpreter parity on 3 threads at every batch size (a fresh model each time, so the parameters
- * are the seeded ones); then, for each thread count, one model run through every batch size in
- * turn, whose trace must equal the 1-thread trace exactly.
- */
-async function checkThreads(spec: GraphSpec, fixed: boolean, seed: number): Promise<void> {
-  const { joint } = compileSpec(spec, { dtype: 'f32' });
-  const runs = fixed
-    ? await Promise.all(BATCHES.map(async (b) => ({ batches: [b], ...(await threadedModule(spec, b)) })))
-    : [{ batches: [...BATCHES], ...(await threadedModule(spec, undefined)) }];
-  for (const { batches, mod, source } of runs) {
-    if (batches.some((b) => b >= 64))
-      expect(source, 'something must be split among threads').toMatch(/split(Rows|Cols|Blocks)\(threadPool/);
-    const data = batches.map((b) => randomBatch(joint, b, rng(seed + b), 'f32'));
-    const traces: Float64Array[] = [];
-    // Parity on 3 threads (uneven chunks, two workers); the others must then match it bit for bit.
-    for (const batch of data) {
-      const model = await create(mod, 3, seed);
-      expect(stepProblems(model, joint, batch, WASM_F32), '3 threads').toEqual([]);
-      model.dispose?.();
-    }
-    for (const threads of THREADS) {
-      const model = await create(mod, threads, seed);
-      const parts = data.map((batch) => trace(model, batch));
-      model.dispose?.();
-      traces.push(Float64Array.from(parts.flatMap((p) => Array.from(p))));
-    }
-    for (const [i, t] of traces.entries()) {
-      expect(firstDifference(t, traces[0] as Float64Array), `${THREADS[i]} threads vs 1, batches ${batches}`).toBe(-1);
-    }
-  }
-}
+const wasmCheck: ThreadCheck = {
+  build: threadedModule,
+  dtype: 'f32',
+  tolerance: WASM_F32,
+  splits: /split(Rows|Cols|Blocks)\(threadPool/,
+};
 
 const examples = [...exampleSpecs()];
 
@@ -111,12 +54,12 @@ describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and w
   it.each(examples.map(([name]) => name).filter((n) => n !== 'mnist_mlp'))(
     '%s, run-time batch 1, 7, 64, 130',
     async (name) => {
-      await checkThreads(exampleSpec(name), false, 3);
+      await checkThreads(exampleSpec(name), false, 3, wasmCheck);
     },
   );
 
   it.each(['mnist_mlp', 'residual_mlp', 'two_layer_sigmoid'])('%s, fixed batch 1, 7, 64, 130', async (name) => {
-    await checkThreads(exampleSpec(name), true, 5);
+    await checkThreads(exampleSpec(name), true, 5, wasmCheck);
   });
 
   // Widths 100 and 70 split into column blocks of 32 with a narrower last block (nn forward, nt
@@ -140,7 +83,7 @@ describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and w
     // fc1: 3 blocks of 32 columns and a tail of 4 (the tail function's index, not −1).
     expect(source).toMatch(/splitCols\(threadPool, \d+, \d+, [^;]*, 3, 128, 128,/);
     expect(source).toContain('bias and relu in its store');
-    await checkThreads(columns, fixed, 11);
+    await checkThreads(columns, fixed, 11, wasmCheck);
   });
 
   // relu' in the store of a narrow backward matmul (nt, 40 columns): split by rows, the saved
@@ -161,7 +104,7 @@ describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and w
     const { source } = await threadedModule(narrow, 64);
     expect(source).toContain("relu' of the saved");
     expect(source).toMatch(/splitRows\(threadPool, \d+, [^;]*\.byteOffset, 160, 64,/);
-    await checkThreads(narrow, true, 13);
+    await checkThreads(narrow, true, 13, wasmCheck);
   });
 
   it('random specs, run-time batch', async () => {
@@ -169,7 +112,7 @@ describe('threaded wasm-simd modules: 1, 2 and 3 threads agree bit for bit and w
     for (const [i, spec] of specs.entries()) {
       const source = (await threadedModule(spec, undefined)).source;
       if (!/split(Rows|Cols|Blocks)\(threadPool/.test(source)) continue;
-      await checkThreads(spec, false, 100 + i);
+      await checkThreads(spec, false, 100 + i, wasmCheck);
     }
   });
 });
@@ -203,40 +146,6 @@ describe('threads: memory, options, lifetime', () => {
 
   it('a Node process that creates, trains and disposes a 2-thread model exits by itself with code 0', async () => {
     const compiled = compile(exampleSpec('mnist_mlp'), { batch: 64, kernels: 'wasm-simd', emit: 'js' });
-    const modulePath = join(dir, 'mnist_mlp.mjs');
-    writeFileSync(modulePath, compiled.js ?? '');
-    const script = join(dir, 'run.mjs');
-    writeFileSync(
-      script,
-      [
-        `const { createModelAsync } = await import(${JSON.stringify(pathToFileURL(modulePath).href)});`,
-        'const model = await createModelAsync({ seed: 1, threads: 2 });',
-        'const x = new Float32Array(64 * 784).map((_, i) => Math.sin(i));',
-        'const y = new Int32Array(64).map((_, i) => i % 10);',
-        'for (let i = 0; i < 3; i++) model.trainStep({ x }, { y });',
-        'model.dispose();',
-        "console.log('disposed');",
-      ].join('\n'),
-    );
-    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    const code = await new Promise<number | string>((resolve) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve('still running after 20 s');
-      }, 20_000);
-      child.on('exit', (c, signal) => {
-        clearTimeout(timer);
-        resolve(c ?? `signal ${signal}`);
-      });
-    });
-    expect(output).toContain('disposed');
-    expect(code, output).toBe(0);
+    await exitsAfterDispose(dir, compiled.js ?? '', 'Float32Array');
   });
 });
