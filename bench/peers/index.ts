@@ -27,6 +27,13 @@ export const peers: readonly PeerDef[] = [
     open: async (setup) => (await import('./chainrule.js')).openChainrule(setup),
   },
   {
+    // The same TS-kernel module on 2 threads: row functions split among the workers.
+    id: 'chainrule-js-2t',
+    label: 'chainrule (--kernels js), 2 threads',
+    modes: ['train', 'forward'],
+    open: async (setup) => (await import('./chainrule.js')).openChainrule(setup, 2),
+  },
+  {
     // The same spec compiled with `kernels: 'wasm-simd'`: matmuls as embedded WebAssembly SIMD.
     id: 'chainrule-wasm',
     label: 'chainrule (--kernels wasm-simd)',

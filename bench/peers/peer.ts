@@ -8,6 +8,7 @@ export type PeerId =
   | 'chainrule'
   | 'chainrule-2t'
   | 'chainrule-js'
+  | 'chainrule-js-2t'
   | 'chainrule-wasm'
   | 'chainrule-wasm-2t'
   | 'js-reference'
@@ -26,6 +27,7 @@ export const chainrulePeers: ReadonlyMap<PeerId, KernelMode> = new Map<PeerId, K
   ['chainrule', 'auto'],
   ['chainrule-2t', 'auto'],
   ['chainrule-js', 'js'],
+  ['chainrule-js-2t', 'js'],
   ['chainrule-wasm', 'wasm-simd'],
   ['chainrule-wasm-2t', 'wasm-simd'],
 ]);

@@ -20,6 +20,9 @@ import { helperFunctions } from './module-helpers.js';
  */
 export const JS_THREAD_MIN_MACS = 1 << 16;
 
+/** Fewer rows than this are not split (a batch-1 call would only pay the hand-off). */
+const MIN_ROWS = 8;
+
 /** Must match the prelude's JS_THREAD_VIEWS: the most arrays one row function takes. */
 const MAX_VIEWS = 32;
 
@@ -85,8 +88,9 @@ export function jsThreadPlan(
     for (const [fn, withUpdates] of variants) {
       const product = productOf(kernel, ctx);
       // A product that is always too small to split keeps its kernel as it is.
-      const macs = product === undefined ? undefined : productSize(product, ctx, o.batch).macs;
-      if (macs === undefined || (/^\d+$/.test(macs) && Number(macs) < minMacs)) continue;
+      const size = product === undefined ? undefined : productSize(product, ctx, o.batch);
+      const small = (code: string, min: number): boolean => /^\d+$/.test(code) && Number(code) < min;
+      if (size === undefined || small(size.macs, minMacs) || small(size.rows, MIN_ROWS)) continue;
       const row = rowFunction(kernel, withUpdates, ctx, o.take(`${fn}_rows`), functions.length);
       if (row === undefined) continue;
       functions.push(row);
@@ -218,9 +222,10 @@ function rowCall(row: RowFunction, ctx: KernelContext, o: JsThreadOptions, minMa
   const b = o.batch === undefined ? 'B' : `${o.batch}`;
   const direct = `${row.name}(${[...arrays, b, '0', rows].join(', ')});`;
   const runTime = !/^\d+$/.test(macs);
-  const when = runTime ? `threadPool !== undefined && ${macs} >= ${minMacs}` : 'threadPool !== undefined';
+  const enoughRows = /^\d+$/.test(rows) ? [] : [`${rows} >= ${MIN_ROWS}`];
+  const when = ['threadPool !== undefined', ...enoughRows, ...(runTime ? [`${macs} >= ${minMacs}`] : [])].join(' && ');
   return [
-    `// ${row.product.name}: by ${row.name}, on every thread when there are threads${runTime ? ` and ${macs} ≥ ${minMacs} multiply-adds` : ''}`,
+    `// ${row.product.name}: by ${row.name}, on every thread when there are threads${runTime ? ` and ${macs} ≥ ${minMacs} multiply-adds` : ''}${enoughRows.length > 0 ? ` in ${MIN_ROWS}+ rows` : ''}`,
     `if (${when}) splitJsRows(threadPool, ${row.index}, [${arrays.join(', ')}], ${copy}, ${b}, ${rows});`,
     `else ${direct}`,
   ].join('\n');

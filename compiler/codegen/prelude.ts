@@ -331,7 +331,13 @@ export const WORKER_SOURCE = `  'use strict';
   // (the job's view table), then B and its rows c ≤ i < c + x.
   const jsFunctions = (msg, ctrl) => {
     const Floats = msg.float64 ? Float64Array : Float32Array;
-    return (0, eval)(msg.source).map((f) => {
+    let rows;
+    try {
+      rows = (0, eval)(msg.source);
+    } catch (err) {
+      throw new Error('cannot rebuild the TypeScript kernels from their source (' + String(err && err.message) + '; a Content-Security-Policy without unsafe-eval blocks this: use threads: 1 or --kernels wasm-simd)');
+    }
+    return rows.map((f) => {
       return (c, a, b, z, x) => {
         const buffer = msg.memory.buffer;
         const n = ctrl[${CTRL.views}];

@@ -35,9 +35,12 @@ describe.skipIf(!available)('threads in headless Chromium', () => {
   let server: Server;
   let base = '';
   let js = '';
+  /** The same model with TypeScript kernels (served under …/ts/). */
+  let ts = '';
 
   beforeAll(async () => {
     js = compile(exampleSpec('mnist_mlp'), { batch: 64, kernels: 'wasm-simd', emit: 'js' }).js ?? '';
+    ts = compile(exampleSpec('mnist_mlp'), { kernels: 'js', emit: 'js' }).js ?? '';
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       // /isolated/… is served cross-origin isolated, /plain/… is not.
@@ -47,7 +50,9 @@ describe.skipIf(!available)('threads in headless Chromium', () => {
       if (url.pathname.endsWith('/index.html'))
         res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end(PAGE);
       else if (url.pathname.endsWith('/mnist_mlp.js'))
-        res.writeHead(200, { 'content-type': 'text/javascript', ...isolation }).end(js);
+        res
+          .writeHead(200, { 'content-type': 'text/javascript', ...isolation })
+          .end(url.pathname.includes('/ts/') ? ts : js);
       else if (url.pathname === '/favicon.ico') res.writeHead(204).end();
       else res.writeHead(404).end();
     });
@@ -100,5 +105,17 @@ describe.skipIf(!available)('threads in headless Chromium', () => {
       ),
     ]);
     expect(page).toMatchObject({ same: true, shared: false, isolated: false });
+  }, 60_000);
+
+  it('TypeScript kernels, cross-origin isolated: workers rebuild the row functions; bit-identical to 1 thread', async () => {
+    const { page, errors, warnings } = await result('/isolated/ts/index.html');
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(page).toEqual({
+      same: true,
+      count: 640 + 3 + 784 * 128 + 128 + 128 * 10 + 10,
+      shared: true,
+      isolated: true,
+    });
   }, 60_000);
 });

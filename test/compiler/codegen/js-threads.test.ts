@@ -4,9 +4,11 @@
 // interpreter and with each other bit for bit, in f32 and f64. The thread threshold is lowered to
 // 0 so every product is split. Also: the arena is shared only with threads, the caller's input is
 // copied (never written), the back-off cannot hide the workers, and a process exits after dispose.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitModule } from '../../../compiler/codegen/emit-module.js';
@@ -83,7 +85,7 @@ describe('TS threads: memory, defaults, lifetime', () => {
 
   it('default thresholds: MNIST splits its products, a 2-unit model keeps all on one thread (no pool at all)', () => {
     const mnist = compile(exampleSpec('mnist_mlp'), { kernels: 'js' }).source;
-    expect(mnist).toMatch(/if \(threadPool !== undefined && B \* 100352 >= 65536\) splitJsRows\(/);
+    expect(mnist).toMatch(/if \(threadPool !== undefined && B >= 8 && B \* 100352 >= 65536\) splitJsRows\(/);
     const xor = compile(exampleSpec('xor_mlp'), { kernels: 'js', batch: 4 }).source;
     expect(xor).not.toMatch(/splitJsRows|startJsThreads/);
   });
@@ -104,4 +106,34 @@ describe('TS threads: memory, defaults, lifetime', () => {
       await exitsAfterDispose(dir, compiled.js ?? '', dtype === 'f32' ? 'Float32Array' : 'Float64Array');
     },
   );
+
+  // Where eval is blocked (a page's Content-Security-Policy without 'unsafe-eval'; here Node's
+  // --disallow-code-generation-from-strings, which workers inherit), creating the threads fails
+  // with what to do instead, and the process still ends normally.
+  it('where eval is blocked, createModelAsync rejects saying why and what to use instead', () => {
+    const compiled = compile(exampleSpec('xor_mlp'), { kernels: 'js', emit: 'js' });
+    const modulePath = join(dir, 'xor_mlp.mjs');
+    writeFileSync(modulePath, compiled.js ?? '');
+    const script = join(dir, 'no-eval.mjs');
+    writeFileSync(
+      script,
+      [
+        `const { createModelAsync } = await import(${JSON.stringify(pathToFileURL(modulePath).href)});`,
+        'try {',
+        '  await createModelAsync({ threads: 2 });',
+        "  console.log('created');",
+        '} catch (err) {',
+        "  console.log('rejected: ' + err.message);",
+        '}',
+      ].join('\n'),
+    );
+    const run = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.stdout.trim()).toMatch(
+      /^rejected: threads: a worker failed: cannot rebuild the TypeScript kernels from their source \(.*unsafe-eval.*use threads: 1 or --kernels wasm-simd\)$/,
+    );
+    expect(run.status, run.stderr).toBe(0);
+  });
 });
