@@ -69,8 +69,8 @@ describe('report', () => {
     expect(get('w4-forward', 'chainrule')).toMatchObject({ verdict: 'pass' }); // 150 µs ≤ 0.5 × 310 µs
     expect(get('w4-forward', 'chainrule-wasm')).toMatchObject({ verdict: 'n/a' });
     expect(get('w3-train', 'chainrule')).toMatchObject({ verdict: 'n/a' });
-    // Every issue-7 target for each chainrule row (default and wasm-simd on 1 and 2 threads, js).
-    expect(verdicts).toHaveLength(6 * 5);
+    // Every issue-7 target for each chainrule row (default, js and wasm-simd, each on 1 and 2 threads).
+    expect(verdicts).toHaveLength(6 * 6);
     expect(speedup(summary('w2-forward', { chainrule: 10, onnxruntime: 40 }), 'chainrule', 'onnxruntime')).toBe(0.25);
   });
 
