@@ -142,8 +142,8 @@ export function compile(input: SpecInput, options: CompileOptions = {}): Compile
 
 /**
  * Compiles a spec and loads the module into this process: spec → trainable model in one call.
- * `threads` > 1 (with `kernels: 'wasm-simd'`) creates it with `createModelAsync({ threads })`;
- * call `model.dispose()` to end its workers.
+ * `threads` > 1 creates it with `createModelAsync({ threads })` (its matmuls, wasm or TypeScript,
+ * then run on that many threads); call `model.dispose()` to end its workers.
  *
  * @example
  *   const model = await load('examples/xor_mlp.json', { seed: 7 });

@@ -506,11 +506,7 @@ function typeDeclarations(m: ModuleFacts): string[] {
       'readonly seed?: number;',
       ...doc(['Reject NaN/Infinity in inputs and targets with a RangeError (default true).']),
       'readonly checkFinite?: boolean;',
-      ...doc([
-        'Threads to run the WebAssembly matmuls on (default 1), e.g. `os.availableParallelism()` or',
-        '`navigator.hardwareConcurrency`; `createModelAsync` only. Results are bit-identical for any count.',
-        'Browsers need cross-origin isolation (COOP/COEP) for it; without it the model runs on one thread.',
-      ]),
+      ...doc(threadsDoc(m)),
       'readonly threads?: number;',
     ]),
     '',
@@ -523,6 +519,27 @@ function typeDeclarations(m: ModuleFacts): string[] {
     ]),
     '',
     ...braced('export interface Model', members),
+  ];
+}
+
+/** The `threads` option's doc comment: what this module's threads run (or that it has nothing to split). */
+function threadsDoc(m: ModuleFacts): string[] {
+  const what = m.wasm?.threaded
+    ? 'the WebAssembly matmuls'
+    : m.threads !== undefined
+      ? 'the TypeScript matmuls'
+      : undefined;
+  if (what === undefined)
+    return [
+      'Threads (default 1): accepted for one API, but no matmul of this model is large enough to split, so it runs on one thread.',
+    ];
+  return [
+    `Threads to run ${what} on (default 1), e.g. \`os.availableParallelism()\` or`,
+    '`navigator.hardwareConcurrency`; `createModelAsync` only. Results are bit-identical for any count.',
+    'Browsers need cross-origin isolation (COOP/COEP) for it; without it the model runs on one thread.',
+    ...(m.wasm?.threaded
+      ? []
+      : ["Workers rebuild the TypeScript kernels from their source: a page's CSP must allow eval."]),
   ];
 }
 
@@ -676,7 +693,7 @@ function modelBody(m: ModuleFacts): string[] {
     out.push(
       ...braced('function useBatch(B: number): void', [
         'if (B === batch) return;',
-        `if (B * ${layout.batchRowSize} > batchArena.length) batchArena = ${m.threads === undefined ? `new ${floatArray}(B * ${layout.batchRowSize})` : m.threads.batchArena(`B * ${layout.batchRowSize}`)};`,
+        `if (B * ${layout.batchRowSize} > batchArena.length) batchArena = ${m.threads === undefined ? `new ${floatArray}(B * ${layout.batchRowSize})` : m.threads.batchArena(`B * ${layout.batchRowSize}`, fixedFloats)};`,
         ...views,
         ...(api.classOutput ? ['classes = new Int32Array(B);'] : []),
         ...(wasm?.onBatch ?? []),
@@ -898,14 +915,10 @@ function kernelFunction(
   return [...comment, ...braced(`function ${fn}(${takesB ? 'B: number' : ''}): void`, linesOf(body)), ''];
 }
 
-/** A kernel's statements: its row function's call (threaded TS), its wasm form, or its TS template. */
+/** A kernel's statements: its wasm form or TS template, behind its split among threads (TS threads). */
 function kernelCode(kernel: Kernel, withUpdates: boolean, m: ModuleFacts): string {
-  const rows = m.threads?.body(kernel, withUpdates);
-  if (rows !== undefined) {
-    const reason = m.wasm?.jsReason(kernel);
-    return reason === undefined ? rows : `${reason}\n${rows}`;
-  }
-  return m.wasm === undefined ? kernelBody(kernel, m.ctx, withUpdates) : m.wasm.body(kernel, withUpdates);
+  const body = m.wasm === undefined ? kernelBody(kernel, m.ctx, withUpdates) : m.wasm.body(kernel, withUpdates);
+  return m.threads?.body(kernel, withUpdates, body) ?? body;
 }
 
 function stripComments(code: string): string {

@@ -1,9 +1,9 @@
 // TypeScript kernels on threads (`createModelAsync({ threads })` for a module without wasm
 // matmuls: `--kernels js`, f64, or auto when every matmul stayed in TS). Each matmul kernel's
-// body becomes a top-level *row function*: the same template, generated over a slice of its
-// product's rows, taking its arrays, B and the slice as parameters (no closure). The kernel calls
-// it over all rows on one thread, or hands it to `splitJsRows` (prelude.ts), which runs row
-// chunks on every thread; workers rebuild the function from its source text. Every element is
+// body is also generated as a top-level *row function*: the same template over a slice of its
+// product's rows, taking its arrays, B and the slice as parameters (no closure). With threads the
+// kernel hands it to `splitJsRows` (prelude.ts), which runs row chunks on every thread (workers
+// rebuild the function from its source text); on one thread the kernel runs as it always did. Every element is
 // computed whole by one thread, in the same order, so results are bit-identical for any thread
 // count. With threads the arena lives in the pool's shared memory (`sharedFloats`); the caller's
 // inputs are copied there per job.
@@ -33,11 +33,14 @@ export interface JsThreadPlan {
   readonly instantiate: { readonly sync: readonly string[]; readonly async: readonly string[] };
   /** The arena declaration: in the pool's shared memory when there is one. */
   readonly arena: (floats: number) => string;
-  /** The batch arena's allocation for `floats` (code) floats. */
-  readonly batchArena: (floats: string) => string;
+  /** The batch arena's allocation for `floats` (code) floats, placed past the `arenaFloats` of the arena. */
+  readonly batchArena: (floats: string, arenaFloats: number) => string;
   readonly dispose: readonly string[];
-  /** The kernel's body calling its row function, or undefined when the kernel has none. */
-  body(kernel: Kernel, withUpdates: boolean): string | undefined;
+  /**
+   * The kernel's body with its split among threads in front of `inline` (the body it has on one
+   * thread), or undefined when the kernel has no row function.
+   */
+  body(kernel: Kernel, withUpdates: boolean, inline: string): string | undefined;
 }
 
 export interface JsThreadOptions {
@@ -82,15 +85,14 @@ export function jsThreadPlan(
   const rows = new Map<string, RowFunction>();
   const functions: RowFunction[] = [];
   for (const kernel of kernels) {
+    const product = productOf(kernel, ctx);
+    // A product that is always too small to split keeps its kernel as it is.
+    const size = product === undefined ? undefined : productSize(product, ctx, o.batch);
+    if (size === undefined || below(size.macs, minMacs) || below(size.rows, MIN_ROWS)) continue;
     const [base, step] = o.kernelNames.get(kernel) ?? [kernel.name, kernel.name];
     const variants: [string, boolean][] = [[base, false]];
     if (kernel.updates !== undefined) variants.push([step, true]);
     for (const [fn, withUpdates] of variants) {
-      const product = productOf(kernel, ctx);
-      // A product that is always too small to split keeps its kernel as it is.
-      const size = product === undefined ? undefined : productSize(product, ctx, o.batch);
-      const small = (code: string, min: number): boolean => /^\d+$/.test(code) && Number(code) < min;
-      if (size === undefined || small(size.macs, minMacs) || small(size.rows, MIN_ROWS)) continue;
       const row = rowFunction(kernel, withUpdates, ctx, o.take(`${fn}_rows`), functions.length);
       if (row === undefined) continue;
       functions.push(row);
@@ -99,11 +101,11 @@ export function jsThreadPlan(
   }
   if (functions.length === 0) return undefined;
   const bytes = ctx.dtype === 'f32' ? 4 : 8;
-  const body = (kernel: Kernel, withUpdates: boolean): string | undefined => {
+  const body = (kernel: Kernel, withUpdates: boolean, inline: string): string | undefined => {
     const [base, step] = o.kernelNames.get(kernel) ?? [kernel.name, kernel.name];
     const row = rows.get(withUpdates ? step : base);
     if (row === undefined) return undefined;
-    return rowCall(row, ctx, o, minMacs);
+    return rowCall(row, inline, ctx, o, minMacs);
   };
   return {
     statements: [
@@ -122,8 +124,9 @@ export function jsThreadPlan(
     },
     arena: (floats) =>
       `const arena = threadPool === undefined ? new ${ctx.floatArray}(${floats}) : sharedFloats(threadPool, 0, ${floats});`,
-    batchArena: (floats) => {
-      const at = Math.ceil((fixedFloats(o) * bytes) / 64) * 64;
+    batchArena: (floats, arenaFloats) => {
+      // The batch's rows start at the first cache line past the arena.
+      const at = Math.ceil((arenaFloats * bytes) / 64) * 64;
       return `threadPool === undefined ? new ${ctx.floatArray}(${floats}) : sharedFloats(threadPool, ${at}, ${floats})`;
     },
     dispose: ['if (threadPool !== undefined) stopThreads(threadPool);'],
@@ -131,9 +134,9 @@ export function jsThreadPlan(
   };
 }
 
-/** Floats of the fixed arena (with a fixed batch, its activations too). */
-function fixedFloats(o: JsThreadOptions): number {
-  return o.layout.fixedSize + (o.batch === undefined ? 0 : o.layout.batchRowSize * o.batch);
+/** Whether `code` is a literal below `min` (a run-time size may always grow past it). */
+function below(code: string, min: number): boolean {
+  return /^\d+$/.test(code) && Number(code) < min;
 }
 
 /** The product a kernel's gemm computes, if its whole body is that gemm. */
@@ -211,8 +214,13 @@ function productSize(p: Node, ctx: KernelContext, batch: number | undefined): { 
   return { rows: rowsDims.length === 1 ? dimCode(rowsDims[0] as Dim, batch) : code(rowsDims), macs: code(dims) };
 }
 
-/** The kernel body: its row function over every row, on the calling thread or split among threads. */
-function rowCall(row: RowFunction, ctx: KernelContext, o: JsThreadOptions, minMacs: number): string {
+/**
+ * The kernel body: split among threads by its row function, or, on one thread, the kernel as it
+ * always was. (Calling the row function there too would save the copy, but V8 compiles a kernel
+ * that closes over its arrays faster than one that takes them as parameters: 6–18% on the MNIST
+ * MLPs. The two compute every element the same way, so the results are the same bits.)
+ */
+function rowCall(row: RowFunction, inline: string, ctx: KernelContext, o: JsThreadOptions, minMacs: number): string {
   const { rows, macs } = productSize(row.product, ctx, o.batch);
   const arrays = row.views.map((id) => ctx.ref(id));
   let copy = 0;
@@ -220,13 +228,15 @@ function rowCall(row: RowFunction, ctx: KernelContext, o: JsThreadOptions, minMa
     if (o.layout.storage.get(id)?.kind === 'external') copy |= 1 << i;
   });
   const b = o.batch === undefined ? 'B' : `${o.batch}`;
-  const direct = `${row.name}(${[...arrays, b, '0', rows].join(', ')});`;
   const runTime = !/^\d+$/.test(macs);
   const enoughRows = /^\d+$/.test(rows) ? [] : [`${rows} >= ${MIN_ROWS}`];
   const when = ['threadPool !== undefined', ...enoughRows, ...(runTime ? [`${macs} >= ${minMacs}`] : [])].join(' && ');
   return [
-    `// ${row.product.name}: by ${row.name}, on every thread when there are threads${runTime ? ` and ${macs} ≥ ${minMacs} multiply-adds` : ''}${enoughRows.length > 0 ? ` in ${MIN_ROWS}+ rows` : ''}`,
-    `if (${when}) splitJsRows(threadPool, ${row.index}, [${arrays.join(', ')}], ${copy}, ${b}, ${rows});`,
-    `else ${direct}`,
+    `// ${row.product.name}: split among threads by ${row.name} when there are threads${runTime ? ` and ${macs} ≥ ${minMacs} multiply-adds` : ''}${enoughRows.length > 0 ? ` in ${MIN_ROWS}+ rows` : ''}; else on this thread:`,
+    `if (${when}) {`,
+    `  splitJsRows(threadPool, ${row.index}, [${arrays.join(', ')}], ${copy}, ${b}, ${rows});`,
+    '  return;',
+    '}',
+    inline,
   ].join('\n');
 }

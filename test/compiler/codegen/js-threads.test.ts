@@ -85,7 +85,7 @@ describe('TS threads: memory, defaults, lifetime', () => {
 
   it('default thresholds: MNIST splits its products, a 2-unit model keeps all on one thread (no pool at all)', () => {
     const mnist = compile(exampleSpec('mnist_mlp'), { kernels: 'js' }).source;
-    expect(mnist).toMatch(/if \(threadPool !== undefined && B >= 8 && B \* 100352 >= 65536\) splitJsRows\(/);
+    expect(mnist).toMatch(/if \(threadPool !== undefined && B >= 8 && B \* 100352 >= 65536\) \{\n\s*splitJsRows\(/);
     const xor = compile(exampleSpec('xor_mlp'), { kernels: 'js', batch: 4 }).source;
     expect(xor).not.toMatch(/splitJsRows|startJsThreads/);
   });
