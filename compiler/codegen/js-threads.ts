@@ -13,6 +13,7 @@ import { kernelBody } from './fused-kernels.js';
 import type { KernelContext } from './kernel-context.js';
 import type { Layout } from './layout.js';
 import { helperFunctions } from './module-helpers.js';
+import { JS_THREAD_VIEWS } from './prelude.js';
 
 /**
  * The smallest product (multiply-adds) split among threads by default: about 30–60 µs of a JS
@@ -23,8 +24,6 @@ export const JS_THREAD_MIN_MACS = 1 << 16;
 /** Fewer rows than this are not split (a batch-1 call would only pay the hand-off). */
 const MIN_ROWS = 8;
 
-/** Must match the prelude's JS_THREAD_VIEWS: the most arrays one row function takes. */
-const MAX_VIEWS = 32;
 
 export interface JsThreadPlan {
   /** Top-level statements: the row functions and JS_SPLITS, the list workers rebuild. */
@@ -168,7 +167,7 @@ function rowFunction(
     rowRange: { from: 'rowFrom', to: 'rowTo' },
   };
   const body = definedReads(kernelBody(kernel, rowCtx, withUpdates));
-  if (views.length > MAX_VIEWS || views.some((id) => ctx.node(id).type.dtype === 'i32')) return undefined;
+  if (views.length > JS_THREAD_VIEWS || views.some((id) => ctx.node(id).type.dtype === 'i32')) return undefined;
   const usesB = /\bB\b/.test(body.replace(/\/\/.*$/gm, ''));
   const params = [
     ...views.map((id) => `${ctx.ref(id)}: ${ctx.floatArray}`),

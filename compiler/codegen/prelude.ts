@@ -395,8 +395,8 @@ export const WORKER_SOURCE = `  'use strict';
   else self.onmessage = (event) => { self.onmessage = null; start(event.data); };
 `;
 
-/** Ints of the control array (CTRL's slots and the view table, on whole cache lines). */
-export const THREAD_CONTROL_INTS = 144;
+/** Ints of the control array: CTRL's slots and the view table, rounded up to whole cache lines. */
+export const THREAD_CONTROL_INTS = Math.ceil((CTRL.view + 2 * JS_THREAD_VIEWS) / 16) * 16;
 
 /** Spins (≈ 1–3 ns each, a few hundred µs in all) a worker waits for its next job before it sleeps. */
 export const THREAD_SPIN = 1 << 17;
@@ -655,29 +655,28 @@ export function sharedFloats(pool: ThreadPool, at: number, count: number): Float
 export function splitJsRows(
   pool: ThreadPool,
   fi: number,
-  views: FloatArray[],
+  views: readonly FloatArray[],
   copy: number,
   B: number,
   rows: number,
 ): void {
   const ctrl = pool.ctrl;
   const top = pool.top;
-  let at = top;
+  const args: (FloatArray | number)[] = [];
   for (let v = 0; v < views.length; v++) {
     let view = views[v] as FloatArray;
     if ((copy & (1 << v)) !== 0) {
-      const staged = sharedFloats(pool, at, view.length);
+      // Staged past everything the model keeps in the memory; the next staged array after it.
+      const staged = sharedFloats(pool, pool.top, view.length);
       staged.set(view);
-      at = pool.top;
       view = staged;
-      views[v] = staged;
     }
     ctrl[CTRL.view + 2 * v] = view.byteOffset;
     ctrl[CTRL.view + 2 * v + 1] = view.length;
+    args.push(view);
   }
   pool.top = top;
   ctrl[CTRL.views] = views.length;
-  const args: (FloatArray | number)[] = views;
   args.push(B, 0, 0);
   pool.args = args;
   const chunk = Math.max(4, Math.ceil(rows / (3 * pool.threads) / 4) * 4);
