@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
+import { seededRandom } from './data.js';
 import {
   gemmModule,
   gemmParams,
@@ -75,15 +76,10 @@ const VARIANTS: readonly Variant[] = [
   { label: 'packed + relaxed', kernel: 'packed', relaxed: true },
 ];
 
-/** Deterministic values in [-1, 1). */
+/** Deterministic values in [-1, 1), from the benchmark's seeded generator. */
 function fill(out: Float32Array, seed: number): void {
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
-  }
+  const next = seededRandom(seed);
+  for (let i = 0; i < out.length; i++) out[i] = 2 * next() - 1;
 }
 
 /** CPU seconds of this process (the machine is shared: wall time would count other processes' turns). */

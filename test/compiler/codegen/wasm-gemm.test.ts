@@ -14,6 +14,7 @@ import {
   type GemmRequest,
 } from '../../../compiler/codegen/wasm/gemm-simd.js';
 import { instantiateKernels, wasm, type WasmKernel as Kernel, type WasmMemory } from '../../support/wasm-api.js';
+import { randomArray } from './gemm-support.js';
 
 // Node 20 has relaxed SIMD behind a flag; set here so the relaxed_madd build runs too. Vitest's
 // forks pool runs each test file in its own process, so no other file sees the flag.
@@ -21,15 +22,9 @@ v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 /** Both builds of every module: plain SIMD, and multiply-adds as f32x4.relaxed_madd. */
 const BUILDS = [false, true] as const;
 
-/** Deterministic pseudo-random f32 values in [-1, 1). */
+/** Deterministic pseudo-random f32 values in [-1, 1) (the tests' seeded generator). */
 function fill(out: Float32Array, seed: number): void {
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
-  }
+  out.set(randomArray(out.length, seed, Float32Array));
 }
 
 interface Case {
