@@ -46,6 +46,51 @@ const bAt = (c: Case, b: Float32Array, p: number, j: number): number =>
 const GUARD = 9;
 const SENTINEL = 12345.5;
 
+/** Operands laid out in a wasm memory between guard cells. */
+interface Operands<K extends string> {
+  /** Byte pointer of each operand, as the kernels take them. */
+  readonly ptr: Readonly<Record<K, number>>;
+  view(key: K): Float32Array;
+  /** The first cell outside every operand that is no longer the sentinel, or undefined. */
+  wroteOutside(): number | undefined;
+}
+
+/**
+ * Places operands of the given float `sizes` in `memory` (grown as needed), each between guard
+ * cells, every cell set to SENTINEL; `filled` operands get seeded values in [-1, 1) (seed, seed + 1, …).
+ */
+function placeOperands<K extends string>(
+  memory: WasmMemory,
+  sizes: Readonly<Record<K, number>>,
+  filled: readonly NoInfer<K>[],
+  seed: number,
+): Operands<K> {
+  const keys = Object.keys(sizes) as K[];
+  let next = 1;
+  const at = {} as Record<K, number>;
+  for (const key of keys) {
+    at[key] = next + GUARD;
+    next = at[key] + sizes[key] + GUARD;
+  }
+  const needed = (next + 16) * 4;
+  if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+  const heap = new Float32Array(memory.buffer);
+  heap.fill(SENTINEL, 0, next + 16);
+  const view = (key: K): Float32Array => heap.subarray(at[key], at[key] + sizes[key]);
+  filled.forEach((key, i) => fill(view(key), seed + i));
+  const ptr = Object.fromEntries(keys.map((key) => [key, at[key] * 4])) as Record<K, number>;
+  const wroteOutside = (): number | undefined => {
+    let gap = 0;
+    for (const key of [...keys].sort((x, y) => at[x] - at[y])) {
+      for (let i = gap; i < at[key]; i++) if (heap[i] !== SENTINEL) return i;
+      gap = at[key] + sizes[key];
+    }
+    for (let i = gap; i < next + 16; i++) if (heap[i] !== SENTINEL) return i;
+    return undefined;
+  };
+  return { ptr, view, wroteOutside };
+}
+
 /**
  * Runs one case through `kernel` (the exported function of `req`) and compares with a float64
  * reference: |C − ref| ≤ 1e-5 · (Σ|a·b| + |bias| + |C₀|) per element, the f32 accumulation bound.
@@ -53,41 +98,12 @@ const SENTINEL = 12345.5;
 function check(c: Case, req: GemmRequest, kernel: Kernel, memory: WasmMemory, seed: number): void {
   const scratch = packFloats(req);
   const sizes = { a: c.m * c.k, b: c.k * c.n, bias: c.n, c: c.m * c.n, pack: scratch.fixed + scratch.perRow * c.k };
-  let next = 1;
-  const place = (len: number): number => {
-    const at = next + GUARD;
-    next = at + len + GUARD;
-    return at;
-  };
-  const at = {
-    a: place(sizes.a),
-    b: place(sizes.b),
-    bias: place(sizes.bias),
-    c: place(sizes.c),
-    pack: place(sizes.pack),
-  };
-  const needed = (next + 16) * 4;
-  if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
-  const heap = new Float32Array(memory.buffer);
-  heap.fill(SENTINEL, 0, next + 16);
-  const view = (key: 'a' | 'b' | 'bias' | 'c'): Float32Array => heap.subarray(at[key], at[key] + sizes[key]);
-  fill(view('a'), seed);
-  fill(view('b'), seed + 1);
-  fill(view('bias'), seed + 2);
-  fill(view('c'), seed + 3);
+  const { ptr, view, wroteOutside } = placeOperands(memory, sizes, ['a', 'b', 'bias', 'c'], seed);
   const a = view('a').slice();
   const b = view('b').slice();
   const bias = view('bias').slice();
   const c0 = view('c').slice();
-  const args: Record<string, number> = {
-    c: at.c * 4,
-    a: at.a * 4,
-    b: at.b * 4,
-    bias: at.bias * 4,
-    m: c.m,
-    k: c.k,
-    pack: at.pack * 4,
-  };
+  const args: Record<string, number> = { ...ptr, m: c.m, k: c.k };
   kernel(...gemmParams(req).map((p) => args[p]!));
   const out = view('c');
   for (let i = 0; i < c.m; i++) {
@@ -117,14 +133,8 @@ function check(c: Case, req: GemmRequest, kernel: Kernel, memory: WasmMemory, se
   // Only C (and the packing scratch) changed: A, B, bias as given, every guard cell (between and around them) untouched.
   const same = (x: Float32Array, y: Float32Array): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
   expect(same(view('a'), a) && same(view('b'), b) && same(view('bias'), bias)).toBe(true);
-  const starts = Object.values(at).sort((x, y) => x - y);
-  const ends = new Map(Object.entries(at).map(([key, start]) => [start, start + sizes[key as keyof typeof sizes]]));
-  let gap = 0;
-  for (const start of [...starts, next + 16]) {
-    for (let i = gap; i < start; i++)
-      if (heap[i] !== SENTINEL) throw new Error(`${req.name} ${JSON.stringify(c)}: wrote cell ${i} outside C`);
-    gap = ends.get(start) ?? start;
-  }
+  const outside = wroteOutside();
+  if (outside !== undefined) throw new Error(`${req.name} ${JSON.stringify(c)}: wrote cell ${outside} outside C`);
 }
 
 /** The request for a case: the batch dim (m for nn/nt, k for tn) literal or run-time. */
@@ -238,35 +248,20 @@ describe('wasm SIMD gemm: SGD in the store', () => {
     const req: GemmRequest = { ...requestFor({ ...c, bias: false, accumulate: false }, runtime), update: { lr } };
     const memory = new wasm.Memory({ initial: 4 });
     const kernel = instantiateKernels(gemmModule([req], { relaxed }), memory).kernel!;
-    const heap = new Float32Array(memory.buffer);
     const scratch = packFloats(req);
-    const size = { a: c.m * c.k, b: c.k * c.n, c: c.m * c.n };
-    const at = { a: 4, b: 4 + size.a + 12, c: 4 + size.a + size.b + 24, w: 4 + size.a + size.b + size.c + 36 };
-    const pack = at.w + size.c + 16;
-    expect(pack + scratch.fixed + scratch.perRow * c.k).toBeLessThan(heap.length);
-    fill(heap.subarray(at.a, at.a + size.a), seed);
-    fill(heap.subarray(at.b, at.b + size.b), seed + 1);
-    fill(heap.subarray(at.w, at.w + size.c), seed + 2);
-    const w0 = heap.slice(at.w, at.w + size.c);
-    const args: Record<string, number> = {
-      c: at.c * 4,
-      a: at.a * 4,
-      b: at.b * 4,
-      w: at.w * 4,
-      m: c.m,
-      k: c.k,
-      pack: pack * 4,
-    };
+    const size = { a: c.m * c.k, b: c.k * c.n, c: c.m * c.n, w: c.m * c.n, pack: scratch.fixed + scratch.perRow * c.k };
+    const { ptr, view, wroteOutside } = placeOperands(memory, size, ['a', 'b', 'w'], seed);
+    const w0 = view('w').slice();
+    const args: Record<string, number> = { ...ptr, m: c.m, k: c.k };
     kernel(...gemmParams(req).map((p) => args[p]!));
-    const g = heap.subarray(at.c, at.c + size.c);
-    const w = heap.subarray(at.w, at.w + size.c);
+    const [a, b, g, w] = [view('a'), view('b'), view('c'), view('w')];
+    const outside = wroteOutside();
+    if (outside !== undefined) throw new Error(`${JSON.stringify(c)}: wrote cell ${outside} outside C and W`);
     for (let i = 0; i < size.c; i++) {
       let ref = 0;
       const [r, j] = [Math.floor(i / c.n), i % c.n];
       for (let p = 0; p < c.k; p++) {
-        const a = c.form === 'tn' ? heap[at.a + p * c.m + r]! : heap[at.a + r * c.k + p]!;
-        const b = c.form === 'nt' ? heap[at.b + j * c.k + p]! : heap[at.b + p * c.n + j]!;
-        ref += a * b;
+        ref += aAt(c, a, r, p) * bAt(c, b, p, j);
       }
       if (!(Math.abs(g[i]! - ref) <= 1e-5 * (Math.abs(ref) + c.k)))
         throw new Error(`${JSON.stringify(c)}: C[${i}] = ${g[i]}, expected ${ref}`);
@@ -311,32 +306,30 @@ describe("wasm SIMD gemm: relu' in the store", () => {
     const masked: GemmRequest = { ...plain, name: 'masked', mask: 'relu' };
     const memory = new wasm.Memory({ initial: 4 });
     const kernels = instantiateKernels(gemmModule([plain, masked], { relaxed }), memory);
-    const heap = new Float32Array(memory.buffer);
-    const size = { a: c.m * c.k, b: c.k * c.n, c: c.m * c.n };
-    const at = { a: 4, b: 8 + size.a, c1: 12 + size.a + size.b, c2: 16 + size.a + size.b + size.c };
-    const sAt = at.c2 + size.c + 4;
-    const pack = sAt + size.c + 8;
-    fill(heap.subarray(at.a, at.a + size.a), seed);
-    fill(heap.subarray(at.b, at.b + size.b), seed + 1);
-    fill(heap.subarray(sAt, sAt + size.c), seed + 2);
-    heap[sAt] = Number.NaN;
-    if (size.c > 1) heap[sAt + 1] = 0;
-    const args = (cAt: number): Record<string, number> => ({
-      c: cAt * 4,
-      a: at.a * 4,
-      b: at.b * 4,
-      s: sAt * 4,
-      m: c.m,
-      k: c.k,
-      pack: pack * 4,
-    });
-    kernels.plain!(...gemmParams(plain).map((p) => args(at.c1)[p]!));
-    kernels.masked!(...gemmParams(masked).map((p) => args(at.c2)[p]!));
-    for (let i = 0; i < size.c; i++) {
-      const s = heap[sAt + i]!;
-      const want = s > 0 ? heap[at.c1 + i]! : 0;
-      if (!Object.is(heap[at.c2 + i], want))
-        throw new Error(`${JSON.stringify(c)}: C[${i}] = ${heap[at.c2 + i]}, expected ${want} (s = ${s})`);
+    const scratch = packFloats(masked);
+    const cells = c.m * c.n;
+    const size = {
+      a: c.m * c.k,
+      b: c.k * c.n,
+      c1: cells,
+      c2: cells,
+      s: cells,
+      pack: scratch.fixed + scratch.perRow * c.k,
+    };
+    const { ptr, view, wroteOutside } = placeOperands(memory, size, ['a', 'b', 's'], seed);
+    view('s')[0] = Number.NaN;
+    if (cells > 1) view('s')[1] = 0;
+    const args = (cAt: number): Record<string, number> => ({ ...ptr, c: cAt, m: c.m, k: c.k });
+    kernels.plain!(...gemmParams(plain).map((p) => args(ptr.c1)[p]!));
+    kernels.masked!(...gemmParams(masked).map((p) => args(ptr.c2)[p]!));
+    const outside = wroteOutside();
+    if (outside !== undefined) throw new Error(`${JSON.stringify(c)}: wrote cell ${outside} outside C`);
+    const [c1, c2, saved] = [view('c1'), view('c2'), view('s')];
+    for (let i = 0; i < cells; i++) {
+      const s = saved[i]!;
+      const want = s > 0 ? c1[i]! : 0;
+      if (!Object.is(c2[i], want))
+        throw new Error(`${JSON.stringify(c)}: C[${i}] = ${c2[i]}, expected ${want} (s = ${s})`);
     }
   }
 
