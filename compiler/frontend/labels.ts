@@ -103,6 +103,11 @@ export function specLabels(spec: GraphSpec): Labels {
   return out;
 }
 
+/** `text` with every tensor name that has a label written as the label (`·o.weightᵀ` → `·W⁽²⁾ᵀ`). */
+export function withLabels(text: string, labels: Labels): string {
+  return labels.size === 0 ? text : text.replace(/[A-Za-z_][A-Za-z0-9_.]*/g, (word) => labels.get(word) ?? word);
+}
+
 /** Name lookup through labels: the label when there is one, else the tensor's own name. */
 export function labelled(labels: Labels | undefined): (name: string) => string {
   return (name) => labels?.get(name) ?? name;

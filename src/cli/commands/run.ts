@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { ChainruleError } from '../../../compiler/diagnostics.js';
 import { forwardFormula, type NameOf } from '../../../compiler/diagram/labels.js';
+import { type Labels, labelled, specLabels, withLabels } from '../../../compiler/frontend/labels.js';
 import { initialParams } from '../../../compiler/interp/init-params.js';
 import { interpret, type InterpretResult } from '../../../compiler/interp/interpret.js';
 import { gradName } from '../../../compiler/ir/graph.js';
@@ -73,7 +74,8 @@ export function runCommand(): Command {
             : hasParams
               ? `initial parameters (seed ${seedOf(loaded)})`
               : 'no parameters';
-        process.stdout.write(report(graph, result, flags.target.length > 0, `${options.dtype}, ${source}`));
+        const about = `${options.dtype}, ${source}`;
+        process.stdout.write(report(graph, result, flags.target.length > 0, about, specLabels(loaded.spec)));
       });
     });
 }
@@ -168,23 +170,31 @@ function section(title: string, blocks: readonly string[][]): string[] {
   return blocks.length === 0 ? [] : [title, ...blocks.flatMap((b) => [...b, ''])];
 }
 
+/** How a run names tensors: `name` (a label where the spec gives one, as explain and the diagrams do) and `raw` (the spec's name). */
+interface Naming {
+  readonly name: NameOf;
+  readonly raw: NameOf;
+  readonly labels: Labels;
+}
+
 /** `∂L/∂h`, or `∂L/∂h (part d(h)#2)` for one contribution of several. */
-function gradTitle(node: Node, name: NameOf): string {
+function gradTitle(node: Node, naming: Naming): string {
   if (node.op === 'fill') return '∂L/∂L';
-  const of = node.grad === undefined ? node.name : name(node.grad.of);
-  return node.name === gradName(of) || node.grad === undefined ? `∂L/∂${of}` : `∂L/∂${of} (part ${node.name})`;
+  if (node.grad === undefined) return `∂L/∂${node.name}`;
+  const of = naming.name(node.grad.of);
+  return node.name === gradName(naming.raw(node.grad.of)) ? `∂L/∂${of}` : `∂L/∂${of} (part ${node.name})`;
 }
 
 /** How a gradient is computed from the incoming one, with the local factor the diagram shows. */
-function gradFormula(graph: Graph, node: Node, name: NameOf): string {
+function gradFormula(graph: Graph, node: Node, naming: Naming): string {
   if (node.op === 'fill') return `${node.attrs.value}`;
   const byId = (id: number): Node | undefined => graph.nodes.find((n) => n.id === id);
   const incoming = node.inputs
     .map(byId)
     .filter((n): n is Node => n !== undefined && (n.role === 'backward' || n.role === 'const'));
-  if (node.op === 'add') return incoming.map((n) => gradTitle(n, name)).join(' + ');
-  const from = incoming[0] === undefined ? '?' : gradTitle(incoming[0], name);
-  const factor = node.grad?.factor ?? '';
+  if (node.op === 'add') return incoming.map((n) => gradTitle(n, naming)).join(' + ');
+  const from = incoming[0] === undefined ? '?' : gradTitle(incoming[0], naming);
+  const factor = withLabels(node.grad?.factor ?? '', naming.labels);
   if (factor === '') return from;
   if (factor.endsWith('·') || factor === 'Σrows') return `${factor} ${from}`;
   return `${from} ${factor}`;
@@ -195,9 +205,16 @@ function block(header: string, value: { shape: readonly number[]; data: ArrayLik
   return [`  ${header}  ${shapeText(value.shape)}`, ...formatTable(value.shape, value.data, '    ')];
 }
 
-/** Every tensor of the run, in graph order: forward values, the loss, then the gradients. */
-function report(graph: Graph, result: InterpretResult, backward: boolean, about: string): string {
-  const name: NameOf = (id) => graph.nodes.find((n) => n.id === id)?.name ?? `%${id}`;
+/**
+ * Every tensor of the run, in graph order: forward values, the loss, then the gradients. Formulas
+ * use the spec's labels (W⁽¹⁾ for `z.weight`); a labelled tensor's own line names both.
+ */
+function report(graph: Graph, result: InterpretResult, backward: boolean, about: string, labels: Labels): string {
+  const raw: NameOf = (id) => graph.nodes.find((n) => n.id === id)?.name ?? `%${id}`;
+  const label = labelled(labels);
+  const name: NameOf = (id) => label(raw(id));
+  const naming: Naming = { name, raw, labels };
+  const title = (n: Node): string => (label(n.name) === n.name ? n.name : `${label(n.name)} (${n.name})`);
   const value = (n: Node): { shape: readonly number[]; data: ArrayLike<number> } | undefined => result.values.get(n.id);
   const forward = graph.nodes.filter((n) => ['input', 'target', 'param', 'forward'].includes(n.role));
   const shownForward = forward.filter((n) => backward || n.role !== 'target');
@@ -207,7 +224,10 @@ function report(graph: Graph, result: InterpretResult, backward: boolean, about:
     ...section(
       'forward',
       shownForward.map((n) =>
-        block(leaf(n) ? `${n.name}: ${forwardFormula(n, name)}` : `${n.name} = ${forwardFormula(n, name)}`, value(n)),
+        block(
+          leaf(n) ? `${title(n)}: ${forwardFormula(n, name)}` : `${title(n)} = ${forwardFormula(n, name)}`,
+          value(n),
+        ),
       ),
     ),
   );
@@ -223,7 +243,7 @@ function report(graph: Graph, result: InterpretResult, backward: boolean, about:
     lines.push(
       ...section(
         'backward',
-        grads.map((n) => block(`${gradTitle(n, name)} = ${gradFormula(graph, n, name)}`, value(n))),
+        grads.map((n) => block(`${gradTitle(n, naming)} = ${gradFormula(graph, n, naming)}`, value(n))),
       ),
     );
   }

@@ -61,7 +61,15 @@ describe('chainrule run', () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^loss\n {2}L = loss = cross_entropy\(p, y\) = \d/m);
-    for (const g of ['∂L/∂o.weight = hᵀ· ∂L/∂o', "∂L/∂z = ∂L/∂h ⊙σ'(z)", '∂L/∂z.bias = Σrows ∂L/∂z'])
+    // The spec's labels name the parameters, as in explain and the diagrams; their own lines give both names.
+    for (const g of [
+      '∂L/∂W⁽²⁾ = hᵀ· ∂L/∂o',
+      "∂L/∂z = ∂L/∂h ⊙σ'(z)",
+      '∂L/∂b⁽¹⁾ = Σrows ∂L/∂z',
+      '∂L/∂h = ∂L/∂o ·W⁽²⁾ᵀ',
+      'W⁽¹⁾ (z.weight): parameter · glorot_uniform  [3,4]',
+      'z = x·W⁽¹⁾ + b⁽¹⁾  [2,4]',
+    ])
       expect(r.stdout).toContain(g);
     const p = table(r.stdout, 'p = softmax(o)');
     const dO = table(r.stdout, '∂L/∂o =');
