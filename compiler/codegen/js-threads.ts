@@ -24,7 +24,6 @@ export const JS_THREAD_MIN_MACS = 1 << 16;
 /** Fewer rows than this are not split (a batch-1 call would only pay the hand-off). */
 const MIN_ROWS = 8;
 
-
 export interface JsThreadPlan {
   /** Top-level statements: the row functions and JS_SPLITS, the list workers rebuild. */
   readonly statements: readonly string[];
