@@ -10,6 +10,7 @@
 import type { Dim, Kernel, Node } from '../ir/types.js';
 import { definedReads } from './code.js';
 import { kernelBody } from './fused-kernels.js';
+import { productNode } from './kernel-lookup.js';
 import type { KernelContext } from './kernel-context.js';
 import type { Layout } from './layout.js';
 import { helperFunctions } from './module-helpers.js';
@@ -61,14 +62,6 @@ interface RowFunction {
   readonly product: Node;
   readonly source: readonly string[];
 }
-
-/** The patterns whose body is one gemm over the product's rows (plus per-call scalars). */
-const ROW_PATTERNS = new Set<Kernel['pattern']>([
-  'single',
-  'linear_activation',
-  'matmul_activation_grad',
-  'weight_bias_grad',
-]);
 
 /**
  * The row functions of `kernels`, or undefined when none has one (nothing to thread: the module
@@ -132,18 +125,20 @@ export function jsThreadPlan(
   };
 }
 
+/** Whether a size (code) is a literal rather than depending on the run-time batch. */
+const isLiteral = (code: string): boolean => /^\d+$/.test(code);
+
 /** Whether `code` is a literal below `min` (a run-time size may always grow past it). */
 function below(code: string, min: number): boolean {
-  return /^\d+$/.test(code) && Number(code) < min;
+  return isLiteral(code) && Number(code) < min;
 }
 
-/** The product a kernel's gemm computes, if its whole body is that gemm. */
+/**
+ * The product a kernel's gemm computes, if its whole body is that gemm (a linear layer feeding a
+ * softmax also normalizes whole rows after it: that kernel has no row function).
+ */
 function productOf(kernel: Kernel, ctx: KernelContext): Node | undefined {
-  if (!ROW_PATTERNS.has(kernel.pattern)) return undefined;
-  const first = kernel.nodes[0];
-  if (first === undefined) return undefined;
-  const node = ctx.node(first);
-  return node.op === 'linear' || node.op === 'matmul' ? node : undefined;
+  return kernel.pattern === 'linear_softmax' ? undefined : productNode(kernel, ctx);
 }
 
 function rowFunction(
@@ -226,8 +221,8 @@ function rowCall(row: RowFunction, inline: string, ctx: KernelContext, o: JsThre
     if (o.layout.storage.get(id)?.kind === 'external') copy |= 1 << i;
   });
   const b = o.batch === undefined ? 'B' : `${o.batch}`;
-  const runTime = !/^\d+$/.test(macs);
-  const enoughRows = /^\d+$/.test(rows) ? [] : [`${rows} >= ${MIN_ROWS}`];
+  const runTime = !isLiteral(macs);
+  const enoughRows = isLiteral(rows) ? [] : [`${rows} >= ${MIN_ROWS}`];
   const when = ['threadPool !== undefined', ...enoughRows, ...(runTime ? [`${macs} >= ${minMacs}`] : [])].join(' && ');
   return [
     `// ${row.product.name}: split among threads by ${row.name} when there are threads${runTime ? ` and ${macs} ≥ ${minMacs} multiply-adds` : ''}${enoughRows.length > 0 ? ` in ${MIN_ROWS}+ rows` : ''}; else on this thread:`,

@@ -15,6 +15,7 @@
 import type { Dim as IrDim, Kernel, Node, Shape } from '../../ir/types.js';
 import { activationGradEpilogue, gradientEpilogue, linearActivationEpilogue } from '../epilogues.js';
 import type { KernelContext } from '../kernel-context.js';
+import { productNode } from '../kernel-lookup.js';
 import { perRow, staticSize } from '../layout.js';
 import { linearSoftmax } from '../fused-rows.js';
 import { rowLoop } from '../template-kit.js';
@@ -126,24 +127,9 @@ function sizeOf(shape: Shape): Size {
 }
 const irDim = (d: IrDim | undefined): Dim | undefined => (d === 'B' ? 'runtime' : d);
 
-/** The node whose product a kernel computes, if its pattern has one. */
-function matmulNode(kernel: Kernel, ctx: KernelContext): Node | undefined {
-  const first = kernel.nodes[0] === undefined ? undefined : ctx.node(kernel.nodes[0]);
-  switch (kernel.pattern) {
-    case 'single':
-    case 'linear_activation':
-    case 'linear_softmax':
-    case 'matmul_activation_grad':
-    case 'weight_bias_grad':
-      return first?.op === 'linear' || first?.op === 'matmul' ? first : undefined;
-    default:
-      return undefined;
-  }
-}
-
 /** Decides where `kernel`'s matmul runs. */
 export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, arena: WasmArena): MatmulPath {
-  const node = matmulNode(kernel, ctx);
+  const node = productNode(kernel, ctx);
   if (node === undefined) return { kind: 'none' };
   const shapeOf = (id: number | undefined): readonly IrDim[] => (id === undefined ? [] : ctx.node(id).type.shape);
   const [x, w] = node.inputs as [number, number];
