@@ -337,15 +337,33 @@ export const WORKER_SOURCE = `  'use strict';
     } catch (err) {
       throw new Error('cannot rebuild the TypeScript kernels from their source (' + String(err && err.message) + '; a Content-Security-Policy without unsafe-eval blocks this: use threads: 1 or --kernels wasm-simd)');
     }
-    return rows.map((f) => {
-      return (c, a, b, z, x) => {
-        const buffer = msg.memory.buffer;
-        const n = ctrl[${CTRL.views}];
-        const args = [];
-        for (let v = 0; v < n; v++) args.push(new Floats(buffer, ctrl[${CTRL.view} + 2 * v], ctrl[${CTRL.view} + 2 * v + 1]));
-        args.push(a, c, c + x);
-        f.apply(undefined, args);
-      };
+    // The arguments (views of the shared memory, then B and the rows) are made again only when
+    // the view table or the memory changed (a new job's arrays, or a grown memory): the chunks of
+    // one job allocate nothing.
+    const table = new Int32Array(${2 * JS_THREAD_VIEWS});
+    let count = -1;
+    let buffer;
+    let args = [];
+    const argsOfJob = () => {
+      const n = ctrl[${CTRL.views}];
+      const current = msg.memory.buffer;
+      let same = current === buffer && n === count;
+      for (let i = 0; same && i < 2 * n; i++) same = table[i] === ctrl[${CTRL.view} + i];
+      if (same) return args;
+      buffer = current;
+      count = n;
+      args = [];
+      for (let i = 0; i < 2 * n; i++) table[i] = ctrl[${CTRL.view} + i];
+      for (let v = 0; v < n; v++) args.push(new Floats(buffer, table[2 * v], table[2 * v + 1]));
+      args.push(0, 0, 0);
+      return args;
+    };
+    return rows.map((f) => (c, a, b, z, x) => {
+      const args = argsOfJob();
+      args[count] = a;
+      args[count + 1] = c;
+      args[count + 2] = c + x;
+      f.apply(undefined, args);
     });
   };
   const start = (msg) => {
