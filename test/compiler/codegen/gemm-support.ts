@@ -9,22 +9,15 @@ export type FloatArray = Float32Array | Float64Array;
 /** The compiled kernel: `B` is the run-time batch when the rows were left symbolic. */
 export type GemmKernel = (A: FloatArray, Bm: FloatArray, O: FloatArray, B: number) => void;
 
-/**
- * The kernel for C[m,n] = op(A)·op(B) in `form` with `tile` (default: the generator's choice).
- * With `runtimeRows` the batch symbol `B` stands for m (X·W, dY·Wᵀ) or k (Xᵀ·dY), as in modules.
- */
-export function compileGemm(
-  form: Form,
-  m: number,
-  k: number,
-  n: number,
-  tile: Tile | undefined,
-  runtimeRows: boolean,
-): GemmKernel {
-  return new Function('A', 'Bm', 'O', 'B', gemm(gemmSpec(form, m, k, n, tile, runtimeRows))) as GemmKernel;
+/** The kernel `gemmSpec` describes, compiled. */
+export function compileGemm(...args: Parameters<typeof gemmSpec>): GemmKernel {
+  return new Function('A', 'Bm', 'O', 'B', gemm(gemmSpec(...args))) as GemmKernel;
 }
 
-/** The spec `compileGemm` compiles. */
+/**
+ * The spec for C[m,n] = op(A)·op(B) in `form` with `tile` (default: the generator's choice).
+ * With `runtimeRows` the batch symbol `B` stands for m (X·W, dY·Wᵀ) or k (Xᵀ·dY), as in modules.
+ */
 export function gemmSpec(
   form: Form,
   m: number,
