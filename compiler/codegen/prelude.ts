@@ -461,10 +461,8 @@ export interface ThreadPool {
   /** Atomics.wait is allowed here (not on a browser main thread). */
   readonly canWait: boolean;
   seq: number;
-  /** Jobs still to run on the calling thread alone after workers made it wait (see runChunks). */
-  skip: number;
-  /** The next back-off length; 0 after a job where no worker held the caller up. */
-  penalty: number;
+  /** Per function, `BACK_OFF_INTS` ints of back-off state (see `noteJob`). */
+  readonly backOff: Int32Array;
   /**
    * Jobs that never back off: workers rebuild TypeScript row functions from source, so their first
    * chunks run unoptimized and would look like a worker holding the caller up (wasm: 0).
@@ -591,7 +589,8 @@ export async function startThreads(
 ): Promise<ThreadPool> {
   const started = await startWorkers(threads, { module, memory, functions });
   const fns = functions.map((fn) => threadCall(wasmExport(exports, fn.name), fn));
-  return { threads, ...started, fns, memory, top: 0, args: [], seq: 0, skip: 0, penalty: 0, grace: 0 };
+  const backOff = new Int32Array(BACK_OFF_INTS * functions.length);
+  return { threads, ...started, fns, memory, top: 0, args: [], seq: 0, backOff, grace: 0 };
 }
 
 /**
@@ -629,8 +628,7 @@ export async function startJsThreads(
     top: 0,
     args: [],
     seq: 0,
-    skip: 0,
-    penalty: 0,
+    backOff: new Int32Array(BACK_OFF_INTS * functions.length),
     grace: JS_THREAD_GRACE,
   };
   // On the calling thread a chunk runs over the job's own arrays (pool.args, set by splitJsRows).
@@ -714,10 +712,9 @@ export function stopThreads(pool: ThreadPool): void {
  * Runs `total` chunks on all threads: chunk i < full is `fns[fi](c + i·cStep, a + i·aStep, b + i·bStep, extra + i·extraStep, x)`,
  * the others `fns[tail](…, tailX)`; thread t packs B at `pack + t·packStride`. Returns when every
  * chunk is done. Which thread computes a chunk does not change its values, so results are the same
- * for any thread count. When a job took longer than its chunks would have taken on the calling
- * thread alone (timed by the chunks the caller ran: on a machine with more busy threads than cores,
- * workers get little CPU or are descheduled holding a chunk), the next 16, 32, … up to 4096 jobs
- * run on the calling thread alone, so threads never cost much more than they can save.
+ * for any thread count. Whether the job saved time is judged by the chunks the caller ran (on a
+ * machine with more busy threads than cores, workers get little CPU or are descheduled holding a
+ * chunk); `noteJob` then backs off, so threads never cost much more than they can save.
  */
 export function runChunks(
   pool: ThreadPool,
@@ -738,8 +735,12 @@ export function runChunks(
   pack: number,
   packStride: number,
 ): void {
-  if (pool.skip > 0) {
-    pool.skip--;
+  const backOff = pool.backOff;
+  const alone = backOff[BACK_OFF_INTS * fi] as number;
+  if (alone > 0) {
+    backOff[BACK_OFF_INTS * fi] = alone - 1;
+    // The workers have likely gone to sleep: wake them now, so the next job finds them spinning.
+    if (alone === 1) wakeThreads(pool);
     for (let i = 0; i < total; i++) {
       const z = extra + i * extraStep;
       if (i < full) (pool.fns[fi] as ThreadCall)(c + i * cStep, a + i * aStep, b + i * bStep, z, x, pack);
@@ -792,17 +793,52 @@ export function runChunks(
     if (++spins > THREAD_SPIN && pool.canWait) Atomics.wait(ctrl, CTRL.done, done, 10);
   }
   if (ctrl[CTRL.failed] !== 0) throw new Error('threads: a matmul failed in a worker (create the model again)');
-  // Alone, the caller would have taken about (own − started) / mine per chunk.
-  if (
-    clock !== undefined &&
-    seq > pool.grace &&
-    (mine === 0 || (clock.now() - started) * mine > 0.9 * (own - started) * total)
-  ) {
-    pool.penalty = Math.min(4096, Math.max(16, pool.penalty * 2));
-    pool.skip = pool.penalty;
-  } else {
-    pool.penalty = 0;
+  // Alone, the caller would have taken about (own − started) / mine per chunk. A job one side ran
+  // whole (the other descheduled, or still waking) took no longer than one thread: no verdict.
+  if (clock !== undefined && seq > pool.grace && mine > 0 && mine < total)
+    noteJob(backOff, fi, (clock.now() - started) * mine > 0.9 * (own - started) * total);
+}
+
+/**
+ * Wakes sleeping workers with an empty job, so they spin, ready, when the next job comes: a wake
+ * takes about 0.1 ms, and up to milliseconds on a virtual machine (measured here: median 90 µs,
+ * 99th percentile 0.3–1.5 ms), longer than many jobs.
+ */
+export function wakeThreads(pool: ThreadPool): void {
+  const ctrl = pool.ctrl;
+  const seq = (pool.seq + 1) & 0x3fffffff;
+  pool.seq = seq;
+  Atomics.store(ctrl, CTRL.chunk, (seq & 0x1fffff) << 10);
+  ctrl[CTRL.total] = 0;
+  Atomics.store(ctrl, CTRL.job, seq);
+  Atomics.notify(ctrl, CTRL.job);
+}
+
+/** Ints of back-off state per function: jobs left to run alone, the next back-off, jobs lost in a row. */
+export const BACK_OFF_INTS = 3;
+
+/**
+ * Records how a threaded job of function `fi` went: `lost` when the workers made the caller wait
+ * about as long as it would have taken alone (workers descheduled or busy elsewhere). Two lost
+ * jobs in a row make the next 16, 32, … up to 4096 jobs of `fi` run on the calling thread alone;
+ * a job that was not lost resets the count. One lost job is no pattern: the OS preempts a worker
+ * for a few milliseconds now and then, and backing off for it cost a third of the jobs of a
+ * training run measured on an idle 2-core machine. The state is per function, so a small product
+ * whose chunks the workers cannot keep up with does not take the threads from the big ones.
+ */
+export function noteJob(backOff: Int32Array, fi: number, lost: boolean): void {
+  const at = BACK_OFF_INTS * fi;
+  if (!lost) {
+    backOff[at + 1] = 0;
+    backOff[at + 2] = 0;
+    return;
   }
+  const strikes = (backOff[at + 2] as number) + 1;
+  backOff[at + 2] = strikes;
+  if (strikes < 2) return;
+  const next = Math.min(4096, Math.max(16, 2 * (backOff[at + 1] as number)));
+  backOff[at + 1] = next;
+  backOff[at] = next;
 }
 
 /**

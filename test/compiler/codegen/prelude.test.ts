@@ -1,10 +1,22 @@
 // The prelude (compiler/codegen/prelude.ts) is what generated modules carry: its shipped text is
 // current, every declaration is found, a module carries exactly the helpers its code names, and
-// the safetensors checks refuse bad files before anything is written.
+// the safetensors checks refuse bad files before anything is written, and the thread back-off
+// keeps to its rules.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { preludeFor, preludeItems } from '../../../compiler/codegen/module-helpers.js';
-import { assertFinite, checkWeights, parseSafetensors, readPreprocessing } from '../../../compiler/codegen/prelude.js';
+import {
+  assertFinite,
+  BACK_OFF_INTS,
+  CTRL,
+  checkWeights,
+  noteJob,
+  parseSafetensors,
+  readPreprocessing,
+  runChunks,
+  THREAD_CONTROL_INTS,
+  type ThreadPool,
+} from '../../../compiler/codegen/prelude.js';
 import { PRELUDE_SOURCE } from '../../../compiler/codegen/prelude-source.js';
 import { encodeSafetensors } from '../../../runtime/safetensors.js';
 import { compile } from '../../../src/api.js';
@@ -102,5 +114,70 @@ describe('safetensors checks (before anything is written)', () => {
     expect(() => readPreprocessing(run({ standardizer: 5 }), 2, 3)).toThrow(/not an object/);
     expect(() => readPreprocessing(run({ standardizer: { mean: [1], std: [1] } }), 2, 3)).toThrow(/2 numbers/);
     expect(() => readPreprocessing(run({ classNames: ['a'] }), 2, 3)).toThrow(/1 names but the model has 3/);
+  });
+});
+
+describe('thread back-off (noteJob, runChunks)', () => {
+  const state = (functions: number): Int32Array => new Int32Array(BACK_OFF_INTS * functions);
+  const alone = (s: Int32Array, fi: number): number => s[BACK_OFF_INTS * fi] as number;
+
+  it('one lost job is no pattern; two in a row back off 16 jobs, then 32, 64, … up to 4096', () => {
+    const s = state(2);
+    noteJob(s, 1, true);
+    expect(alone(s, 1)).toBe(0);
+    noteJob(s, 1, true);
+    expect(alone(s, 1)).toBe(16);
+    // After the back-off, one more lost job is enough: the count was not reset by a good job.
+    const lengths = [];
+    for (let i = 0; i < 10; i++) {
+      noteJob(s, 1, true);
+      lengths.push(alone(s, 1));
+    }
+    expect(lengths).toEqual([32, 64, 128, 256, 512, 1024, 2048, 4096, 4096, 4096]);
+    expect(alone(s, 0)).toBe(0); // per function: the other keeps its threads
+  });
+
+  it('a job that was not lost resets the count and the next back-off length', () => {
+    const s = state(1);
+    noteJob(s, 0, true);
+    noteJob(s, 0, false);
+    noteJob(s, 0, true);
+    expect(alone(s, 0)).toBe(0);
+    noteJob(s, 0, true);
+    expect(alone(s, 0)).toBe(16);
+    noteJob(s, 0, false);
+    noteJob(s, 0, true);
+    noteJob(s, 0, true);
+    expect(alone(s, 0)).toBe(16);
+  });
+
+  it('runChunks runs a backed-off function on the calling thread, in order, and wakes the workers before its last lone job', () => {
+    const ran: number[] = [];
+    const ctrl = new Int32Array(new SharedArrayBuffer(4 * THREAD_CONTROL_INTS));
+    const call = (c: number): void => {
+      ran.push(c);
+    };
+    const pool: ThreadPool = {
+      threads: 2,
+      workers: [],
+      ctrl,
+      fns: [call, call],
+      memory: { buffer: new ArrayBuffer(0), grow: () => 0 },
+      top: 0,
+      args: [],
+      canWait: true,
+      seq: 5,
+      backOff: state(2),
+      grace: 0,
+    };
+    pool.backOff[BACK_OFF_INTS * 1] = 2;
+    runChunks(pool, 1, 1, 100, 0, 0, 4, 2, 2, 3, 10, 0, 0, 0, 0, 0, 0);
+    expect(ran).toEqual([100, 110, 120]);
+    expect([alone(pool.backOff, 1), Atomics.load(ctrl, CTRL.job)]).toEqual([1, 0]); // still asleep
+    runChunks(pool, 1, 1, 200, 0, 0, 4, 2, 2, 3, 10, 0, 0, 0, 0, 0, 0);
+    expect(ran.slice(3)).toEqual([200, 210, 220]);
+    // The wake-up: an empty job (no chunks) under a new tag.
+    expect([alone(pool.backOff, 1), Atomics.load(ctrl, CTRL.job), ctrl[CTRL.total]]).toEqual([0, 6, 0]);
+    expect(Atomics.load(ctrl, CTRL.chunk)).toBe(6 << 10);
   });
 });
