@@ -933,6 +933,9 @@ function describe(node: Node): string {
 function validationFunctions(m: ModuleFacts): string[] {
   const { api, floatArray, options } = m;
   const fixed = options.batch;
+  // A module that already carries WebAssembly scans long float arrays in wasm SIMD (f32 only: wasm
+  // matmuls are); `--kernels js` modules stay pure TypeScript.
+  const finiteCheck = m.matmuls.wasm > 0 ? 'assertFiniteScanned' : 'assertFinite';
   const local = (i: number, record: string): string => `${record === 'inputs' ? 'input' : 'target'}${i}`;
   const expectKeys = (record: string, nodes: readonly Node[]): string[] => {
     const allowed = nodes.map((n) => n.name);
@@ -988,7 +991,7 @@ function validationFunctions(m: ModuleFacts): string[] {
   api.inputs.forEach((n, i) => {
     const v = local(i, 'inputs');
     inputs.push(...checkArray(n, v, 'inputs', i === 0 && fixed === undefined));
-    inputs.push(`if (finite) assertFinite(${JSON.stringify(n.name)}, ${v}, ${rowWidth(n)});`);
+    inputs.push(`if (finite) ${finiteCheck}(${JSON.stringify(n.name)}, ${v}, ${rowWidth(n)});`);
   });
   inputs.push('return B;');
   const out = [...braced('function checkInputs(inputs: Inputs, finite: boolean): number', inputs)];
@@ -1002,7 +1005,7 @@ function validationFunctions(m: ModuleFacts): string[] {
     const v = local(i, 'targets');
     targets.push(...checkArray(n, v, 'targets', false));
     if (n.type.dtype === 'i32') targets.push(`assertClasses(${JSON.stringify(n.name)}, ${v}, ${classCount(api, n)});`);
-    else targets.push(`if (finite) assertFinite(${JSON.stringify(n.name)}, ${v}, ${rowWidth(n)});`);
+    else targets.push(`if (finite) ${finiteCheck}(${JSON.stringify(n.name)}, ${v}, ${rowWidth(n)});`);
     if (api.loss?.op === 'binary_cross_entropy' && api.loss.inputs[1] === n.id) targets.push(...probabilityCheck(n, v));
   });
   const usesB = fixed === undefined && api.targets.length > 0;

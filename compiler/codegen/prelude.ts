@@ -66,6 +66,75 @@ export function assertFinite(name: string, data: FloatArray, row: number): void 
   }
 }
 
+/**
+ * `assertFinite` for modules that carry WebAssembly matmuls: a long float32 array is scanned in
+ * wasm SIMD first (6 µs instead of 23 for an MNIST batch of 64 × 784, a tenth of a 2-thread
+ * forward call), and searched in JavaScript only when the scan finds something or cannot run.
+ */
+export function assertFiniteScanned(name: string, data: FloatArray, row: number): void {
+  if (data.length >= FINITE_SCAN_MIN && scanFinite(data) === true) return;
+  assertFinite(name, data, row);
+}
+
+/** Float32 arrays from this length are checked by the WebAssembly scan (shorter ones cost less in JS). */
+export const FINITE_SCAN_MIN = 256;
+
+/**
+ * The WebAssembly SIMD finiteness scan, base64 (built by compiler/codegen/wasm/finite-scan.ts; a
+ * test keeps the two equal): `finite(bytes)` → 1 when the first `bytes` bytes of its memory, a
+ * multiple of 64, hold only finite float32s.
+ */
+export const FINITE_SCAN_WASM =
+  'AGFzbQEAAAABBgFgAX8BfwIPAQNlbnYGbWVtb3J5AgABAwIBAAcKAQZmaW5pdGUAAAqLAQGIAQIBfwV7AkADQCABIABJRQ0BIAH9AAIAIgIgAv3lASAD/eQBIQMgAf0AAhAiAiAC/eUBIAT95AEhBCAB/QACICICIAL95QEgBf3kASEFIAH9AAIwIgIgAv3lASAG/eQBIQYgAUHAAGohAQwACwsgAyAE/eQBIAX95AEgBv3kASICIAL9Qf2jAQs=';
+
+/** The scan's memory, a float view of it, and its export. */
+export interface FiniteScan {
+  readonly memory: WasmMemory;
+  view: Float32Array;
+  readonly finite: (bytes: number) => number;
+}
+
+/** The scan, made on first use (`scan`: null where WebAssembly SIMD is missing or blocked by a CSP). */
+export const finiteScanner: { scan?: FiniteScan | null } = {};
+
+/** The scan's instance over a new one-page memory, or null where it cannot run. */
+export function startFiniteScan(): FiniteScan | null {
+  const api = WebAssemblyApi as WasmApi | undefined;
+  try {
+    const bytes = decodeBase64(FINITE_SCAN_WASM);
+    if (api === undefined || !api.validate(bytes)) return null;
+    const memory = new api.Memory({ initial: 1 });
+    const exports = new api.Instance(new api.Module(bytes), { env: { memory } }).exports;
+    const finite = exports['finite'] as unknown as ((bytes: number) => number) | undefined;
+    return finite === undefined ? null : { memory, view: new Float32Array(memory.buffer), finite };
+  } catch {
+    return null; // e.g. a Content-Security-Policy without 'wasm-unsafe-eval'
+  }
+}
+
+/**
+ * Whether every value of a float32 array is finite, by the WebAssembly scan over a copy (padded
+ * with zeros to whole scan steps); undefined where the scan cannot run. Allocates only when the
+ * scan's memory has to grow for a longer array.
+ */
+export function scanFinite(data: FloatArray): boolean | undefined {
+  if (data.BYTES_PER_ELEMENT !== 4) return undefined; // float32 only
+  let scan = finiteScanner.scan;
+  if (scan === undefined) {
+    scan = startFiniteScan();
+    finiteScanner.scan = scan;
+  }
+  if (scan === null) return undefined;
+  const padded = Math.ceil(data.length / 16) * 16;
+  if (padded > scan.view.length) {
+    scan.memory.grow(Math.ceil((padded * 4 - scan.memory.buffer.byteLength) / 65536));
+    scan.view = new Float32Array(scan.memory.buffer);
+  }
+  scan.view.set(data);
+  scan.view.fill(0, data.length, padded);
+  return scan.finite(padded * 4) === 1;
+}
+
 /** Class-index targets must select one of the output columns. */
 export function assertClasses(name: string, data: Int32Array, classes: number): void {
   for (let i = 0; i < data.length; i++) {

@@ -258,8 +258,19 @@ export class Fn {
   f32x4Add(): this {
     return this.simd(0xe4);
   }
+  f32x4Sub(): this {
+    return this.simd(0xe5);
+  }
   f32x4Mul(): this {
     return this.simd(0xe6);
+  }
+  /** [a, b] → all-ones lanes where a = b (false for NaN), zeros elsewhere. */
+  f32x4Eq(): this {
+    return this.simd(0x41);
+  }
+  /** A vector → 1 when all four 32-bit lanes are non-zero, else 0. */
+  i32x4AllTrue(): this {
+    return this.simd(0xa3);
   }
   /** [a, b] → all-ones lanes where a > b (false for NaN), zeros elsewhere. */
   f32x4Gt(): this {

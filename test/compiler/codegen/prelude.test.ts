@@ -7,9 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { preludeFor, preludeItems } from '../../../compiler/codegen/module-helpers.js';
 import {
   assertFinite,
+  assertFiniteScanned,
   BACK_OFF_INTS,
   CTRL,
   checkWeights,
+  FINITE_SCAN_MIN,
+  FINITE_SCAN_WASM,
+  finiteScanner,
   noteJob,
   parseSafetensors,
   readPreprocessing,
@@ -18,6 +22,7 @@ import {
   type ThreadPool,
 } from '../../../compiler/codegen/prelude.js';
 import { PRELUDE_SOURCE } from '../../../compiler/codegen/prelude-source.js';
+import { finiteScanModule } from '../../../compiler/codegen/wasm/finite-scan.js';
 import { encodeSafetensors } from '../../../runtime/safetensors.js';
 import { compile } from '../../../src/api.js';
 import { exampleSpec } from '../../support/examples.js';
@@ -57,7 +62,7 @@ describe('the prelude', () => {
   });
 });
 
-describe('assertFinite (four running sums, then a search)', () => {
+describe('assertFinite (a WebAssembly scan or four running sums, then a search)', () => {
   it('finds NaN and ±Infinity at every position of every length, in the unrolled lanes and the tail', () => {
     for (let n = 1; n <= 11; n++) {
       const clean = Float32Array.from({ length: n }, (_, i) => (i % 3) - 1.5 + i * 1e30);
@@ -72,6 +77,65 @@ describe('assertFinite (four running sums, then a search)', () => {
         }
       }
     }
+  });
+
+  it('FINITE_SCAN_WASM is what finite-scan.ts builds (paste the printed text into prelude.ts if not)', () => {
+    const built = Buffer.from(finiteScanModule()).toString('base64');
+    expect(FINITE_SCAN_WASM, built).toBe(built);
+  });
+
+  it('the WebAssembly scan (long float32 arrays) finds NaN and ±Infinity in every lane, step and tail', () => {
+    finiteScanner.scan = undefined;
+    for (const n of [FINITE_SCAN_MIN, FINITE_SCAN_MIN + 1, 271, 272, 1000, 64 * 784 + 5]) {
+      const clean = Float32Array.from({ length: n }, (_, i) => ((i % 7) - 3) * (i % 5 === 0 ? 1e38 : 1));
+      expect(() => assertFiniteScanned('x', clean, 16)).not.toThrow();
+      for (const at of new Set([0, 1, 3, 4, 15, 16, 17, 47, 63, 64, Math.floor(n / 2), n - 2, n - 1])) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          const data = clean.slice();
+          data[at] = bad;
+          expect(() => assertFiniteScanned('x', data, 16), `n ${n}, at ${at}`).toThrow(
+            `x: non-finite value ${bad} at row ${Math.floor(at / 16)}, column ${at % 16}`,
+          );
+        }
+      }
+    }
+    expect(finiteScanner.scan).not.toBeNull(); // the scan ran (Node has WebAssembly SIMD)
+  });
+
+  it("the scan's padding is cleared: a shorter array after a failing longer one passes", () => {
+    const long = new Float32Array(1000);
+    long[999] = Number.NaN;
+    expect(() => assertFiniteScanned('x', long, 10)).toThrow('at row 99, column 9');
+    expect(() => assertFiniteScanned('x', new Float32Array(990), 10)).not.toThrow();
+  });
+
+  it('without the scan (no WebAssembly, or a CSP that blocks it) the JavaScript sums decide', () => {
+    const saved = finiteScanner.scan;
+    finiteScanner.scan = null;
+    try {
+      const data = new Float32Array(4096);
+      expect(() => assertFiniteScanned('x', data, 64)).not.toThrow();
+      data[4095] = Number.NEGATIVE_INFINITY;
+      expect(() => assertFiniteScanned('x', data, 64)).toThrow('non-finite value -Infinity at row 63, column 63');
+    } finally {
+      finiteScanner.scan = saved;
+    }
+  });
+
+  it('float64 data never goes through the float32 scan (1e300 is finite)', () => {
+    finiteScanner.scan = undefined;
+    const data = new Float64Array(4096).fill(1e300);
+    expect(() => assertFiniteScanned('x', data as unknown as Float32Array, 64)).not.toThrow();
+    expect(finiteScanner.scan).toBeUndefined(); // not even started
+  });
+
+  it('f32 modules with WebAssembly matmuls scan their inputs; --kernels js modules stay pure TypeScript', () => {
+    expect(compile(exampleSpec('mnist_mlp'), { kernels: 'wasm-simd' }).source).toMatch(
+      /if \(finite\) assertFiniteScanned\("x", input0, 784\);/,
+    );
+    const js = compile(exampleSpec('mnist_mlp'), { kernels: 'js' }).source;
+    expect(js).toMatch(/if \(finite\) assertFinite\("x", input0, 784\);/);
+    expect(js).not.toMatch(/FINITE_SCAN|assertFiniteScanned|decodeBase64/);
   });
 
   it('+Infinity and −Infinity in different lanes do not cancel', () => {
