@@ -60,8 +60,9 @@ interface Operand {
   readonly resident: boolean;
 }
 
-/** A or B: also the array holding the value (an arena view or the caller's array). */
+/** A or B: also the value's node and the array holding it (an arena view, a copy's view, or the caller's array). */
 interface Input extends Operand {
+  readonly id: number;
   readonly ref: string;
 }
 
@@ -72,6 +73,11 @@ export interface WasmArena {
   resident(id: number): boolean;
   /** Whether update `update` overwrites `param` in place (the plan aliases them). */
   inPlace(update: number, param: number): boolean;
+  /**
+   * Caller's arrays (graph inputs) copied into the wasm memory once per call, by the array that
+   * views their copy there: the matmuls read that copy in place (they are resident).
+   */
+  readonly copies?: ReadonlyMap<number, string>;
 }
 
 /** No arena in the wasm memory: every operand is copied, the scratch starts at 0. */
@@ -175,7 +181,8 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
     ...(store?.mask !== undefined ? { mask: store.mask.kind } : {}),
   };
   const input = (id: number): Input => ({
-    ref: ctx.ref(id),
+    id,
+    ref: arena.copies?.get(id) ?? ctx.ref(id),
     size: sizeOf(ctx.node(id).type.shape),
     resident: arena.resident(id),
   });
@@ -186,8 +193,8 @@ export function matmulPath(kernel: Kernel, ctx: KernelContext, minMacs: number, 
     mm: {
       request,
       node,
-      a: { ref: ctx.ref(x), size: sizeOf(as), resident: arena.resident(x) },
-      b: { ref: ctx.ref(w), size: sizeOf(bs), resident: arena.resident(w) },
+      a: { ...input(x), size: sizeOf(as) },
+      b: { ...input(w), size: sizeOf(bs) },
       c: { size: sizeOf(node.type.shape), resident: (out ?? grad?.out)?.resident ?? false },
       ...(store?.bias !== undefined ? { bias: input(store.bias) } : {}),
       ...(out !== undefined ? { out } : {}),

@@ -74,6 +74,8 @@ export interface WasmModulePlan {
   readonly setup: readonly string[];
   /** Statements at the end of `useBatch` (run-time batch): grow the scratch for a larger batch. */
   readonly onBatch: readonly string[];
+  /** Statements after a call binds its inputs: copy those the matmuls read into the wasm memory. */
+  readonly onInputs: readonly string[];
   /** Statements in `dispose`. */
   readonly dispose?: readonly string[];
   /** Some matmuls can be shared among threads: `buildModel` takes the pool (`threadPool`). */
@@ -120,8 +122,34 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
             return s?.kind === 'alias' && s.of === param;
           },
         };
-  const pathOf = (k: Kernel): MatmulPath => matmulPath(k, ctx, o.minMacs ?? WASM_MIN_MACS, arena);
-  const paths = new Map<string, MatmulPath>(kernels.map((k) => [k.name, o.auto ? autoPath(pathOf(k)) : pathOf(k)]));
+  const pathOf = (k: Kernel, a: WasmArena): MatmulPath => matmulPath(k, ctx, o.minMacs ?? WASM_MIN_MACS, a);
+  const chosen = new Map<string, MatmulPath>(
+    kernels.map((k) => [k.name, o.auto ? autoPath(pathOf(k, arena)) : pathOf(k, arena)]),
+  );
+  // With a fixed batch, a graph input the wasm matmuls read is copied into the memory once per
+  // call (inputCopies) instead of once per matmul: a training step read MNIST's x in two matmuls,
+  // and each 200 KB copy also pulled the lines the other thread had read (80 µs a step on 2
+  // threads, measured). Which matmuls run in wasm was decided above, with the per-matmul copy.
+  const copied = batch === undefined ? new Map<number, Size>() : inputCopies(chosen, ctx, layout);
+  const inputs = batch === undefined ? [] : placeCopies(copied, arena.base, ctx, batch);
+  const withCopies: WasmArena =
+    inputs.length === 0
+      ? arena
+      : {
+          ...arena,
+          base: inputs.reduce((end, c) => Math.max(end, c.at + align16(c.floats)), arena.base),
+          resident: (id) => copied.has(id) || arena.resident(id),
+          copies: new Map(inputs.map((c) => [c.id, c.view])),
+        };
+  const paths =
+    withCopies === arena
+      ? chosen
+      : new Map(
+          kernels.map((k): [string, MatmulPath] => {
+            const p = chosen.get(k.name) ?? { kind: 'none' };
+            return [k.name, p.kind === 'wasm' ? pathOf(k, withCopies) : p];
+          }),
+        );
   const wasm = kernels.flatMap((k) => {
     const p = paths.get(k.name);
     return p?.kind === 'wasm' ? [p.mm] : [];
@@ -148,7 +176,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     perRow: Math.max(0, ...packs.map((q) => q.perRow)),
   };
   const packAt =
-    batch === undefined ? `((${maxCode(sizes)} + 15) & -16)` : `${align16(arena.base + floatsAt(sizes, batch))}`;
+    batch === undefined ? `((${maxCode(sizes)} + 15) & -16)` : `${align16(withCopies.base + floatsAt(sizes, batch))}`;
   const packStride =
     batch === undefined
       ? `((${sizeCode(packSize)} + 15) & -16)`
@@ -183,6 +211,7 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
       statements: [],
       setup: [],
       onBatch: [],
+      onInputs: [],
       body,
       jsReason,
       summary,
@@ -191,14 +220,14 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
       updatesInStore: new Set(),
     };
 
-  const pages = Math.max(1, Math.ceil(((arena.base + floatsAt(sizes, batch ?? ASSUMED_BATCH)) * 4) / PAGE));
+  const pages = Math.max(1, Math.ceil(((withCopies.base + floatsAt(sizes, batch ?? ASSUMED_BATCH)) * 4) / PAGE));
   const requests = [...called, ...extra];
   // Threaded modules import a memory with a maximum (threads need one), flagged shared at creation.
   const limits = threaded ? { limits: { maximum: MAX_PAGES, shared: false } } : {};
   const bytes = gemmModule(requests, limits);
   const relaxedBytes = gemmModule(requests, { relaxed: true, ...limits });
   const widest = colSumsLength(kernels, paths, ctx);
-  const what = `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : ': the arena, then the matmul scratch'}.`;
+  const what = `// One wasm memory (${pages} pages)${batch === undefined ? ', used as matmul scratch' : `: the arena, ${inputs.length === 0 ? '' : 'the inputs the matmuls read, '}then the matmul scratch`}.`;
   const imports = '{ env: { memory: wasmMemory } }';
   const matmulBytes = 'wasmMatmulBytes(WASM_MATMULS_RELAXED, WASM_MATMULS)';
   const unshared = threaded
@@ -248,10 +277,14 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
   const setup = [
     batch === undefined
       ? `// WebAssembly SIMD matmuls (${wasm.length}), over one memory used as scratch: operands are copied in, C is read back.`
-      : `// WebAssembly SIMD matmuls (${wasm.length}): operands in the arena are passed in place, the caller's arrays copied to the scratch, C read back.`,
+      : `// WebAssembly SIMD matmuls (${wasm.length}): operands in the arena${inputs.length === 0 ? '' : ' and the copied inputs'} are passed in place, ${inputs.length === 0 ? "the caller's arrays" : 'other arrays'} copied to the scratch, C read back.`,
     ...called.map((r) => `const ${r.name} = wasmExport(wasmKernels, '${r.name}');`),
     `/** The whole wasm memory as floats${batch === undefined ? ' (re-created when the scratch grows)' : ''}. */`,
     `${batch === undefined ? 'let' : 'const'} heap = new Float32Array(wasmMemory.buffer);`,
+    ...inputs.flatMap((c) => [
+      `/** The caller's ${ctx.node(c.id).name}, copied here once per call: the matmuls read it in place. */`,
+      `const ${c.view} = new Float32Array(wasmMemory.buffer, ${c.at * 4}, ${c.floats});`,
+    ]),
     ...(widest > 0
       ? ['/** Bias-gradient column sums, in doubles. */', `const colSums = new Float64Array(${widest});`]
       : []),
@@ -302,11 +335,47 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
     ...(arenaLines === undefined ? {} : { arena: arenaLines }),
     setup,
     onBatch,
+    onInputs: inputs.map((c) => `${c.view}.set(${ctx.ref(c.id)});`),
     body,
     jsReason,
     summary,
     counts,
   };
+}
+
+/** A graph input copied into the wasm memory once per call: its node, float offset, length and view's name. */
+interface InputCopy {
+  readonly id: number;
+  readonly at: number;
+  readonly floats: number;
+  readonly view: string;
+}
+
+/** The graph inputs (caller's arrays) that wasm matmuls copy in, with their sizes. */
+function inputCopies(paths: ReadonlyMap<string, MatmulPath>, ctx: KernelContext, layout: Layout): Map<number, Size> {
+  const out = new Map<number, Size>();
+  for (const p of paths.values()) {
+    if (p.kind !== 'wasm') continue;
+    for (const o of [p.mm.a, p.mm.b, p.mm.bias]) {
+      if (o === undefined || o.resident || layout.storage.get(o.id)?.kind !== 'external') continue;
+      if (ctx.node(o.id).role === 'input') out.set(o.id, o.size);
+    }
+  }
+  return out;
+}
+
+/** Places the copies one after another from `base` (64-byte aligned), in node order. */
+function placeCopies(copied: ReadonlyMap<number, Size>, base: number, ctx: KernelContext, batch: number): InputCopy[] {
+  let at = base;
+  return [...copied.keys()]
+    .sort((a, b) => a - b)
+    .map((id) => {
+      const size = copied.get(id) as Size;
+      const floats = size.fixed + size.perRow * batch;
+      const copy = { id, at, floats, view: `${ctx.ref(id)}InWasm` };
+      at = align16(at + floats);
+      return copy;
+    });
 }
 
 /**

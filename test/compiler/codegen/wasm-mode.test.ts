@@ -102,6 +102,26 @@ describe('wasm-simd modules equal the reference interpreter', () => {
     expect(parity(model, spec, 64, 2)).toEqual([]);
   });
 
+  it('a fixed batch copies each input the matmuls read into the wasm memory once per call, not per matmul', async () => {
+    const spec = exampleSpec('mnist_mlp');
+    const { source, model } = await wasmModel(spec, { batch: 8 }, 5);
+    // forward, lossAndGrads and trainStep each copy x once; the two matmuls reading it (fc1 and
+    // d(fc1.weight)) take the copy in place.
+    expect(source.match(/^ {4}t0_xInWasm\.set\(t0_x\);$/gm)).toHaveLength(3);
+    expect(source).not.toMatch(/heap\.set\(t0_x/);
+    expect(source.match(/t0_xInWasm\.byteOffset/g)?.length).toBeGreaterThanOrEqual(2);
+    // Each call sees its own input: B after A gives what B gives a fresh model.
+    const { joint } = compileSpec(spec, { dtype: 'f32' });
+    const [a, b] = [1, 2].map((seed) => randomBatch(joint, 8, rng(seed), 'f32'));
+    const bInputs = Object.fromEntries(Object.entries(b!.inputs).map(([k, v]) => [k, Float32Array.from(v)]));
+    model.forward(a!.inputs);
+    const after = Float32Array.from(model.forward(b!.inputs)['probs'] ?? []);
+    const fresh = (await wasmModel(spec, { batch: 8 }, 5)).model;
+    expect(after).toEqual(Float32Array.from(fresh.forward(b!.inputs)['probs'] ?? []));
+    expect(after.length).toBe(80);
+    expect(b!.inputs).toEqual(bInputs); // the caller's arrays are read, never written
+  });
+
   it('mixed paths: matmuls below a raised threshold stay JS (and say so), the rest run in wasm', async () => {
     const spec = exampleSpec('mnist_mlp');
     // 64×784×128 products (fc1 forward and d(fc1.weight)) are ≥ 6.4M multiply-adds; the fc2 ones are 82k.
