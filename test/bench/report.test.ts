@@ -8,9 +8,11 @@ import {
   evaluateThreadTargets,
   threadTargets,
   formatSpeed,
+  pairedSpeedup,
   speedup,
   stats,
   type BenchmarkSummary,
+  type PeerSummary,
 } from '../../bench/report.js';
 import { findBenchmark, flopsPerIteration, loadNetwork } from '../../bench/workloads.js';
 
@@ -72,6 +74,30 @@ describe('report', () => {
     // Every issue-7 target for each chainrule row (default, js and wasm-simd, each on 1 and 2 threads).
     expect(verdicts).toHaveLength(6 * 6);
     expect(speedup(summary('w2-forward', { chainrule: 10, onnxruntime: 40 }), 'chainrule', 'onnxruntime')).toBe(0.25);
+  });
+
+  it('judges targets by the median of per-run ratios when both peers ran the same runs', () => {
+    // The runs give ×1.5, ×2.5 (run 2 caught the 1-thread peer on a slow core) and ×1.6: their
+    // median is ×1.6; the median over median, 150 / 100, is ×1.5.
+    const runs = (perRun: number[]): PeerSummary => ({
+      peer: 'chainrule',
+      status: 'ok',
+      runs: perRun.length,
+      perSecond: stats(perRun)!,
+      perRun,
+      info: {},
+    });
+    const s: BenchmarkSummary = {
+      benchmark: findBenchmark('w3-train'),
+      flopsPerIteration: 1,
+      peers: [runs([100, 60, 100]), { ...runs([150, 150, 160]), peer: 'chainrule-2t' }],
+    };
+    expect(speedup(s, 'chainrule-2t', 'chainrule')).toBe(1.5);
+    expect(pairedSpeedup(s, 'chainrule-2t', 'chainrule')).toBe(1.6);
+    expect(evaluateThreadTargets([s]).find((v) => v.benchmark === 'w3-train')).toMatchObject({ measured: 1.6 });
+    // Unequal run counts (a peer lost its samples) fall back to the medians.
+    const lost = { ...s, peers: [runs([100, 60]), { ...runs([150, 150, 160]), peer: 'chainrule-2t' as const }] };
+    expect(pairedSpeedup(lost, 'chainrule-2t', 'chainrule')).toBe(150 / 80);
   });
 
   it('judges the issue-16 targets: thread variants, onnxruntime, no regression; n/a when a peer did not run', () => {
