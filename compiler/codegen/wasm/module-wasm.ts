@@ -130,16 +130,17 @@ export function wasmModulePlan(kernels: readonly Kernel[], ctx: KernelContext, o
   // call (inputCopies) instead of once per matmul: a training step read MNIST's x in two matmuls,
   // and each 200 KB copy also pulled the lines the other thread had read (80 µs a step on 2
   // threads, measured). Which matmuls run in wasm was decided above, with the per-matmul copy.
-  const copied = batch === undefined ? new Map<number, Size>() : inputCopies(chosen, ctx, layout);
-  const inputs = batch === undefined ? [] : placeCopies(copied, arena.base, ctx, batch);
+  const inputs = batch === undefined ? [] : inputCopies(chosen, ctx, layout, arena.base, batch);
+  const last = inputs[inputs.length - 1];
+  const views = new Map(inputs.map((c) => [c.id, c.view]));
   const withCopies: WasmArena =
-    inputs.length === 0
+    last === undefined
       ? arena
       : {
           ...arena,
-          base: inputs.reduce((end, c) => Math.max(end, c.at + align16(c.floats)), arena.base),
-          resident: (id) => copied.has(id) || arena.resident(id),
-          copies: new Map(inputs.map((c) => [c.id, c.view])),
+          base: align16(last.at + last.floats),
+          resident: (id) => views.has(id) || arena.resident(id),
+          copies: views,
         };
   const paths =
     withCopies === arena
@@ -351,26 +352,29 @@ interface InputCopy {
   readonly view: string;
 }
 
-/** The graph inputs (caller's arrays) that wasm matmuls copy in, with their sizes. */
-function inputCopies(paths: ReadonlyMap<string, MatmulPath>, ctx: KernelContext, layout: Layout): Map<number, Size> {
-  const out = new Map<number, Size>();
+/**
+ * The graph inputs (caller's arrays) that wasm matmuls copy in, placed one after another from
+ * `base` (64-byte aligned) in node order, for a fixed `batch`.
+ */
+function inputCopies(
+  paths: ReadonlyMap<string, MatmulPath>,
+  ctx: KernelContext,
+  layout: Layout,
+  base: number,
+  batch: number,
+): InputCopy[] {
+  const sizes = new Map<number, Size>();
   for (const p of paths.values()) {
     if (p.kind !== 'wasm') continue;
     for (const o of [p.mm.a, p.mm.b, p.mm.bias]) {
       if (o === undefined || o.resident || layout.storage.get(o.id)?.kind !== 'external') continue;
-      if (ctx.node(o.id).role === 'input') out.set(o.id, o.size);
+      if (ctx.node(o.id).role === 'input') sizes.set(o.id, o.size);
     }
   }
-  return out;
-}
-
-/** Places the copies one after another from `base` (64-byte aligned), in node order. */
-function placeCopies(copied: ReadonlyMap<number, Size>, base: number, ctx: KernelContext, batch: number): InputCopy[] {
   let at = base;
-  return [...copied.keys()]
-    .sort((a, b) => a - b)
-    .map((id) => {
-      const size = copied.get(id) as Size;
+  return [...sizes]
+    .sort(([a], [b]) => a - b)
+    .map(([id, size]) => {
       const floats = size.fixed + size.perRow * batch;
       const copy = { id, at, floats, view: `${ctx.ref(id)}InWasm` };
       at = align16(at + floats);
