@@ -3,7 +3,7 @@
 // gradient drawn on the same rank as the value it differentiates, as in the classic backprop
 // figures). Pure and deterministic: DOT ids are node names, never object identity.
 import { findHead, type Head } from '../explain/equations.js';
-import { type Labels, labelled } from '../frontend/labels.js';
+import { type Labels, labelled, renameTensors } from '../frontend/labels.js';
 import { nodeIndex } from '../ir/graph.js';
 import { assertNever, type Graph, type Node, type Role } from '../ir/types.js';
 import { defOf } from '../ops/index.js';
@@ -444,9 +444,9 @@ function localFactor(ctx: Context, node: Node): string {
   const factor = node.grad?.factor ?? '';
   if (factor === '') return '·1';
   const byName = idsByName(ctx.graph);
-  return factor.replace(/[A-Za-z_][A-Za-z0-9_.]*/g, (word) => {
+  return renameTensors(factor, (word) => {
     const id = byName.get(word);
-    return id === undefined ? word : ctx.name(id);
+    return id === undefined ? undefined : ctx.name(id);
   });
 }
 

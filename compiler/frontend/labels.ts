@@ -103,9 +103,17 @@ export function specLabels(spec: GraphSpec): Labels {
   return out;
 }
 
-/** `text` with every tensor name that has a label written as the label (`·o.weightᵀ` → `·W⁽²⁾ᵀ`). */
+/**
+ * `text` (a formula such as a chain-rule factor) with every tensor-name-like word that `rename`
+ * knows written as it says (`·o.weightᵀ` → `·W⁽²⁾ᵀ`); other words stay.
+ */
+export function renameTensors(text: string, rename: (word: string) => string | undefined): string {
+  return text.replace(/[A-Za-z_][A-Za-z0-9_.]*/g, (word) => rename(word) ?? word);
+}
+
+/** `text` with every tensor name that has a label written as the label. */
 export function withLabels(text: string, labels: Labels): string {
-  return labels.size === 0 ? text : text.replace(/[A-Za-z_][A-Za-z0-9_.]*/g, (word) => labels.get(word) ?? word);
+  return labels.size === 0 ? text : renameTensors(text, (word) => labels.get(word));
 }
 
 /** Name lookup through labels: the label when there is one, else the tensor's own name. */
